@@ -1,0 +1,11 @@
+# Finds Roost's dependencies, all of them Debian packages (scripts/install-deps.sh).
+find_package(Threads REQUIRED)
+find_package(Protobuf REQUIRED)            # module mode: protobuf::libprotobuf, protoc
+find_package(gRPC CONFIG REQUIRED)         # gRPC::grpc++, gRPC::grpc_cpp_plugin
+find_package(absl CONFIG REQUIRED)
+find_package(RocksDB CONFIG REQUIRED)      # RocksDB::rocksdb
+find_package(GTest CONFIG REQUIRED)
+find_package(benchmark CONFIG REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
+pkg_check_modules(LIBMEMCACHED REQUIRED IMPORTED_TARGET libmemcached)
