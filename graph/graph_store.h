@@ -1,0 +1,140 @@
+// GraphStore keeps FlockDB-style edges in RocksDB.
+//
+// Each edge is stored twice, forward under its source and backward under its
+// destination, in one atomic WriteBatch, in lists keyed
+//   (graph, direction, user, state, ~position, other)
+// for newest-first paging, plus an element index keyed (graph, direction, user, other)
+// holding (position, state, updated_at) for inclusion tests and last-write-wins.
+// Counts per (graph, direction, user, state) are kept by a RocksDB merge operator
+// (atomic add), so they are exact and never computed by scanning.
+//
+// Writes are idempotent: an edge write applies only when its updated_at is newer than
+// the stored one (ties broken by the higher state), so replaying events gives the same
+// graph, and states and counts are the same whatever order writes arrive in.
+// A write for a pair that did not exist, or whose stored state is REMOVED, starts a new
+// edge whose position is the write's `position`; otherwise the original position is
+// kept (unarchive restores it, as in FlockDB). Positions alone can depend on arrival
+// order, when one pair's writes straddle a creation or REMOVED and arrive out of
+// updated_at order (see last_write_wins.h); route a pair's writes in order to avoid it.
+//
+// Thread-safe: concurrent writers are serialized per edge pair by striped locks.
+#ifndef ROOST_GRAPH_GRAPH_STORE_H_
+#define ROOST_GRAPH_GRAPH_STORE_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "common/types.h"
+#include "graph/edge.h"
+
+namespace roost::graph {
+
+struct GraphStoreOptions {
+  bool create_if_missing = true;
+  size_t block_cache_bytes = size_t{64} << 20;
+};
+
+// A request to set one edge's state.
+struct EdgeWrite {
+  GraphId graph = 0;
+  UserId source = 0;
+  UserId destination = 0;
+  EdgeState state = EdgeState::kNormal;
+  uint64_t updated_at = 0;  // last write wins by this
+  uint64_t position = 0;    // used only when the write creates a new edge
+};
+
+// What a write changed: the edge before (nullopt if it did not exist) and after.
+// Callers use it to keep derived state (timelines) in step.
+struct EdgeChange {
+  std::optional<Edge> before;
+  Edge after;
+};
+
+struct Page {
+  std::vector<UserId> ids;
+  int64_t next_cursor = 0;  // 0 at the end
+};
+
+enum class SetOp { kIntersect, kUnion, kDifference };
+
+struct QueryTerm {
+  GraphId graph = 0;
+  UserId user = 0;
+  Direction direction = Direction::kForward;
+};
+
+class GraphStore {
+ public:
+  static absl::StatusOr<std::unique_ptr<GraphStore>> Open(const std::string& path,
+                                                          const GraphStoreOptions& options);
+  virtual ~GraphStore() = default;
+
+  // Applies the writes (each atomically; the whole span is one WriteBatch). Returns one
+  // entry per write that changed something (stale or repeated writes change nothing;
+  // a newer write of the same state changes only updated_at and is reported).
+  // INVALID_ARGUMENT, and nothing applied, if any write has graph, source or
+  // destination 0, an unknown state, or a position outside [1, INT64_MAX] (positions
+  // are cursors).
+  virtual absl::StatusOr<std::vector<EdgeChange>> Apply(absl::Span<const EdgeWrite> writes) = 0;
+
+  // Moves every edge of `user` in `graph`, both directions, whose state is in `from` to
+  // `to` with the given updated_at (stale edges, updated later than it, are left).
+  // Returns what changed.
+  virtual absl::StatusOr<std::vector<EdgeChange>> MassUpdate(GraphId graph, UserId user,
+                                                             StateMask from, EdgeState to,
+                                                             uint64_t updated_at) = 0;
+
+  virtual absl::StatusOr<std::optional<Edge>> GetEdge(GraphId graph, UserId source,
+                                                      UserId destination) = 0;
+
+  // A page of the user's list, newest first, edges whose state is in `states`.
+  // `cursor` 0 starts at the newest; otherwise it is a previous page's next_cursor and
+  // the page starts strictly after it. Stable under concurrent inserts.
+  // INVALID_ARGUMENT for a negative cursor, limit 0, or an unknown state bit.
+  virtual absl::StatusOr<Page> Select(GraphId graph, UserId user, Direction direction,
+                                      StateMask states, int64_t cursor, size_t limit) = 0;
+  // Every id in the list (all pages); for internal fanout and rebuild paths.
+  virtual absl::StatusOr<std::vector<UserId>> SelectAll(GraphId graph, UserId user,
+                                                        Direction direction,
+                                                        StateMask states) = 0;
+
+  virtual absl::StatusOr<uint64_t> Count(GraphId graph, UserId user, Direction direction,
+                                         StateMask states) = 0;
+
+  // For each destination, whether source -> destination exists in state NORMAL.
+  virtual absl::StatusOr<std::vector<bool>> Contains(GraphId graph, UserId source,
+                                                     absl::Span<const UserId> destinations) = 0;
+
+  // Set algebra over NORMAL edges of the terms (1 to 8): results newest first by the
+  // first term's position (for UNION: by the highest position among the terms),
+  // paged by cursor like Select. Positions are the only cursor, so two different ids
+  // at one position would be split by a page boundary; positions are event ids, unique
+  // per list, and only a UNION mixing directions can tie (u -> v sits at one position
+  // in u's forward and v's backward list).
+  virtual absl::StatusOr<Page> Query(SetOp op, absl::Span<const QueryTerm> terms,
+                                     int64_t cursor, size_t limit) = 0;
+
+  // The log offset through which the pipeline has applied events to this store,
+  // persisted; 0 for a new store.
+  virtual absl::StatusOr<LogOffset> CommittedOffset() = 0;
+  virtual absl::Status SetCommittedOffset(LogOffset offset) = 0;
+
+  // Consistency checks for `roostctl graph verify` and crash tests. Each scans the
+  // whole store (at one snapshot) and returns the number of problems found, 0 when
+  // consistent. VerifyCounts recomputes every (graph, direction, user, state) count
+  // from the lists and counts the counters that disagree.
+  virtual absl::StatusOr<uint64_t> VerifyCounts() = 0;
+  // Checks that each edge's forward and backward element entries agree, that both of
+  // its list keys exist, and that no list key lacks an element entry.
+  virtual absl::StatusOr<uint64_t> VerifyIndexes() = 0;
+};
+
+}  // namespace roost::graph
+
+#endif  // ROOST_GRAPH_GRAPH_STORE_H_

@@ -1,0 +1,311 @@
+// Opening the store, writes (Apply, MassUpdate) and point reads.
+#include "graph/graph_store_impl.h"
+
+#include <limits>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "common/coding.h"
+#include "common/status_macros.h"
+#include "graph/count_merge_operator.h"
+#include "graph/last_write_wins.h"
+#include "graph/rocks_status.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/table.h"
+#include "rocksdb/write_batch.h"
+
+namespace roost::graph {
+namespace {
+
+// Edges per WriteBatch in MassUpdate: bounds the batch (and the stripes held) for a
+// user with millions of edges.
+constexpr size_t kMassUpdateBatch = 1000;
+
+bool HasState(StateMask mask, EdgeState state) { return (mask & StateBit(state)) != 0; }
+
+absl::Status ValidateWrite(const EdgeWrite& w) {
+  if (w.graph == 0 || w.source == 0 || w.destination == 0) {
+    return absl::InvalidArgumentError("graph write: graph, source and destination must be set");
+  }
+  if (!keys::IsValidState(static_cast<uint8_t>(w.state))) {
+    return absl::InvalidArgumentError("graph write: unknown edge state");
+  }
+  // Positions are paging cursors: positive int64, since 0 means "from the start".
+  if (w.position == 0 || w.position > uint64_t{std::numeric_limits<int64_t>::max()}) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("graph write: position out of range: ", w.position));
+  }
+  return absl::OkStatus();
+}
+
+Edge ToEdge(GraphId graph, UserId source, UserId destination, const keys::ElementValue& v) {
+  Edge edge;
+  edge.graph = graph;
+  edge.source = source;
+  edge.destination = destination;
+  edge.position = v.position;
+  edge.state = v.state;
+  edge.updated_at = v.updated_at;
+  return edge;
+}
+
+using CountDeltas = absl::flat_hash_map<std::string, int64_t>;
+
+// Stages the transition before -> after of one edge: list keys and counts in both
+// directions, and both element entries.
+void StageTransition(const std::optional<Edge>& before, const Edge& after,
+                     rocksdb::WriteBatch* batch, CountDeltas* deltas) {
+  const bool lists_unchanged = before.has_value() && before->state == after.state &&
+                               before->position == after.position;
+  if (!lists_unchanged) {
+    if (before.has_value()) {
+      batch->Delete(keys::ForwardListKey(*before));
+      batch->Delete(keys::BackwardListKey(*before));
+      --(*deltas)[keys::CountKey(before->graph, Direction::kForward, before->source,
+                                 before->state)];
+      --(*deltas)[keys::CountKey(before->graph, Direction::kBackward, before->destination,
+                                 before->state)];
+    }
+    batch->Put(keys::ForwardListKey(after), rocksdb::Slice());
+    batch->Put(keys::BackwardListKey(after), rocksdb::Slice());
+    ++(*deltas)[keys::CountKey(after.graph, Direction::kForward, after.source, after.state)];
+    ++(*deltas)[keys::CountKey(after.graph, Direction::kBackward, after.destination,
+                               after.state)];
+  }
+  const std::string value = keys::EncodeElementValue(
+      keys::ElementValue{after.position, after.state, after.updated_at});
+  batch->Put(keys::ForwardElementKey(after.graph, after.source, after.destination), value);
+  batch->Put(keys::BackwardElementKey(after.graph, after.source, after.destination), value);
+}
+
+}  // namespace
+
+absl::Status ValidatePaging(int64_t cursor, size_t limit) {
+  if (cursor < 0) return absl::InvalidArgumentError("graph: negative cursor");
+  if (limit == 0) return absl::InvalidArgumentError("graph: limit must be positive");
+  return absl::OkStatus();
+}
+
+absl::Status ValidateStates(StateMask states) {
+  if (!keys::IsValidStateMask(states)) {
+    return absl::InvalidArgumentError("graph: unknown state in mask");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<GraphStore>> GraphStore::Open(
+    const std::string& path, const GraphStoreOptions& options) {
+  rocksdb::Options db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.merge_operator = NewCountMergeOperator();
+  rocksdb::BlockBasedTableOptions table_options;
+  table_options.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  // Contains, LWW reads and query probes are point lookups, mostly of absent keys.
+  table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
+
+  rocksdb::DB* raw = nullptr;
+  RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(db_options, path, &raw)));
+  return std::unique_ptr<GraphStore>(
+      std::make_unique<GraphStoreImpl>(std::unique_ptr<rocksdb::DB>(raw)));
+}
+
+absl::StatusOr<std::vector<EdgeChange>> GraphStoreImpl::Apply(
+    absl::Span<const EdgeWrite> writes) {
+  for (const EdgeWrite& w : writes) RETURN_IF_ERROR(ValidateWrite(w));
+  if (writes.empty()) return std::vector<EdgeChange>();
+  PairLocks::Held held = locks_.Lock(writes);
+  return ApplyLocked(writes, kAllStates);
+}
+
+absl::StatusOr<std::vector<EdgeChange>> GraphStoreImpl::ApplyLocked(
+    absl::Span<const EdgeWrite> writes, StateMask required_states) {
+  // The current edge of each distinct pair, read once; a later write to the same pair
+  // in this batch is decided against the earlier one's result.
+  std::vector<std::string> write_keys;
+  std::vector<std::string> read_keys;
+  absl::flat_hash_map<std::string, std::optional<Edge>> current;
+  write_keys.reserve(writes.size());
+  for (const EdgeWrite& w : writes) {
+    write_keys.push_back(keys::ForwardElementKey(w.graph, w.source, w.destination));
+    if (current.try_emplace(write_keys.back()).second) read_keys.push_back(write_keys.back());
+  }
+  ASSIGN_OR_RETURN(Elements stored, ReadElements(nullptr, read_keys));
+  for (size_t i = 0; i < read_keys.size(); ++i) {
+    if (!stored[i].has_value()) continue;
+    const char* key = read_keys[i].data();
+    // Forward element key: tag graph dir source(8) destination(8).
+    current[read_keys[i]] = ToEdge(static_cast<GraphId>(key[1]), DecodeBigEndian64(key + 3),
+                                   DecodeBigEndian64(key + 11), *stored[i]);
+  }
+
+  rocksdb::WriteBatch batch;
+  CountDeltas deltas;
+  std::vector<EdgeChange> changes;
+  for (size_t i = 0; i < writes.size(); ++i) {
+    std::optional<Edge>& edge = current[write_keys[i]];
+    if (required_states != kAllStates &&
+        (!edge.has_value() || !HasState(required_states, edge->state))) {
+      continue;
+    }
+    std::optional<Edge> after = ResolveWrite(edge, writes[i]);
+    if (!after.has_value()) continue;
+    StageTransition(edge, *after, &batch, &deltas);
+    changes.push_back(EdgeChange{edge, *after});
+    edge = *after;
+  }
+  if (changes.empty()) return changes;
+  for (const auto& [key, delta] : deltas) {
+    if (delta != 0) batch.Merge(key, keys::EncodeCount(delta));
+  }
+  RETURN_IF_ERROR(FromRocks(db_->Write(rocksdb::WriteOptions(), &batch)));
+  return changes;
+}
+
+absl::StatusOr<std::vector<EdgeChange>> GraphStoreImpl::MassUpdate(GraphId graph,
+                                                                   UserId user,
+                                                                   StateMask from,
+                                                                   EdgeState to,
+                                                                   uint64_t updated_at) {
+  if (graph == 0 || user == 0) {
+    return absl::InvalidArgumentError("graph mass update: graph and user must be set");
+  }
+  RETURN_IF_ERROR(ValidateStates(from));
+  if (!keys::IsValidState(static_cast<uint8_t>(to))) {
+    return absl::InvalidArgumentError("graph mass update: unknown target state");
+  }
+  // The lists are read at a snapshot so our own writes do not reappear in the scan;
+  // each edge is then re-read and re-decided under its pair's lock, and skipped if a
+  // concurrent write moved it out of `from` meanwhile.
+  rocksdb::ManagedSnapshot snapshot(db_.get());
+  std::vector<EdgeChange> changes;
+  std::vector<EdgeWrite> chunk;
+  chunk.reserve(kMassUpdateBatch);
+  auto flush = [&]() -> absl::Status {
+    if (chunk.empty()) return absl::OkStatus();
+    PairLocks::Held held = locks_.Lock(chunk);
+    ASSIGN_OR_RETURN(std::vector<EdgeChange> applied, ApplyLocked(chunk, from));
+    changes.insert(changes.end(), applied.begin(), applied.end());
+    chunk.clear();
+    return absl::OkStatus();
+  };
+  for (Direction direction : {Direction::kForward, Direction::kBackward}) {
+    for (int s = 0; s < kNumEdgeStates; ++s) {
+      const auto state = static_cast<EdgeState>(s);
+      if (!HasState(from, state)) continue;
+      ListScanner scan(db_.get(), snapshot.snapshot(), graph, direction, user, state, 0);
+      for (; scan.Valid(); scan.Next()) {
+        const bool forward = direction == Direction::kForward;
+        // The write keeps the edge's position even when it revives a REMOVED edge.
+        chunk.push_back(EdgeWrite{graph, forward ? user : scan.other(),
+                                  forward ? scan.other() : user, to, updated_at,
+                                  scan.position()});
+        if (chunk.size() == kMassUpdateBatch) RETURN_IF_ERROR(flush());
+      }
+      RETURN_IF_ERROR(scan.status());
+      RETURN_IF_ERROR(flush());
+    }
+  }
+  return changes;
+}
+
+absl::StatusOr<GraphStoreImpl::Elements> GraphStoreImpl::ReadElements(
+    const rocksdb::Snapshot* snapshot, const std::vector<std::string>& element_keys) {
+  const size_t n = element_keys.size();
+  std::vector<rocksdb::Slice> slices(element_keys.begin(), element_keys.end());
+  std::vector<rocksdb::PinnableSlice> values(n);
+  std::vector<rocksdb::Status> statuses(n);
+  rocksdb::ReadOptions options;
+  options.snapshot = snapshot;
+  db_->MultiGet(options, db_->DefaultColumnFamily(), n, slices.data(), values.data(),
+                statuses.data());
+  Elements elements(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    RETURN_IF_ERROR(FromRocks(statuses[i]));
+    keys::ElementValue value;
+    if (!keys::DecodeElementValue(absl::string_view(values[i].data(), values[i].size()),
+                                  &value)) {
+      return absl::DataLossError("graph: malformed element entry");
+    }
+    elements[i] = value;
+  }
+  return elements;
+}
+
+absl::StatusOr<GraphStoreImpl::Elements> GraphStoreImpl::ProbeTerm(
+    const rocksdb::Snapshot* snapshot, const QueryTerm& term, absl::Span<const UserId> ids) {
+  std::vector<std::string> element_keys;
+  element_keys.reserve(ids.size());
+  for (UserId id : ids) {
+    element_keys.push_back(keys::ElementKey(term.graph, term.direction, term.user, id));
+  }
+  return ReadElements(snapshot, element_keys);
+}
+
+absl::StatusOr<std::optional<Edge>> GraphStoreImpl::GetEdge(GraphId graph, UserId source,
+                                                            UserId destination) {
+  ASSIGN_OR_RETURN(Elements found,
+                   ReadElements(nullptr, {keys::ForwardElementKey(graph, source, destination)}));
+  if (!found[0].has_value()) return std::optional<Edge>();
+  return std::optional<Edge>(ToEdge(graph, source, destination, *found[0]));
+}
+
+absl::StatusOr<uint64_t> GraphStoreImpl::Count(GraphId graph, UserId user,
+                                               Direction direction, StateMask states) {
+  RETURN_IF_ERROR(ValidateStates(states));
+  std::vector<std::string> count_keys;
+  for (int s = 0; s < kNumEdgeStates; ++s) {
+    const auto state = static_cast<EdgeState>(s);
+    if (HasState(states, state)) count_keys.push_back(keys::CountKey(graph, direction, user, state));
+  }
+  std::vector<rocksdb::Slice> slices(count_keys.begin(), count_keys.end());
+  std::vector<std::string> values;
+  // One MultiGet reads all the counters at one consistent view.
+  std::vector<rocksdb::Status> statuses = db_->MultiGet(rocksdb::ReadOptions(), slices, &values);
+  int64_t total = 0;
+  for (size_t i = 0; i < count_keys.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    RETURN_IF_ERROR(FromRocks(statuses[i]));
+    int64_t count = 0;
+    if (!keys::DecodeCount(values[i], &count) || count < 0) {
+      return absl::DataLossError("graph: malformed or negative edge count");
+    }
+    total += count;
+  }
+  return static_cast<uint64_t>(total);
+}
+
+absl::StatusOr<std::vector<bool>> GraphStoreImpl::Contains(
+    GraphId graph, UserId source, absl::Span<const UserId> destinations) {
+  ASSIGN_OR_RETURN(Elements found,
+                   ProbeTerm(nullptr, QueryTerm{graph, source, Direction::kForward},
+                             destinations));
+  std::vector<bool> result(found.size());
+  for (size_t i = 0; i < found.size(); ++i) {
+    result[i] = found[i].has_value() && found[i]->state == EdgeState::kNormal;
+  }
+  return result;
+}
+
+absl::StatusOr<LogOffset> GraphStoreImpl::CommittedOffset() {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), keys::CommittedOffsetKey(), &value);
+  if (s.IsNotFound()) return LogOffset{0};
+  RETURN_IF_ERROR(FromRocks(s));
+  if (value.size() != 8) return absl::DataLossError("graph: malformed committed offset");
+  return DecodeFixed64(value.data());
+}
+
+// Not synced: the WAL keeps writes in order, so after a crash a recovered offset
+// implies the edge writes before it were recovered too, and the pipeline replays the
+// rest from the log.
+absl::Status GraphStoreImpl::SetCommittedOffset(LogOffset offset) {
+  std::string value;
+  PutFixed64(&value, offset);
+  return FromRocks(db_->Put(rocksdb::WriteOptions(), keys::CommittedOffsetKey(), value));
+}
+
+}  // namespace roost::graph

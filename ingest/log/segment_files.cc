@@ -1,0 +1,117 @@
+#include "ingest/log/segment_files.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <utility>
+
+#include "absl/strings/str_format.h"
+#include "common/status_macros.h"
+#include "ingest/log/log_format.h"
+#include "ingest/log/segment_cursor.h"
+
+namespace roost::log {
+namespace {
+
+void ReportTruncation(const std::string& path, LogOffset offset, uint64_t position,
+                      uint64_t bytes, absl::string_view why) {
+  // Debian's Abseil has no absl/log; one greppable line on stderr serves operators.
+  absl::FPrintF(stderr, "roost log: truncated %d bytes at offset %d (byte %d) in %s: %s\n",
+                bytes, offset, position, path, why);
+}
+
+// A segment whose creation did not finish before a crash: shorter than a header, or a
+// header the file system extended with zeros but never wrote. It holds no record.
+absl::StatusOr<bool> IsUnfinishedSegment(Env* env, const std::string& path, uint64_t size) {
+  if (size < kSegmentHeaderSize) return true;
+  ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file, env->NewRandomAccessFile(path));
+  char scratch[kSegmentHeaderSize];
+  absl::string_view header;
+  RETURN_IF_ERROR(file->Read(0, sizeof(scratch), &header, scratch));
+  return std::all_of(header.begin(), header.end(), [](char c) { return c == 0; });
+}
+
+// Appends the tail segment `base` to log->segments, truncated to its last whole
+// record, and opens it for appending.
+absl::Status RecoverTail(Env* env, const std::string& dir, LogOffset base, bool sync,
+                         RecoveredLog* log) {
+  const std::string path = SegmentFilePath(dir, base);
+  ASSIGN_OR_RETURN(const uint64_t size, env->FileSize(path));
+  ASSIGN_OR_RETURN(const bool unfinished, IsUnfinishedSegment(env, path, size));
+  if (unfinished) {
+    if (size > 0) ReportTruncation(path, base, 0, size, "unfinished segment header");
+    ASSIGN_OR_RETURN(log->tail, CreateSegment(env, dir, base, sync));
+    log->segments.push_back(SegmentInfo{base, kSegmentHeaderSize});
+    log->durable_offset = base - 1;
+    return absl::OkStatus();
+  }
+
+  ASSIGN_OR_RETURN(std::unique_ptr<SegmentCursor> cursor,
+                   SegmentCursor::Open(env, dir, base, size));
+  std::string damage;  // why the records end before the file does
+  Frame frame;
+  for (;;) {
+    absl::StatusOr<bool> got = cursor->Next(&frame);
+    if (got.ok() && *got) continue;
+    if (got.ok()) {
+      if (!cursor->at_limit()) damage = "torn record";
+      break;
+    }
+    if (got.status().code() != absl::StatusCode::kDataLoss) return got.status();
+    damage = std::string(got.status().message());
+    break;
+  }
+
+  const uint64_t end = cursor->position();
+  ASSIGN_OR_RETURN(log->tail, env->NewAppendableFile(path));
+  if (end < size) {
+    ReportTruncation(path, cursor->next_offset(), end, size - end, damage);
+    RETURN_IF_ERROR(env->Truncate(path, end));
+    if (sync) RETURN_IF_ERROR(log->tail->Sync());
+  }
+  log->segments.push_back(SegmentInfo{base, end});
+  log->durable_offset = cursor->next_offset() - 1;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<WritableFile>> CreateSegment(Env* env, const std::string& dir,
+                                                            LogOffset base, bool sync) {
+  const std::string path = SegmentFilePath(dir, base);
+  ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, env->NewWritableFile(path));
+  absl::Status status = file->Append(EncodeSegmentHeader(SegmentHeader{}));
+  if (status.ok() && sync) status = file->Sync();
+  if (status.ok() && sync) status = env->SyncDir(dir);
+  if (!status.ok()) {
+    file->Close().IgnoreError();
+    // Best effort: an unfinished segment left behind is repaired by the next Open.
+    env->DeleteFile(path).IgnoreError();
+    return status;
+  }
+  return file;
+}
+
+absl::StatusOr<RecoveredLog> RecoverSegments(Env* env, const std::string& dir, bool sync) {
+  ASSIGN_OR_RETURN(const std::vector<std::string> names, env->ListDir(dir));
+  std::vector<LogOffset> bases;
+  for (const std::string& name : names) {
+    LogOffset base;
+    if (ParseSegmentFileName(name, &base)) bases.push_back(base);
+  }
+  std::sort(bases.begin(), bases.end());
+
+  RecoveredLog log;
+  if (bases.empty()) {
+    ASSIGN_OR_RETURN(log.tail, CreateSegment(env, dir, 1, sync));
+    log.segments.push_back(SegmentInfo{1, kSegmentHeaderSize});
+    return log;
+  }
+  for (size_t i = 0; i + 1 < bases.size(); ++i) {
+    ASSIGN_OR_RETURN(const uint64_t size, env->FileSize(SegmentFilePath(dir, bases[i])));
+    log.segments.push_back(SegmentInfo{bases[i], size});
+  }
+  RETURN_IF_ERROR(RecoverTail(env, dir, bases.back(), sync, &log));
+  return log;
+}
+
+}  // namespace roost::log

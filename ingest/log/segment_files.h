@@ -1,0 +1,42 @@
+// Creating, listing and recovering the segment files of a log directory: the file
+// system half of Log::Open, and segment creation for the writer's roll.
+#ifndef ROOST_INGEST_LOG_SEGMENT_FILES_H_
+#define ROOST_INGEST_LOG_SEGMENT_FILES_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/types.h"
+#include "ingest/log/env.h"
+#include "ingest/log/segment_list.h"
+
+namespace roost::log {
+
+// Creates (or empties) segment `base` in `dir` and writes its header. With `sync`, the
+// header and the directory entry are made durable, so that after a crash a segment
+// file either has a valid header or is recognisably unfinished (short or blank).
+// On failure nothing is left behind but, at worst, such an unfinished file.
+absl::StatusOr<std::unique_ptr<WritableFile>> CreateSegment(Env* env, const std::string& dir,
+                                                            LogOffset base, bool sync);
+
+// The log as Open found it.
+struct RecoveredLog {
+  std::vector<SegmentInfo> segments;  // sorted by base, never empty; the last is the tail
+  LogOffset durable_offset = 0;       // the last record, 0 when there is none
+  std::unique_ptr<WritableFile> tail;  // the tail segment, open for appending
+};
+
+// Lists the segments of `dir` (creating the first, base 1, when there is none) and
+// finds where the tail segment ends. A torn or corrupt suffix of the tail (a partial
+// or bad-CRC record, trailing garbage, an unfinished header) is truncated, and the
+// truncation reported on stderr with its offset and size. Only the tail is scanned:
+// the writer syncs a segment before it creates the next, so earlier ones are whole
+// (readers still check every CRC). `sync` (false under SyncPolicy::kNone) makes
+// repairs durable.
+absl::StatusOr<RecoveredLog> RecoverSegments(Env* env, const std::string& dir, bool sync);
+
+}  // namespace roost::log
+
+#endif  // ROOST_INGEST_LOG_SEGMENT_FILES_H_

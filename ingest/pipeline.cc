@@ -1,0 +1,207 @@
+#include "ingest/pipeline.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <utility>
+#include <vector>
+
+#include "common/status_macros.h"
+#include "ingest/pipeline_bolts.h"
+#include "ingest/pipeline_tuples.h"
+
+namespace roost::ingest {
+namespace {
+
+uint64_t TweetKey(const topology::Tuple& t) {
+  const events::Event& e = *std::any_cast<const EventPtr&>(t.value);
+  return e.has_tweet_posted() ? e.tweet_posted().tweet_id() : e.tweet_deleted().tweet_id();
+}
+
+uint64_t GraphKey(const topology::Tuple& t) { return std::any_cast<const GraphTask&>(t.value).key; }
+
+uint64_t AuthorKey(const topology::Tuple& t) {
+  return std::any_cast<const FanoutWork&>(t.value).author;
+}
+
+uint64_t ShardKey(const topology::Tuple& t) {
+  return static_cast<uint64_t>(std::any_cast<const TimelineBatch&>(t.value).shard);
+}
+
+}  // namespace
+
+Pipeline::Pipeline(const PipelineParts& parts, const PipelineOptions& options)
+    : parts_(parts), options_(options) {}
+
+absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Start(const PipelineParts& parts,
+                                                          const PipelineOptions& options) {
+  if (parts.log == nullptr || parts.tweets == nullptr || parts.graph == nullptr ||
+      parts.timelines == nullptr) {
+    return absl::InvalidArgumentError("pipeline: every part must be set");
+  }
+  ASSIGN_OR_RETURN(const LogOffset tweets_committed, parts.tweets->CommittedOffset());
+  ASSIGN_OR_RETURN(const LogOffset graph_committed, parts.graph->CommittedOffset());
+  const LogOffset committed = std::min(tweets_committed, graph_committed);
+
+  std::unique_ptr<Pipeline> pipeline(new Pipeline(parts, options));
+  {
+    absl::MutexLock lock(&pipeline->mu_);
+    pipeline->applied_ = committed;
+    pipeline->persisted_ = committed;
+  }
+  RETURN_IF_ERROR(pipeline->Build(committed + 1));
+  pipeline->notifier_ = std::thread([p = pipeline.get()] { p->NotifierLoop(); });
+  RETURN_IF_ERROR(pipeline->topology_->Start());
+  return pipeline;
+}
+
+absl::Status Pipeline::Build(LogOffset start) {
+  const PipelineParts parts = parts_;
+  topology::TopologyBuilder builder;
+  builder.AddSpout("log", [parts, start] { return std::make_unique<LogSpout>(parts.log, start); });
+  builder
+      .AddBolt("tweets", [parts] { return std::make_unique<TweetBolt>(parts.tweets); },
+               options_.tweet_writers)
+      .Fields("log", kTweetEvents, TweetKey);
+  builder
+      .AddBolt("graph", [parts] { return std::make_unique<GraphBolt>(parts.graph); },
+               options_.graph_writers)
+      .Fields("log", kGraphEvents, GraphKey);
+  builder
+      .AddBolt("fanout",
+               [parts] {
+                 return std::make_unique<FanoutBolt>(parts.graph, parts.timelines, parts.metrics);
+               },
+               options_.fanout_workers)
+      .Fields("tweets", 0, AuthorKey)
+      .Fields("graph", 0, AuthorKey);
+  builder
+      .AddBolt("timelines", [parts] { return std::make_unique<TimelineBolt>(parts.timelines); },
+               options_.timeline_writers)
+      .Fields("fanout", 0, ShardKey);
+
+  topology::TopologyOptions topology_options;
+  topology_options.worker_threads = options_.worker_threads;
+  topology_options.metrics = parts_.metrics;
+  topology_options.on_commit = [this](LogOffset offset) { OnCommit(offset); };
+  ASSIGN_OR_RETURN(topology_,
+                   topology::Topology::Create(std::move(builder), std::move(topology_options)));
+  return absl::OkStatus();
+}
+
+Pipeline::~Pipeline() { Stop(); }
+
+void Pipeline::Stop() {
+  if (topology_ != nullptr) topology_->Stop();
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  if (notifier_.joinable()) notifier_.join();
+  LogOffset applied;
+  {
+    absl::MutexLock lock(&mu_);
+    applied = applied_;
+  }
+  PersistCommitted(applied);
+}
+
+void Pipeline::OnCommit(LogOffset offset) {
+  absl::MutexLock lock(&mu_);
+  if (offset > applied_) applied_ = offset;
+}
+
+LogOffset Pipeline::applied_offset() const {
+  absl::MutexLock lock(&mu_);
+  return applied_;
+}
+
+bool Pipeline::WaitForApplied(LogOffset offset, absl::Time deadline) const {
+  absl::MutexLock lock(&mu_);
+  auto reached = [this, offset]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return applied_ >= offset;
+  };
+  mu_.AwaitWithDeadline(absl::Condition(&reached), deadline);
+  return applied_ >= offset;
+}
+
+void Pipeline::WhenApplied(LogOffset offset, absl::Time deadline,
+                           absl::AnyInvocable<void(bool)> done) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (applied_ < offset && !stopping_ && !released_) {
+      waiters_.emplace(offset, Waiter{deadline, std::move(done)});
+      return;
+    }
+  }
+  done(applied_offset() >= offset);
+}
+
+void Pipeline::ReleaseWaiters() {
+  absl::MutexLock lock(&mu_);
+  released_ = true;  // the notifier wakes on it and resolves every waiter
+}
+
+absl::Status Pipeline::status() const {
+  return topology_ != nullptr ? topology_->status() : absl::OkStatus();
+}
+
+void Pipeline::PersistCommitted(LogOffset offset) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (offset <= persisted_) return;
+  }
+  // A failure here only means more of the log is replayed after a restart.
+  absl::Status status = parts_.tweets->SetCommittedOffset(offset);
+  if (status.ok()) status = parts_.graph->SetCommittedOffset(offset);
+  if (!status.ok()) {
+    std::fprintf(stderr, "roost pipeline: persisting committed offset %llu failed: %s\n",
+                 static_cast<unsigned long long>(offset), status.ToString().c_str());
+    return;
+  }
+  absl::MutexLock lock(&mu_);
+  persisted_ = std::max(persisted_, offset);
+}
+
+// Runs waiter callbacks off the engine's threads (OnCommit must stay cheap) and
+// persists the committed offset every commit_interval.
+void Pipeline::NotifierLoop() {
+  absl::Time next_persist = absl::Now() + options_.commit_interval;
+  std::vector<std::pair<absl::AnyInvocable<void(bool)>, bool>> ready;
+  while (true) {
+    LogOffset to_persist = 0;
+    bool stop = false;
+    {
+      absl::MutexLock lock(&mu_);
+      auto wake = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+        return stopping_ || (released_ && !waiters_.empty()) ||
+               (!waiters_.empty() && waiters_.begin()->first <= applied_);
+      };
+      absl::Time until = next_persist;
+      for (const auto& [offset, waiter] : waiters_) until = std::min(until, waiter.deadline);
+      mu_.AwaitWithDeadline(absl::Condition(&wake), until);
+
+      const absl::Time now = absl::Now();
+      for (auto it = waiters_.begin(); it != waiters_.end();) {
+        const bool reached = it->first <= applied_;
+        if (reached || it->second.deadline <= now || stopping_ || released_) {
+          ready.emplace_back(std::move(it->second.done), reached);
+          it = waiters_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      if (now >= next_persist) {
+        to_persist = applied_;
+        next_persist = now + options_.commit_interval;
+      }
+      stop = stopping_;
+    }
+    for (auto& [done, reached] : ready) done(reached);
+    ready.clear();
+    if (to_persist != 0) PersistCommitted(to_persist);
+    if (stop) return;
+  }
+}
+
+}  // namespace roost::ingest

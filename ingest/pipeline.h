@@ -1,0 +1,120 @@
+// Pipeline is Roost's own topology: it tails the log and keeps the three stores
+// current, on the generic engine of ingest/topology.
+//
+//   log spout ──fields(tweet id)──► tweets ──fields(author)──┐
+//             └─fields(source)───► graph  ──fields(author)──►├► fanout ──fields(shard)──► timelines
+//
+// Ordering, and why the chain has this shape. Every change that reaches a home
+// timeline passes through the fanout instance that owns the tweet's author, after the
+// store write it depends on:
+//  - a post is written to the tweet store before fanout reads the author's followers;
+//  - a follow, unfollow or block is written to the graph before fanout sees it, and
+//    fanout turns it into a merge or removal for the follower's timeline shard.
+// Each fanout instance sends to a shard in FIFO order, so at the shard a removal for
+// (follower, author) can never be overtaken by an insert fanned out earlier from a
+// follower list that still held the follower; and an insert fanned out from a list
+// that lacked a new follower is covered by the follow's merge, which reads the tweet
+// store after the tweet was written. Deletes travel the same road as posts.
+//
+// Reliability: the engine's committed offset (every event at or below it fully applied
+// to every store) is persisted in the tweet and graph stores periodically and on
+// Stop; Start resumes from the lower of the two plus one. Every sink is idempotent, so
+// the replayed tail leaves no trace. Home timelines live in memory and are rebuilt on
+// first read after a restart.
+//
+// Thread-safe.
+#ifndef ROOST_INGEST_PIPELINE_H_
+#define ROOST_INGEST_PIPELINE_H_
+
+#include <map>
+#include <memory>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/metrics.h"
+#include "common/types.h"
+#include "graph/graph_store.h"
+#include "ingest/log/log.h"
+#include "ingest/topology/topology.h"
+#include "timelines/home_timelines.h"
+#include "tweetstore/tweet_store.h"
+
+namespace roost::ingest {
+
+struct PipelineOptions {
+  int tweet_writers = 2;
+  int graph_writers = 2;
+  int fanout_workers = 2;
+  int timeline_writers = 2;  // each owns a subset of the timeline shards
+  int worker_threads = 0;    // 0: the machine's hardware concurrency
+  // How often the committed offset is persisted to the stores.
+  absl::Duration commit_interval = absl::Milliseconds(200);
+};
+
+// The parts the pipeline feeds. Not owned; all must outlive the pipeline.
+struct PipelineParts {
+  log::Log* log = nullptr;
+  tweets::TweetStore* tweets = nullptr;
+  graph::GraphStore* graph = nullptr;
+  timelines::HomeTimelines* timelines = nullptr;
+  MetricsRegistry* metrics = nullptr;  // may be null
+};
+
+class Pipeline {
+ public:
+  // Starts applying the log from the stores' committed offset.
+  static absl::StatusOr<std::unique_ptr<Pipeline>> Start(const PipelineParts& parts,
+                                                         const PipelineOptions& options);
+  ~Pipeline();  // Stop()s
+
+  // Applies everything already read, persists the committed offset, and stops.
+  // Idempotent.
+  void Stop();
+
+  // Every event at or below this offset is applied to every store.
+  LogOffset applied_offset() const;
+  // Waits until applied_offset() >= offset or `deadline`; true when reached.
+  bool WaitForApplied(LogOffset offset, absl::Time deadline) const;
+  // Calls done(true) once applied_offset() >= offset, or done(false) at `deadline`;
+  // immediately when already applied. `done` runs on the caller's thread or on the
+  // pipeline's notifier thread, so it must not block for long.
+  void WhenApplied(LogOffset offset, absl::Time deadline, absl::AnyInvocable<void(bool)> done);
+
+  // Resolves every pending WhenApplied with false, and later ones at once unless
+  // already applied: lets a server stop without waiting out its readers' deadlines.
+  void ReleaseWaiters();
+
+  // OK while healthy; the error that stopped the pipeline otherwise.
+  absl::Status status() const;
+
+ private:
+  Pipeline(const PipelineParts& parts, const PipelineOptions& options);
+  absl::Status Build(LogOffset start);
+  void OnCommit(LogOffset offset);
+  void NotifierLoop();
+  void PersistCommitted(LogOffset offset);
+
+  const PipelineParts parts_;
+  const PipelineOptions options_;
+  std::unique_ptr<topology::Topology> topology_;
+
+  mutable absl::Mutex mu_;
+  LogOffset applied_ ABSL_GUARDED_BY(mu_) = 0;
+  LogOffset persisted_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool released_ ABSL_GUARDED_BY(mu_) = false;
+  struct Waiter {
+    absl::Time deadline;
+    absl::AnyInvocable<void(bool)> done;
+  };
+  std::multimap<LogOffset, Waiter> waiters_ ABSL_GUARDED_BY(mu_);
+  std::thread notifier_;
+};
+
+}  // namespace roost::ingest
+
+#endif  // ROOST_INGEST_PIPELINE_H_

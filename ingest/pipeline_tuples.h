@@ -1,0 +1,69 @@
+// The values that flow between the pipeline's components (topology tuples carry them
+// in a std::any). Internal to ingest/pipeline*.
+#ifndef ROOST_INGEST_PIPELINE_TUPLES_H_
+#define ROOST_INGEST_PIPELINE_TUPLES_H_
+
+#include <memory>
+#include <vector>
+
+#include "common/types.h"
+#include "graph/graph_store.h"
+#include "roost/v1/events.pb.h"
+#include "timelines/timeline.h"
+
+namespace roost::ingest {
+
+namespace events = ::roost::v1::events;
+using EventPtr = std::shared_ptr<const events::Event>;
+
+// Timeline entry flags for a tweet that replies to / retweets the given ids (0: none).
+inline uint32_t EntryFlags(TweetId reply_to, TweetId retweet_of) {
+  return (retweet_of != 0 ? timelines::kRetweet : 0u) | (reply_to != 0 ? timelines::kReply : 0u);
+}
+
+// Streams out of the log spout.
+inline constexpr int kTweetEvents = 0;
+inline constexpr int kGraphEvents = 1;
+
+// Edge writes for the graph writer instance that owns `key`. Every FOLLOWS pair
+// (s, d) is written only by the instance owning s, in log order, so the stored edge
+// (including its position) does not depend on thread timing: a block, which also ends
+// the blocked user's follow of the blocker, is split into one task per source.
+struct GraphTask {
+  UserId key = 0;
+  EventPtr event;                        // its id is every write's time
+  std::vector<graph::EdgeWrite> writes;  // empty: a mass change, read from `event`
+};
+
+// A change to home timelines, keyed by the author whose fanout instance orders it.
+struct FanoutWork {
+  enum class Kind {
+    kDeliver,   // a new tweet: into the author's and every follower's timeline
+    kRetract,   // a deleted tweet: out of the same timelines
+    kFollow,    // follower now follows author: merge the author's recent tweets
+    kUnfollow,  // follower no longer follows author: drop the author's entries
+  };
+  Kind kind = Kind::kDeliver;
+  UserId author = 0;
+  UserId follower = 0;      // kFollow, kUnfollow
+  timelines::Entry entry;   // kDeliver; entry.id alone for kRetract
+};
+
+// One operation on one user's home timeline.
+struct TimelineOp {
+  enum class Kind { kInsert, kRemoveTweet, kRemoveAuthor, kMergeAuthor };
+  Kind kind = Kind::kInsert;
+  UserId user = 0;
+  timelines::Entry entry;  // kInsert; entry.id for kRemoveTweet
+  UserId author = 0;       // kRemoveAuthor, kMergeAuthor
+};
+
+// Operations for one timeline shard, applied in order by the shard's single writer.
+struct TimelineBatch {
+  int shard = 0;
+  std::vector<TimelineOp> ops;
+};
+
+}  // namespace roost::ingest
+
+#endif  // ROOST_INGEST_PIPELINE_TUPLES_H_

@@ -1,0 +1,23 @@
+// Groupings decide which instances of a subscribing bolt receive a tuple (Heron's
+// model): shuffle spreads tuples round robin, fields sends equal keys to one instance,
+// all sends a copy to every instance, global sends everything to instance 0.
+#ifndef ROOST_INGEST_TOPOLOGY_GROUPING_H_
+#define ROOST_INGEST_TOPOLOGY_GROUPING_H_
+
+#include <cstdint>
+
+namespace roost::topology {
+
+enum class Grouping { kShuffle, kFields, kAll, kGlobal };
+
+// A fixed 64-bit mix (splitmix64's finalizer). Unlike absl::Hash it is the same in
+// every process and every build, so a key is owned by the same instance after a
+// restart and state partitioned by instance is rebuilt where it was before.
+uint64_t StableHash(uint64_t key);
+
+// The instance, of `parallelism` (>= 1), that owns `key` under fields grouping.
+int FieldsInstance(uint64_t key, int parallelism);
+
+}  // namespace roost::topology
+
+#endif  // ROOST_INGEST_TOPOLOGY_GROUPING_H_

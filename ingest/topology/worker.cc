@@ -1,0 +1,144 @@
+#include "ingest/topology/worker.h"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include "ingest/topology/ack_tracker.h"
+
+namespace roost::topology {
+namespace {
+
+// The Emitter a bolt sees: output anchored to the tuple being executed (or, for
+// ticks, to nothing).
+class AnchoredEmitter final : public Emitter {
+ public:
+  AnchoredEmitter(Outbox& outbox, LogOffset offset, Root* root)
+      : outbox_(outbox), offset_(offset), root_(root) {}
+
+  void Emit(StreamId stream, std::any value) override {
+    outbox_.Emit(Envelope{Tuple{offset_, stream, std::move(value)}, root_});
+  }
+
+ private:
+  Outbox& outbox_;
+  const LogOffset offset_;
+  Root* const root_;
+};
+
+// Gives back one unit per input of [begin, end) to its root, one atomic per run of
+// equal roots.
+void ReleaseRoots(AckTracker& tracker, const std::vector<Envelope>& inputs, size_t begin,
+                  size_t end) {
+  Root* run = nullptr;
+  int64_t run_length = 0;
+  for (size_t i = begin; i < end; ++i) {
+    Root* root = inputs[i].root;
+    if (root != run) {
+      if (run != nullptr) tracker.Done(run, run_length);
+      run = root;
+      run_length = 0;
+    }
+    ++run_length;
+  }
+  if (run != nullptr) tracker.Done(run, run_length);
+}
+
+}  // namespace
+
+void Worker::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Worker::RequestStop() {
+  stop_.store(true);
+  wakeup_.Notify();
+}
+
+void Worker::Join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::Run() {
+  const absl::Duration period = runtime_->options().tick_period;
+  const bool ticking = period > absl::ZeroDuration();
+  absl::Time next_tick = ticking ? absl::Now() + period : absl::InfiniteFuture();
+  while (true) {
+    wakeup_.Clear();
+    bool worked = false;
+    for (BoltTask* task : tasks_) worked |= RunChunk(*task);
+    if (ticking && absl::Now() >= next_tick) {
+      for (BoltTask* task : tasks_) Tick(*task);
+      // Skip ticks missed while busy rather than firing them in a burst.
+      next_tick = std::max(next_tick + period, absl::Now());
+    }
+    if (worked) continue;
+    // Stop is requested only once nothing is in flight, so no work is left behind.
+    if (stop_.load()) break;
+    wakeup_.Wait(next_tick);
+  }
+  for (BoltTask* task : tasks_) task->bolt->Cleanup();
+}
+
+bool Worker::RunChunk(BoltTask& task) {
+  if (task.next == task.taken.size()) {
+    task.taken.clear();
+    task.next = 0;
+    task.queue.TakeAll(task.taken);
+    if (task.taken.empty()) return false;
+  }
+  const TopologyOptions& options = runtime_->options();
+  const size_t begin = task.next;
+  const size_t end = std::min(task.taken.size(), begin + options.batch_size);
+  int64_t executed = 0, acked = 0, failed = 0, dead_lettered = 0;
+  const auto start = std::chrono::steady_clock::now();
+  for (size_t i = begin; i < end; ++i) {
+    const Envelope& input = task.taken[i];
+    AnchoredEmitter emitter(*task.outbox, input.tuple.offset, input.root);
+    for (int attempt = 0;; ++attempt) {
+      ++executed;
+      absl::Status status = task.bolt->Execute(input.tuple, emitter);
+      if (status.ok()) {
+        ++acked;
+        break;
+      }
+      ++failed;
+      if (attempt >= options.max_retries) {
+        ++dead_lettered;
+        options.dead_letter(task.context.component, input.tuple, status);
+        break;
+      }
+    }
+  }
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  task.outbox->Flush();
+  ReleaseRoots(runtime_->tracker(), task.taken, begin, end);
+  task.next = end;
+  task.queue.Consumed(end - begin);
+  runtime_->in_flight().Done(static_cast<int64_t>(end - begin));
+
+  const ComponentMetrics& m = task.metrics;
+  m.executed->Add(executed);
+  m.acked->Add(acked);
+  if (failed != 0) m.failed->Add(failed);
+  if (dead_lettered != 0) m.dead_lettered->Add(dead_lettered);
+  m.execute_nanos->Add(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count());
+  return true;
+}
+
+void Worker::Tick(BoltTask& task) {
+  // Counted in flight so that Stop, having disabled ticks, cannot find the bolts idle
+  // while a tick is still emitting.
+  InFlight& in_flight = runtime_->in_flight();
+  in_flight.Add(1);
+  if (runtime_->ticks_enabled()) {
+    // Tick output is anchored to nothing: it carries the committed offset (everything
+    // up to it is done) and holds back no commit.
+    AnchoredEmitter emitter(*task.outbox, runtime_->tracker().committed(), nullptr);
+    task.bolt->Tick(emitter);
+    task.outbox->Flush();
+  }
+  in_flight.Done(1);
+}
+
+}  // namespace roost::topology

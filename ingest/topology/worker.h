@@ -1,0 +1,83 @@
+// A worker thread of the fixed pool and the bolt instances pinned to it.
+//
+// A worker runs its instances in turn, at most batch_size tuples of one instance at a
+// time, so one busy instance does not starve the others on the same thread; since an
+// instance runs on one worker only, a bolt is single-threaded. With nothing queued
+// the worker sleeps until a producer wakes it or the next tick is due.
+//
+// After each chunk the worker hands the chunk's output off and only then releases
+// the inputs' roots, so a root never completes before its children are counted.
+#ifndef ROOST_INGEST_TOPOLOGY_WORKER_H_
+#define ROOST_INGEST_TOPOLOGY_WORKER_H_
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "ingest/topology/component.h"
+#include "ingest/topology/input_queue.h"
+#include "ingest/topology/outbox.h"
+#include "ingest/topology/runtime.h"
+#include "ingest/topology/topology_metrics.h"
+#include "ingest/topology/wakeup.h"
+
+namespace roost::topology {
+
+// One bolt instance. Owned by the topology; run by one worker.
+struct BoltTask {
+  BoltTask(std::unique_ptr<Bolt> bolt, TaskContext context, ComponentMetrics metrics,
+           Watermarks watermarks, BackPressureGate* gate, Wakeup* wakeup)
+      : bolt(std::move(bolt)),
+        context(std::move(context)),
+        metrics(metrics),
+        queue(watermarks, gate, metrics.back_pressure, wakeup) {}
+
+  std::unique_ptr<Bolt> bolt;
+  TaskContext context;
+  ComponentMetrics metrics;
+  InputQueue queue;
+  std::optional<Outbox> outbox;  // set once every queue exists
+
+  // Taken from the queue and not yet executed: taken[next..]. Worker thread only.
+  std::vector<Envelope> taken;
+  size_t next = 0;
+};
+
+class Worker {
+ public:
+  // `runtime` is not owned and must outlive the worker.
+  explicit Worker(Runtime* runtime) : runtime_(runtime) {}
+
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // What producers notify when they queue for one of this worker's instances.
+  Wakeup* wakeup() { return &wakeup_; }
+
+  // Pins `task` to this worker; before Start only.
+  void Assign(BoltTask* task) { tasks_.push_back(task); }
+
+  void Start();
+  // Asks the thread to exit once it finds no work; it calls every instance's
+  // Cleanup on its way out. Join waits for it.
+  void RequestStop();
+  void Join();
+
+ private:
+  void Run();
+  // Executes the next chunk of `task`'s input; false when it had none.
+  bool RunChunk(BoltTask& task);
+  void Tick(BoltTask& task);
+
+  Runtime* const runtime_;
+  std::vector<BoltTask*> tasks_;
+  Wakeup wakeup_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace roost::topology
+
+#endif  // ROOST_INGEST_TOPOLOGY_WORKER_H_

@@ -1,0 +1,334 @@
+#include "services/grpc_services.h"
+
+#include <chrono>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace roost::service {
+namespace {
+
+// absl and gRPC share the canonical status code numbers.
+grpc::Status ToGrpc(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                      std::string(status.message()));
+}
+
+absl::Time Deadline(grpc::CallbackServerContext* ctx) {
+  const absl::Time cap = absl::Now() + kMaxPositionWait;
+  const auto deadline = ctx->deadline();
+  if (deadline == std::chrono::system_clock::time_point::max()) return cap;
+  return std::min(cap, absl::FromChrono(deadline));
+}
+
+absl::StatusOr<graph::GraphId> ToGraph(v1::GraphKind kind) {
+  switch (kind) {
+    case v1::FOLLOWS:
+      return graph::kFollows;
+    case v1::BLOCKS:
+      return graph::kBlocks;
+    case v1::MUTES:
+      return graph::kMutes;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("graph must be FOLLOWS, BLOCKS or MUTES (got ", kind, ")"));
+  }
+}
+
+absl::StatusOr<graph::Direction> ToDirection(v1::Direction direction) {
+  switch (direction) {
+    case v1::FORWARD:
+      return graph::Direction::kForward;
+    case v1::BACKWARD:
+      return graph::Direction::kBackward;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("direction must be FORWARD or BACKWARD (got ", direction, ")"));
+  }
+}
+
+template <typename States>
+absl::StatusOr<graph::StateMask> ToStates(const States& states) {
+  graph::StateMask mask = 0;
+  for (int s : states) {
+    if (s < 0 || s >= graph::kNumEdgeStates) {
+      return absl::InvalidArgumentError(absl::StrCat("unknown edge state ", s));
+    }
+    mask |= graph::StateMask{1} << s;
+  }
+  return mask;  // 0: the store's default, NORMAL
+}
+
+void ToProto(const tweets::Tweet& tweet, v1::Tweet* out) {
+  out->set_id(tweet.id);
+  out->set_author_id(tweet.author);
+  out->set_text(tweet.text);
+  out->set_created_at_ms(tweet.created_at_ms);
+  out->set_reply_to_id(tweet.reply_to);
+  out->set_retweet_of_id(tweet.retweet_of);
+}
+
+void ToProto(const TimelineResult& result, v1::TimelinePage* page) {
+  for (TweetId id : result.ids) page->add_ids(id);
+  for (const tweets::Tweet& tweet : result.tweets) ToProto(tweet, page->add_tweets());
+  page->set_next_max_id(result.next_max_id);
+  page->set_rebuilt(result.rebuilt);
+}
+
+void ToProto(const graph::Page& page, google::protobuf::RepeatedField<uint64_t>* ids,
+             int64_t* next_cursor) {
+  ids->Add(page.ids.begin(), page.ids.end());
+  *next_cursor = page.next_cursor;
+}
+
+// Runs `read` once `min_position` is applied (at once when it is 0) and finishes the
+// call with its status. The wait holds no thread.
+template <typename Read>
+grpc::ServerUnaryReactor* ReadAfter(Roost* roost, grpc::CallbackServerContext* ctx,
+                                    uint64_t min_position, Read read) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  roost->WhenApplied(min_position, Deadline(ctx),
+                     [reactor, read = std::move(read)](absl::Status ready) mutable {
+                       reactor->Finish(ToGrpc(ready.ok() ? read() : ready));
+                     });
+  return reactor;
+}
+
+// Finishes a write with its position.
+template <typename Response>
+Roost::Done<LogOffset> FinishWrite(grpc::ServerUnaryReactor* reactor, Response* resp) {
+  return [reactor, resp](absl::StatusOr<LogOffset> position) {
+    if (position.ok()) resp->set_position(*position);
+    reactor->Finish(ToGrpc(position.status()));
+  };
+}
+
+grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* ctx, const absl::Status& status) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  reactor->Finish(ToGrpc(status));
+  return reactor;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Tweets
+
+grpc::ServerUnaryReactor* TweetsService::Post(grpc::CallbackServerContext* ctx,
+                                              const v1::PostRequest* req,
+                                              v1::PostResponse* resp) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  PostArgs args{req->author_id(), req->text(), req->reply_to_id(), req->retweet_of_id(),
+                req->request_id()};
+  roost_->Post(std::move(args), [reactor, resp](absl::StatusOr<PostResult> result) {
+    if (result.ok()) {
+      resp->set_tweet_id(result->tweet_id);
+      resp->set_position(result->position);
+    }
+    reactor->Finish(ToGrpc(result.status()));
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* TweetsService::Delete(grpc::CallbackServerContext* ctx,
+                                                const v1::DeleteRequest* req,
+                                                v1::DeleteResponse* resp) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  roost_->Delete(req->author_id(), req->tweet_id(), Deadline(ctx), FinishWrite(reactor, resp));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* TweetsService::Get(grpc::CallbackServerContext* ctx,
+                                             const v1::GetRequest* req, v1::GetResponse* resp) {
+  std::vector<TweetId> ids(req->ids().begin(), req->ids().end());
+  absl::StatusOr<std::vector<tweets::Tweet>> found = roost_->GetTweets(ids);
+  if (found.ok()) {
+    for (const tweets::Tweet& tweet : *found) ToProto(tweet, resp->add_tweets());
+  }
+  return FinishNow(ctx, found.status());
+}
+
+grpc::ServerUnaryReactor* TweetsService::UserTimeline(grpc::CallbackServerContext* ctx,
+                                                      const v1::UserTimelineRequest* req,
+                                                      v1::TimelinePage* resp) {
+  TimelineQuery query{req->user_id(), req->max_id(), req->since_id(), req->limit(),
+                      req->hydrate()};
+  return ReadAfter(roost_, ctx, req->min_position(), [this, query, resp] {
+    absl::StatusOr<TimelineResult> result = roost_->UserTimeline(query);
+    if (result.ok()) ToProto(*result, resp);
+    return result.status();
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Timelines
+
+grpc::ServerUnaryReactor* TimelinesService::Home(grpc::CallbackServerContext* ctx,
+                                                 const v1::HomeRequest* req,
+                                                 v1::TimelinePage* resp) {
+  TimelineQuery query{req->user_id(), req->max_id(), req->since_id(), req->limit(),
+                      req->hydrate()};
+  return ReadAfter(roost_, ctx, req->min_position(), [this, query, resp] {
+    absl::StatusOr<TimelineResult> result = roost_->HomeTimeline(query);
+    if (result.ok()) ToProto(*result, resp);
+    return result.status();
+  });
+}
+
+// ---------------------------------------------------------------------------
+// Graph
+
+grpc::ServerUnaryReactor* GraphService::SetEdge(grpc::CallbackServerContext* ctx,
+                                                const v1::EdgeRequest* req,
+                                                graph::EdgeState state, v1::WriteResponse* resp) {
+  absl::StatusOr<graph::GraphId> g = ToGraph(req->graph());
+  if (!g.ok()) return FinishNow(ctx, g.status());
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  roost_->SetEdge(*g, req->source_id(), req->destination_id(), state, FinishWrite(reactor, resp));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* GraphService::Add(grpc::CallbackServerContext* ctx,
+                                            const v1::EdgeRequest* req, v1::WriteResponse* resp) {
+  return SetEdge(ctx, req, graph::EdgeState::kNormal, resp);
+}
+
+grpc::ServerUnaryReactor* GraphService::Remove(grpc::CallbackServerContext* ctx,
+                                               const v1::EdgeRequest* req,
+                                               v1::WriteResponse* resp) {
+  return SetEdge(ctx, req, graph::EdgeState::kRemoved, resp);
+}
+
+grpc::ServerUnaryReactor* GraphService::Mass(grpc::CallbackServerContext* ctx,
+                                             const v1::MassRequest* req, graph::StateMask from,
+                                             graph::EdgeState to, v1::WriteResponse* resp) {
+  absl::StatusOr<graph::GraphId> g = ToGraph(req->graph());
+  if (!g.ok()) return FinishNow(ctx, g.status());
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  roost_->MassChange(*g, req->user_id(), from, to, FinishWrite(reactor, resp));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* GraphService::Archive(grpc::CallbackServerContext* ctx,
+                                                const v1::MassRequest* req,
+                                                v1::WriteResponse* resp) {
+  return Mass(ctx, req, graph::kNormalOnly, graph::EdgeState::kArchived, resp);
+}
+
+grpc::ServerUnaryReactor* GraphService::Unarchive(grpc::CallbackServerContext* ctx,
+                                                  const v1::MassRequest* req,
+                                                  v1::WriteResponse* resp) {
+  return Mass(ctx, req, graph::StateBit(graph::EdgeState::kArchived), graph::EdgeState::kNormal,
+              resp);
+}
+
+grpc::ServerUnaryReactor* GraphService::Select(grpc::CallbackServerContext* ctx,
+                                               const v1::SelectRequest* req,
+                                               v1::SelectResponse* resp) {
+  absl::StatusOr<graph::GraphId> g = ToGraph(req->graph());
+  if (!g.ok()) return FinishNow(ctx, g.status());
+  absl::StatusOr<graph::Direction> direction = ToDirection(req->direction());
+  if (!direction.ok()) return FinishNow(ctx, direction.status());
+  absl::StatusOr<graph::StateMask> states = ToStates(req->states());
+  if (!states.ok()) return FinishNow(ctx, states.status());
+  return ReadAfter(roost_, ctx, req->min_position(),
+                   [this, g = *g, d = *direction, s = *states, req, resp] {
+                     absl::StatusOr<graph::Page> page =
+                         roost_->Select(g, req->user_id(), d, s, req->cursor(), req->limit());
+                     if (page.ok()) {
+                       int64_t next = 0;
+                       ToProto(*page, resp->mutable_ids(), &next);
+                       resp->set_next_cursor(next);
+                     }
+                     return page.status();
+                   });
+}
+
+grpc::ServerUnaryReactor* GraphService::Count(grpc::CallbackServerContext* ctx,
+                                              const v1::CountRequest* req,
+                                              v1::CountResponse* resp) {
+  absl::StatusOr<graph::GraphId> g = ToGraph(req->graph());
+  if (!g.ok()) return FinishNow(ctx, g.status());
+  absl::StatusOr<graph::Direction> direction = ToDirection(req->direction());
+  if (!direction.ok()) return FinishNow(ctx, direction.status());
+  absl::StatusOr<graph::StateMask> states = ToStates(req->states());
+  if (!states.ok()) return FinishNow(ctx, states.status());
+  return ReadAfter(roost_, ctx, req->min_position(),
+                   [this, g = *g, d = *direction, s = *states, req, resp] {
+                     absl::StatusOr<uint64_t> count = roost_->Count(g, req->user_id(), d, s);
+                     if (count.ok()) resp->set_count(*count);
+                     return count.status();
+                   });
+}
+
+grpc::ServerUnaryReactor* GraphService::Contains(grpc::CallbackServerContext* ctx,
+                                                 const v1::ContainsRequest* req,
+                                                 v1::ContainsResponse* resp) {
+  absl::StatusOr<graph::GraphId> g = ToGraph(req->graph());
+  if (!g.ok()) return FinishNow(ctx, g.status());
+  return ReadAfter(roost_, ctx, req->min_position(), [this, g = *g, req, resp] {
+    std::vector<UserId> destinations(req->destination_ids().begin(),
+                                     req->destination_ids().end());
+    absl::StatusOr<std::vector<bool>> found =
+        roost_->Contains(g, req->source_id(), destinations);
+    if (found.ok()) {
+      for (bool f : *found) resp->add_contains(f);
+    }
+    return found.status();
+  });
+}
+
+grpc::ServerUnaryReactor* GraphService::Query(grpc::CallbackServerContext* ctx,
+                                              const v1::QueryRequest* req,
+                                              v1::QueryResponse* resp) {
+  graph::SetOp op;
+  switch (req->op()) {
+    case v1::INTERSECT:
+      op = graph::SetOp::kIntersect;
+      break;
+    case v1::UNION:
+      op = graph::SetOp::kUnion;
+      break;
+    case v1::DIFFERENCE:
+      op = graph::SetOp::kDifference;
+      break;
+    default:
+      return FinishNow(ctx, absl::InvalidArgumentError(absl::StrCat(
+                           "op must be INTERSECT, UNION or DIFFERENCE (got ", req->op(), ")")));
+  }
+  std::vector<graph::QueryTerm> terms;
+  for (const v1::QueryTerm& term : req->terms()) {
+    absl::StatusOr<graph::GraphId> g = ToGraph(term.graph());
+    if (!g.ok()) return FinishNow(ctx, g.status());
+    absl::StatusOr<graph::Direction> direction = ToDirection(term.direction());
+    if (!direction.ok()) return FinishNow(ctx, direction.status());
+    terms.push_back({*g, term.user_id(), *direction});
+  }
+  return ReadAfter(roost_, ctx, req->min_position(),
+                   [this, op, terms = std::move(terms), req, resp] {
+                     absl::StatusOr<graph::Page> page =
+                         roost_->Query(op, terms, req->cursor(), req->limit());
+                     if (page.ok()) {
+                       int64_t next = 0;
+                       ToProto(*page, resp->mutable_ids(), &next);
+                       resp->set_next_cursor(next);
+                     }
+                     return page.status();
+                   });
+}
+
+// ---------------------------------------------------------------------------
+// Admin
+
+grpc::ServerUnaryReactor* AdminService::Stats(grpc::CallbackServerContext* ctx,
+                                              const v1::StatsRequest* req,
+                                              v1::StatsResponse* resp) {
+  resp->set_appended_position(roost_->appended_position());
+  resp->set_applied_position(roost_->applied_position());
+  for (const auto& [name, value] : roost_->Counters()) (*resp->mutable_counters())[name] = value;
+  return FinishNow(ctx, absl::OkStatus());
+}
+
+}  // namespace roost::service

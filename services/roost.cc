@@ -1,0 +1,417 @@
+#include "services/roost.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "ingest/log/log_reader.h"
+#include "ingest/pipeline_timeline_source.h"
+#include "roost/v1/events.pb.h"
+#include "services/validation.h"
+
+namespace roost {
+namespace {
+
+namespace events = ::roost::v1::events;
+
+// Pending request-id entries are pruned once there are this many; the tweet store
+// answers for the pruned ones.
+constexpr size_t kRecentRequestsPruneAt = 4096;
+
+absl::Status ValidateGraph(graph::GraphId g) {
+  if (g < graph::kFollows || g > graph::kMutes) {
+    return absl::InvalidArgumentError("graph must be FOLLOWS, BLOCKS or MUTES");
+  }
+  return absl::OkStatus();
+}
+
+graph::StateMask OrNormal(graph::StateMask states) {
+  return states == 0 ? graph::kNormalOnly : states;
+}
+
+}  // namespace
+
+Roost::Roost(const RoostOptions& options)
+    : options_(options), clock_(options.clock != nullptr ? options.clock : Clock::Real()) {}
+
+Roost::~Roost() { Shutdown(); }
+
+absl::StatusOr<std::unique_ptr<Roost>> Roost::Open(const RoostOptions& options) {
+  if (options.data_dir.empty()) return absl::InvalidArgumentError("data_dir must be set");
+  if (options.node_id > kMaxSnowflakeNode) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("node id ", options.node_id, " is above the maximum ", kMaxSnowflakeNode));
+  }
+  std::unique_ptr<Roost> roost(new Roost(options));
+  RETURN_IF_ERROR(roost->Init());
+  return roost;
+}
+
+absl::Status Roost::Init() {
+  log::Env* env = log::Env::Default();
+  const std::string& dir = options_.data_dir;
+  RETURN_IF_ERROR(env->CreateDirs(dir));
+  absl::StatusOr<std::unique_ptr<log::FileLock>> lock = env->LockFile(dir + "/LOCK");
+  if (!lock.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "data dir ", dir, " is in use by another process (", lock.status().message(), ")"));
+  }
+  lock_ = *std::move(lock);
+
+  log::LogOptions log_options;
+  log_options.sync = options_.log_sync;
+  ASSIGN_OR_RETURN(log_, log::Log::Open(dir + "/log", log_options));
+  ASSIGN_OR_RETURN(tweets_, tweets::TweetStore::Open(dir + "/tweets", {}));
+  ASSIGN_OR_RETURN(graph_, graph::GraphStore::Open(dir + "/graph", {}));
+
+  // Ids must keep growing across restarts even if the clock stepped back: start
+  // above the newest event in the log.
+  ids_ = std::make_unique<SnowflakeGenerator>(options_.node_id, clock_);
+  if (log_->durable_offset() > 0) {
+    ASSIGN_OR_RETURN(std::unique_ptr<log::LogReader> reader,
+                     log_->NewReader(log_->durable_offset()));
+    std::vector<log::LogRecord> last;
+    RETURN_IF_ERROR(reader->ReadBatch(1, absl::Now(), &last));
+    events::Event event;
+    if (!last.empty() && event.ParseFromString(last.back().payload)) {
+      ids_->Observe(event.event_id());
+    }
+  }
+
+  source_ = std::make_unique<ingest::StoreTimelineSource>(graph_.get(), tweets_.get());
+  timelines_ = std::make_unique<timelines::HomeTimelines>(options_.timelines, source_.get());
+  metrics_.SetGauge("timelines.materialized",
+                    [t = timelines_.get()] { return static_cast<int64_t>(t->materialized_count()); });
+  metrics_.SetGauge("timelines.entries",
+                    [t = timelines_.get()] { return static_cast<int64_t>(t->entry_count()); });
+
+  ingest::PipelineParts parts{log_.get(), tweets_.get(), graph_.get(), timelines_.get(),
+                              &metrics_};
+  ASSIGN_OR_RETURN(pipeline_, ingest::Pipeline::Start(parts, options_.pipeline));
+
+  // Recover before serving: apply the log's unapplied tail, so reads and request-id
+  // deduplication see every acknowledged write.
+  const LogOffset end = log_->durable_offset();
+  while (!pipeline_->WaitForApplied(end, absl::Now() + absl::Seconds(1))) {
+    RETURN_IF_ERROR(pipeline_->status());
+  }
+  return absl::OkStatus();
+}
+
+void Roost::ReleaseWaiters() {
+  releasing_.store(true);
+  if (pipeline_ != nullptr) pipeline_->ReleaseWaiters();
+}
+
+void Roost::Shutdown() {
+  ReleaseWaiters();
+  if (pipeline_ != nullptr) pipeline_->Stop();
+  if (log_ != nullptr) log_->Close();
+}
+
+// ---------------------------------------------------------------------------
+// Writes
+
+void Roost::Append(std::string event, Done<LogOffset> done) {
+  log_->AppendAsync(std::move(event), std::move(done));
+}
+
+void Roost::Post(PostArgs args, Done<PostResult> done) {
+  absl::Status status = ValidateUserId(args.author, "author_id");
+  if (status.ok()) status = ValidateTweetText(args.text, args.retweet_of != 0);
+  if (status.ok()) status = ValidateRequestId(args.request_id);
+  if (!status.ok()) {
+    done(status);
+    return;
+  }
+
+  RequestKey key{args.author, args.request_id};
+  if (!args.request_id.empty()) {
+    absl::StatusOr<PostResult> earlier = absl::NotFoundError("");
+    {
+      absl::MutexLock lock(&requests_mu_);
+      auto it = recent_requests_.find(key);
+      if (it != recent_requests_.end()) {
+        if (!it->second.durable) {
+          it->second.waiters.push_back(std::move(done));  // answered with the first
+          return;
+        }
+        earlier = it->second.result;
+      } else {
+        // Posts applied before this process started are remembered by the store.
+        absl::StatusOr<std::optional<tweets::RequestRecord>> found =
+            tweets_->FindRequest(args.author, args.request_id);
+        if (!found.ok()) {
+          earlier = found.status();
+        } else if (found->has_value() &&
+                   clock_->NowMs() - (*found)->created_at_ms <
+                       absl::ToInt64Milliseconds(options_.request_id_window)) {
+          earlier = PostResult{(*found)->tweet_id, (*found)->position};
+        } else {
+          if (recent_requests_.size() >= kRecentRequestsPruneAt) {
+            const LogOffset applied = pipeline_->applied_offset();
+            absl::erase_if(recent_requests_, [applied](const auto& entry) {
+              return entry.second.durable && entry.second.result.position <= applied;
+            });
+          }
+          recent_requests_[key];  // in flight
+        }
+      }
+    }
+    if (!absl::IsNotFound(earlier.status())) {
+      done(std::move(earlier));
+      return;
+    }
+  }
+
+  const TweetId id = ids_->Next();
+  events::Event event;
+  event.set_event_id(id);
+  events::TweetPosted* post = event.mutable_tweet_posted();
+  post->set_tweet_id(id);
+  post->set_author_id(args.author);
+  post->set_text(std::move(args.text));
+  post->set_created_at_ms(SnowflakeTimeMs(id));
+  post->set_reply_to_id(args.reply_to);
+  post->set_retweet_of_id(args.retweet_of);
+  post->set_request_id(args.request_id);
+  Append(event.SerializeAsString(),
+         [this, key = std::move(key), id, done = std::move(done)](
+             absl::StatusOr<LogOffset> position) mutable {
+           absl::StatusOr<PostResult> result =
+               position.ok() ? absl::StatusOr<PostResult>(PostResult{id, *position})
+                             : absl::StatusOr<PostResult>(position.status());
+           if (!key.second.empty()) FinishRequest(key, result);
+           done(std::move(result));
+         });
+}
+
+void Roost::FinishRequest(const RequestKey& key, const absl::StatusOr<PostResult>& result) {
+  std::vector<Done<PostResult>> waiters;
+  {
+    absl::MutexLock lock(&requests_mu_);
+    auto it = recent_requests_.find(key);
+    if (it == recent_requests_.end()) return;
+    waiters = std::move(it->second.waiters);
+    if (result.ok()) {
+      it->second.durable = true;
+      it->second.result = *result;
+    } else {
+      recent_requests_.erase(it);  // not posted: a retry may try again
+    }
+  }
+  for (auto& waiter : waiters) waiter(result);
+}
+
+void Roost::Delete(UserId author, TweetId id, absl::Time deadline, Done<LogOffset> done) {
+  absl::Status status = ValidateUserId(author, "author_id");
+  if (status.ok() && id == 0) status = absl::InvalidArgumentError("tweet_id must not be 0");
+  if (!status.ok()) {
+    done(status);
+    return;
+  }
+  // The tweet may have been posted a moment ago: check it once everything durable now
+  // has been applied.
+  WhenApplied(log_->durable_offset(), deadline,
+              [this, author, id, done = std::move(done)](absl::Status ready) mutable {
+                if (!ready.ok()) {
+                  done(ready);
+                  return;
+                }
+                absl::StatusOr<std::optional<tweets::Tweet>> tweet = tweets_->Get(id);
+                if (!tweet.ok()) {
+                  done(tweet.status());
+                  return;
+                }
+                if (!tweet->has_value() || (*tweet)->deleted) {
+                  done(absl::NotFoundError(absl::StrCat("tweet ", id, " not found")));
+                  return;
+                }
+                if ((*tweet)->author != author) {
+                  done(absl::PermissionDeniedError(
+                      absl::StrCat("tweet ", id, " belongs to another author")));
+                  return;
+                }
+                events::Event event;
+                event.set_event_id(ids_->Next());
+                event.mutable_tweet_deleted()->set_tweet_id(id);
+                event.mutable_tweet_deleted()->set_author_id(author);
+                Append(event.SerializeAsString(), std::move(done));
+              });
+}
+
+void Roost::SetEdge(graph::GraphId g, UserId source, UserId destination,
+                    graph::EdgeState state, Done<LogOffset> done) {
+  absl::Status status = ValidateGraph(g);
+  if (status.ok()) status = ValidateUserId(source, "source_id");
+  if (status.ok()) status = ValidateUserId(destination, "destination_id");
+  if (status.ok()) status = ValidateEdge(source, destination);
+  if (!status.ok()) {
+    done(status);
+    return;
+  }
+  events::Event event;
+  event.set_event_id(ids_->Next());
+  events::EdgeChanged* edge = event.mutable_edge_changed();
+  edge->set_graph(static_cast<roost::v1::GraphKind>(g));
+  edge->set_source_id(source);
+  edge->set_destination_id(destination);
+  edge->set_state(static_cast<roost::v1::EdgeState>(state));
+  Append(event.SerializeAsString(), std::move(done));
+}
+
+void Roost::MassChange(graph::GraphId g, UserId user, graph::StateMask from,
+                       graph::EdgeState to, Done<LogOffset> done) {
+  absl::Status status = ValidateGraph(g);
+  if (status.ok()) status = ValidateUserId(user, "user_id");
+  if (!status.ok()) {
+    done(status);
+    return;
+  }
+  events::Event event;
+  event.set_event_id(ids_->Next());
+  events::EdgesMassChanged* mass = event.mutable_edges_mass_changed();
+  mass->set_graph(static_cast<roost::v1::GraphKind>(g));
+  mass->set_user_id(user);
+  for (int s = 0; s < graph::kNumEdgeStates; ++s) {
+    if (from & (1 << s)) mass->add_from_states(static_cast<roost::v1::EdgeState>(s));
+  }
+  mass->set_to_state(static_cast<roost::v1::EdgeState>(to));
+  Append(event.SerializeAsString(), std::move(done));
+}
+
+void Roost::WhenApplied(LogOffset position, absl::Time deadline,
+                        absl::AnyInvocable<void(absl::Status)> done) {
+  if (position == 0) {
+    done(absl::OkStatus());
+    return;
+  }
+  const LogOffset end = log_->durable_offset();
+  if (position > end) {
+    done(absl::OutOfRangeError(absl::StrCat("min_position ", position,
+                                            " is beyond the log's end (", end, ")")));
+    return;
+  }
+  pipeline_->WhenApplied(position, deadline,
+                         [this, position, done = std::move(done)](bool reached) mutable {
+                           if (reached) {
+                             done(absl::OkStatus());
+                           } else if (releasing_.load()) {
+                             done(absl::UnavailableError("server is shutting down"));
+                           } else {
+                             done(absl::DeadlineExceededError(absl::StrCat(
+                                 "position ", position, " was not applied before the deadline",
+                                 " (applied: ", pipeline_->applied_offset(), ")")));
+                           }
+                         });
+}
+
+// ---------------------------------------------------------------------------
+// Reads
+
+absl::StatusOr<std::vector<tweets::Tweet>> Roost::GetTweets(absl::Span<const TweetId> ids) {
+  RETURN_IF_ERROR(ValidateCount(ids.size(), kMaxGetIds, "ids"));
+  ASSIGN_OR_RETURN(std::vector<std::optional<tweets::Tweet>> found, tweets_->MultiGet(ids));
+  std::vector<tweets::Tweet> out;
+  out.reserve(found.size());
+  for (std::optional<tweets::Tweet>& tweet : found) {
+    if (tweet.has_value() && !tweet->deleted) out.push_back(std::move(*tweet));
+  }
+  return out;
+}
+
+absl::StatusOr<TimelineResult> Roost::Finish(std::vector<TweetId> ids, uint32_t limit,
+                                             bool hydrate, bool rebuilt) {
+  TimelineResult result;
+  result.rebuilt = rebuilt;
+  // A full page may have more behind it; a short one is the end.
+  result.next_max_id = ids.size() == limit ? ids.back() : 0;
+  if (hydrate) {
+    ASSIGN_OR_RETURN(std::vector<std::optional<tweets::Tweet>> found, tweets_->MultiGet(ids));
+    ids.clear();
+    for (std::optional<tweets::Tweet>& tweet : found) {
+      if (!tweet.has_value() || tweet->deleted) continue;  // deleted since the page was cut
+      ids.push_back(tweet->id);
+      result.tweets.push_back(std::move(*tweet));
+    }
+  }
+  result.ids = std::move(ids);
+  return result;
+}
+
+absl::StatusOr<TimelineResult> Roost::UserTimeline(const TimelineQuery& query) {
+  RETURN_IF_ERROR(ValidateUserId(query.user, "user_id"));
+  const uint32_t limit = PageLimit(query.limit);
+  ASSIGN_OR_RETURN(std::vector<TweetId> ids,
+                   tweets_->AuthorTweets(query.user, query.max_id, query.since_id, limit));
+  return Finish(std::move(ids), limit, query.hydrate, /*rebuilt=*/false);
+}
+
+absl::StatusOr<timelines::AuthorSet> Roost::HiddenAuthors(UserId reader) {
+  timelines::AuthorSet hidden;
+  for (graph::GraphId g : {graph::kBlocks, graph::kMutes}) {
+    ASSIGN_OR_RETURN(std::vector<UserId> ids,
+                     graph_->SelectAll(g, reader, graph::Direction::kForward, graph::kNormalOnly));
+    hidden.insert(ids.begin(), ids.end());
+  }
+  return hidden;
+}
+
+absl::StatusOr<TimelineResult> Roost::HomeTimeline(const TimelineQuery& query) {
+  RETURN_IF_ERROR(ValidateUserId(query.user, "user_id"));
+  const uint32_t limit = PageLimit(query.limit);
+  ASSIGN_OR_RETURN(const timelines::AuthorSet hidden, HiddenAuthors(query.user));
+  ASSIGN_OR_RETURN(timelines::ReadResult read,
+                   timelines_->Read(query.user, query.max_id, query.since_id, limit,
+                                    hidden.empty() ? nullptr : &hidden));
+  std::vector<TweetId> ids;
+  ids.reserve(read.entries.size());
+  for (const timelines::Entry& entry : read.entries) ids.push_back(entry.id);
+  return Finish(std::move(ids), limit, query.hydrate, read.rebuilt);
+}
+
+absl::StatusOr<graph::Page> Roost::Select(graph::GraphId g, UserId user,
+                                          graph::Direction direction, graph::StateMask states,
+                                          int64_t cursor, uint32_t limit) {
+  RETURN_IF_ERROR(ValidateGraph(g));
+  RETURN_IF_ERROR(ValidateUserId(user, "user_id"));
+  if (cursor < 0) return absl::InvalidArgumentError("cursor must not be negative");
+  return graph_->Select(g, user, direction, OrNormal(states), cursor, PageLimit(limit));
+}
+
+absl::StatusOr<uint64_t> Roost::Count(graph::GraphId g, UserId user, graph::Direction direction,
+                                      graph::StateMask states) {
+  RETURN_IF_ERROR(ValidateGraph(g));
+  RETURN_IF_ERROR(ValidateUserId(user, "user_id"));
+  return graph_->Count(g, user, direction, OrNormal(states));
+}
+
+absl::StatusOr<std::vector<bool>> Roost::Contains(graph::GraphId g, UserId source,
+                                                  absl::Span<const UserId> destinations) {
+  RETURN_IF_ERROR(ValidateGraph(g));
+  RETURN_IF_ERROR(ValidateUserId(source, "source_id"));
+  RETURN_IF_ERROR(ValidateCount(destinations.size(), kMaxContainsIds, "destination_ids"));
+  return graph_->Contains(g, source, destinations);
+}
+
+absl::StatusOr<graph::Page> Roost::Query(graph::SetOp op, absl::Span<const graph::QueryTerm> terms,
+                                         int64_t cursor, uint32_t limit) {
+  if (terms.empty()) return absl::InvalidArgumentError("terms must not be empty");
+  RETURN_IF_ERROR(ValidateCount(terms.size(), kMaxQueryTerms, "terms"));
+  for (const graph::QueryTerm& term : terms) {
+    RETURN_IF_ERROR(ValidateGraph(term.graph));
+    RETURN_IF_ERROR(ValidateUserId(term.user, "terms.user_id"));
+  }
+  if (cursor < 0) return absl::InvalidArgumentError("cursor must not be negative");
+  return graph_->Query(op, terms, cursor, PageLimit(limit));
+}
+
+// ---------------------------------------------------------------------------
+// Administration
+
+LogOffset Roost::appended_position() const { return log_->durable_offset(); }
+LogOffset Roost::applied_position() const { return pipeline_->applied_offset(); }
+std::map<std::string, int64_t> Roost::Counters() const { return metrics_.Snapshot(); }
+
+}  // namespace roost

@@ -1,0 +1,180 @@
+// Roost is the composition root: it owns the data directory, the log, the three
+// stores and the pipeline that feeds them, and offers the operations the API serves,
+// on plain C++ types (the gRPC handlers and embedded drivers are thin layers on top).
+//
+// Writes validate their input (INVALID_ARGUMENT changes nothing), append one event to
+// the log, and complete only once it is durable, with its position. Reads come
+// straight from the stores; a caller wanting read-your-writes first calls WhenApplied
+// with the position its write returned.
+//
+// Data directory layout: LOCK (held while open), log/, tweets/, graph/.
+//
+// Thread-safe.
+#ifndef ROOST_SERVICES_ROOST_H_
+#define ROOST_SERVICES_ROOST_H_
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "common/clock.h"
+#include "common/ids.h"
+#include "common/metrics.h"
+#include "graph/graph_store.h"
+#include "ingest/log/log.h"
+#include "ingest/pipeline.h"
+#include "timelines/home_timelines.h"
+#include "tweetstore/tweet_store.h"
+
+namespace roost {
+
+namespace ingest {
+class StoreTimelineSource;
+}
+
+struct RoostOptions {
+  std::string data_dir;
+  log::SyncPolicy log_sync = log::SyncPolicy::kAlways;
+  uint32_t node_id = 0;  // Snowflake node id, 0..1023
+  timelines::HomeTimelinesOptions timelines;
+  ingest::PipelineOptions pipeline;
+  absl::Duration request_id_window = absl::Hours(24);
+  Clock* clock = nullptr;  // not owned; nullptr: the real clock
+};
+
+struct PostArgs {
+  UserId author = 0;
+  std::string text;
+  TweetId reply_to = 0;
+  TweetId retweet_of = 0;
+  std::string request_id;  // empty: no deduplication
+};
+
+struct PostResult {
+  TweetId tweet_id = 0;
+  LogOffset position = 0;
+};
+
+struct TimelineQuery {
+  UserId user = 0;
+  TweetId max_id = 0;    // exclusive; 0: newest
+  TweetId since_id = 0;  // exclusive
+  uint32_t limit = 0;    // 0: default; clamped to the maximum
+  bool hydrate = false;
+};
+
+struct TimelineResult {
+  std::vector<TweetId> ids;
+  std::vector<tweets::Tweet> tweets;  // when hydrated
+  TweetId next_max_id = 0;            // 0 at the end
+  bool rebuilt = false;
+};
+
+class Roost {
+ public:
+  template <typename T>
+  using Done = absl::AnyInvocable<void(absl::StatusOr<T>)>;
+
+  // Opens (creating if needed) the data directory and recovers from it: the log's
+  // unapplied tail is applied before Open returns. FAILED_PRECONDITION when another
+  // process has the directory open.
+  static absl::StatusOr<std::unique_ptr<Roost>> Open(const RoostOptions& options);
+  ~Roost();  // Shutdown()s
+
+  // Fails pending and future position waits with UNAVAILABLE: the first step of a
+  // clean shutdown, so no RPC waits on a pipeline that is about to stop.
+  void ReleaseWaiters();
+  // Applies everything durable, persists, closes the log. Idempotent.
+  void Shutdown();
+
+  // ---- Writes. `done` runs once, on some internal thread; it must not block.
+  void Post(PostArgs args, Done<PostResult> done);
+  // PERMISSION_DENIED for another author's tweet, NOT_FOUND for an unknown or deleted
+  // one. Waits (until `deadline`) for earlier writes to be applied before checking.
+  void Delete(UserId author, TweetId id, absl::Time deadline, Done<LogOffset> done);
+  // Sets one edge (Add: NORMAL, Remove: REMOVED). A BLOCKS edge set NORMAL also
+  // removes the FOLLOWS edges between the two users, both ways.
+  void SetEdge(graph::GraphId graph, UserId source, UserId destination,
+               graph::EdgeState state, Done<LogOffset> done);
+  // Moves all of the user's edges in `graph` (both directions) in `from` to `to`.
+  void MassChange(graph::GraphId graph, UserId user, graph::StateMask from,
+                  graph::EdgeState to, Done<LogOffset> done);
+
+  // ---- Consistency. done(OK) once `position` is applied; DEADLINE_EXCEEDED at the
+  // deadline; OUT_OF_RANGE at once for a position beyond the log's end; UNAVAILABLE
+  // when shutting down. Runs inline when already applied.
+  void WhenApplied(LogOffset position, absl::Time deadline,
+                   absl::AnyInvocable<void(absl::Status)> done);
+
+  // ---- Reads.
+  // In request order; missing and deleted ids omitted. At most kMaxGetIds ids.
+  absl::StatusOr<std::vector<tweets::Tweet>> GetTweets(absl::Span<const TweetId> ids);
+  absl::StatusOr<TimelineResult> UserTimeline(const TimelineQuery& query);
+  // The user's own tweets and their followees', newest first, without blocked or
+  // muted authors.
+  absl::StatusOr<TimelineResult> HomeTimeline(const TimelineQuery& query);
+  absl::StatusOr<graph::Page> Select(graph::GraphId graph, UserId user,
+                                     graph::Direction direction, graph::StateMask states,
+                                     int64_t cursor, uint32_t limit);
+  absl::StatusOr<uint64_t> Count(graph::GraphId graph, UserId user, graph::Direction direction,
+                                 graph::StateMask states);
+  absl::StatusOr<std::vector<bool>> Contains(graph::GraphId graph, UserId source,
+                                             absl::Span<const UserId> destinations);
+  absl::StatusOr<graph::Page> Query(graph::SetOp op, absl::Span<const graph::QueryTerm> terms,
+                                    int64_t cursor, uint32_t limit);
+
+  // ---- Administration.
+  LogOffset appended_position() const;
+  LogOffset applied_position() const;
+  std::map<std::string, int64_t> Counters() const;
+  MetricsRegistry* metrics() { return &metrics_; }
+
+ private:
+  explicit Roost(const RoostOptions& options);
+  absl::Status Init();
+  // Appends `event` (a serialized events::Event) and calls `done` when durable.
+  void Append(std::string event, Done<LogOffset> done);
+  absl::StatusOr<TimelineResult> Finish(std::vector<TweetId> ids, uint32_t limit, bool hydrate,
+                                        bool rebuilt);
+  absl::StatusOr<timelines::AuthorSet> HiddenAuthors(UserId reader);
+
+  // A post with a request id, remembered until the tweet store holds its record.
+  struct RecentRequest {
+    bool durable = false;
+    PostResult result;
+    std::vector<Done<PostResult>> waiters;  // retries that arrived while in flight
+  };
+  using RequestKey = std::pair<UserId, std::string>;
+  void FinishRequest(const RequestKey& key, const absl::StatusOr<PostResult>& result);
+
+  const RoostOptions options_;
+  Clock* const clock_;
+  MetricsRegistry metrics_;
+  std::unique_ptr<log::FileLock> lock_;
+  std::unique_ptr<SnowflakeGenerator> ids_;
+  std::unique_ptr<log::Log> log_;
+  std::unique_ptr<tweets::TweetStore> tweets_;
+  std::unique_ptr<graph::GraphStore> graph_;
+  std::unique_ptr<ingest::StoreTimelineSource> source_;
+  std::unique_ptr<timelines::HomeTimelines> timelines_;
+  std::unique_ptr<ingest::Pipeline> pipeline_;
+  std::atomic<bool> releasing_{false};
+
+  absl::Mutex requests_mu_;
+  absl::flat_hash_map<RequestKey, RecentRequest> recent_requests_
+      ABSL_GUARDED_BY(requests_mu_);
+};
+
+}  // namespace roost
+
+#endif  // ROOST_SERVICES_ROOST_H_

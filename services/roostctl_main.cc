@@ -1,0 +1,263 @@
+// roostctl: a small command-line client for roostd, so a person can try Roost
+// without writing code. Every command is one gRPC call.
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_join.h"
+#include "common/flag_names.h"
+#include "roost/v1/roost.grpc.pb.h"
+
+ABSL_FLAG(std::string, target, "127.0.0.1:7070", "roostd address, host:port.");
+ABSL_FLAG(uint32_t, limit, 20, "Page size for home, user and select (at most 200).");
+ABSL_FLAG(uint64_t, max_id, 0, "home/user: return tweets older than this id.");
+ABSL_FLAG(int64_t, cursor, 0, "select: continue from this next_cursor.");
+ABSL_FLAG(std::string, graph, "follows", "select/count: follows, blocks or mutes.");
+ABSL_FLAG(std::string, direction, "forward",
+          "select/count: forward (whom the user points at) or backward (who points at the user).");
+ABSL_FLAG(std::string, request_id, "", "post: a retry with the same id posts once.");
+ABSL_FLAG(uint64_t, reply_to, 0, "post: the id of the tweet this replies to.");
+ABSL_FLAG(int32_t, timeout_ms, 10000, "Deadline of each call.");
+
+namespace {
+
+namespace v1 = ::roost::v1;
+
+constexpr char kUsage[] = R"(talks to roostd.
+Usage: roostctl [--target=127.0.0.1:7070] COMMAND ARGS...
+Flags may be spelled with dashes or underscores (--request-id, --request_id).
+
+Commands:
+  post AUTHOR TEXT...        post a tweet (--request-id, --reply-to)
+  delete AUTHOR TWEET_ID     delete one of AUTHOR's tweets
+  get TWEET_ID...            fetch tweets by id
+  home USER                  USER's home timeline (--limit, --max-id)
+  user USER                  USER's own tweets (--limit, --max-id)
+  follow A B | unfollow A B  A starts/stops following B
+  block A B | unblock A B    A blocks/unblocks B (a block ends follows both ways)
+  mute A B | unmute A B      A mutes/unmutes B
+  select USER                a page of USER's edges (--graph, --direction, --cursor)
+  count USER                 how many edges USER has (--graph, --direction)
+  stats                      log positions and counters)";
+
+int Usage(const std::string& problem) {
+  std::fprintf(stderr, "roostctl: %s\nRun 'roostctl --help' for usage.\n", problem.c_str());
+  return 2;
+}
+
+int Report(const grpc::Status& status) {
+  if (status.ok()) return 0;
+  std::fprintf(stderr, "roostctl: %s: %s\n",
+               status.error_code() == grpc::StatusCode::UNAVAILABLE ? "UNAVAILABLE"
+                                                                    : "error",
+               status.error_message().c_str());
+  return 1;
+}
+
+bool ParseId(const std::string& text, uint64_t* id) { return absl::SimpleAtoi(text, id); }
+
+void PrintTweet(const v1::Tweet& t) {
+  std::printf("%llu\t@%llu\t%s\n", static_cast<unsigned long long>(t.id()),
+              static_cast<unsigned long long>(t.author_id()), t.text().c_str());
+}
+
+void PrintPage(const v1::TimelinePage& page) {
+  for (const v1::Tweet& t : page.tweets()) PrintTweet(t);
+  if (page.tweets().empty()) std::printf("(no tweets)\n");
+  if (page.rebuilt()) std::printf("(timeline rebuilt for this read)\n");
+  if (page.next_max_id() != 0) {
+    std::printf("more: --max-id=%llu\n", static_cast<unsigned long long>(page.next_max_id()));
+  }
+}
+
+struct Client {
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<grpc::ClientContext> Context() const {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->set_deadline(std::chrono::system_clock::now() +
+                      std::chrono::milliseconds(absl::GetFlag(FLAGS_timeout_ms)));
+    return ctx;
+  }
+};
+
+bool ParseGraph(v1::GraphKind* kind) {
+  static const std::map<std::string, v1::GraphKind> kinds = {
+      {"follows", v1::FOLLOWS}, {"blocks", v1::BLOCKS}, {"mutes", v1::MUTES}};
+  auto it = kinds.find(absl::GetFlag(FLAGS_graph));
+  if (it == kinds.end()) return false;
+  *kind = it->second;
+  return true;
+}
+
+bool ParseDirection(v1::Direction* direction) {
+  const std::string d = absl::GetFlag(FLAGS_direction);
+  if (d == "forward") *direction = v1::FORWARD;
+  else if (d == "backward") *direction = v1::BACKWARD;
+  else return false;
+  return true;
+}
+
+int EdgeCommand(const Client& c, const std::string& command, uint64_t a, uint64_t b) {
+  static const std::map<std::string, std::pair<v1::GraphKind, bool>> kinds = {
+      {"follow", {v1::FOLLOWS, true}}, {"unfollow", {v1::FOLLOWS, false}},
+      {"block", {v1::BLOCKS, true}},   {"unblock", {v1::BLOCKS, false}},
+      {"mute", {v1::MUTES, true}},     {"unmute", {v1::MUTES, false}}};
+  const auto& [kind, add] = kinds.at(command);
+  auto stub = v1::Graph::NewStub(c.channel);
+  v1::EdgeRequest req;
+  req.set_graph(kind);
+  req.set_source_id(a);
+  req.set_destination_id(b);
+  v1::WriteResponse resp;
+  auto ctx = c.Context();
+  grpc::Status status = add ? stub->Add(ctx.get(), req, &resp) : stub->Remove(ctx.get(), req, &resp);
+  if (status.ok()) std::printf("ok, position %llu\n", static_cast<unsigned long long>(resp.position()));
+  return Report(status);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(kUsage);
+  std::vector<std::string> arg_storage;
+  std::vector<char*> flag_args = roost::WithUnderscoredFlagNames(argc, argv, &arg_storage);
+  std::vector<char*> positional =
+      absl::ParseCommandLine(static_cast<int>(flag_args.size()), flag_args.data());
+  std::vector<std::string> args(positional.begin() + 1, positional.end());
+  if (args.empty()) return Usage("no command given");
+
+  Client c{grpc::CreateChannel(absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials())};
+  const std::string command = args[0];
+  std::vector<uint64_t> ids;
+  auto need_ids = [&](size_t n, const char* what) {
+    if (args.size() < n + 1) return false;
+    for (size_t i = 1; i < args.size() && (n == 0 || i <= n); ++i) {
+      uint64_t id;
+      if (!ParseId(args[i], &id)) return false;
+      ids.push_back(id);
+    }
+    return true;
+  };
+
+  if (command == "post") {
+    uint64_t author;
+    if (args.size() < 3 || !ParseId(args[1], &author)) return Usage("usage: post AUTHOR TEXT...");
+    auto stub = v1::Tweets::NewStub(c.channel);
+    v1::PostRequest req;
+    req.set_author_id(author);
+    req.set_text(absl::StrJoin(args.begin() + 2, args.end(), " "));
+    req.set_request_id(absl::GetFlag(FLAGS_request_id));
+    req.set_reply_to_id(absl::GetFlag(FLAGS_reply_to));
+    v1::PostResponse resp;
+    grpc::Status status = stub->Post(c.Context().get(), req, &resp);
+    if (status.ok()) {
+      std::printf("tweet %llu, position %llu\n", static_cast<unsigned long long>(resp.tweet_id()),
+                  static_cast<unsigned long long>(resp.position()));
+    }
+    return Report(status);
+  }
+  if (command == "delete") {
+    if (!need_ids(2, "AUTHOR TWEET_ID")) return Usage("usage: delete AUTHOR TWEET_ID");
+    auto stub = v1::Tweets::NewStub(c.channel);
+    v1::DeleteRequest req;
+    req.set_author_id(ids[0]);
+    req.set_tweet_id(ids[1]);
+    v1::DeleteResponse resp;
+    grpc::Status status = stub->Delete(c.Context().get(), req, &resp);
+    if (status.ok()) std::printf("deleted, position %llu\n", static_cast<unsigned long long>(resp.position()));
+    return Report(status);
+  }
+  if (command == "get") {
+    if (!need_ids(0, "TWEET_ID...")) return Usage("usage: get TWEET_ID...");
+    auto stub = v1::Tweets::NewStub(c.channel);
+    v1::GetRequest req;
+    for (uint64_t id : ids) req.add_ids(id);
+    v1::GetResponse resp;
+    grpc::Status status = stub->Get(c.Context().get(), req, &resp);
+    for (const v1::Tweet& t : resp.tweets()) PrintTweet(t);
+    return Report(status);
+  }
+  if (command == "home" || command == "user") {
+    if (!need_ids(1, "USER")) return Usage("usage: " + command + " USER");
+    v1::TimelinePage page;
+    grpc::Status status;
+    if (command == "home") {
+      v1::HomeRequest req;
+      req.set_user_id(ids[0]);
+      req.set_limit(absl::GetFlag(FLAGS_limit));
+      req.set_max_id(absl::GetFlag(FLAGS_max_id));
+      req.set_hydrate(true);
+      status = v1::Timelines::NewStub(c.channel)->Home(c.Context().get(), req, &page);
+    } else {
+      v1::UserTimelineRequest req;
+      req.set_user_id(ids[0]);
+      req.set_limit(absl::GetFlag(FLAGS_limit));
+      req.set_max_id(absl::GetFlag(FLAGS_max_id));
+      req.set_hydrate(true);
+      status = v1::Tweets::NewStub(c.channel)->UserTimeline(c.Context().get(), req, &page);
+    }
+    if (status.ok()) PrintPage(page);
+    return Report(status);
+  }
+  if (command == "follow" || command == "unfollow" || command == "block" ||
+      command == "unblock" || command == "mute" || command == "unmute") {
+    if (!need_ids(2, "A B")) return Usage("usage: " + command + " A B");
+    return EdgeCommand(c, command, ids[0], ids[1]);
+  }
+  if (command == "select" || command == "count") {
+    if (!need_ids(1, "USER")) return Usage("usage: " + command + " USER");
+    v1::GraphKind kind;
+    v1::Direction direction;
+    if (!ParseGraph(&kind)) return Usage("--graph must be follows, blocks or mutes");
+    if (!ParseDirection(&direction)) return Usage("--direction must be forward or backward");
+    auto stub = v1::Graph::NewStub(c.channel);
+    if (command == "count") {
+      v1::CountRequest req;
+      req.set_graph(kind);
+      req.set_user_id(ids[0]);
+      req.set_direction(direction);
+      v1::CountResponse resp;
+      grpc::Status status = stub->Count(c.Context().get(), req, &resp);
+      if (status.ok()) std::printf("%llu\n", static_cast<unsigned long long>(resp.count()));
+      return Report(status);
+    }
+    v1::SelectRequest req;
+    req.set_graph(kind);
+    req.set_user_id(ids[0]);
+    req.set_direction(direction);
+    req.set_cursor(absl::GetFlag(FLAGS_cursor));
+    req.set_limit(absl::GetFlag(FLAGS_limit));
+    v1::SelectResponse resp;
+    grpc::Status status = stub->Select(c.Context().get(), req, &resp);
+    for (uint64_t id : resp.ids()) std::printf("%llu\n", static_cast<unsigned long long>(id));
+    if (status.ok() && resp.next_cursor() != 0) {
+      std::printf("more: --cursor=%lld\n", static_cast<long long>(resp.next_cursor()));
+    }
+    return Report(status);
+  }
+  if (command == "stats") {
+    v1::StatsResponse resp;
+    grpc::Status status =
+        v1::Admin::NewStub(c.channel)->Stats(c.Context().get(), v1::StatsRequest(), &resp);
+    if (status.ok()) {
+      std::printf("appended_position\t%llu\napplied_position\t%llu\n",
+                  static_cast<unsigned long long>(resp.appended_position()),
+                  static_cast<unsigned long long>(resp.applied_position()));
+      std::map<std::string, int64_t> sorted(resp.counters().begin(), resp.counters().end());
+      for (const auto& [name, value] : sorted) {
+        std::printf("%s\t%lld\n", name.c_str(), static_cast<long long>(value));
+      }
+    }
+    return Report(status);
+  }
+  return Usage("unknown command '" + command + "'");
+}

@@ -1,0 +1,112 @@
+// roostd: serves tweets, home timelines and the social graph over gRPC from one
+// process, with its data in one directory.
+#include <signal.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/flag_names.h"
+#include "services/roost.h"
+#include "services/server.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:7070",
+          "Address to serve gRPC on, host:port. Port 0 picks a free port (see --port-file).");
+ABSL_FLAG(std::string, data_dir, "roost-data",
+          "Directory holding the log and the stores; created if missing. One roostd per "
+          "directory (a lock file fences a second).");
+ABSL_FLAG(std::string, port_file, "",
+          "If set, the port actually bound is written to this file once serving.");
+ABSL_FLAG(std::string, log_sync, "always",
+          "When a write is acknowledged: 'always' after fdatasync (no acknowledged write "
+          "is lost); 'interval' after the write, syncing every 10 ms (a crash of the "
+          "machine may lose the last 10 ms); 'none' never syncs (tests, benchmarks).");
+ABSL_FLAG(uint32_t, node_id, 0, "Snowflake node id of this process, 0..1023.");
+ABSL_FLAG(uint32_t, timeline_max_entries, 800, "Entries kept per home timeline.");
+ABSL_FLAG(int32_t, timeline_shards, 16, "Home timeline shards (each has one writer).");
+ABSL_FLAG(int32_t, worker_threads, 0,
+          "Pipeline worker threads; 0 uses the machine's hardware concurrency.");
+ABSL_FLAG(int32_t, shutdown_grace_ms, 5000,
+          "On SIGINT/SIGTERM, how long calls in flight may take to finish.");
+
+namespace {
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "roostd: %s\n", message.c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "serves Roost's tweets, home timelines and social graph over gRPC.\n"
+      "Usage: roostd [--listen=127.0.0.1:7070] [--data-dir=roost-data] [flags]\n"
+      "Stop with SIGINT or SIGTERM: calls in flight finish, nothing acknowledged is lost.\n"
+      "Flags may be spelled with dashes or underscores (--data-dir, --data_dir).");
+  std::vector<std::string> arg_storage;
+  std::vector<char*> args = roost::WithUnderscoredFlagNames(argc, argv, &arg_storage);
+  absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+
+  // Block the stop signals before any thread starts, so every thread inherits the
+  // mask and only sigwait below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // A closed stdout or socket must be an error on write, not the end of the process.
+  signal(SIGPIPE, SIG_IGN);
+
+  roost::RoostOptions options;
+  options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  absl::StatusOr<roost::log::SyncPolicy> sync =
+      roost::log::ParseSyncPolicy(absl::GetFlag(FLAGS_log_sync));
+  if (!sync.ok()) return Fail(std::string(sync.status().message()));
+  options.log_sync = *sync;
+  options.node_id = absl::GetFlag(FLAGS_node_id);
+  options.timelines.max_entries = absl::GetFlag(FLAGS_timeline_max_entries);
+  options.timelines.shards = absl::GetFlag(FLAGS_timeline_shards);
+  options.pipeline.worker_threads = absl::GetFlag(FLAGS_worker_threads);
+  if (options.timelines.max_entries == 0 || options.timelines.shards <= 0) {
+    return Fail("--timeline-max-entries and --timeline-shards must be positive");
+  }
+
+  const absl::Time opening = absl::Now();
+  absl::StatusOr<std::unique_ptr<roost::Roost>> roost = roost::Roost::Open(options);
+  if (!roost.ok()) return Fail(std::string(roost.status().message()));
+
+  absl::StatusOr<std::unique_ptr<roost::service::Server>> server =
+      roost::service::Server::Start(roost->get(), absl::GetFlag(FLAGS_listen));
+  if (!server.ok()) return Fail(std::string(server.status().message()));
+
+  const std::string host = absl::GetFlag(FLAGS_listen).substr(0, absl::GetFlag(FLAGS_listen).rfind(':'));
+  std::printf("roostd: serving on %s:%d (data dir %s, log position %llu, opened in %lld ms)\n",
+              host.c_str(), (*server)->port(), options.data_dir.c_str(),
+              static_cast<unsigned long long>((*roost)->appended_position()),
+              static_cast<long long>(absl::ToInt64Milliseconds(absl::Now() - opening)));
+  std::fflush(stdout);
+  if (const std::string path = absl::GetFlag(FLAGS_port_file); !path.empty()) {
+    // Written whole then renamed, so a reader never sees a partial port.
+    const std::string tmp = path + ".tmp";
+    std::ofstream(tmp) << (*server)->port() << "\n";
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) return Fail("cannot write " + path);
+  }
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  std::printf("roostd: %s received, shutting down\n", strsignal(signal_number));
+  std::fflush(stdout);
+  (*server)->Shutdown(absl::Now() + absl::Milliseconds(absl::GetFlag(FLAGS_shutdown_grace_ms)));
+  (*roost)->Shutdown();
+  std::printf("roostd: stopped at log position %llu\n",
+              static_cast<unsigned long long>((*roost)->applied_position()));
+  return 0;
+}

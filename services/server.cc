@@ -1,0 +1,55 @@
+#include "services/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include "absl/strings/str_cat.h"
+#include "services/grpc_services.h"
+
+namespace roost::service {
+
+struct Server::Services {
+  explicit Services(Roost* roost)
+      : tweets(roost), timelines(roost), graph(roost), admin(roost) {}
+  TweetsService tweets;
+  TimelinesService timelines;
+  GraphService graph;
+  AdminService admin;
+};
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(Roost* roost, const std::string& listen) {
+  std::unique_ptr<Server> server(new Server());
+  server->roost_ = roost;
+  server->services_ = std::make_unique<Services>(roost);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &server->port_);
+  builder.RegisterService(&server->services_->tweets);
+  builder.RegisterService(&server->services_->timelines);
+  builder.RegisterService(&server->services_->graph);
+  builder.RegisterService(&server->services_->admin);
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr || server->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", listen));
+  }
+  return server;
+}
+
+void Server::Shutdown(absl::Time deadline) {
+  if (server_ == nullptr || shut_down_) return;
+  shut_down_ = true;
+  if (auto* health = server_->GetHealthCheckService()) health->SetServingStatus(false);
+  roost_->ReleaseWaiters();
+  server_->Shutdown(absl::ToChronoTime(deadline));
+  server_->Wait();
+}
+
+Server::~Server() {
+  Shutdown(absl::Now());
+  server_.reset();
+}
+
+}  // namespace roost::service

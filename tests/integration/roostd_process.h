@@ -1,0 +1,42 @@
+// Runs a real roostd as a child process on an ephemeral loopback port, for tests that
+// talk to it only through gRPC.
+#ifndef ROOST_TESTS_INTEGRATION_ROOSTD_PROCESS_H_
+#define ROOST_TESTS_INTEGRATION_ROOSTD_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+namespace roost::testing {
+
+class RoostdProcess {
+ public:
+  // Starts roostd on `data_dir` and waits (up to 60 s) until it prints that it serves.
+  // On failure, returns false with what roostd printed in *output.
+  bool Start(const std::string& data_dir, const std::vector<std::string>& extra_flags,
+             std::string* output);
+  // SIGTERM, then waits for exit; returns the exit status (-1 if not running) and
+  // appends what roostd printed since Start to *output when given.
+  int Stop(std::string* output = nullptr);
+  ~RoostdProcess();
+
+  int port() const { return port_; }
+  std::shared_ptr<grpc::Channel> channel() const;
+
+ private:
+  pid_t pid_ = -1;
+  int output_fd_ = -1;  // roostd's stdout and stderr
+  int port_ = 0;
+};
+
+// Runs roostd to completion (for runs expected to fail fast) and returns its exit
+// status and combined output.
+int RunRoostdToExit(const std::vector<std::string>& flags, std::string* output);
+
+}  // namespace roost::testing
+
+#endif  // ROOST_TESTS_INTEGRATION_ROOSTD_PROCESS_H_

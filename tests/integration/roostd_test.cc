@@ -1,0 +1,452 @@
+// End-to-end: a real roostd on an ephemeral loopback port, driven through gRPC only.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "roost/v1/roost.grpc.pb.h"
+#include "tests/integration/roostd_process.h"
+
+namespace roost {
+namespace {
+
+namespace v1 = ::roost::v1;
+using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
+using ::testing::HasSubstr;
+
+std::string FreshDir(const std::string& name) {
+  const std::string dir = ::testing::TempDir() + "roostd_test_" + name + "_" +
+                          std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+// A client over every roost.v1 service with short, typed helpers. Every call has a
+// deadline so a broken server fails the test instead of hanging it.
+class Client {
+ public:
+  explicit Client(std::shared_ptr<grpc::Channel> channel)
+      : tweets_(v1::Tweets::NewStub(channel)),
+        timelines_(v1::Timelines::NewStub(channel)),
+        graph_(v1::Graph::NewStub(channel)),
+        admin_(v1::Admin::NewStub(channel)),
+        channel_(channel) {}
+
+  static std::unique_ptr<grpc::ClientContext> Ctx(int ms = 20000) {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(ms));
+    return ctx;
+  }
+
+  grpc::Status Post(uint64_t author, const std::string& text, v1::PostResponse* resp,
+                    const std::string& request_id = "", uint64_t reply_to = 0) {
+    v1::PostRequest req;
+    req.set_author_id(author);
+    req.set_text(text);
+    req.set_request_id(request_id);
+    req.set_reply_to_id(reply_to);
+    return tweets_->Post(Ctx().get(), req, resp);
+  }
+  // Posts and returns (tweet id, position), failing the test on error.
+  std::pair<uint64_t, uint64_t> MustPost(uint64_t author, const std::string& text) {
+    v1::PostResponse resp;
+    grpc::Status status = Post(author, text, &resp);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return {resp.tweet_id(), resp.position()};
+  }
+  grpc::Status Delete(uint64_t author, uint64_t id, uint64_t* position = nullptr) {
+    v1::DeleteRequest req;
+    req.set_author_id(author);
+    req.set_tweet_id(id);
+    v1::DeleteResponse resp;
+    grpc::Status status = tweets_->Delete(Ctx().get(), req, &resp);
+    if (position != nullptr) *position = resp.position();
+    return status;
+  }
+  grpc::Status Get(const std::vector<uint64_t>& ids, v1::GetResponse* resp) {
+    v1::GetRequest req;
+    for (uint64_t id : ids) req.add_ids(id);
+    return tweets_->Get(Ctx().get(), req, resp);
+  }
+  grpc::Status Home(uint64_t user, uint64_t min_position, v1::TimelinePage* page,
+                    uint32_t limit = 0, uint64_t max_id = 0, uint64_t since_id = 0,
+                    bool hydrate = false, int deadline_ms = 20000) {
+    v1::HomeRequest req;
+    req.set_user_id(user);
+    req.set_min_position(min_position);
+    req.set_limit(limit);
+    req.set_max_id(max_id);
+    req.set_since_id(since_id);
+    req.set_hydrate(hydrate);
+    return timelines_->Home(Ctx(deadline_ms).get(), req, page);
+  }
+  // The whole home timeline's ids (one page of 200), after `min_position`.
+  std::vector<uint64_t> HomeIds(uint64_t user, uint64_t min_position) {
+    v1::TimelinePage page;
+    grpc::Status status = Home(user, min_position, &page, 200);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return {page.ids().begin(), page.ids().end()};
+  }
+  grpc::Status User(uint64_t user, uint64_t min_position, v1::TimelinePage* page,
+                    uint32_t limit = 0, uint64_t max_id = 0) {
+    v1::UserTimelineRequest req;
+    req.set_user_id(user);
+    req.set_min_position(min_position);
+    req.set_limit(limit);
+    req.set_max_id(max_id);
+    req.set_hydrate(true);
+    return tweets_->UserTimeline(Ctx().get(), req, page);
+  }
+  grpc::Status Edge(bool add, v1::GraphKind graph, uint64_t source, uint64_t destination,
+                    uint64_t* position = nullptr) {
+    v1::EdgeRequest req;
+    req.set_graph(graph);
+    req.set_source_id(source);
+    req.set_destination_id(destination);
+    v1::WriteResponse resp;
+    grpc::Status status = add ? graph_->Add(Ctx().get(), req, &resp)
+                              : graph_->Remove(Ctx().get(), req, &resp);
+    if (position != nullptr) *position = resp.position();
+    return status;
+  }
+  uint64_t MustEdge(bool add, v1::GraphKind graph, uint64_t source, uint64_t destination) {
+    uint64_t position = 0;
+    grpc::Status status = Edge(add, graph, source, destination, &position);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return position;
+  }
+  uint64_t Count(v1::GraphKind graph, uint64_t user, v1::Direction direction,
+                 uint64_t min_position) {
+    v1::CountRequest req;
+    req.set_graph(graph);
+    req.set_user_id(user);
+    req.set_direction(direction);
+    req.set_min_position(min_position);
+    v1::CountResponse resp;
+    grpc::Status status = graph_->Count(Ctx().get(), req, &resp);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return resp.count();
+  }
+  v1::StatsResponse Stats() {
+    v1::StatsResponse resp;
+    grpc::Status status = admin_->Stats(Ctx().get(), v1::StatsRequest(), &resp);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return resp;
+  }
+
+  v1::Tweets::Stub* tweets() { return tweets_.get(); }
+  v1::Timelines::Stub* timelines() { return timelines_.get(); }
+  v1::Graph::Stub* graph() { return graph_.get(); }
+  grpc::Channel* channel() { return channel_.get(); }
+
+ private:
+  std::unique_ptr<v1::Tweets::Stub> tweets_;
+  std::unique_ptr<v1::Timelines::Stub> timelines_;
+  std::unique_ptr<v1::Graph::Stub> graph_;
+  std::unique_ptr<v1::Admin::Stub> admin_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+class RoostdTest : public ::testing::Test {
+ protected:
+  void StartServer(const std::vector<std::string>& flags = {}) {
+    std::string output;
+    ASSERT_TRUE(server_.Start(dir_, flags, &output)) << output;
+    client_ = std::make_unique<Client>(server_.channel());
+  }
+  void StopServer() {
+    client_.reset();
+    std::string output;
+    EXPECT_EQ(server_.Stop(&output), 0) << output;
+  }
+  void TearDown() override {
+    if (client_ != nullptr) StopServer();
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::string dir_ = FreshDir(::testing::UnitTest::GetInstance()->current_test_info()->name());
+  testing::RoostdProcess server_;
+  std::unique_ptr<Client> client_;
+};
+
+constexpr uint64_t kAlice = 1, kBob = 2, kCarol = 3, kDave = 4;
+
+TEST_F(RoostdTest, WalksTheWholeApiAcrossARestart) {
+  StartServer();
+  Client& c = *client_;
+
+  // Follows and posts; home timelines hold own tweets and followees', newest first.
+  c.MustEdge(true, v1::FOLLOWS, kAlice, kBob);
+  c.MustEdge(true, v1::FOLLOWS, kAlice, kCarol);
+  c.MustEdge(true, v1::FOLLOWS, kBob, kAlice);
+  const auto [b1, p1] = c.MustPost(kBob, "bob one");
+  const auto [c1, p2] = c.MustPost(kCarol, "carol one");
+  const auto [b2, p3] = c.MustPost(kBob, "bob two");
+  const auto [a1, p4] = c.MustPost(kAlice, "alice one");
+  EXPECT_LT(p1, p2);
+  EXPECT_LT(p3, p4);
+
+  // The first read of a timeline rebuilds it from the stores, and says so.
+  v1::TimelinePage page;
+  ASSERT_TRUE(c.Home(kAlice, p4, &page, 0, 0, 0, /*hydrate=*/true).ok());
+  EXPECT_TRUE(page.rebuilt());
+  EXPECT_THAT(page.ids(), ElementsAre(a1, b2, c1, b1));
+  ASSERT_EQ(page.tweets_size(), 4);
+  EXPECT_EQ(page.tweets(1).text(), "bob two");
+  EXPECT_EQ(page.tweets(1).author_id(), kBob);
+  EXPECT_EQ(page.next_max_id(), 0u);
+
+  // Read-your-writes: a post then an immediate read at its position sees it, through
+  // fanout into the now-materialized timeline.
+  const auto [b3, p5] = c.MustPost(kBob, "bob three");
+  page.Clear();
+  ASSERT_TRUE(c.Home(kAlice, p5, &page).ok());
+  EXPECT_FALSE(page.rebuilt());
+  EXPECT_THAT(page.ids(), ElementsAre(b3, a1, b2, c1, b1));
+  EXPECT_THAT(c.HomeIds(kBob, p5), ElementsAre(b3, a1, b2, b1));
+
+  // Paging by max_id and since_id never repeats or skips.
+  std::vector<uint64_t> expected = {b3, a1, b2, c1, b1};
+  uint64_t last_position = 0;
+  for (int i = 0; i < 23; ++i) {
+    auto [id, position] = c.MustPost(kCarol, "carol " + std::to_string(i));
+    expected.insert(expected.begin(), id);
+    last_position = position;
+  }
+  std::vector<uint64_t> paged;
+  uint64_t max_id = 0;
+  for (int pages = 0; pages < 10; ++pages) {
+    page.Clear();
+    ASSERT_TRUE(c.Home(kAlice, last_position, &page, /*limit=*/7, max_id).ok());
+    paged.insert(paged.end(), page.ids().begin(), page.ids().end());
+    if (page.next_max_id() == 0) break;
+    max_id = page.next_max_id();
+  }
+  EXPECT_THAT(paged, ElementsAreArray(expected));
+  page.Clear();
+  ASSERT_TRUE(c.Home(kAlice, 0, &page, 200, 0, /*since_id=*/b2).ok());
+  EXPECT_THAT(std::vector<uint64_t>(page.ids().begin(), page.ids().end()),
+              ElementsAreArray(std::vector<uint64_t>(expected.begin(), expected.end() - 3)));
+
+  // User timelines page too, and hydrate.
+  page.Clear();
+  ASSERT_TRUE(c.User(kBob, 0, &page, 2).ok());
+  EXPECT_THAT(page.ids(), ElementsAre(b3, b2));
+  EXPECT_EQ(page.next_max_id(), b2);
+  page.Clear();
+  ASSERT_TRUE(c.User(kBob, 0, &page, 2, b2).ok());
+  EXPECT_THAT(page.ids(), ElementsAre(b1));
+  EXPECT_EQ(page.tweets(0).text(), "bob one");
+
+  // Get: request order, unknown ids omitted.
+  v1::GetResponse got;
+  ASSERT_TRUE(c.Get({c1, 999, b1}, &got).ok());
+  ASSERT_EQ(got.tweets_size(), 2);
+  EXPECT_EQ(got.tweets(0).id(), c1);
+  EXPECT_EQ(got.tweets(1).id(), b1);
+
+  // Delete: only the author; then gone everywhere; twice is NOT_FOUND.
+  EXPECT_EQ(c.Delete(kCarol, b2).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(c.Delete(kBob, 424242).error_code(), grpc::StatusCode::NOT_FOUND);
+  uint64_t delete_position = 0;
+  ASSERT_TRUE(c.Delete(kBob, b2, &delete_position).ok());
+  EXPECT_EQ(c.Delete(kBob, b2).error_code(), grpc::StatusCode::NOT_FOUND);
+  std::vector<uint64_t> home = c.HomeIds(kAlice, delete_position);
+  EXPECT_EQ(std::count(home.begin(), home.end(), b2), 0);
+  got.Clear();
+  ASSERT_TRUE(c.Get({b2}, &got).ok());
+  EXPECT_EQ(got.tweets_size(), 0);
+
+  // Unfollow: carol's tweets leave alice's home timeline.
+  const uint64_t unfollow = c.MustEdge(false, v1::FOLLOWS, kAlice, kCarol);
+  EXPECT_THAT(c.HomeIds(kAlice, unfollow), ElementsAre(b3, a1, b1));
+
+  // Idempotent retry: the same request id posts once, before and after a restart.
+  v1::PostResponse first, retry;
+  ASSERT_TRUE(c.Post(kDave, "dave once", &first, "req-1").ok());
+  ASSERT_TRUE(c.Post(kDave, "dave once", &retry, "req-1").ok());
+  EXPECT_EQ(first.tweet_id(), retry.tweet_id());
+  EXPECT_EQ(first.position(), retry.position());
+  const std::vector<uint64_t> alice_before = c.HomeIds(kAlice, first.position());
+
+  // Restart in the middle: everything acknowledged is there, timelines rebuild.
+  StopServer();
+  StartServer();
+  Client& d = *client_;
+  page.Clear();
+  ASSERT_TRUE(d.Home(kAlice, 0, &page, 200).ok());
+  EXPECT_TRUE(page.rebuilt());
+  EXPECT_THAT(std::vector<uint64_t>(page.ids().begin(), page.ids().end()),
+              ElementsAreArray(alice_before));
+  ASSERT_TRUE(d.Post(kDave, "dave once", &retry, "req-1").ok());
+  EXPECT_EQ(first.tweet_id(), retry.tweet_id());
+  page.Clear();
+  ASSERT_TRUE(d.User(kDave, 0, &page).ok());
+  EXPECT_EQ(page.ids_size(), 1);
+  auto [b4, p6] = d.MustPost(kBob, "bob after restart");
+  EXPECT_GT(p6, first.position());
+  EXPECT_GT(b4, b3);
+  EXPECT_EQ(d.HomeIds(kAlice, p6).front(), b4);
+
+  // Block: ends follows both ways; the blocked author leaves the blocker's timeline.
+  const uint64_t block = d.MustEdge(true, v1::BLOCKS, kAlice, kBob);
+  EXPECT_EQ(d.Count(v1::FOLLOWS, kAlice, v1::FORWARD, block), 0u);
+  EXPECT_EQ(d.Count(v1::FOLLOWS, kBob, v1::FORWARD, block), 0u);
+  EXPECT_THAT(d.HomeIds(kAlice, block), ElementsAre(a1));
+  EXPECT_THAT(d.HomeIds(kBob, block), ElementsAre(b4, b3, b1));
+  // Even a follow after the block shows nothing of the blocked user.
+  const uint64_t refollow = d.MustEdge(true, v1::FOLLOWS, kAlice, kBob);
+  EXPECT_THAT(d.HomeIds(kAlice, refollow), ElementsAre(a1));
+
+  // Mute: hidden at read time, back on unmute.
+  d.MustEdge(true, v1::FOLLOWS, kDave, kCarol);
+  const uint64_t mute = d.MustEdge(true, v1::MUTES, kDave, kCarol);
+  std::vector<uint64_t> muted = d.HomeIds(kDave, mute);
+  EXPECT_THAT(muted, ElementsAre(first.tweet_id()));
+  const uint64_t unmute = d.MustEdge(false, v1::MUTES, kDave, kCarol);
+  EXPECT_EQ(d.HomeIds(kDave, unmute).size(), 1u + 24u);  // dave's own + carol's live 24
+
+  // Graph reads.
+  EXPECT_EQ(d.Count(v1::FOLLOWS, kCarol, v1::BACKWARD, unmute), 1u);
+  v1::ContainsRequest contains;
+  contains.set_graph(v1::FOLLOWS);
+  contains.set_source_id(kDave);
+  contains.add_destination_ids(kCarol);
+  contains.add_destination_ids(kBob);
+  v1::ContainsResponse contained;
+  ASSERT_TRUE(d.graph()->Contains(Client::Ctx().get(), contains, &contained).ok());
+  EXPECT_THAT(contained.contains(), ElementsAre(true, false));
+
+  const v1::StatsResponse stats = d.Stats();
+  EXPECT_EQ(stats.applied_position(), stats.appended_position());
+  EXPECT_GE(stats.appended_position(), unmute);
+}
+
+TEST_F(RoostdTest, ReadsWaitForMinPositionWithinTheirDeadline) {
+  StartServer();
+  Client& c = *client_;
+  const auto [id, position] = c.MustPost(kAlice, "hello");
+  v1::TimelinePage page;
+  ASSERT_TRUE(c.User(kAlice, position, &page).ok());
+  EXPECT_THAT(page.ids(), ElementsAre(id));
+  // A position the log has not reached is an error at once, not a hang.
+  grpc::Status status = c.Home(kAlice, position + 1000, &page);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::OUT_OF_RANGE) << status.error_message();
+}
+
+TEST_F(RoostdTest, BadInputIsRejectedAndChangesNothing) {
+  StartServer();
+  Client& c = *client_;
+  const auto [id, position] = c.MustPost(kAlice, "the one good tweet");
+  const uint64_t appended = c.Stats().appended_position();
+
+  auto expect_invalid = [](const grpc::Status& status, const std::string& what) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << what;
+    EXPECT_FALSE(status.error_message().empty()) << what;
+  };
+  v1::PostResponse post;
+  expect_invalid(c.Post(0, "no author", &post), "user id 0");
+  expect_invalid(c.Post(kAlice, "", &post), "empty text");
+  expect_invalid(c.Post(kAlice, std::string(281, 'x'), &post), "281 code points");
+  expect_invalid(c.Post(kAlice, "bad \xff utf8", &post), "invalid UTF-8");
+  expect_invalid(c.Edge(true, v1::FOLLOWS, kAlice, kAlice), "self-follow");
+  expect_invalid(c.Edge(true, v1::GRAPH_UNSPECIFIED, kAlice, kBob), "unspecified graph");
+  expect_invalid(c.Edge(true, v1::FOLLOWS, 0, kBob), "source 0");
+  expect_invalid(c.Delete(0, id), "delete by user 0");
+
+  std::vector<uint64_t> many(101);
+  for (size_t i = 0; i < many.size(); ++i) many[i] = i + 1;
+  v1::GetResponse got;
+  expect_invalid(c.Get(many, &got), "101 ids");
+
+  v1::QueryRequest query;
+  query.set_op(v1::INTERSECT);
+  for (int i = 0; i < 9; ++i) {
+    v1::QueryTerm* term = query.add_terms();
+    term->set_graph(v1::FOLLOWS);
+    term->set_user_id(i + 1);
+  }
+  v1::QueryResponse queried;
+  expect_invalid(c.graph()->Query(Client::Ctx().get(), query, &queried), "9 terms");
+  query.clear_terms();
+  query.add_terms()->set_user_id(kAlice);
+  query.mutable_terms(0)->set_graph(v1::FOLLOWS);
+  query.set_op(v1::SET_OP_UNSPECIFIED);
+  expect_invalid(c.graph()->Query(Client::Ctx().get(), query, &queried), "unspecified op");
+
+  v1::TimelinePage page;
+  expect_invalid(c.Home(0, 0, &page), "home of user 0");
+
+  // Limits: 0 means 20, above 200 is clamped to 200.
+  for (int i = 0; i < 205; ++i) c.MustPost(kBob, "filler " + std::to_string(i));
+  const uint64_t end = c.Stats().appended_position();
+  page.Clear();
+  ASSERT_TRUE(c.User(kBob, end, &page, 0).ok());
+  EXPECT_EQ(page.ids_size(), 20);
+  page.Clear();
+  ASSERT_TRUE(c.User(kBob, end, &page, 1000).ok());
+  EXPECT_EQ(page.ids_size(), 200);
+
+  // Nothing the bad requests carried reached the log.
+  EXPECT_EQ(end, appended + 205);
+  page.Clear();
+  ASSERT_TRUE(c.User(kAlice, end, &page).ok());
+  EXPECT_THAT(page.ids(), ElementsAre(id));
+}
+
+TEST_F(RoostdTest, ASecondServerOnTheSameDataDirIsRefused) {
+  StartServer();
+  std::string output;
+  const int code =
+      testing::RunRoostdToExit({"--listen=127.0.0.1:0", "--data-dir=" + dir_}, &output);
+  EXPECT_NE(code, 0);
+  EXPECT_THAT(output, HasSubstr("in use"));
+}
+
+TEST_F(RoostdTest, ServesHealthAndKeepsDataOwnerOnly) {
+  StartServer();
+  // grpc.health.v1.Health/Check with an empty request; SERVING is field 1 = 1.
+  grpc::GenericStub stub(server_.channel());
+  grpc::ByteBuffer request, response;
+  grpc::Slice empty;
+  request = grpc::ByteBuffer(&empty, 1);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  grpc::Status status;
+  stub.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
+                 [&](grpc::Status s) {
+                   std::lock_guard<std::mutex> lock(mu);
+                   status = s;
+                   done = true;
+                   cv.notify_one();
+                 });
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return done; });
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(response.Dump(&slices).ok());
+  std::string bytes;
+  for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+
+  struct stat st;
+  ASSERT_EQ(::stat(dir_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0077, 0u) << "data dir must be owner-only";
+}
+
+}  // namespace
+}  // namespace roost

@@ -1,0 +1,335 @@
+// Log: appends, reopen, recovery of torn tails, segment rolling, locking, Close, and
+// the sync policies.
+#include "ingest/log/log.h"
+
+#include <algorithm>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ingest/log/log_format.h"
+#include "tests/log/log_test_util.h"
+
+namespace roost::log::testing {
+namespace {
+
+using ::testing::HasSubstr;
+// Appends Payload(i) for i in [from, to] and checks each gets offset i.
+void AppendRange(Log& log, uint64_t from, uint64_t to) {
+  for (uint64_t i = from; i <= to; ++i) {
+    ASSERT_OK_AND_ASSIGN(const LogOffset offset, log.Append(Payload(i)));
+    ASSERT_EQ(offset, i);
+  }
+}
+
+// Checks that the log holds exactly Payload(1..n) at offsets 1..n.
+void ExpectRecords(Log& log, uint64_t n) {
+  ASSERT_EQ(log.durable_offset(), n);
+  ASSERT_OK_AND_ASSIGN(const std::vector<LogRecord> records, ReadAll(log));
+  ASSERT_EQ(records.size(), n);
+  for (uint64_t i = 1; i <= n; ++i) {
+    EXPECT_EQ(records[i - 1].offset, i);
+    EXPECT_EQ(records[i - 1].payload, Payload(i));
+  }
+}
+
+TEST(SyncPolicyTest, Parses) {
+  EXPECT_EQ(ParseSyncPolicy("always").value(), SyncPolicy::kAlways);
+  EXPECT_EQ(ParseSyncPolicy("interval").value(), SyncPolicy::kInterval);
+  EXPECT_EQ(ParseSyncPolicy("none").value(), SyncPolicy::kNone);
+  EXPECT_EQ(ParseSyncPolicy("sometimes").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(LogTest, FreshLogIsEmpty) {
+  TestDir dir;
+  ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), LogOptions{}));
+  EXPECT_EQ(log->durable_offset(), 0u);
+  EXPECT_EQ(log->first_offset(), 1u);
+  EXPECT_EQ(SegmentFiles(dir.path()), std::vector<std::string>{"00000000000000000001.log"});
+  ASSERT_OK_AND_ASSIGN(auto reader, log->NewReader(1));
+  std::vector<LogRecord> records;
+  ASSERT_OK(reader->ReadBatch(10, absl::Now(), &records));
+  EXPECT_TRUE(records.empty());
+}
+
+TEST(LogTest, ReopenSeesEveryRecordAtItsOffset) {
+  TestDir dir;
+  {
+    ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), LogOptions{}));
+    AppendRange(*log, 1, 20);
+  }
+  ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), LogOptions{}));
+  ExpectRecords(*log, 20);
+  AppendRange(*log, 21, 25);
+  ExpectRecords(*log, 25);
+}
+
+TEST(LogTest, EmptyAndLargeRecordsRoundTrip) {
+  TestDir dir;
+  const std::string large(3 << 20, 'L');  // bigger than a reader's buffer
+  {
+    ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), LogOptions{}));
+    ASSERT_OK(log->Append("").status());
+    ASSERT_OK(log->Append(large).status());
+    ASSERT_OK(log->Append("after").status());
+  }
+  ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), LogOptions{}));
+  ASSERT_OK_AND_ASSIGN(const std::vector<LogRecord> records, ReadAll(*log));
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].payload, "");
+  EXPECT_EQ(records[1].payload, large);
+  EXPECT_EQ(records[2].payload, "after");
+}
+
+TEST(LogTest, OversizedRecordIsRejected) {
+  TestDir dir;
+  ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), LogOptions{}));
+  EXPECT_EQ(log->Append(std::string(kMaxPayloadBytes + 1, 'x')).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(log->durable_offset(), 0u);
+}
+
+// Reopens a log whose tail got `garbage` appended and checks that exactly the garbage
+// is dropped, reported, and that appends continue at the right offset.
+void ExpectTailRepaired(const std::string& garbage) {
+  TestDir dir;
+  std::string tail;
+  {
+    ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), LogOptions{}));
+    AppendRange(*log, 1, 3);
+  }
+  tail = dir.File(SegmentFiles(dir.path()).back());
+  const std::string clean = ReadFileBytes(tail);
+  AppendFileBytes(tail, garbage);
+
+  ::testing::internal::CaptureStderr();
+  absl::StatusOr<std::unique_ptr<Log>> log = Log::Open(dir.path(), LogOptions{});
+  const std::string report = ::testing::internal::GetCapturedStderr();
+  ASSERT_OK(log.status());
+  EXPECT_THAT(report, HasSubstr(absl::StrCat("truncated ", garbage.size(), " bytes at offset 4")));
+  EXPECT_THAT(report, HasSubstr(tail));
+  EXPECT_EQ(ReadFileBytes(tail), clean);
+  ExpectRecords(**log, 3);
+  AppendRange(**log, 4, 5);
+  ExpectRecords(**log, 5);
+}
+
+TEST(LogRecoveryTest, PartialLastFrameIsTruncated) {
+  std::string frame;
+  AppendFrame(&frame, 4, "a record cut short by a crash");
+  ExpectTailRepaired(frame.substr(0, frame.size() - 5));
+}
+
+TEST(LogRecoveryTest, PartialFrameHeaderIsTruncated) {
+  std::string frame;
+  AppendFrame(&frame, 4, "x");
+  ExpectTailRepaired(frame.substr(0, 7));
+}
+
+TEST(LogRecoveryTest, LastFrameWithBadCrcIsTruncated) {
+  std::string frame;
+  AppendFrame(&frame, 4, "a record whose bytes rotted");
+  frame.back() ^= 1;
+  ExpectTailRepaired(frame);
+}
+
+TEST(LogRecoveryTest, TrailingZerosAreTruncated) { ExpectTailRepaired(std::string(4096, '\0')); }
+
+TEST(LogRecoveryTest, TrailingGarbageIsTruncated) {
+  ExpectTailRepaired("\x13\x37 this is not a frame at all, but it is long enough");
+}
+
+TEST(LogRecoveryTest, UnfinishedSegmentIsReinitialized) {
+  TestDir dir;
+  {
+    ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), LogOptions{}));
+    AppendRange(*log, 1, 3);
+  }
+  // A crash while creating the next segment left it shorter than its header.
+  WriteFileBytes(dir.File(SegmentFileName(4)), "ROOST");
+  ::testing::internal::CaptureStderr();
+  absl::StatusOr<std::unique_ptr<Log>> log = Log::Open(dir.path(), LogOptions{});
+  EXPECT_THAT(::testing::internal::GetCapturedStderr(), HasSubstr("truncated 5 bytes"));
+  ASSERT_OK(log.status());
+  ExpectRecords(**log, 3);
+  AppendRange(**log, 4, 6);
+  ExpectRecords(**log, 6);
+  EXPECT_EQ(SegmentFiles(dir.path()).size(), 2u);
+}
+
+TEST(LogRecoveryTest, ForeignTailSegmentFailsOpen) {
+  TestDir dir;
+  { ASSERT_OK(Log::Open(dir.path(), LogOptions{}).status()); }
+  WriteFileBytes(dir.File(SegmentFileName(1)), "NOTALOG! and some more bytes here");
+  EXPECT_EQ(Log::Open(dir.path(), LogOptions{}).status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(LogTest, RollsSegmentsAndReadsAcrossThem) {
+  TestDir dir;
+  LogOptions options;
+  options.segment_bytes = 200;  // about five records per segment
+  {
+    ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), options));
+    AppendRange(*log, 1, 30);
+    ExpectRecords(*log, 30);
+  }
+  const std::vector<std::string> files = SegmentFiles(dir.path());
+  ASSERT_GT(files.size(), 4u);
+  // Each segment is named by its first record, and the names chain without gaps.
+  for (const std::string& name : files) {
+    LogOffset base;
+    ASSERT_TRUE(ParseSegmentFileName(name, &base));
+    const std::string bytes = ReadFileBytes(dir.File(name));
+    Frame frame;
+    ASSERT_EQ(DecodeFrame(absl::string_view(bytes).substr(kSegmentHeaderSize), base, &frame),
+              FrameResult::kOk)
+        << name;
+  }
+  ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), options));
+  ExpectRecords(*log, 30);
+  AppendRange(*log, 31, 40);
+  ExpectRecords(*log, 40);
+}
+
+TEST(LogTest, SecondOpenOfTheSameDirectoryFails) {
+  TestDir dir;
+  ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), LogOptions{}));
+  const absl::Status second = Log::Open(dir.path(), LogOptions{}).status();
+  EXPECT_EQ(second.code(), absl::StatusCode::kFailedPrecondition) << second;
+  log.reset();
+  EXPECT_TRUE(Log::Open(dir.path(), LogOptions{}).ok());
+}
+
+TEST(LogTest, CloseRejectsLaterAppendsAndKeepsEarlierOnes) {
+  TestDir dir;
+  ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), LogOptions{}));
+  AppendRange(*log, 1, 2);
+  log->Close();
+  log->Close();  // idempotent
+  bool called = false;
+  log->AppendAsync("late", [&called](absl::StatusOr<LogOffset> result) {
+    called = true;
+    EXPECT_EQ(result.status().code(), absl::StatusCode::kUnavailable);
+  });
+  EXPECT_TRUE(called);
+  EXPECT_EQ(log->Append("late").status().code(), absl::StatusCode::kUnavailable);
+  log.reset();
+  ASSERT_OK_AND_ASSIGN(log, Log::Open(dir.path(), LogOptions{}));
+  ExpectRecords(*log, 2);
+}
+
+using LogCloseTest = FaultEnvLogTest;
+
+TEST_F(LogCloseTest, CloseCompletesQueuedAppends) {
+  OpenLog();
+  env_.HoldSyncs();
+  std::vector<absl::StatusOr<LogOffset>> results(10, absl::UnknownError("not run"));
+  for (int i = 0; i < 10; ++i) {
+    log_->AppendAsync(Payload(i + 1),
+                     [&results, i](absl::StatusOr<LogOffset> result) { results[i] = result; });
+  }
+  env_.AwaitHeldSync();
+  std::thread closer([this] { log_->Close(); });
+  env_.ReleaseSyncs();
+  closer.join();
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(results[i].ok()) << results[i].status();
+    EXPECT_EQ(*results[i], static_cast<LogOffset>(i + 1));
+  }
+}
+
+TEST(LogTest, ConcurrentAppendersGetDenseUniqueOffsets) {
+  TestDir dir;
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 250;
+  ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), LogOptions{}));
+  std::vector<std::vector<std::pair<LogOffset, std::string>>> written(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&log, &written, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        std::string payload = absl::StrCat("t", t, "-", i);
+        absl::StatusOr<LogOffset> offset = log->Append(payload);
+        ASSERT_TRUE(offset.ok()) << offset.status();
+        written[t].emplace_back(*offset, std::move(payload));
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+
+  std::vector<std::string> by_offset(kThreads * kPerThread + 1);
+  for (const auto& appends : written) {
+    LogOffset previous = 0;
+    for (const auto& [offset, payload] : appends) {
+      ASSERT_GE(offset, 1u);
+      ASSERT_LE(offset, by_offset.size() - 1);
+      ASSERT_TRUE(by_offset[offset].empty()) << "offset " << offset << " given twice";
+      EXPECT_GT(offset, previous);  // one thread's appends keep their order
+      previous = offset;
+      by_offset[offset] = payload;
+    }
+  }
+  EXPECT_EQ(log->durable_offset(), static_cast<LogOffset>(kThreads * kPerThread));
+  ASSERT_OK_AND_ASSIGN(const std::vector<LogRecord> records, ReadAll(*log));
+  ASSERT_EQ(records.size(), by_offset.size() - 1);
+  for (const LogRecord& record : records) EXPECT_EQ(record.payload, by_offset[record.offset]);
+}
+
+using LogSyncPolicyTest = FaultEnvLogTest;
+
+TEST_F(LogSyncPolicyTest, AlwaysCommitsAQueuedBatchWithOneSync) {
+  OpenLog();
+  const int syncs_at_open = env_.syncs.load();
+  env_.HoldSyncs();
+  absl::StatusOr<LogOffset> first = absl::UnknownError("not run");
+  log_->AppendAsync("first", [&first](absl::StatusOr<LogOffset> r) { first = r; });
+  env_.AwaitHeldSync();  // "first" is written, not yet durable
+  EXPECT_EQ(log_->durable_offset(), 0u);
+  std::atomic<int> acknowledged{0};
+  for (int i = 0; i < 50; ++i) {
+    log_->AppendAsync("queued", [&acknowledged](absl::StatusOr<LogOffset> r) {
+      if (r.ok()) ++acknowledged;
+    });
+  }
+  env_.ReleaseSyncs();
+  EXPECT_EQ(log_->WaitForDurable(51, absl::InfiniteFuture()), 51u);
+  log_->Close();
+  ASSERT_OK(first.status());
+  EXPECT_EQ(acknowledged.load(), 50);
+  EXPECT_EQ(env_.syncs.load() - syncs_at_open, 2);  // one per batch
+}
+
+TEST_F(LogSyncPolicyTest, IntervalAcknowledgesBeforeSyncingAndSyncsOnClose) {
+  LogOptions options;
+  options.sync = SyncPolicy::kInterval;
+  options.sync_interval = absl::Hours(1);
+  OpenLog(options);
+  const int syncs_at_open = env_.syncs.load();
+  AppendRange(*log_, 1, 10);
+  EXPECT_EQ(env_.syncs.load(), syncs_at_open);
+  log_->Close();
+  EXPECT_EQ(env_.syncs.load(), syncs_at_open + 1);
+}
+
+TEST_F(LogSyncPolicyTest, NoneNeverSyncs) {
+  LogOptions options;
+  options.sync = SyncPolicy::kNone;
+  options.segment_bytes = 100;
+  OpenLog(options);
+  AppendRange(*log_, 1, 10);
+  log_->Close();
+  EXPECT_EQ(env_.syncs.load(), 0);
+  EXPECT_GT(SegmentFiles(dir_.path()).size(), 1u);
+}
+
+TEST(LogTest, RejectsBadOptions) {
+  TestDir dir;
+  LogOptions options;
+  options.segment_bytes = 0;
+  EXPECT_EQ(Log::Open(dir.path(), options).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace roost::log::testing

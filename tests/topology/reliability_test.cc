@@ -1,0 +1,240 @@
+// Back pressure, the committed-offset watermark and dead-lettering, end to end.
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ingest/topology/topology.h"
+#include "tests/topology/test_components.h"
+
+namespace roost::topology {
+namespace {
+
+using test::Feed;
+using test::FeedSpouts;
+using test::MetricValue;
+using test::Recorder;
+using test::RecordingBolts;
+using test::Soon;
+using test::StartTopology;
+using ::testing::ElementsAre;
+using ::testing::FieldsAre;
+
+// Emits `per_batch` tuples with consecutive offsets on every call, without end.
+class FloodSpout : public Spout {
+ public:
+  explicit FloodSpout(int per_batch) : per_batch_(per_batch) {}
+  absl::Status NextBatch(absl::Time deadline, SpoutCollector& out) override {
+    for (int i = 0; i < per_batch_; ++i, ++next_) out.Emit(next_, 0, int64_t{0});
+    return absl::OkStatus();
+  }
+
+ private:
+  const int per_batch_;
+  LogOffset next_ = 1;
+};
+
+// Sleeps in every Execute: a bolt much slower than its spout.
+class SlowBolt : public Bolt {
+ public:
+  absl::Status Execute(const Tuple& input, Emitter& out) override {
+    absl::SleepFor(absl::Microseconds(20));
+    return absl::OkStatus();
+  }
+};
+
+TEST(BackPressureTest, PausesTheSpoutAndBoundsTheQueue) {
+  constexpr size_t kHigh = 64, kLow = 16, kBatch = 8;
+  MetricsRegistry metrics;
+  TopologyBuilder builder;
+  builder.AddSpout("flood", [] { return std::make_unique<FloodSpout>(100); });
+  builder.AddBolt("slow", [] { return std::make_unique<SlowBolt>(); }).Shuffle("flood");
+  TopologyOptions options;
+  options.worker_threads = 1;
+  options.queue_high_watermark = kHigh;
+  options.queue_low_watermark = kLow;
+  options.batch_size = kBatch;
+  options.metrics = &metrics;
+  std::unique_ptr<Topology> topology = StartTopology(std::move(builder), options);
+  ASSERT_NE(topology, nullptr);
+  ASSERT_TRUE(topology->WaitForCommitted(2000, Soon()));
+
+  // Read before Stop: a stopping spout finishes its batch without pausing.
+  // The spout hands off at most a batch before it sees the gate closed.
+  const int64_t max_depth = MetricValue(metrics, "topology.slow.queue_depth_max");
+  EXPECT_GE(max_depth, static_cast<int64_t>(kHigh));
+  EXPECT_LE(max_depth, static_cast<int64_t>(kHigh + kBatch));
+  // 2000 tuples took many pauses; each one before the last has been timed.
+  EXPECT_GT(MetricValue(metrics, "topology.slow.back_pressure_pauses"), 1);
+  EXPECT_GT(MetricValue(metrics, "topology.slow.back_pressure_micros"), 0);
+  EXPECT_EQ(MetricValue(metrics, "topology.flood.back_pressure_pauses"), 0);
+
+  topology->Stop();
+  EXPECT_EQ(MetricValue(metrics, "topology.slow.queue_depth"), 0);  // drained
+}
+
+// Blocks on every tuple until `release` is notified.
+class HoldingBolt : public Bolt {
+ public:
+  HoldingBolt(std::shared_ptr<Recorder> recorder, std::shared_ptr<absl::Notification> release)
+      : recorder_(std::move(recorder)), release_(std::move(release)) {}
+  absl::Status Execute(const Tuple& input, Emitter& out) override {
+    recorder_->Add({0, input.offset, input.stream, std::any_cast<int64_t>(input.value)});
+    release_->WaitForNotificationWithDeadline(Soon());
+    return absl::OkStatus();
+  }
+
+ private:
+  std::shared_ptr<Recorder> recorder_;
+  std::shared_ptr<absl::Notification> release_;
+};
+
+TEST(WatermarkTest, AnUnfinishedTupleHoldsBackTheCommit) {
+  // Offset 3 goes to "held", which blocks on it; every other offset goes to "fast"
+  // and finishes. One offset per spout batch, so each is tracked on its own.
+  auto feed = std::make_shared<Feed>(/*per_batch=*/1);
+  for (LogOffset offset = 1; offset <= 10; ++offset) {
+    feed->Push({offset, offset == 3 ? 1 : 0, static_cast<int64_t>(offset)});
+  }
+  auto held = std::make_shared<Recorder>();
+  auto fast = std::make_shared<Recorder>();
+  auto release = std::make_shared<absl::Notification>();
+  absl::Mutex mu;
+  std::vector<LogOffset> commits;
+  TopologyBuilder builder;
+  builder.AddSpout("source", FeedSpouts(feed));
+  // Declared first, so on worker 0; "fast" is on worker 1 and keeps running.
+  builder.AddBolt("held", [&] { return std::make_unique<HoldingBolt>(held, release); })
+      .Shuffle("source", 1);
+  builder.AddBolt("fast", RecordingBolts(fast)).Shuffle("source", 0);
+  TopologyOptions options;
+  options.worker_threads = 2;
+  options.on_commit = [&](LogOffset offset) {
+    absl::MutexLock lock(&mu);
+    commits.push_back(offset);
+  };
+  std::unique_ptr<Topology> topology = StartTopology(std::move(builder), options);
+  ASSERT_NE(topology, nullptr);
+
+  ASSERT_TRUE(fast->WaitCount(9, Soon()));
+  ASSERT_TRUE(held->WaitCount(1, Soon()));
+  ASSERT_TRUE(topology->WaitForCommitted(2, Soon()));
+  // Offsets 4..10 are done within microseconds; an engine that let them through
+  // would reach 3 long before this deadline.
+  EXPECT_FALSE(topology->WaitForCommitted(3, absl::Now() + absl::Milliseconds(200)));
+  EXPECT_EQ(topology->committed_offset(), 2u);
+
+  release->Notify();
+  ASSERT_TRUE(topology->WaitForCommitted(10, Soon()));
+  topology->Stop();
+  EXPECT_EQ(topology->committed_offset(), 10u);
+  absl::MutexLock lock(&mu);
+  ASSERT_FALSE(commits.empty());
+  EXPECT_EQ(commits.back(), 10u);
+  for (size_t i = 0; i < commits.size(); ++i) {
+    EXPECT_TRUE(commits[i] <= 2 || commits[i] == 10) << commits[i];
+    if (i > 0) {
+      EXPECT_LT(commits[i - 1], commits[i]);
+    }
+  }
+  EXPECT_EQ(feed->last_committed(), 10u);
+}
+
+// Fails offset 5 its first `failures` times; counts the attempts per offset.
+class FlakyBolt : public Bolt {
+ public:
+  struct Attempts {
+    absl::Mutex mu;
+    std::map<LogOffset, int> by_offset ABSL_GUARDED_BY(mu);
+  };
+  FlakyBolt(int failures, std::shared_ptr<Attempts> attempts)
+      : failures_(failures), attempts_(std::move(attempts)) {}
+  absl::Status Execute(const Tuple& input, Emitter& out) override {
+    absl::MutexLock lock(&attempts_->mu);
+    int attempt = ++attempts_->by_offset[input.offset];
+    if (input.offset == 5 && attempt <= failures_) return absl::InternalError("boom");
+    return absl::OkStatus();
+  }
+
+ private:
+  const int failures_;
+  std::shared_ptr<FlakyBolt::Attempts> attempts_;
+};
+
+struct DeadLetter {
+  std::string component;
+  LogOffset offset;
+  std::string error;
+};
+
+class RetryTest : public ::testing::Test {
+ protected:
+  // Runs offsets 1..10 through a FlakyBolt with `failures` on offset 5 and
+  // max_retries 2, until all are committed.
+  void Run(int failures) {
+    auto feed = std::make_shared<Feed>();
+    feed->PushRange(1, 10);
+    TopologyBuilder builder;
+    builder.AddSpout("source", FeedSpouts(feed));
+    builder.AddBolt("flaky", [&] { return std::make_unique<FlakyBolt>(failures, attempts_); })
+        .Shuffle("source");
+    TopologyOptions options;
+    options.max_retries = 2;
+    options.metrics = &metrics_;
+    options.dead_letter = [this](const std::string& component, const Tuple& tuple,
+                                 const absl::Status& error) {
+      absl::MutexLock lock(&mu_);
+      dead_letters_.push_back({component, tuple.offset, std::string(error.message())});
+    };
+    std::unique_ptr<Topology> topology = StartTopology(std::move(builder), options);
+    ASSERT_NE(topology, nullptr);
+    ASSERT_TRUE(topology->WaitForCommitted(10, Soon()));
+    topology->Stop();
+  }
+
+  int AttemptsAt(LogOffset offset) {
+    absl::MutexLock lock(&attempts_->mu);
+    return attempts_->by_offset[offset];
+  }
+
+  int64_t Metric(const std::string& name) {
+    return MetricValue(metrics_, "topology.flaky." + name);
+  }
+
+  std::shared_ptr<FlakyBolt::Attempts> attempts_ = std::make_shared<FlakyBolt::Attempts>();
+  MetricsRegistry metrics_;
+  absl::Mutex mu_;
+  std::vector<DeadLetter> dead_letters_ ABSL_GUARDED_BY(mu_);
+};
+
+TEST_F(RetryTest, DeadLettersAfterMaxRetries) {
+  Run(/*failures=*/1000);
+  EXPECT_EQ(AttemptsAt(5), 3);  // the first try and two retries
+  EXPECT_EQ(AttemptsAt(4), 1);
+  absl::MutexLock lock(&mu_);
+  EXPECT_THAT(dead_letters_, ElementsAre(FieldsAre("flaky", 5, "boom")));
+  EXPECT_EQ(Metric("failed"), 3);
+  EXPECT_EQ(Metric("dead_lettered"), 1);
+  EXPECT_EQ(Metric("acked"), 9);
+  EXPECT_EQ(Metric("executed"), 12);
+}
+
+TEST_F(RetryTest, ARetryThatSucceedsIsNotDeadLettered) {
+  Run(/*failures=*/2);
+  EXPECT_EQ(AttemptsAt(5), 3);
+  absl::MutexLock lock(&mu_);
+  EXPECT_TRUE(dead_letters_.empty());
+  EXPECT_EQ(Metric("failed"), 2);
+  EXPECT_EQ(Metric("dead_lettered"), 0);
+  EXPECT_EQ(Metric("acked"), 10);
+}
+
+}  // namespace
+}  // namespace roost::topology

@@ -1,0 +1,250 @@
+#include "timelines/home_timelines.h"
+
+#include <algorithm>
+#include <queue>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
+#include "common/status_macros.h"
+
+namespace roost::timelines {
+namespace {
+
+// splitmix64's finalizer: user ids are often sequential, and a plain modulo would
+// put neighbours in neighbouring shards in lockstep.
+uint64_t Mix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// Newest first across `lists` (each newest first), without duplicate ids, at most
+// `limit` entries: a k-way merge through a heap of list heads.
+std::vector<Entry> MergeNewestFirst(const std::vector<std::vector<Entry>>& lists,
+                                    size_t limit) {
+  struct Head {
+    TweetId id;
+    size_t list;
+    size_t index;
+    bool operator<(const Head& other) const { return id < other.id; }  // max-heap on id
+  };
+  std::priority_queue<Head> heads;
+  for (size_t i = 0; i < lists.size(); ++i) {
+    if (!lists[i].empty()) heads.push({lists[i][0].id, i, 0});
+  }
+  std::vector<Entry> merged;
+  while (!heads.empty() && merged.size() < limit) {
+    const Head head = heads.top();
+    heads.pop();
+    const Entry& entry = lists[head.list][head.index];
+    if (merged.empty() || merged.back().id != entry.id) merged.push_back(entry);
+    if (head.index + 1 < lists[head.list].size()) {
+      heads.push({lists[head.list][head.index + 1].id, head.list, head.index + 1});
+    }
+  }
+  return merged;
+}
+
+}  // namespace
+
+// One user's timeline and, while a rebuild reads the source, what it must not undo.
+struct UserTimeline {
+  explicit UserTimeline(size_t max_entries) : timeline(max_entries) {}
+
+  // Live entries. While building, writer-side calls land here as usual; the rebuilt
+  // entries are merged in when the build finishes.
+  Timeline timeline;
+  bool building = true;
+  // Removals seen while building. The source may have been read before they happened,
+  // so they are applied to the rebuilt entries before those are merged in.
+  absl::flat_hash_set<TweetId> removed_tweets;
+  absl::flat_hash_set<UserId> removed_authors;
+
+  void RemoveTweet(TweetId id) {
+    timeline.RemoveTweet(id);
+    if (building) removed_tweets.insert(id);
+  }
+  void RemoveAuthor(UserId author) {
+    timeline.RemoveAuthor(author);
+    if (building) removed_authors.insert(author);
+  }
+  // Whether a rebuilt entry was removed while the source was being read.
+  bool Removed(const Entry& entry) const {
+    return removed_tweets.contains(entry.id) || removed_authors.contains(entry.author);
+  }
+};
+
+struct HomeTimelines::Shard {
+  // Readers take it shared for pages of ready timelines; the writer and rebuilds take it
+  // exclusively. Never held while the source is read.
+  mutable absl::Mutex mu;
+  absl::flat_hash_map<UserId, UserTimeline> timelines ABSL_GUARDED_BY(mu);
+
+  // Ready or building: writer-side calls apply. Null otherwise.
+  UserTimeline* Find(UserId user) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    auto it = timelines.find(user);
+    return it == timelines.end() ? nullptr : &it->second;
+  }
+  const UserTimeline* FindReady(UserId user) const ABSL_SHARED_LOCKS_REQUIRED(mu) {
+    auto it = timelines.find(user);
+    return it == timelines.end() || it->second.building ? nullptr : &it->second;
+  }
+};
+
+HomeTimelines::HomeTimelines(const HomeTimelinesOptions& options, TimelineSource* source)
+    : options_(options), source_(source) {
+  const int shards = std::max(options_.shards, 1);
+  shards_.reserve(shards);
+  for (int i = 0; i < shards; ++i) shards_.push_back(std::make_unique<Shard>());
+}
+
+HomeTimelines::~HomeTimelines() = default;
+
+int HomeTimelines::shard_count() const { return static_cast<int>(shards_.size()); }
+
+int HomeTimelines::ShardOf(UserId user) const {
+  return static_cast<int>(Mix(user) % shards_.size());
+}
+
+void HomeTimelines::Insert(UserId user, const Entry& entry) {
+  Shard& shard = *shards_[ShardOf(user)];
+  absl::MutexLock lock(&shard.mu);
+  if (UserTimeline* state = shard.Find(user)) state->timeline.Insert(entry);
+}
+
+void HomeTimelines::RemoveTweet(UserId user, TweetId id) {
+  Shard& shard = *shards_[ShardOf(user)];
+  absl::MutexLock lock(&shard.mu);
+  if (UserTimeline* state = shard.Find(user)) state->RemoveTweet(id);
+}
+
+void HomeTimelines::RemoveAuthor(UserId user, UserId author) {
+  Shard& shard = *shards_[ShardOf(user)];
+  absl::MutexLock lock(&shard.mu);
+  if (UserTimeline* state = shard.Find(user)) state->RemoveAuthor(author);
+}
+
+absl::Status HomeTimelines::MergeAuthor(UserId user, UserId author) {
+  Shard& shard = *shards_[ShardOf(user)];
+  {
+    absl::ReaderMutexLock lock(&shard.mu);
+    if (!shard.timelines.contains(user)) return absl::OkStatus();
+  }
+  // Read outside the lock; the writer side of this shard is this thread, so no
+  // removal for this user can interleave with the read. A rebuild that starts
+  // meanwhile reads the followees after the follow, so it has the author too.
+  ASSIGN_OR_RETURN(const std::vector<Entry> recent,
+                   source_->RecentTweets(author, options_.max_entries));
+  absl::MutexLock lock(&shard.mu);
+  if (UserTimeline* state = shard.Find(user)) state->timeline.Merge(recent);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Entry>> HomeTimelines::ReadSource(UserId user) {
+  ASSIGN_OR_RETURN(std::vector<UserId> authors, source_->Followees(user));
+  authors.push_back(user);
+  std::sort(authors.begin(), authors.end());
+  authors.erase(std::unique(authors.begin(), authors.end()), authors.end());
+
+  std::vector<std::vector<Entry>> lists;
+  lists.reserve(authors.size());
+  for (UserId author : authors) {
+    ASSIGN_OR_RETURN(std::vector<Entry> recent,
+                     source_->RecentTweets(author, options_.max_entries));
+    lists.push_back(std::move(recent));
+  }
+  return MergeNewestFirst(lists, options_.max_entries);
+}
+
+absl::StatusOr<ReadResult> HomeTimelines::Read(UserId user, TweetId max_id, TweetId since_id,
+                                               size_t limit, const AuthorSet* exclude) {
+  Shard& shard = *shards_[ShardOf(user)];
+  ReadResult result;
+  {
+    absl::ReaderMutexLock lock(&shard.mu);
+    if (const UserTimeline* state = shard.FindReady(user)) {
+      state->timeline.Page(max_id, since_id, limit, exclude, &result.entries);
+      return result;
+    }
+  }
+
+  // Missing or building. One reader builds; the others wait for it rather than read
+  // the source again, so a cold timeline costs one rebuild however many readers ask.
+  result.rebuilt = true;
+  {
+    absl::MutexLock lock(&shard.mu);
+    while (true) {
+      auto it = shard.timelines.find(user);
+      if (it == shard.timelines.end()) {
+        shard.timelines.try_emplace(user, options_.max_entries);
+        break;  // this reader builds
+      }
+      if (!it->second.building) {
+        it->second.timeline.Page(max_id, since_id, limit, exclude, &result.entries);
+        return result;
+      }
+      // Wakes when the build ends either way; a failed build erased the entry, and
+      // this reader then tries once more itself.
+      struct NotBuilding {
+        const Shard* shard;
+        UserId user;
+        bool operator()() const ABSL_NO_THREAD_SAFETY_ANALYSIS {
+          auto it = shard->timelines.find(user);
+          return it == shard->timelines.end() || !it->second.building;
+        }
+      } not_building{&shard, user};
+      shard.mu.Await(absl::Condition(&not_building));
+    }
+  }
+
+  absl::StatusOr<std::vector<Entry>> built = ReadSource(user);
+
+  absl::MutexLock lock(&shard.mu);
+  auto it = shard.timelines.find(user);
+  // Only this builder erases a building entry, and nothing evicts one.
+  if (it == shard.timelines.end() || !it->second.building) {
+    return absl::InternalError("home timeline vanished while being rebuilt");
+  }
+  UserTimeline& state = it->second;
+  if (!built.ok()) {
+    shard.timelines.erase(it);  // never visible as ready
+    return built.status();
+  }
+  std::vector<Entry>& entries = *built;
+  std::erase_if(entries, [&state](const Entry& e) { return state.Removed(e); });
+  state.timeline.Merge(entries);
+  state.building = false;
+  state.removed_tweets.clear();
+  state.removed_authors.clear();
+  state.timeline.Page(max_id, since_id, limit, exclude, &result.entries);
+  return result;
+}
+
+bool HomeTimelines::IsMaterialized(UserId user) const {
+  const Shard& shard = *shards_[ShardOf(user)];
+  absl::ReaderMutexLock lock(&shard.mu);
+  return shard.FindReady(user) != nullptr;
+}
+
+size_t HomeTimelines::materialized_count() const {
+  size_t count = 0;
+  for (const auto& shard : shards_) {
+    absl::ReaderMutexLock lock(&shard->mu);
+    for (const auto& [user, state] : shard->timelines) count += state.building ? 0 : 1;
+  }
+  return count;
+}
+
+size_t HomeTimelines::entry_count() const {
+  size_t count = 0;
+  for (const auto& shard : shards_) {
+    absl::ReaderMutexLock lock(&shard->mu);
+    for (const auto& [user, state] : shard->timelines) count += state.timeline.size();
+  }
+  return count;
+}
+
+}  // namespace roost::timelines

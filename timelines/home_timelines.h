@@ -1,0 +1,94 @@
+// HomeTimelines holds every materialized home timeline in memory, split into shards.
+// Each shard has one writer (the pipeline's timeline bolt instance that owns it) and
+// any number of readers; a shard's lock guards its timelines.
+//
+// Only active users are materialized. Writes to a user without a timeline are
+// dropped (the fanout skips them); a read of a missing timeline rebuilds it by a k-way
+// merge of the recent tweets of the user and their followees, read from a
+// TimelineSource, and says so (rebuilt = true). Writes that land while a rebuild is
+// reading the source are applied to the new timeline, and removals are recorded and
+// applied to the rebuilt entries before they are merged, so a rebuild racing a delete
+// or an unfollow cannot bring a removed entry back. (Filtering the rebuilt entries,
+// rather than removing again from the merged timeline, keeps what writes added after
+// the removal: an unfollow then a re-follow during a rebuild keeps the author.)
+//
+// One reader rebuilds a missing timeline; concurrent readers of the same user wait for
+// it (and report rebuilt = true too) instead of reading the source again. If the source
+// fails, the error is returned, the half-built timeline is dropped, and a waiting
+// reader tries the rebuild itself.
+//
+// Thread-safe.
+#ifndef ROOST_TIMELINES_HOME_TIMELINES_H_
+#define ROOST_TIMELINES_HOME_TIMELINES_H_
+
+#include <memory>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/types.h"
+#include "timelines/timeline.h"
+
+namespace roost::timelines {
+
+// What a rebuild reads. Implemented by the wiring layer over the graph and tweet
+// stores, so this module depends on neither. Must be thread-safe.
+class TimelineSource {
+ public:
+  virtual ~TimelineSource() = default;
+  // Whom `user` follows (state NORMAL).
+  virtual absl::StatusOr<std::vector<UserId>> Followees(UserId user) = 0;
+  // The author's newest undeleted tweets, newest first, at most `limit`.
+  virtual absl::StatusOr<std::vector<Entry>> RecentTweets(UserId author, size_t limit) = 0;
+};
+
+struct HomeTimelinesOptions {
+  int shards = 16;
+  size_t max_entries = 800;
+};
+
+struct ReadResult {
+  std::vector<Entry> entries;
+  bool rebuilt = false;
+};
+
+class HomeTimelines {
+ public:
+  // `source` is not owned and must outlive this object.
+  HomeTimelines(const HomeTimelinesOptions& options, TimelineSource* source);
+  ~HomeTimelines();
+
+  int shard_count() const;
+  int ShardOf(UserId user) const;
+
+  // Writer side. All calls for one shard must come from one thread at a time.
+  // Each is a no-op for a user whose timeline is not materialized.
+  void Insert(UserId user, const Entry& entry);
+  void RemoveTweet(UserId user, TweetId id);
+  void RemoveAuthor(UserId user, UserId author);
+  // Merges `author`'s recent tweets (from the source) into `user`'s timeline: on follow.
+  absl::Status MergeAuthor(UserId user, UserId author);
+
+  // Reader side, any thread: a page of `user`'s timeline, rebuilding it first if it is
+  // not materialized.
+  absl::StatusOr<ReadResult> Read(UserId user, TweetId max_id, TweetId since_id,
+                                  size_t limit, const AuthorSet* exclude);
+
+  // True when `user` has a ready timeline (one being rebuilt does not count yet).
+  bool IsMaterialized(UserId user) const;
+  size_t materialized_count() const;
+  // Entries held in memory, including those of timelines being rebuilt.
+  size_t entry_count() const;
+
+ private:
+  struct Shard;
+  // The newest-first merge of the recent tweets of `user` and its followees, capped.
+  absl::StatusOr<std::vector<Entry>> ReadSource(UserId user);
+
+  const HomeTimelinesOptions options_;
+  TimelineSource* const source_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+};
+
+}  // namespace roost::timelines
+
+#endif  // ROOST_TIMELINES_HOME_TIMELINES_H_
