@@ -32,7 +32,7 @@ void AckTracker::Complete(Root* root) {
     // Offsets may repeat across batches, so an open root's first offset itself is not
     // done even when an earlier batch that also held it is.
     LogOffset first = roots.front().first_offset;
-    (void)first;
+    bound = std::min(bound, first == 0 ? 0 : first - 1);
   }
   if (bound <= committed_) return;
   committed_ = bound;

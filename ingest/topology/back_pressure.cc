@@ -11,7 +11,7 @@ void BackPressureGate::QueueBelowLow() {
 }
 
 void BackPressureGate::QueueAboveHigh(const BackPressureCounters& counters) {
-  return;
+  if (paused()) return;
   absl::MutexLock lock(&mu_);
   if (closed_ || shut_down_) return;
   closed_ = true;

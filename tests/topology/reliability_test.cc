@@ -27,17 +27,23 @@ using test::StartTopology;
 using ::testing::ElementsAre;
 using ::testing::FieldsAre;
 
-// Emits `per_batch` tuples with consecutive offsets on every call, without end.
+// Emits `per_batch` tuples with consecutive offsets on every call, up to `limit` in
+// all, so that even an engine without back pressure drains them in bounded time.
 class FloodSpout : public Spout {
  public:
-  explicit FloodSpout(int per_batch) : per_batch_(per_batch) {}
+  FloodSpout(int per_batch, LogOffset limit) : per_batch_(per_batch), limit_(limit) {}
   absl::Status NextBatch(absl::Time deadline, SpoutCollector& out) override {
-    for (int i = 0; i < per_batch_; ++i, ++next_) out.Emit(next_, 0, int64_t{0});
+    if (next_ > limit_) {
+      absl::SleepFor(deadline - absl::Now());  // nothing more to emit: idle, as a log tail would
+      return absl::OkStatus();
+    }
+    for (int i = 0; i < per_batch_ && next_ <= limit_; ++i, ++next_) out.Emit(next_, 0, int64_t{0});
     return absl::OkStatus();
   }
 
  private:
   const int per_batch_;
+  const LogOffset limit_;
   LogOffset next_ = 1;
 };
 
@@ -54,7 +60,7 @@ TEST(BackPressureTest, PausesTheSpoutAndBoundsTheQueue) {
   constexpr size_t kHigh = 64, kLow = 16, kBatch = 8;
   MetricsRegistry metrics;
   TopologyBuilder builder;
-  builder.AddSpout("flood", [] { return std::make_unique<FloodSpout>(100); });
+  builder.AddSpout("flood", [] { return std::make_unique<FloodSpout>(100, 10000); });
   builder.AddBolt("slow", [] { return std::make_unique<SlowBolt>(); }).Shuffle("flood");
   TopologyOptions options;
   options.worker_threads = 1;
@@ -97,12 +103,14 @@ class HoldingBolt : public Bolt {
 };
 
 TEST(WatermarkTest, AnUnfinishedTupleHoldsBackTheCommit) {
-  // Offset 3 goes to "held", which blocks on it; every other offset goes to "fast"
-  // and finishes. One offset per spout batch, so each is tracked on its own.
+  // Offset 3 goes through "relay" to "held", which blocks on it: what holds the
+  // commit back is a descendant, anchored by the relay. Every other offset goes to
+  // "fast" and finishes. One offset per spout batch, so each is tracked on its own.
   auto feed = std::make_shared<Feed>(/*per_batch=*/1);
   for (LogOffset offset = 1; offset <= 10; ++offset) {
     feed->Push({offset, offset == 3 ? 1 : 0, static_cast<int64_t>(offset)});
   }
+  auto relay = std::make_shared<Recorder>();
   auto held = std::make_shared<Recorder>();
   auto fast = std::make_shared<Recorder>();
   auto release = std::make_shared<absl::Notification>();
@@ -110,9 +118,11 @@ TEST(WatermarkTest, AnUnfinishedTupleHoldsBackTheCommit) {
   std::vector<LogOffset> commits;
   TopologyBuilder builder;
   builder.AddSpout("source", FeedSpouts(feed));
-  // Declared first, so on worker 0; "fast" is on worker 1 and keeps running.
+  // Instances are pinned round robin: relay and fast on worker 0, held alone on
+  // worker 1, so blocking it stops nothing else.
+  builder.AddBolt("relay", RecordingBolts(relay, /*forward_stream=*/0)).Shuffle("source", 1);
   builder.AddBolt("held", [&] { return std::make_unique<HoldingBolt>(held, release); })
-      .Shuffle("source", 1);
+      .Shuffle("relay");
   builder.AddBolt("fast", RecordingBolts(fast)).Shuffle("source", 0);
   TopologyOptions options;
   options.worker_threads = 2;
