@@ -61,6 +61,24 @@ absl::StatusOr<graph::StateMask> ToStates(const States& states) {
   return mask;  // 0: the store's default, NORMAL
 }
 
+// The list a Select or Count names.
+struct ListArgs {
+  graph::GraphId graph;
+  graph::Direction direction;
+  graph::StateMask states;
+};
+
+template <typename Request>
+absl::StatusOr<ListArgs> ToListArgs(const Request& req) {
+  absl::StatusOr<graph::GraphId> g = ToGraph(req.graph());
+  if (!g.ok()) return g.status();
+  absl::StatusOr<graph::Direction> direction = ToDirection(req.direction());
+  if (!direction.ok()) return direction.status();
+  absl::StatusOr<graph::StateMask> states = ToStates(req.states());
+  if (!states.ok()) return states.status();
+  return ListArgs{*g, *direction, *states};
+}
+
 void ToProto(const tweets::Tweet& tweet, v1::Tweet* out) {
   out->set_id(tweet.id);
   out->set_author_id(tweet.author);
@@ -77,10 +95,11 @@ void ToProto(const TimelineResult& result, v1::TimelinePage* page) {
   page->set_rebuilt(result.rebuilt);
 }
 
-void ToProto(const graph::Page& page, google::protobuf::RepeatedField<uint64_t>* ids,
-             int64_t* next_cursor) {
-  ids->Add(page.ids.begin(), page.ids.end());
-  *next_cursor = page.next_cursor;
+// SelectResponse and QueryResponse: ids and next_cursor.
+template <typename Response>
+void ToProto(const graph::Page& page, Response* resp) {
+  resp->mutable_ids()->Add(page.ids.begin(), page.ids.end());
+  resp->set_next_cursor(page.next_cursor);
 }
 
 // Runs `read` once `min_position` is applied (at once when it is 0) and finishes the
@@ -227,40 +246,27 @@ grpc::ServerUnaryReactor* GraphService::Unarchive(grpc::CallbackServerContext* c
 grpc::ServerUnaryReactor* GraphService::Select(grpc::CallbackServerContext* ctx,
                                                const v1::SelectRequest* req,
                                                v1::SelectResponse* resp) {
-  absl::StatusOr<graph::GraphId> g = ToGraph(req->graph());
-  if (!g.ok()) return FinishNow(ctx, g.status());
-  absl::StatusOr<graph::Direction> direction = ToDirection(req->direction());
-  if (!direction.ok()) return FinishNow(ctx, direction.status());
-  absl::StatusOr<graph::StateMask> states = ToStates(req->states());
-  if (!states.ok()) return FinishNow(ctx, states.status());
-  return ReadAfter(roost_, ctx, req->min_position(),
-                   [this, g = *g, d = *direction, s = *states, req, resp] {
-                     absl::StatusOr<graph::Page> page =
-                         roost_->Select(g, req->user_id(), d, s, req->cursor(), req->limit());
-                     if (page.ok()) {
-                       int64_t next = 0;
-                       ToProto(*page, resp->mutable_ids(), &next);
-                       resp->set_next_cursor(next);
-                     }
-                     return page.status();
-                   });
+  absl::StatusOr<ListArgs> list = ToListArgs(*req);
+  if (!list.ok()) return FinishNow(ctx, list.status());
+  return ReadAfter(roost_, ctx, req->min_position(), [this, list = *list, req, resp] {
+    absl::StatusOr<graph::Page> page = roost_->Select(list.graph, req->user_id(), list.direction,
+                                                      list.states, req->cursor(), req->limit());
+    if (page.ok()) ToProto(*page, resp);
+    return page.status();
+  });
 }
 
 grpc::ServerUnaryReactor* GraphService::Count(grpc::CallbackServerContext* ctx,
                                               const v1::CountRequest* req,
                                               v1::CountResponse* resp) {
-  absl::StatusOr<graph::GraphId> g = ToGraph(req->graph());
-  if (!g.ok()) return FinishNow(ctx, g.status());
-  absl::StatusOr<graph::Direction> direction = ToDirection(req->direction());
-  if (!direction.ok()) return FinishNow(ctx, direction.status());
-  absl::StatusOr<graph::StateMask> states = ToStates(req->states());
-  if (!states.ok()) return FinishNow(ctx, states.status());
-  return ReadAfter(roost_, ctx, req->min_position(),
-                   [this, g = *g, d = *direction, s = *states, req, resp] {
-                     absl::StatusOr<uint64_t> count = roost_->Count(g, req->user_id(), d, s);
-                     if (count.ok()) resp->set_count(*count);
-                     return count.status();
-                   });
+  absl::StatusOr<ListArgs> list = ToListArgs(*req);
+  if (!list.ok()) return FinishNow(ctx, list.status());
+  return ReadAfter(roost_, ctx, req->min_position(), [this, list = *list, req, resp] {
+    absl::StatusOr<uint64_t> count =
+        roost_->Count(list.graph, req->user_id(), list.direction, list.states);
+    if (count.ok()) resp->set_count(*count);
+    return count.status();
+  });
 }
 
 grpc::ServerUnaryReactor* GraphService::Contains(grpc::CallbackServerContext* ctx,
@@ -310,11 +316,7 @@ grpc::ServerUnaryReactor* GraphService::Query(grpc::CallbackServerContext* ctx,
                    [this, op, terms = std::move(terms), req, resp] {
                      absl::StatusOr<graph::Page> page =
                          roost_->Query(op, terms, req->cursor(), req->limit());
-                     if (page.ok()) {
-                       int64_t next = 0;
-                       ToProto(*page, resp->mutable_ids(), &next);
-                       resp->set_next_cursor(next);
-                     }
+                     if (page.ok()) ToProto(*page, resp);
                      return page.status();
                    });
 }

@@ -99,13 +99,19 @@ absl::Status Roost::Init() {
   return absl::OkStatus();
 }
 
-void Roost::ReleaseWaiters() {
+bool Roost::Drain(absl::Time deadline) {
   releasing_.store(true);
   if (pipeline_ != nullptr) pipeline_->ReleaseWaiters();
+  absl::MutexLock lock(&writes_mu_);
+  draining_ = true;
+  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writes_mu_) {
+    return writes_in_flight_ == 0;
+  };
+  return writes_mu_.AwaitWithDeadline(absl::Condition(&idle), deadline);
 }
 
 void Roost::Shutdown() {
-  ReleaseWaiters();
+  Drain(absl::InfiniteFuture());
   if (pipeline_ != nullptr) pipeline_->Stop();
   if (log_ != nullptr) log_->Close();
 }
@@ -113,8 +119,23 @@ void Roost::Shutdown() {
 // ---------------------------------------------------------------------------
 // Writes
 
+// Every write's event goes through here, so here is where draining refuses new ones
+// and counts those in flight.
 void Roost::Append(std::string event, Done<LogOffset> done) {
-  log_->AppendAsync(std::move(event), std::move(done));
+  {
+    absl::MutexLock lock(&writes_mu_);
+    if (draining_) {
+      done(absl::UnavailableError("server is shutting down"));
+      return;
+    }
+    ++writes_in_flight_;
+  }
+  log_->AppendAsync(std::move(event),
+                    [this, done = std::move(done)](absl::StatusOr<LogOffset> position) mutable {
+                      done(std::move(position));
+                      absl::MutexLock lock(&writes_mu_);
+                      --writes_in_flight_;
+                    });
 }
 
 void Roost::Post(PostArgs args, Done<PostResult> done) {

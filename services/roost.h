@@ -91,9 +91,10 @@ class Roost {
   static absl::StatusOr<std::unique_ptr<Roost>> Open(const RoostOptions& options);
   ~Roost();  // Shutdown()s
 
-  // Fails pending and future position waits with UNAVAILABLE: the first step of a
-  // clean shutdown, so no RPC waits on a pipeline that is about to stop.
-  void ReleaseWaiters();
+  // The first step of a clean shutdown: new writes fail with UNAVAILABLE, pending and
+  // future position waits too, and it waits (until `deadline`) for the writes already
+  // appending to become durable and be answered. True when none is left.
+  bool Drain(absl::Time deadline);
   // Applies everything durable, persists, closes the log. Idempotent.
   void Shutdown();
 
@@ -169,6 +170,10 @@ class Roost {
   std::unique_ptr<timelines::HomeTimelines> timelines_;
   std::unique_ptr<ingest::Pipeline> pipeline_;
   std::atomic<bool> releasing_{false};
+
+  absl::Mutex writes_mu_;
+  bool draining_ ABSL_GUARDED_BY(writes_mu_) = false;
+  int writes_in_flight_ ABSL_GUARDED_BY(writes_mu_) = 0;
 
   absl::Mutex requests_mu_;
   absl::flat_hash_map<RequestKey, RecentRequest> recent_requests_

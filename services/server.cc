@@ -8,6 +8,9 @@
 #include "services/grpc_services.h"
 
 namespace roost::service {
+namespace {
+constexpr absl::Duration kStopWindow = absl::Milliseconds(250);
+}  // namespace
 
 struct Server::Services {
   explicit Services(Roost* roost)
@@ -42,8 +45,11 @@ void Server::Shutdown(absl::Time deadline) {
   if (server_ == nullptr || shut_down_) return;
   shut_down_ = true;
   if (auto* health = server_->GetHealthCheckService()) health->SetServingStatus(false);
-  roost_->ReleaseWaiters();
-  server_->Shutdown(absl::ToChronoTime(deadline));
+  roost_->Drain(deadline);
+  // Calls that reached gRPC during the drain still get their handler run, which
+  // answers UNAVAILABLE at once; the short window only keeps gRPC from cancelling them
+  // first. Waiting longer would only wait for idle clients to hang up.
+  server_->Shutdown(absl::ToChronoTime(absl::Now() + kStopWindow));
   server_->Wait();
 }
 

@@ -26,9 +26,10 @@ class Server {
 
   int port() const { return port_; }
 
-  // Reports NOT_SERVING, stops accepting calls, and lets calls in flight finish until
-  // `deadline` (cancelling the rest). Position waits are released first, so no call
-  // waits on the pipeline. Roost stays usable.
+  // Reports NOT_SERVING, drains Roost (new writes and position waits get UNAVAILABLE;
+  // writes in flight finish, until `deadline`), then stops gRPC within a moment:
+  // waiting for idle client connections to close would only delay the exit. Roost
+  // stays open.
   void Shutdown(absl::Time deadline);
 
  private:

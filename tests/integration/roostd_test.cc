@@ -3,10 +3,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <grpcpp/generic/generic_stub.h>
@@ -165,10 +168,11 @@ class RoostdTest : public ::testing::Test {
     ASSERT_TRUE(server_.Start(dir_, flags, &output)) << output;
     client_ = std::make_unique<Client>(server_.channel());
   }
+  // Stops roostd with the client still connected, as a real deployment would.
   void StopServer() {
-    client_.reset();
     std::string output;
     EXPECT_EQ(server_.Stop(&output), 0) << output;
+    client_.reset();
   }
   void TearDown() override {
     if (client_ != nullptr) StopServer();
@@ -403,6 +407,127 @@ TEST_F(RoostdTest, BadInputIsRejectedAndChangesNothing) {
   page.Clear();
   ASSERT_TRUE(c.User(kAlice, end, &page).ok());
   EXPECT_THAT(page.ids(), ElementsAre(id));
+}
+
+TEST_F(RoostdTest, StopUnderWriteLoadLosesNoAcknowledgedWrite) {
+  StartServer();
+  constexpr int kWriters = 8;
+  constexpr int kMaxPostsPerWriter = 2000;  // bounds the loop if the stop never lands
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<uint64_t> acknowledged;
+  std::vector<grpc::StatusCode> refusals;
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      Client client(server_.channel());
+      for (int i = 0; i < kMaxPostsPerWriter; ++i) {
+        v1::PostResponse resp;
+        grpc::Status status = client.Post(100 + w, "load " + std::to_string(i), &resp);
+        std::lock_guard<std::mutex> lock(mu);
+        if (!status.ok()) {
+          refusals.push_back(status.error_code());
+          return;
+        }
+        acknowledged.push_back(resp.tweet_id());
+        cv.notify_all();
+      }
+    });
+  }
+  {
+    // Stop once the load is well under way.
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return acknowledged.size() >= 200; });
+  }
+  StopServer();
+  for (std::thread& t : writers) t.join();
+  // The stop refuses writes with UNAVAILABLE; a call gRPC itself cut at the very end
+  // may read CANCELLED. Either way it was not acknowledged, so it may be retried.
+  for (grpc::StatusCode code : refusals) {
+    EXPECT_TRUE(code == grpc::StatusCode::UNAVAILABLE || code == grpc::StatusCode::CANCELLED)
+        << "a write failed other than by the stop: code " << code;
+  }
+
+  StartServer();
+  std::set<uint64_t> found;
+  for (size_t i = 0; i < acknowledged.size(); i += 100) {
+    std::vector<uint64_t> chunk(acknowledged.begin() + i,
+                                acknowledged.begin() + std::min(acknowledged.size(), i + 100));
+    v1::GetResponse got;
+    ASSERT_TRUE(client_->Get(chunk, &got).ok());
+    for (const v1::Tweet& t : got.tweets()) found.insert(t.id());
+  }
+  EXPECT_EQ(found.size(), acknowledged.size()) << "acknowledged posts lost across the stop";
+  EXPECT_GE(acknowledged.size(), 200u);
+}
+
+TEST_F(RoostdTest, GraphSelectQueryAndMassOperations) {
+  StartServer();
+  Client& c = *client_;
+  // Users 10..19 follow 1; 10..14 also follow 2.
+  uint64_t last = 0;
+  for (uint64_t u = 10; u < 20; ++u) last = c.MustEdge(true, v1::FOLLOWS, u, 1);
+  for (uint64_t u = 10; u < 15; ++u) last = c.MustEdge(true, v1::FOLLOWS, u, 2);
+
+  // Select pages newest first by cursor, without repeats or skips.
+  std::vector<uint64_t> followers;
+  int64_t cursor = 0;
+  for (int pages = 0; pages < 10; ++pages) {
+    v1::SelectRequest req;
+    req.set_graph(v1::FOLLOWS);
+    req.set_user_id(1);
+    req.set_direction(v1::BACKWARD);
+    req.set_cursor(cursor);
+    req.set_limit(3);
+    req.set_min_position(last);
+    v1::SelectResponse resp;
+    ASSERT_TRUE(c.graph()->Select(Client::Ctx().get(), req, &resp).ok());
+    followers.insert(followers.end(), resp.ids().begin(), resp.ids().end());
+    if (resp.next_cursor() == 0) break;
+    cursor = resp.next_cursor();
+  }
+  EXPECT_THAT(followers, ElementsAre(19, 18, 17, 16, 15, 14, 13, 12, 11, 10));
+
+  // Set algebra over the two follower lists.
+  auto query = [&](v1::SetOp op) {
+    v1::QueryRequest req;
+    req.set_op(op);
+    for (uint64_t user : {1, 2}) {
+      v1::QueryTerm* term = req.add_terms();
+      term->set_graph(v1::FOLLOWS);
+      term->set_user_id(user);
+      term->set_direction(v1::BACKWARD);
+    }
+    req.set_limit(100);
+    v1::QueryResponse resp;
+    EXPECT_TRUE(c.graph()->Query(Client::Ctx().get(), req, &resp).ok());
+    std::vector<uint64_t> ids(resp.ids().begin(), resp.ids().end());
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  };
+  EXPECT_THAT(query(v1::INTERSECT), ElementsAre(10, 11, 12, 13, 14));
+  EXPECT_THAT(query(v1::DIFFERENCE), ElementsAre(15, 16, 17, 18, 19));
+  EXPECT_EQ(query(v1::UNION).size(), 10u);
+
+  // Archive all of user 10's edges, both directions; unarchive restores them.
+  v1::MassRequest mass;
+  mass.set_graph(v1::FOLLOWS);
+  mass.set_user_id(10);
+  v1::WriteResponse written;
+  ASSERT_TRUE(c.graph()->Archive(Client::Ctx().get(), mass, &written).ok());
+  EXPECT_EQ(c.Count(v1::FOLLOWS, 10, v1::FORWARD, written.position()), 0u);
+  EXPECT_EQ(c.Count(v1::FOLLOWS, 1, v1::BACKWARD, written.position()), 9u);
+  v1::CountRequest archived;
+  archived.set_graph(v1::FOLLOWS);
+  archived.set_user_id(10);
+  archived.set_direction(v1::FORWARD);
+  archived.add_states(v1::ARCHIVED);
+  v1::CountResponse count;
+  ASSERT_TRUE(c.graph()->Count(Client::Ctx().get(), archived, &count).ok());
+  EXPECT_EQ(count.count(), 2u);
+  ASSERT_TRUE(c.graph()->Unarchive(Client::Ctx().get(), mass, &written).ok());
+  EXPECT_EQ(c.Count(v1::FOLLOWS, 10, v1::FORWARD, written.position()), 2u);
+  EXPECT_EQ(c.Count(v1::FOLLOWS, 1, v1::BACKWARD, written.position()), 10u);
 }
 
 TEST_F(RoostdTest, ASecondServerOnTheSameDataDirIsRefused) {
