@@ -21,6 +21,7 @@
 #ifndef ROOST_GRAPH_GRAPH_STORE_H_
 #define ROOST_GRAPH_GRAPH_STORE_H_
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -63,6 +64,11 @@ struct Page {
 
 enum class SetOp { kIntersect, kUnion, kDifference };
 
+// Selects the edges a writer may touch by their source: a pipeline whose writers each
+// own a set of sources passes its own share, so that every edge keeps one writer.
+// nullptr selects every edge.
+using SourceFilter = std::function<bool(UserId source)>;
+
 struct QueryTerm {
   GraphId graph = 0;
   UserId user = 0;
@@ -84,11 +90,16 @@ class GraphStore {
   virtual absl::StatusOr<std::vector<EdgeChange>> Apply(absl::Span<const EdgeWrite> writes) = 0;
 
   // Moves every edge of `user` in `graph`, both directions, whose state is in `from` to
-  // `to` with the given updated_at (stale edges, updated later than it, are left).
-  // Returns what changed.
+  // `to` with the given updated_at (stale edges, updated later than it, are left),
+  // restricted to the edges whose source `only_sources` selects. Returns what changed.
   virtual absl::StatusOr<std::vector<EdgeChange>> MassUpdate(GraphId graph, UserId user,
                                                              StateMask from, EdgeState to,
-                                                             uint64_t updated_at) = 0;
+                                                             uint64_t updated_at,
+                                                             const SourceFilter& only_sources) = 0;
+  absl::StatusOr<std::vector<EdgeChange>> MassUpdate(GraphId graph, UserId user, StateMask from,
+                                                     EdgeState to, uint64_t updated_at) {
+    return MassUpdate(graph, user, from, to, updated_at, nullptr);
+  }
 
   virtual absl::StatusOr<std::optional<Edge>> GetEdge(GraphId graph, UserId source,
                                                       UserId destination) = 0;

@@ -168,7 +168,8 @@ absl::StatusOr<std::vector<EdgeChange>> GraphStoreImpl::MassUpdate(GraphId graph
                                                                    UserId user,
                                                                    StateMask from,
                                                                    EdgeState to,
-                                                                   uint64_t updated_at) {
+                                                                   uint64_t updated_at,
+                                                                   const SourceFilter& only_sources) {
   if (graph == 0 || user == 0) {
     return absl::InvalidArgumentError("graph mass update: graph and user must be set");
   }
@@ -198,9 +199,10 @@ absl::StatusOr<std::vector<EdgeChange>> GraphStoreImpl::MassUpdate(GraphId graph
       ListScanner scan(db_.get(), snapshot.snapshot(), graph, direction, user, state, 0);
       for (; scan.Valid(); scan.Next()) {
         const bool forward = direction == Direction::kForward;
+        const UserId source = forward ? user : scan.other();
+        if (only_sources != nullptr && !only_sources(source)) continue;
         // The write keeps the edge's position even when it revives a REMOVED edge.
-        chunk.push_back(EdgeWrite{graph, forward ? user : scan.other(),
-                                  forward ? scan.other() : user, to, updated_at,
+        chunk.push_back(EdgeWrite{graph, source, forward ? scan.other() : user, to, updated_at,
                                   scan.position()});
         if (chunk.size() == kMassUpdateBatch) RETURN_IF_ERROR(flush());
       }

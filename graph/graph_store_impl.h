@@ -33,9 +33,10 @@ class GraphStoreImpl : public GraphStore {
   explicit GraphStoreImpl(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}
 
   absl::StatusOr<std::vector<EdgeChange>> Apply(absl::Span<const EdgeWrite> writes) override;
-  absl::StatusOr<std::vector<EdgeChange>> MassUpdate(GraphId graph, UserId user,
-                                                     StateMask from, EdgeState to,
-                                                     uint64_t updated_at) override;
+  using GraphStore::MassUpdate;
+  absl::StatusOr<std::vector<EdgeChange>> MassUpdate(GraphId graph, UserId user, StateMask from,
+                                                     EdgeState to, uint64_t updated_at,
+                                                     const SourceFilter& only_sources) override;
   absl::StatusOr<std::optional<Edge>> GetEdge(GraphId graph, UserId source,
                                               UserId destination) override;
   absl::StatusOr<Page> Select(GraphId graph, UserId user, Direction direction,

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "ingest/pipeline_bolts.h"
 #include "ingest/pipeline_tuples.h"
@@ -41,6 +42,12 @@ absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Start(const PipelineParts& p
   ASSIGN_OR_RETURN(const LogOffset tweets_committed, parts.tweets->CommittedOffset());
   ASSIGN_OR_RETURN(const LogOffset graph_committed, parts.graph->CommittedOffset());
   const LogOffset committed = std::min(tweets_committed, graph_committed);
+  if (const LogOffset end = parts.log->durable_offset(); committed > end) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the stores have applied the log up to offset ", committed, " but the log ends at ",
+        end, ": the log lost its tail (possible after a machine crash with --log-sync=interval "
+        "or none), so the stores no longer match it and must be rebuilt from the log"));
+  }
 
   std::unique_ptr<Pipeline> pipeline(new Pipeline(parts, options));
   {
@@ -65,7 +72,8 @@ absl::Status Pipeline::Build(LogOffset start) {
   builder
       .AddBolt("graph", [parts] { return std::make_unique<GraphBolt>(parts.graph); },
                options_.graph_writers)
-      .Fields("log", kGraphEvents, GraphKey);
+      .Fields("log", kGraphEvents, GraphKey)
+      .All("log", kGraphMassEvents);
   builder
       .AddBolt("fanout",
                [parts] {
@@ -83,6 +91,10 @@ absl::Status Pipeline::Build(LogOffset start) {
   topology_options.worker_threads = options_.worker_threads;
   topology_options.metrics = parts_.metrics;
   topology_options.on_commit = [this](LogOffset offset) { OnCommit(offset); };
+  topology_options.dead_letter = [this](const std::string& component, const topology::Tuple& tuple,
+                                        const absl::Status& error) {
+    OnDeadLetter(component, tuple, error);
+  };
   ASSIGN_OR_RETURN(topology_,
                    topology::Topology::Create(std::move(builder), std::move(topology_options)));
   return absl::OkStatus();
@@ -108,7 +120,27 @@ void Pipeline::Stop() {
 
 void Pipeline::OnCommit(LogOffset offset) {
   absl::MutexLock lock(&mu_);
+  // The engine has counted a dead-lettered event as processed; the stores have not
+  // applied it, so nothing at or after it may count as applied.
+  if (failed_offset_ != 0) offset = std::min(offset, failed_offset_ - 1);
   if (offset > applied_) applied_ = offset;
+}
+
+// Runs on the failing bolt's worker before the tuple is acked, so failed_offset_ is set
+// before any commit that covers the tuple.
+void Pipeline::OnDeadLetter(const std::string& component, const topology::Tuple& tuple,
+                            const absl::Status& error) {
+  std::fprintf(stderr,
+               "roost pipeline: %s could not apply the event at log offset %llu: %s; "
+               "the applied offset stops below it until a restart replays it\n",
+               component.c_str(), static_cast<unsigned long long>(tuple.offset),
+               error.ToString().c_str());
+  absl::MutexLock lock(&mu_);
+  if (failed_offset_ == 0 || tuple.offset < failed_offset_) {
+    failed_offset_ = tuple.offset;
+    failure_ = absl::Status(error.code(), absl::StrCat(component, " failed at log offset ",
+                                                       tuple.offset, ": ", error.message()));
+  }
 }
 
 LogOffset Pipeline::applied_offset() const {
@@ -143,6 +175,10 @@ void Pipeline::ReleaseWaiters() {
 }
 
 absl::Status Pipeline::status() const {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!failure_.ok()) return failure_;
+  }
   return topology_ != nullptr ? topology_->status() : absl::OkStatus();
 }
 

@@ -22,6 +22,11 @@
 // the replayed tail leaves no trace. Home timelines live in memory and are rebuilt on
 // first read after a restart.
 //
+// A store write that still fails after the engine's retries is never skipped: the
+// applied offset stops below it for good, status() reports the error, and the next
+// start replays from there. (An acknowledged write is in the log, so it is applied
+// once the cause, e.g. a full disk, is cleared.)
+//
 // Thread-safe.
 #ifndef ROOST_INGEST_PIPELINE_H_
 #define ROOST_INGEST_PIPELINE_H_
@@ -95,6 +100,8 @@ class Pipeline {
   Pipeline(const PipelineParts& parts, const PipelineOptions& options);
   absl::Status Build(LogOffset start);
   void OnCommit(LogOffset offset);
+  void OnDeadLetter(const std::string& component, const topology::Tuple& tuple,
+                    const absl::Status& error);
   void NotifierLoop();
   void PersistCommitted(LogOffset offset);
 
@@ -107,6 +114,9 @@ class Pipeline {
   LogOffset persisted_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool released_ ABSL_GUARDED_BY(mu_) = false;
+  // The first event a store failed to apply, and why; 0 / OK while healthy.
+  LogOffset failed_offset_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status failure_ ABSL_GUARDED_BY(mu_);
   struct Waiter {
     absl::Time deadline;
     absl::AnyInvocable<void(bool)> done;

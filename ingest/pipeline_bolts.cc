@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "ingest/pipeline_tuples.h"
+#include "ingest/topology/grouping.h"
 
 namespace roost::ingest {
 namespace {
@@ -35,9 +36,6 @@ namespace {
 // Splits a graph event into the tasks of the writer instances that own its sources.
 std::vector<GraphTask> GraphTasksFor(const EventPtr& event) {
   const uint64_t time = event->event_id();
-  if (event->has_edges_mass_changed()) {
-    return {GraphTask{event->edges_mass_changed().user_id(), event, {}}};
-  }
   const events::EdgeChanged& e = event->edge_changed();
   const graph::GraphId g = static_cast<graph::GraphId>(e.graph());
   GraphTask forward{e.source_id(), event,
@@ -65,7 +63,10 @@ absl::Status LogSpout::NextBatch(absl::Time deadline, topology::SpoutCollector& 
     }
     if (event->has_tweet_posted() || event->has_tweet_deleted()) {
       out.Emit(record.offset, kTweetEvents, EventPtr(std::move(event)));
-    } else if (event->has_edge_changed() || event->has_edges_mass_changed()) {
+    } else if (event->has_edges_mass_changed()) {
+      const UserId user = event->edges_mass_changed().user_id();
+      out.Emit(record.offset, kGraphMassEvents, GraphTask{user, std::move(event), {}});
+    } else if (event->has_edge_changed()) {
       for (GraphTask& task : GraphTasksFor(std::move(event))) {
         out.Emit(record.offset, kGraphEvents, std::move(task));
       }
@@ -101,6 +102,13 @@ absl::Status TweetBolt::Execute(const topology::Tuple& input, topology::Emitter&
   return absl::OkStatus();
 }
 
+absl::Status GraphBolt::Prepare(const topology::TaskContext& context) {
+  owned_sources_ = [index = context.task_index, parallelism = context.parallelism](UserId s) {
+    return topology::FieldsInstance(s, parallelism) == index;
+  };
+  return absl::OkStatus();
+}
+
 absl::Status GraphBolt::Execute(const topology::Tuple& input, topology::Emitter& out) {
   const GraphTask& task = std::any_cast<const GraphTask&>(input.value);
   std::vector<graph::EdgeChange> changes;
@@ -112,7 +120,7 @@ absl::Status GraphBolt::Execute(const topology::Tuple& input, topology::Emitter&
     for (int s : m.from_states()) from |= graph::StateBit(ToState(roost::v1::EdgeState(s)));
     ASSIGN_OR_RETURN(changes, store_->MassUpdate(static_cast<graph::GraphId>(m.graph()),
                                                  m.user_id(), from, ToState(m.to_state()),
-                                                 task.event->event_id()));
+                                                 task.event->event_id(), owned_sources_));
   }
   // Only FOLLOWS edges feed timelines; blocks and mutes filter at read time, and a
   // block's effect on follows arrives here as FOLLOWS changes.

@@ -45,10 +45,12 @@ class TweetBolt : public topology::Bolt {
 class GraphBolt : public topology::Bolt {
  public:
   explicit GraphBolt(graph::GraphStore* store) : store_(store) {}
+  absl::Status Prepare(const topology::TaskContext& context) override;
   absl::Status Execute(const topology::Tuple& input, topology::Emitter& out) override;
 
  private:
   graph::GraphStore* const store_;
+  graph::SourceFilter owned_sources_;  // the sources fields grouping routes here
 };
 
 // Turns FanoutWork into per-shard timeline batches, reading followers from the graph.

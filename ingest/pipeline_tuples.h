@@ -23,12 +23,15 @@ inline uint32_t EntryFlags(TweetId reply_to, TweetId retweet_of) {
 
 // Streams out of the log spout.
 inline constexpr int kTweetEvents = 0;
-inline constexpr int kGraphEvents = 1;
+inline constexpr int kGraphEvents = 1;      // to the graph writer owning the source
+inline constexpr int kGraphMassEvents = 2;  // to every graph writer (all grouping)
 
 // Edge writes for the graph writer instance that owns `key`. Every FOLLOWS pair
 // (s, d) is written only by the instance owning s, in log order, so the stored edge
 // (including its position) does not depend on thread timing: a block, which also ends
-// the blocked user's follow of the blocker, is split into one task per source.
+// the blocked user's follow of the blocker, is split into one task per source, and a
+// mass change, which touches edges of many sources, goes to every writer, each of
+// which applies it to the edges whose source it owns.
 struct GraphTask {
   UserId key = 0;
   EventPtr event;                        // its id is every write's time

@@ -135,6 +135,8 @@ class Roost {
                                     int64_t cursor, uint32_t limit);
 
   // ---- Administration.
+  // OK while the pipeline applies the log; else why it stopped applying it.
+  absl::Status status() const;
   LogOffset appended_position() const;
   LogOffset applied_position() const;
   std::map<std::string, int64_t> Counters() const;

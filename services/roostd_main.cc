@@ -100,8 +100,20 @@ int main(int argc, char** argv) {
     if (std::rename(tmp.c_str(), path.c_str()) != 0) return Fail("cannot write " + path);
   }
 
-  int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  // Wait for a stop signal, and meanwhile watch the pipeline: if it stops applying the
+  // log, say why once and report NOT_SERVING so load balancers and probes see it.
+  int signal_number = -1;
+  bool reported_failure = false;
+  while (signal_number < 0) {
+    const timespec poll_period = {1, 0};
+    signal_number = sigtimedwait(&stop_signals, nullptr, &poll_period);
+    if (const absl::Status status = (*roost)->status(); !status.ok() && !reported_failure) {
+      reported_failure = true;
+      (*server)->SetServing(false);
+      std::fprintf(stderr, "roostd: NOT_SERVING: the pipeline stopped applying the log: %s\n",
+                   std::string(status.message()).c_str());
+    }
+  }
   std::printf("roostd: %s received, shutting down\n", strsignal(signal_number));
   std::fflush(stdout);
   (*server)->Shutdown(absl::Now() + absl::Milliseconds(absl::GetFlag(FLAGS_shutdown_grace_ms)));

@@ -41,10 +41,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Roost* roost, const std::s
   return server;
 }
 
+void Server::SetServing(bool serving) {
+  if (auto* health = server_->GetHealthCheckService()) health->SetServingStatus(serving);
+}
+
 void Server::Shutdown(absl::Time deadline) {
   if (server_ == nullptr || shut_down_) return;
   shut_down_ = true;
-  if (auto* health = server_->GetHealthCheckService()) health->SetServingStatus(false);
+  SetServing(false);
   roost_->Drain(deadline);
   // Calls that reached gRPC during the drain still get their handler run, which
   // answers UNAVAILABLE at once; the short window only keeps gRPC from cancelling them

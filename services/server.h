@@ -26,6 +26,9 @@ class Server {
 
   int port() const { return port_; }
 
+  // What grpc.health.v1.Health reports for the whole server.
+  void SetServing(bool serving);
+
   // Reports NOT_SERVING, drains Roost (new writes and position waits get UNAVAILABLE;
   // writes in flight finish, until `deadline`), then stops gRPC within a moment:
   // waiting for idle client connections to close would only delay the exit. Roost

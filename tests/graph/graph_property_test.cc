@@ -278,3 +278,36 @@ TEST_F(GraphStoreTest, ConcurrentApplyAndMassUpdateKeepCountsExact) {
 
 }  // namespace
 }  // namespace roost::graph::testing
+
+namespace roost::graph::testing {
+namespace {
+
+// A pipeline of several graph writers passes each writer's share of sources, so every
+// edge is written by one writer; the shares together must cover the whole user.
+TEST_F(GraphStoreTest, MassUpdateOfSourceSharesTouchesOnlyThoseSources) {
+  constexpr UserId kUser = 1;
+  std::vector<EdgeWrite> writes;
+  uint64_t event = 1;
+  for (UserId x = 10; x < 30; ++x) writes.push_back(Follow(kUser, x, event++));  // source 1
+  for (UserId x = 40; x < 60; ++x) writes.push_back(Follow(x, kUser, event++));  // source x
+  Apply(writes);
+
+  const SourceFilter even = [](UserId source) { return source % 2 == 0; };
+  std::vector<EdgeChange> changed =
+      Must(store_->MassUpdate(kFollows, kUser, kNormalOnly, EdgeState::kArchived, event++, even));
+  ASSERT_EQ(changed.size(), 10u);  // followers 40, 42, ..., 58; kUser's own source is odd
+  for (const EdgeChange& change : changed) EXPECT_EQ(change.after.source % 2, 0u);
+  EXPECT_EQ(CountOf(kUser, kForward), 20u);
+  EXPECT_EQ(CountOf(kUser, kBackward), 10u);
+
+  const SourceFilter odd = [](UserId source) { return source % 2 == 1; };
+  changed =
+      Must(store_->MassUpdate(kFollows, kUser, kNormalOnly, EdgeState::kArchived, event++, odd));
+  EXPECT_EQ(changed.size(), 30u);
+  EXPECT_EQ(CountOf(kUser, kForward), 0u);
+  EXPECT_EQ(CountOf(kUser, kBackward), 0u);
+  ExpectConsistent(*store_);
+}
+
+}  // namespace
+}  // namespace roost::graph::testing

@@ -199,5 +199,29 @@ TEST_F(PipelineTest, PositionWaitsEndAtTheirDeadlineOrOnRelease) {
   EXPECT_FALSE(reached);
 }
 
+TEST_F(PipelineTest, AnEventAStoreCannotApplyIsNeverCommittedPast) {
+  const LogOffset good = Post(100, kBob);
+  // The graph store rejects user id 0 (the handlers never append such an event).
+  const LogOffset bad = Edge(101, v1::FOLLOWS, 0, kBob);
+  const LogOffset after = Post(102, kBob);
+  WaitApplied(good);
+  // The engine retries, then dead-letters the event; the pipeline then reports it.
+  for (int i = 0; i < 600 && pipeline_->status().ok(); ++i) {
+    pipeline_->WaitForApplied(after, absl::Now() + absl::Milliseconds(50));
+  }
+  const absl::Status status = pipeline_->status();
+  EXPECT_FALSE(status.ok());
+  EXPECT_THAT(std::string(status.message()),
+              ::testing::HasSubstr("log offset " + std::to_string(bad)));
+  // Later events still reach the stores, but nothing from the failed one on counts as
+  // applied, so a restart replays it rather than losing it.
+  EXPECT_EQ(pipeline_->applied_offset(), good);
+  EXPECT_FALSE(pipeline_->WaitForApplied(after, absl::Now() + absl::Milliseconds(100)));
+  pipeline_->Stop();
+  auto committed = tweets_->CommittedOffset();
+  ASSERT_TRUE(committed.ok());
+  EXPECT_EQ(*committed, good);
+}
+
 }  // namespace
 }  // namespace roost::ingest
