@@ -122,13 +122,15 @@ void Roost::Shutdown() {
 // Every write's event goes through here, so here is where draining refuses new ones
 // and counts those in flight.
 void Roost::Append(std::string event, Done<LogOffset> done) {
+  bool refused;
   {
     absl::MutexLock lock(&writes_mu_);
-    if (draining_) {
-      done(absl::UnavailableError("server is shutting down"));
-      return;
-    }
-    ++writes_in_flight_;
+    refused = draining_;
+    if (!refused) ++writes_in_flight_;
+  }
+  if (refused) {
+    done(absl::UnavailableError("server is shutting down"));
+    return;
   }
   log_->AppendAsync(std::move(event),
                     [this, done = std::move(done)](absl::StatusOr<LogOffset> position) mutable {
@@ -149,26 +151,25 @@ void Roost::Post(PostArgs args, Done<PostResult> done) {
 
   RequestKey key{args.author, args.request_id};
   if (!args.request_id.empty()) {
-    absl::StatusOr<PostResult> earlier = absl::NotFoundError("");
+    // Set when the request is answered without posting: the earlier post, or an error.
+    std::optional<absl::StatusOr<PostResult>> answer;
     {
       absl::MutexLock lock(&requests_mu_);
       auto it = recent_requests_.find(key);
-      if (it != recent_requests_.end()) {
-        if (!it->second.durable) {
-          it->second.waiters.push_back(std::move(done));  // answered with the first
-          return;
-        }
-        earlier = it->second.result;
+      if (it != recent_requests_.end() && !it->second.durable) {
+        it->second.waiters.push_back(std::move(done));  // answered with the first
+        return;
+      }
+      if (it != recent_requests_.end() && WithinRequestWindow(it->second.created_at_ms)) {
+        answer = it->second.result;
       } else {
         // Posts applied before this process started are remembered by the store.
         absl::StatusOr<std::optional<tweets::RequestRecord>> found =
             tweets_->FindRequest(args.author, args.request_id);
         if (!found.ok()) {
-          earlier = found.status();
-        } else if (found->has_value() &&
-                   clock_->NowMs() - (*found)->created_at_ms <
-                       absl::ToInt64Milliseconds(options_.request_id_window)) {
-          earlier = PostResult{(*found)->tweet_id, (*found)->position};
+          answer = found.status();
+        } else if (found->has_value() && WithinRequestWindow((*found)->created_at_ms)) {
+          answer = PostResult{(*found)->tweet_id, (*found)->position};
         } else {
           if (recent_requests_.size() >= kRecentRequestsPruneAt) {
             const LogOffset applied = pipeline_->applied_offset();
@@ -176,12 +177,12 @@ void Roost::Post(PostArgs args, Done<PostResult> done) {
               return entry.second.durable && entry.second.result.position <= applied;
             });
           }
-          recent_requests_[key];  // in flight
+          recent_requests_[key] = RecentRequest{};  // in flight (replacing an expired one)
         }
       }
     }
-    if (!absl::IsNotFound(earlier.status())) {
-      done(std::move(earlier));
+    if (answer.has_value()) {
+      done(*std::move(answer));
       return;
     }
   }
@@ -218,11 +219,16 @@ void Roost::FinishRequest(const RequestKey& key, const absl::StatusOr<PostResult
     if (result.ok()) {
       it->second.durable = true;
       it->second.result = *result;
+      it->second.created_at_ms = SnowflakeTimeMs(result->tweet_id);
     } else {
       recent_requests_.erase(it);  // not posted: a retry may try again
     }
   }
   for (auto& waiter : waiters) waiter(result);
+}
+
+bool Roost::WithinRequestWindow(int64_t created_at_ms) const {
+  return clock_->NowMs() - created_at_ms < absl::ToInt64Milliseconds(options_.request_id_window);
 }
 
 void Roost::Delete(UserId author, TweetId id, absl::Time deadline, Done<LogOffset> done) {

@@ -155,10 +155,13 @@ class Roost {
   struct RecentRequest {
     bool durable = false;
     PostResult result;
+    int64_t created_at_ms = 0;  // of the post, when durable
     std::vector<Done<PostResult>> waiters;  // retries that arrived while in flight
   };
   using RequestKey = std::pair<UserId, std::string>;
   void FinishRequest(const RequestKey& key, const absl::StatusOr<PostResult>& result);
+  // Whether a post made at `created_at_ms` still answers retries of its request id.
+  bool WithinRequestWindow(int64_t created_at_ms) const;
 
   const RoostOptions options_;
   Clock* const clock_;

@@ -42,11 +42,13 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   return absl::InternalError(message);
 }
 
-// Two posts may carry the same request id (a client retry racing its first attempt);
-// both tweets are kept, and the request resolves to the one first in the log. A merge
-// operator makes that choice inside RocksDB, so writers of different tweet ids need
-// no read-modify-write on the shared request key.
-class KeepFirstRequest : public rocksdb::AssociativeMergeOperator {
+// Two posts carry the same request id only when a client reused it after the
+// deduplication window (the server answers retries within it without posting); the
+// request then resolves to the later post, the one the window is measured from. A
+// merge operator makes that choice inside RocksDB, so writers of different tweet ids,
+// which may apply the two posts in either order, need no read-modify-write on the
+// shared request key.
+class KeepLatestRequest : public rocksdb::AssociativeMergeOperator {
  public:
   bool Merge(const rocksdb::Slice& key, const rocksdb::Slice* existing_value,
              const rocksdb::Slice& value, std::string* new_value,
@@ -60,11 +62,12 @@ class KeepFirstRequest : public rocksdb::AssociativeMergeOperator {
         !DecodeRequestRecord(View(value), &incoming).ok()) {
       return false;  // RocksDB reports Corruption to the reader
     }
-    const rocksdb::Slice& first = incoming.position < existing.position ? value : *existing_value;
-    new_value->assign(first.data(), first.size());
+    const rocksdb::Slice& latest =
+        incoming.position > existing.position ? value : *existing_value;
+    new_value->assign(latest.data(), latest.size());
     return true;
   }
-  const char* Name() const override { return "roost.KeepFirstRequest"; }
+  const char* Name() const override { return "roost.KeepLatestRequest"; }
 };
 
 // The cheapest compression compiled into this RocksDB for hot levels, and the densest
@@ -269,7 +272,7 @@ absl::StatusOr<std::unique_ptr<TweetStore>> TweetStore::Open(const std::string& 
   db_options.max_background_jobs = 2;
 
   rocksdb::ColumnFamilyOptions requests = FamilyOptions(cache, /*point_lookups=*/true);
-  requests.merge_operator = std::make_shared<KeepFirstRequest>();
+  requests.merge_operator = std::make_shared<KeepLatestRequest>();
   // Order matters: RocksTweetStore reads handles by position.
   const std::vector<rocksdb::ColumnFamilyDescriptor> families = {
       {kTweetsFamily, FamilyOptions(cache, /*point_lookups=*/true)},

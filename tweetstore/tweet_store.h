@@ -10,7 +10,7 @@
 // keyspace: the families share one WAL, so a WriteBatch across them is still atomic,
 // while each gets the options its access pattern wants — Bloom filters for the point
 // reads on tweets and requests, none for by_author, which is only scanned, and a merge
-// operator on requests that keeps the first post of a request id.
+// operator on requests that keeps the latest post of a request id.
 //
 // Writes are idempotent, so replaying the log is safe: Put of an existing or deleted id
 // changes nothing; Delete leaves a tombstone (text cleared) and removes the index entry.
@@ -37,7 +37,7 @@ struct TweetStoreOptions {
   size_t block_cache_bytes = size_t{128} << 20;
 };
 
-// The first post made with a request id.
+// The latest post made with a request id (by log position).
 struct RequestRecord {
   TweetId tweet_id = 0;
   LogOffset position = 0;
@@ -69,6 +69,8 @@ class TweetStore {
   virtual absl::StatusOr<std::vector<TweetId>> AuthorTweets(UserId author, TweetId max_id,
                                                             TweetId since_id, size_t limit) = 0;
 
+  // The latest post (by log position) the author made with `request_id`, whatever
+  // order the pipeline applied the posts in; nullopt when none.
   virtual absl::StatusOr<std::optional<RequestRecord>> FindRequest(
       UserId author, absl::string_view request_id) = 0;
 

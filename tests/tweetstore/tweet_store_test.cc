@@ -175,7 +175,8 @@ TEST_F(TweetStoreTest, AuthorTweetsAtTheEdgesOfTheIdSpace) {
   EXPECT_THAT(AuthorTweets(8, 0, 1, 10), ElementsAre(top));
 }
 
-TEST_F(TweetStoreTest, FindRequestReturnsTheFirstPostInLogOrder) {
+TEST_F(TweetStoreTest, FindRequestReturnsTheLatestPostInLogOrder) {
+  // A request id reused after the deduplication window: the later post counts.
   PutOk(MakeTweet(100, 1), "in-order", 7);
   PutOk(MakeTweet(101, 1), "in-order", 9);
   // Different tweet ids go to different pipeline writers, so the later log entry may
@@ -185,12 +186,12 @@ TEST_F(TweetStoreTest, FindRequestReturnsTheFirstPostInLogOrder) {
 
   const std::optional<RequestRecord> in_order = FindRequestOk(1, "in-order");
   ASSERT_TRUE(in_order.has_value());
-  EXPECT_EQ(in_order->tweet_id, 100u);
-  EXPECT_EQ(in_order->position, 7u);
-  EXPECT_EQ(in_order->created_at_ms, 1000);
+  EXPECT_EQ(in_order->tweet_id, 101u);
+  EXPECT_EQ(in_order->position, 9u);
   const std::optional<RequestRecord> reordered = FindRequestOk(1, "reordered");
   ASSERT_TRUE(reordered.has_value());
-  EXPECT_EQ(reordered->tweet_id, 200u);
+  EXPECT_EQ(reordered->tweet_id, 201u);
+  EXPECT_EQ(reordered->position, 12u);
 
   EXPECT_EQ(FindRequestOk(2, "in-order"), std::nullopt);
   EXPECT_EQ(FindRequestOk(1, "never"), std::nullopt);

@@ -1,0 +1,88 @@
+// The engine in process (as the embedded load generator uses it): request-id
+// deduplication across its window and a restart, and draining.
+#include "services/roost.h"
+
+#include <filesystem>
+#include <string>
+
+#include "absl/synchronization/notification.h"
+#include "common/ids.h"
+#include "gtest/gtest.h"
+
+namespace roost {
+namespace {
+
+class RoostTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    options_.data_dir = ::testing::TempDir() + "roost_test_" +
+                        ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::filesystem::remove_all(options_.data_dir);
+    options_.log_sync = log::SyncPolicy::kNone;
+    options_.clock = &clock_;
+    Open();
+  }
+  void TearDown() override {
+    roost_.reset();
+    std::filesystem::remove_all(options_.data_dir);
+  }
+  void Open() {
+    auto roost = Roost::Open(options_);
+    ASSERT_TRUE(roost.ok()) << roost.status();
+    roost_ = *std::move(roost);
+  }
+
+  // Posts and waits for the answer.
+  absl::StatusOr<PostResult> Post(UserId author, const std::string& request_id) {
+    absl::Notification done;
+    absl::StatusOr<PostResult> result;
+    roost_->Post(PostArgs{author, "hello", 0, 0, request_id},
+                 [&](absl::StatusOr<PostResult> r) {
+                   result = std::move(r);
+                   done.Notify();
+                 });
+    done.WaitForNotification();
+    return result;
+  }
+
+  ManualClock clock_{kRoostEpochMs + 1000000000};
+  RoostOptions options_;
+  std::unique_ptr<Roost> roost_;
+};
+
+TEST_F(RoostTest, RequestIdAnswersRetriesWithinItsWindowOnly) {
+  absl::StatusOr<PostResult> first = Post(1, "r");
+  ASSERT_TRUE(first.ok()) << first.status();
+  clock_.Advance(absl::ToInt64Milliseconds(absl::Hours(23)));
+  absl::StatusOr<PostResult> retry = Post(1, "r");
+  ASSERT_TRUE(retry.ok());
+  EXPECT_EQ(retry->tweet_id, first->tweet_id);
+  EXPECT_EQ(retry->position, first->position);
+  // Another author's request id is another request.
+  absl::StatusOr<PostResult> other = Post(2, "r");
+  ASSERT_TRUE(other.ok());
+  EXPECT_NE(other->tweet_id, first->tweet_id);
+
+  // Past the window the id is free again, in memory and, after a restart, in the store.
+  clock_.Advance(absl::ToInt64Milliseconds(absl::Hours(2)));
+  absl::StatusOr<PostResult> reused = Post(1, "r");
+  ASSERT_TRUE(reused.ok());
+  EXPECT_NE(reused->tweet_id, first->tweet_id);
+  roost_.reset();
+  Open();
+  absl::StatusOr<PostResult> reused_retry = Post(1, "r");
+  ASSERT_TRUE(reused_retry.ok());
+  EXPECT_EQ(reused_retry->tweet_id, reused->tweet_id) << "the later post owns the id now";
+}
+
+TEST_F(RoostTest, DrainRefusesNewWritesWithUnavailable) {
+  ASSERT_TRUE(Post(1, "").ok());
+  EXPECT_TRUE(roost_->Drain(absl::Now() + absl::Seconds(30)));
+  absl::StatusOr<PostResult> refused = Post(1, "");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable);
+  const LogOffset end = roost_->appended_position();
+  EXPECT_EQ(end, 1u);
+}
+
+}  // namespace
+}  // namespace roost
