@@ -163,6 +163,7 @@ void Pipeline::WhenApplied(LogOffset offset, absl::Time deadline,
     absl::MutexLock lock(&mu_);
     if (applied_ < offset && !stopping_ && !released_) {
       waiters_.emplace(offset, Waiter{deadline, std::move(done)});
+      waiters_changed_ = true;  // its deadline may be the nearest
       return;
     }
   }
@@ -210,12 +211,13 @@ void Pipeline::NotifierLoop() {
     {
       absl::MutexLock lock(&mu_);
       auto wake = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return stopping_ || (released_ && !waiters_.empty()) ||
+        return stopping_ || waiters_changed_ || (released_ && !waiters_.empty()) ||
                (!waiters_.empty() && waiters_.begin()->first <= applied_);
       };
       absl::Time until = next_persist;
       for (const auto& [offset, waiter] : waiters_) until = std::min(until, waiter.deadline);
       mu_.AwaitWithDeadline(absl::Condition(&wake), until);
+      waiters_changed_ = false;
 
       const absl::Time now = absl::Now();
       for (auto it = waiters_.begin(); it != waiters_.end();) {

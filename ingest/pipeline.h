@@ -114,6 +114,8 @@ class Pipeline {
   LogOffset persisted_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool released_ ABSL_GUARDED_BY(mu_) = false;
+  // Set when a waiter is added, so the notifier recomputes its wake-up time.
+  bool waiters_changed_ ABSL_GUARDED_BY(mu_) = false;
   // The first event a store failed to apply, and why; 0 / OK while healthy.
   LogOffset failed_offset_ ABSL_GUARDED_BY(mu_) = 0;
   absl::Status failure_ ABSL_GUARDED_BY(mu_);

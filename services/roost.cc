@@ -53,10 +53,11 @@ absl::Status Roost::Init() {
   const std::string& dir = options_.data_dir;
   RETURN_IF_ERROR(env->CreateDirs(dir));
   absl::StatusOr<std::unique_ptr<log::FileLock>> lock = env->LockFile(dir + "/LOCK");
-  if (!lock.ok()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "data dir ", dir, " is in use by another process (", lock.status().message(), ")"));
+  if (absl::IsFailedPrecondition(lock.status())) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("data dir ", dir, " is in use by another roostd (its LOCK file is held)"));
   }
+  RETURN_IF_ERROR(lock.status());
   lock_ = *std::move(lock);
 
   log::LogOptions log_options;
@@ -86,6 +87,7 @@ absl::Status Roost::Init() {
   metrics_.SetGauge("timelines.entries",
                     [t = timelines_.get()] { return static_cast<int64_t>(t->entry_count()); });
 
+  continuations_ = std::make_unique<ThreadPool>(2);
   ingest::PipelineParts parts{log_.get(), tweets_.get(), graph_.get(), timelines_.get(),
                               &metrics_};
   ASSIGN_OR_RETURN(pipeline_, ingest::Pipeline::Start(parts, options_.pipeline));
@@ -320,17 +322,22 @@ void Roost::WhenApplied(LogOffset position, absl::Time deadline,
                                             " is beyond the log's end (", end, ")")));
     return;
   }
+  if (pipeline_->applied_offset() >= position) {
+    done(absl::OkStatus());
+    return;
+  }
   pipeline_->WhenApplied(position, deadline,
                          [this, position, done = std::move(done)](bool reached) mutable {
-                           if (reached) {
-                             done(absl::OkStatus());
-                           } else if (releasing_.load()) {
-                             done(absl::UnavailableError("server is shutting down"));
-                           } else {
-                             done(absl::DeadlineExceededError(absl::StrCat(
+                           absl::Status status;
+                           if (!reached && releasing_.load()) {
+                             status = absl::UnavailableError("server is shutting down");
+                           } else if (!reached) {
+                             status = absl::DeadlineExceededError(absl::StrCat(
                                  "position ", position, " was not applied before the deadline",
-                                 " (applied: ", pipeline_->applied_offset(), ")")));
+                                 " (applied: ", pipeline_->applied_offset(), ")"));
                            }
+                           continuations_->Schedule(
+                               [status, done = std::move(done)]() mutable { done(status); });
                          });
 }
 

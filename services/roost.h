@@ -30,6 +30,7 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/metrics.h"
+#include "common/thread_pool.h"
 #include "graph/graph_store.h"
 #include "ingest/log/log.h"
 #include "ingest/pipeline.h"
@@ -113,7 +114,7 @@ class Roost {
 
   // ---- Consistency. done(OK) once `position` is applied; DEADLINE_EXCEEDED at the
   // deadline; OUT_OF_RANGE at once for a position beyond the log's end; UNAVAILABLE
-  // when shutting down. Runs inline when already applied.
+  // when shutting down. Runs inline when already applied, else on an internal pool.
   void WhenApplied(LogOffset position, absl::Time deadline,
                    absl::AnyInvocable<void(absl::Status)> done);
 
@@ -174,6 +175,10 @@ class Roost {
   std::unique_ptr<ingest::StoreTimelineSource> source_;
   std::unique_ptr<timelines::HomeTimelines> timelines_;
   std::unique_ptr<ingest::Pipeline> pipeline_;
+  // Runs the continuations of position waits (reads, deletes' checks), which may be
+  // slow (a timeline rebuild), off the pipeline's notifier thread. Declared last so
+  // that it is destroyed, running what it holds, before the stores.
+  std::unique_ptr<ThreadPool> continuations_;
   std::atomic<bool> releasing_{false};
 
   absl::Mutex writes_mu_;

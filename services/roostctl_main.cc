@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <string>
 #include <vector>
@@ -54,11 +55,21 @@ int Usage(const std::string& problem) {
   return 2;
 }
 
+// The canonical name of a status code, as grpcurl and the gRPC docs spell it.
+const char* CodeName(grpc::StatusCode code) {
+  static constexpr const char* kNames[] = {
+      "OK",        "CANCELLED",          "UNKNOWN",        "INVALID_ARGUMENT",
+      "DEADLINE_EXCEEDED", "NOT_FOUND",  "ALREADY_EXISTS", "PERMISSION_DENIED",
+      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+      "UNIMPLEMENTED", "INTERNAL",       "UNAVAILABLE",    "DATA_LOSS",
+      "UNAUTHENTICATED"};
+  const int i = static_cast<int>(code);
+  return i >= 0 && i < static_cast<int>(std::size(kNames)) ? kNames[i] : "UNKNOWN";
+}
+
 int Report(const grpc::Status& status) {
   if (status.ok()) return 0;
-  std::fprintf(stderr, "roostctl: %s: %s\n",
-               status.error_code() == grpc::StatusCode::UNAVAILABLE ? "UNAVAILABLE"
-                                                                    : "error",
+  std::fprintf(stderr, "roostctl: %s: %s\n", CodeName(status.error_code()),
                status.error_message().c_str());
   return 1;
 }

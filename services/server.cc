@@ -29,6 +29,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Roost* roost, const std::s
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  // gRPC sets SO_REUSEPORT by default, which would let a second roostd bind the same
+  // port and silently take half of the clients.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &server->port_);
   builder.RegisterService(&server->services_->tweets);
   builder.RegisterService(&server->services_->timelines);
@@ -36,7 +39,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Roost* roost, const std::s
   builder.RegisterService(&server->services_->admin);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", listen));
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", listen,
+        " (is the address valid, and is the port free? another roostd may be using it)"));
   }
   return server;
 }

@@ -204,3 +204,30 @@ TEST(FlagNamesTest, DashesInNamesBecomeUnderscoresButValuesStay) {
 
 }  // namespace
 }  // namespace roost
+
+#include "common/thread_pool.h"
+
+namespace roost {
+namespace {
+
+TEST(ThreadPoolTest, RunsEverythingScheduledBeforeItIsDestroyed) {
+  std::atomic<int> ran{0};
+  {
+    ThreadPool pool(2);
+    for (int i = 0; i < 1000; ++i) pool.Schedule([&ran] { ran.fetch_add(1); });
+  }
+  EXPECT_EQ(ran.load(), 1000);
+}
+
+TEST(ThreadPoolTest, OneThreadRunsInScheduleOrder) {
+  std::vector<int> order;
+  {
+    ThreadPool pool(1);
+    for (int i = 0; i < 100; ++i) pool.Schedule([&order, i] { order.push_back(i); });
+  }
+  ASSERT_EQ(order.size(), 100u);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(order[i], i);
+}
+
+}  // namespace
+}  // namespace roost

@@ -112,10 +112,17 @@ int RunRoostdToExit(const std::vector<std::string>& flags, std::string* output) 
   args.insert(args.end(), flags.begin(), flags.end());
   int fd = -1;
   const pid_t pid = Spawn(args, &fd);
-  ReadUntil(fd, "\x01never", std::chrono::steady_clock::now() + std::chrono::seconds(60), output);
+  // Reads to EOF (roostd exited) or for at most 30 s; a roostd still running then did
+  // not fail as expected, and is killed so the test fails instead of hanging.
+  ReadUntil(fd, "\x01never", std::chrono::steady_clock::now() + std::chrono::seconds(30), output);
   close(fd);
   int status = 0;
-  waitpid(pid, &status, 0);
+  if (waitpid(pid, &status, WNOHANG) == 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+    output->append("\n(still running after 30 s: killed)");
+    return -1;
+  }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 

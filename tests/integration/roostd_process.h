@@ -34,7 +34,7 @@ class RoostdProcess {
 };
 
 // Runs roostd to completion (for runs expected to fail fast) and returns its exit
-// status and combined output.
+// status and combined output; -1 if it was still running after 30 s (then killed).
 int RunRoostdToExit(const std::vector<std::string>& flags, std::string* output);
 
 }  // namespace roost::testing

@@ -539,6 +539,18 @@ TEST_F(RoostdTest, ASecondServerOnTheSameDataDirIsRefused) {
   EXPECT_THAT(output, HasSubstr("in use"));
 }
 
+TEST_F(RoostdTest, APortInUseIsRefused) {
+  StartServer();
+  const std::string other_dir = dir_ + "_other";
+  std::string output;
+  const int code = testing::RunRoostdToExit(
+      {"--listen=127.0.0.1:" + std::to_string(server_.port()), "--data-dir=" + other_dir},
+      &output);
+  std::filesystem::remove_all(other_dir);
+  EXPECT_NE(code, 0);
+  EXPECT_THAT(output, HasSubstr("cannot listen on 127.0.0.1:" + std::to_string(server_.port())));
+}
+
 TEST_F(RoostdTest, ServesHealthAndKeepsDataOwnerOnly) {
   StartServer();
   // grpc.health.v1.Health/Check with an empty request; SERVING is field 1 = 1.
