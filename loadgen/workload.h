@@ -1,0 +1,67 @@
+// Workload turns a social graph and an operation mix into a stream of operations for
+// the drivers. The default mix is DeathStarBench's social-network mix: 60% home
+// timeline reads, 30% user timeline reads, 10% posts; follows and unfollows can be
+// added. Who acts is uniform over users (every user is equally active); whose user
+// timeline is read follows popularity (profiles of celebrities are viewed more); post
+// texts have a realistic, long-tailed length (log-normal, median 40 code points,
+// capped at 280) and include multi-byte characters.
+//
+// Deterministic for a given seed. Not thread-safe: one per driver thread, each with
+// its own seed.
+#ifndef ROOST_LOADGEN_WORKLOAD_H_
+#define ROOST_LOADGEN_WORKLOAD_H_
+
+#include <array>
+#include <cstdint>
+#include <random>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/types.h"
+#include "loadgen/social_graph.h"
+
+namespace roost::loadgen {
+
+enum class OpKind { kHome = 0, kUser, kPost, kFollow, kUnfollow };
+inline constexpr int kNumOpKinds = 5;
+absl::string_view OpName(OpKind kind);
+
+// Relative weights; they need not sum to 100.
+struct Mix {
+  std::array<double, kNumOpKinds> weight = {60, 30, 10, 0, 0};
+};
+
+// Parses "home=60,user=30,post=10,follow=1,unfollow=1"; kinds left out weigh 0.
+// INVALID_ARGUMENT names the bad part.
+absl::StatusOr<Mix> ParseMix(absl::string_view text);
+
+struct Op {
+  OpKind kind = OpKind::kHome;
+  UserId user = 0;    // who acts (reader, author, follower)
+  UserId target = 0;  // whose user timeline is read; whom to (un)follow
+  std::string text;   // kPost
+};
+
+class Workload {
+ public:
+  // `graph` is not owned and must outlive the workload.
+  Workload(const SocialGraph* graph, const Mix& mix, uint64_t seed);
+
+  // The next operation. Reads ask for 20 hydrated tweets (the drivers' default).
+  Op Next();
+
+ private:
+  UserId AnyUser();
+  std::string PostText();
+
+  const SocialGraph* const graph_;
+  std::mt19937_64 rng_;
+  std::discrete_distribution<int> kind_;
+  std::lognormal_distribution<double> length_;
+  std::uniform_real_distribution<double> uniform_{0.0, 1.0};
+};
+
+}  // namespace roost::loadgen
+
+#endif  // ROOST_LOADGEN_WORKLOAD_H_
