@@ -6,20 +6,9 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "common/stable_hash.h"
 
 namespace roost::loadgen {
-namespace {
-
-// splitmix64: decorrelates the per-user seeds derived from (seed, user).
-uint64_t Mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
-
-}  // namespace
-
 absl::StatusOr<SocialGraph> SocialGraph::Create(const SocialGraphSpec& spec) {
   if (spec.users < 2) {
     return absl::InvalidArgumentError(absl::StrCat("a social graph needs at least 2 users, got ",
@@ -47,7 +36,8 @@ UserId SocialGraph::UserByPopularity(double uniform) const {
 }
 
 std::vector<UserId> SocialGraph::Followees(UserId user) const {
-  std::mt19937_64 rng(Mix(spec_.seed ^ Mix(user)));
+  // Mixing decorrelates the per-user seeds derived from (seed, user).
+  std::mt19937_64 rng(StableHash(spec_.seed ^ StableHash(user)));
   const uint64_t cap = std::min<uint64_t>(kMaxFollowees, spec_.users - 1);
   uint64_t want = 0;
   if (spec_.mean_followees > 0) {

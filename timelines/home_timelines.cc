@@ -7,19 +7,11 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
+#include "common/stable_hash.h"
 #include "common/status_macros.h"
 
 namespace roost::timelines {
 namespace {
-
-// splitmix64's finalizer: user ids are often sequential, and a plain modulo would
-// put neighbours in neighbouring shards in lockstep.
-uint64_t Mix(uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
 
 // Newest first across `lists` (each newest first), without duplicate ids, at most
 // `limit` entries: a k-way merge through a heap of list heads.
@@ -106,7 +98,7 @@ HomeTimelines::~HomeTimelines() = default;
 int HomeTimelines::shard_count() const { return static_cast<int>(shards_.size()); }
 
 int HomeTimelines::ShardOf(UserId user) const {
-  return static_cast<int>(Mix(user) % shards_.size());
+  return static_cast<int>(StableHash(user) % shards_.size());
 }
 
 void HomeTimelines::Insert(UserId user, const Entry& entry) {

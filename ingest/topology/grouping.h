@@ -6,14 +6,16 @@
 
 #include <cstdint>
 
+#include "common/stable_hash.h"
+
 namespace roost::topology {
 
 enum class Grouping { kShuffle, kFields, kAll, kGlobal };
 
-// A fixed 64-bit mix (splitmix64's finalizer). Unlike absl::Hash it is the same in
-// every process and every build, so a key is owned by the same instance after a
-// restart and state partitioned by instance is rebuilt where it was before.
-uint64_t StableHash(uint64_t key);
+// Keys are mixed with roost::StableHash (common/stable_hash.h), the same in every
+// process and build, so a key is owned by the same instance after a restart and state
+// partitioned by instance is rebuilt where it was before.
+using ::roost::StableHash;
 
 // The instance, of `parallelism` (>= 1), that owns `key` under fields grouping.
 int FieldsInstance(uint64_t key, int parallelism);
