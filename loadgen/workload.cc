@@ -14,7 +14,7 @@ namespace roost::loadgen {
 namespace {
 
 constexpr absl::string_view kNames[kNumOpKinds] = {"home", "user", "post", "follow",
-                                                    "unfollow"};
+                                                    "unfollow", "ping"};
 
 // Words a post is made of; a few are multi-byte so the server's code-point counting
 // and UTF-8 validation are exercised, not just ASCII.
@@ -43,7 +43,7 @@ absl::StatusOr<Mix> ParseMix(absl::string_view text) {
     const auto* it = std::find(std::begin(kNames), std::end(kNames), kv[0]);
     if (it == std::end(kNames)) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "unknown operation '", kv[0], "' in the mix (home, user, post, follow, unfollow)"));
+          "unknown operation '", kv[0], "' in the mix (home, user, post, follow, unfollow, ping)"));
     }
     mix.weight[it - std::begin(kNames)] = weight;
     total += weight;
@@ -52,11 +52,18 @@ absl::StatusOr<Mix> ParseMix(absl::string_view text) {
   return mix;
 }
 
-Workload::Workload(const SocialGraph* graph, const Mix& mix, uint64_t seed)
+Workload::Workload(const SocialGraph* graph, const Mix& mix, uint64_t seed, double fanout_sample)
     : graph_(graph),
       rng_(seed),
       kind_(mix.weight.begin(), mix.weight.end()),
-      length_(std::log(40.0), 0.7) {}
+      length_(std::log(40.0), 0.7),
+      fanout_sample_(fanout_sample) {}
+
+UserId Workload::AnyFollowee(UserId user) {
+  const std::vector<UserId> followees = graph_->Followees(user);
+  if (followees.empty()) return 0;
+  return followees[rng_() % followees.size()];
+}
 
 UserId Workload::AnyUser() {
   return 1 + static_cast<UserId>(uniform_(rng_) * static_cast<double>(graph_->spec().users)) %
@@ -100,12 +107,31 @@ Op Workload::Next() {
       break;
     case OpKind::kPost:
       op.text = PostText();
+      if (fanout_sample_ > 0 && uniform_(rng_) < fanout_sample_) {
+        // A few tries: most users follow someone (the mean is tens of followees).
+        for (int tries = 0; tries < 8 && op.observer == 0; ++tries) {
+          const UserId observer = AnyUser();
+          const UserId author = AnyFollowee(observer);
+          if (author != 0) {
+            op.observer = observer;
+            op.user = author;
+          }
+        }
+      }
       break;
     case OpKind::kFollow:
-    case OpKind::kUnfollow:
       do {
         op.target = graph_->UserByPopularity(uniform_(rng_));
       } while (op.target == op.user);
+      break;
+    case OpKind::kUnfollow:
+      // Someone the user follows in the generated graph, as a real unfollow would be.
+      op.target = AnyFollowee(op.user);
+      while (op.target == 0 || op.target == op.user) {
+        op.target = graph_->UserByPopularity(uniform_(rng_));
+      }
+      break;
+    case OpKind::kPing:
       break;
   }
   return op;

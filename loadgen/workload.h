@@ -6,6 +6,12 @@
 // texts have a realistic, long-tailed length (log-normal, median 40 code points,
 // capped at 280) and include multi-byte characters.
 //
+// Fanout sampling: a chosen fraction of posts carry an `observer`, a follower of the
+// author whose home timeline the driver watches for the tweet (fanout lag). For those
+// posts the observer is drawn first (uniformly) and the author among the observer's
+// followees, so sampled authors are weighted by follower count, as the tweets a reader
+// sees are.
+//
 // Deterministic for a given seed. Not thread-safe: one per driver thread, each with
 // its own seed.
 #ifndef ROOST_LOADGEN_WORKLOAD_H_
@@ -23,16 +29,19 @@
 
 namespace roost::loadgen {
 
-enum class OpKind { kHome = 0, kUser, kPost, kFollow, kUnfollow };
-inline constexpr int kNumOpKinds = 5;
+// kPing is the empty RPC of the grpc-empty baseline (Admin.Ping): what a call costs
+// when the server does nothing.
+enum class OpKind { kHome = 0, kUser, kPost, kFollow, kUnfollow, kPing };
+inline constexpr int kNumOpKinds = 6;
 absl::string_view OpName(OpKind kind);
 
 // Relative weights; they need not sum to 100.
 struct Mix {
-  std::array<double, kNumOpKinds> weight = {60, 30, 10, 0, 0};
+  std::array<double, kNumOpKinds> weight = {60, 30, 10, 0, 0, 0};
 };
 
-// Parses "home=60,user=30,post=10,follow=1,unfollow=1"; kinds left out weigh 0.
+// Parses "home=60,user=30,post=10,follow=1,unfollow=1" (and "ping"); kinds left out
+// weigh 0.
 // INVALID_ARGUMENT names the bad part.
 absl::StatusOr<Mix> ParseMix(absl::string_view text);
 
@@ -41,12 +50,14 @@ struct Op {
   UserId user = 0;    // who acts (reader, author, follower)
   UserId target = 0;  // whose user timeline is read; whom to (un)follow
   std::string text;   // kPost
+  UserId observer = 0;  // kPost, when sampled: a follower to watch for the tweet
 };
 
 class Workload {
  public:
   // `graph` is not owned and must outlive the workload.
-  Workload(const SocialGraph* graph, const Mix& mix, uint64_t seed);
+  // `fanout_sample` in [0, 1]: the fraction of posts that carry an observer.
+  Workload(const SocialGraph* graph, const Mix& mix, uint64_t seed, double fanout_sample = 0);
 
   // The next operation. Reads ask for 20 hydrated tweets (the drivers' default).
   Op Next();
@@ -54,12 +65,15 @@ class Workload {
  private:
   UserId AnyUser();
   std::string PostText();
+  // A followee of `user`, or 0 when the user follows nobody.
+  UserId AnyFollowee(UserId user);
 
   const SocialGraph* const graph_;
   std::mt19937_64 rng_;
   std::discrete_distribution<int> kind_;
   std::lognormal_distribution<double> length_;
   std::uniform_real_distribution<double> uniform_{0.0, 1.0};
+  const double fanout_sample_;
 };
 
 }  // namespace roost::loadgen

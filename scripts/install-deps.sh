@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libhiredis-dev libmemcached-dev
   redis-server memcached
+  gnuplot-nox nlohmann-json3-dev
 )
 
 missing=()

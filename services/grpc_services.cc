@@ -333,4 +333,9 @@ grpc::ServerUnaryReactor* AdminService::Stats(grpc::CallbackServerContext* ctx,
   return FinishNow(ctx, absl::OkStatus());
 }
 
+grpc::ServerUnaryReactor* AdminService::Ping(grpc::CallbackServerContext* ctx,
+                                             const v1::PingRequest* req, v1::PingResponse* resp) {
+  return FinishNow(ctx, absl::OkStatus());
+}
+
 }  // namespace roost::service

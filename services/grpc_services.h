@@ -80,6 +80,8 @@ class AdminService final : public v1::Admin::CallbackService {
   explicit AdminService(Roost* roost) : roost_(roost) {}
   grpc::ServerUnaryReactor* Stats(grpc::CallbackServerContext* ctx, const v1::StatsRequest* req,
                                   v1::StatsResponse* resp) override;
+  grpc::ServerUnaryReactor* Ping(grpc::CallbackServerContext* ctx, const v1::PingRequest* req,
+                                 v1::PingResponse* resp) override;
 
  private:
   Roost* const roost_;

@@ -3,13 +3,13 @@
 #ifndef ROOST_TESTS_INTEGRATION_ROOSTD_PROCESS_H_
 #define ROOST_TESTS_INTEGRATION_ROOSTD_PROCESS_H_
 
-#include <sys/types.h>
-
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <grpcpp/grpcpp.h>
+
+#include "common/subprocess.h"
 
 namespace roost::testing {
 
@@ -19,17 +19,15 @@ class RoostdProcess {
   // On failure, returns false with what roostd printed in *output.
   bool Start(const std::string& data_dir, const std::vector<std::string>& extra_flags,
              std::string* output);
-  // SIGTERM, then waits for exit; returns the exit status (-1 if not running) and
+  // SIGTERM, then waits (up to 60 s) for exit; returns the exit status (-1 if not running) and
   // appends what roostd printed since Start to *output when given.
   int Stop(std::string* output = nullptr);
-  ~RoostdProcess();
 
   int port() const { return port_; }
   std::shared_ptr<grpc::Channel> channel() const;
 
  private:
-  pid_t pid_ = -1;
-  int output_fd_ = -1;  // roostd's stdout and stderr
+  Subprocess process_;
   int port_ = 0;
 };
 

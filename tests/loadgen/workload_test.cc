@@ -53,7 +53,9 @@ TEST(WorkloadTest, OperationsAreWellFormedAndDeterministic) {
     ASSERT_EQ(op.text, same.text);
     ASSERT_GE(op.user, 1u);
     ASSERT_LE(op.user, 1000u);
-    if (op.kind == OpKind::kFollow || op.kind == OpKind::kUnfollow) ASSERT_NE(op.target, op.user);
+    if (op.kind == OpKind::kFollow || op.kind == OpKind::kUnfollow) {
+      ASSERT_NE(op.target, op.user);
+    }
     if (op.kind == OpKind::kPost) {
       const std::optional<size_t> n = Utf8CodePoints(op.text);
       ASSERT_TRUE(n.has_value()) << "post text must be valid UTF-8";
@@ -66,6 +68,40 @@ TEST(WorkloadTest, OperationsAreWellFormedAndDeterministic) {
   ASSERT_GT(lengths.size(), 3000u);
   EXPECT_NEAR(static_cast<double>(lengths[lengths.size() / 2]), 40.0, 4.0);  // median
   EXPECT_GT(lengths.back(), 150u);  // a long tail
+}
+
+TEST(WorkloadTest, UnfollowsTargetAFolloweeAndSampledPostsAFollowerOfTheAuthor) {
+  const SocialGraph graph = Graph(2000);
+  Workload workload(&graph, *ParseMix("post=1,unfollow=1"), 3, /*fanout_sample=*/0.5);
+  int sampled = 0, posts = 0, unfollows_of_followees = 0, unfollows = 0;
+  for (int i = 0; i < 4000; ++i) {
+    const Op op = workload.Next();
+    if (op.kind == OpKind::kUnfollow) {
+      ++unfollows;
+      const std::vector<UserId> followees = graph.Followees(op.user);
+      unfollows_of_followees +=
+          std::find(followees.begin(), followees.end(), op.target) != followees.end();
+      continue;
+    }
+    ++posts;
+    if (op.observer == 0) continue;
+    ++sampled;
+    const std::vector<UserId> observed = graph.Followees(op.observer);
+    ASSERT_NE(std::find(observed.begin(), observed.end(), op.user), observed.end())
+        << "the observer of a sampled post must follow its author";
+  }
+  EXPECT_NEAR(sampled / static_cast<double>(posts), 0.5, 0.05);
+  // Only users who follow nobody (geometric counts include 0) fall back to anyone.
+  EXPECT_GT(unfollows_of_followees, unfollows * 9 / 10);
+}
+
+TEST(WorkloadTest, PingMixesOnlyPing) {
+  const SocialGraph graph = Graph(100);
+  absl::StatusOr<Mix> mix = ParseMix("ping=1");
+  ASSERT_TRUE(mix.ok()) << mix.status();
+  Workload workload(&graph, *mix, 1);
+  for (int i = 0; i < 100; ++i) ASSERT_EQ(workload.Next().kind, OpKind::kPing);
+  EXPECT_EQ(OpName(OpKind::kPing), "ping");
 }
 
 }  // namespace

@@ -1,0 +1,227 @@
+#include "loadgen/grpc_target.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <functional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "roost/v1/roost.grpc.pb.h"
+
+namespace roost::loadgen {
+namespace {
+
+namespace v1 = ::roost::v1;
+
+absl::Status FromGrpc(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+}
+
+// One call in flight: what the callback API needs to stay alive until it finishes.
+template <typename Request, typename Response, typename OnDone>
+struct Call {
+  grpc::ClientContext context;
+  Request request;
+  Response response;
+  OnDone on_done;
+};
+
+// Starts `method` (a stub's async() method bound to its stub) and calls
+// on_done(status, response) when it finishes.
+template <typename Response, typename Request, typename Method, typename OnDone>
+void Start(const Method& method, Request request, absl::Time deadline, OnDone on_done) {
+  auto* call = new Call<Request, Response, OnDone>{{}, std::move(request), {}, std::move(on_done)};
+  call->context.set_deadline(absl::ToChronoTime(deadline));
+  method(&call->context, &call->request, &call->response, [call](grpc::Status status) {
+    call->on_done(FromGrpc(status), call->response);
+    delete call;
+  });
+}
+
+}  // namespace
+
+struct GrpcTarget::Stubs {
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<v1::Tweets::Stub> tweets;
+  std::unique_ptr<v1::Timelines::Stub> timelines;
+  std::unique_ptr<v1::Graph::Stub> graph;
+  std::unique_ptr<v1::Admin::Stub> admin;
+};
+
+absl::StatusOr<std::unique_ptr<GrpcTarget>> GrpcTarget::Connect(const GrpcTargetOptions& options,
+                                                               absl::Duration connect_timeout) {
+  if (options.connections < 1) {
+    return absl::InvalidArgumentError("--connections must be at least 1");
+  }
+  std::unique_ptr<GrpcTarget> target(new GrpcTarget(options));
+  const absl::Time deadline = absl::Now() + connect_timeout;
+  for (int i = 0; i < options.connections; ++i) {
+    grpc::ChannelArguments args;
+    // Without a local pool, channels with equal arguments share one connection.
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    args.SetInt("roost.loadgen.connection", i);
+    auto stubs = std::make_unique<Stubs>();
+    stubs->channel =
+        grpc::CreateCustomChannel(options.address, grpc::InsecureChannelCredentials(), args);
+    if (!stubs->channel->WaitForConnected(absl::ToChronoTime(deadline))) {
+      return absl::UnavailableError(absl::StrCat("cannot connect to ", options.address, " within ",
+                                                 absl::FormatDuration(connect_timeout)));
+    }
+    stubs->tweets = v1::Tweets::NewStub(stubs->channel);
+    stubs->timelines = v1::Timelines::NewStub(stubs->channel);
+    stubs->graph = v1::Graph::NewStub(stubs->channel);
+    stubs->admin = v1::Admin::NewStub(stubs->channel);
+    target->stubs_.push_back(std::move(stubs));
+  }
+  return target;
+}
+
+GrpcTarget::GrpcTarget(const GrpcTargetOptions& options) : options_(options) {}
+GrpcTarget::~GrpcTarget() = default;
+
+GrpcTarget::Stubs& GrpcTarget::Next() {
+  return *stubs_[next_.fetch_add(1, std::memory_order_relaxed) % stubs_.size()];
+}
+
+void GrpcTarget::Issue(const Op& op, absl::Time deadline,
+                       absl::AnyInvocable<void(Outcome)> done) {
+  Stubs& s = Next();
+  // For calls whose response the runner does not need (called once, in one case).
+  auto finish = [&done] {
+    return [done = std::move(done)](const absl::Status& status, const auto&) mutable {
+      done(Outcome{status});
+    };
+  };
+  using Callback = std::function<void(grpc::Status)>;
+  switch (op.kind) {
+    case OpKind::kHome: {
+      v1::HomeRequest req;
+      req.set_user_id(op.user);
+      req.set_limit(kReadLimit);
+      req.set_hydrate(true);
+      auto* async = s.timelines->async();
+      Start<v1::TimelinePage>(
+          [async](auto* c, auto* q, auto* r, Callback f) { async->Home(c, q, r, std::move(f)); },
+          std::move(req), deadline, finish());
+      return;
+    }
+    case OpKind::kUser: {
+      v1::UserTimelineRequest req;
+      req.set_user_id(op.target);
+      req.set_limit(kReadLimit);
+      req.set_hydrate(true);
+      auto* async = s.tweets->async();
+      Start<v1::TimelinePage>([async](auto* c, auto* q, auto* r,
+                                      Callback f) { async->UserTimeline(c, q, r, std::move(f)); },
+                              std::move(req), deadline, finish());
+      return;
+    }
+    case OpKind::kPost: {
+      v1::PostRequest req;
+      req.set_author_id(op.user);
+      req.set_text(op.text);
+      auto* async = s.tweets->async();
+      Start<v1::PostResponse>(
+          [async](auto* c, auto* q, auto* r, Callback f) { async->Post(c, q, r, std::move(f)); },
+          std::move(req), deadline,
+          [done = std::move(done)](const absl::Status& status,
+                                   const v1::PostResponse& resp) mutable {
+            done(Outcome{status, resp.tweet_id(), resp.position()});
+          });
+      return;
+    }
+    case OpKind::kFollow:
+    case OpKind::kUnfollow: {
+      v1::EdgeRequest req;
+      req.set_graph(v1::FOLLOWS);
+      req.set_source_id(op.user);
+      req.set_destination_id(op.target);
+      auto* async = s.graph->async();
+      const bool add = op.kind == OpKind::kFollow;
+      Start<v1::WriteResponse>(
+          [async, add](auto* c, auto* q, auto* r, Callback f) {
+            if (add) {
+              async->Add(c, q, r, std::move(f));
+            } else {
+              async->Remove(c, q, r, std::move(f));
+            }
+          },
+          std::move(req), deadline, finish());
+      return;
+    }
+    case OpKind::kPing: {
+      auto* async = s.admin->async();
+      Start<v1::PingResponse>(
+          [async](auto* c, auto* q, auto* r, Callback f) { async->Ping(c, q, r, std::move(f)); },
+          v1::PingRequest(), deadline, finish());
+      return;
+    }
+  }
+}
+
+void GrpcTarget::AwaitVisible(UserId follower, TweetId tweet, LogOffset position,
+                              absl::Time deadline, absl::AnyInvocable<void(absl::Status)> done) {
+  // The newest entry at or below the tweet, once the post is applied: the tweet itself
+  // when fanout delivered it, however many newer tweets arrived since.
+  v1::HomeRequest req;
+  req.set_user_id(follower);
+  req.set_max_id(tweet + 1);
+  req.set_limit(1);
+  req.set_min_position(position);
+  auto* async = Next().timelines->async();
+  Start<v1::TimelinePage>(
+      [async](auto* c, auto* q, auto* r, std::function<void(grpc::Status)> f) {
+        async->Home(c, q, r, std::move(f));
+      },
+      std::move(req), deadline,
+      [tweet, done = std::move(done)](const absl::Status& status,
+                                      const v1::TimelinePage& page) mutable {
+        if (!status.ok()) return done(status);
+        if (page.ids_size() > 0 && page.ids(0) == tweet) return done(absl::OkStatus());
+        done(absl::NotFoundError("the tweet is not in the follower's home timeline"));
+      });
+}
+
+absl::StatusOr<bool> GrpcTarget::FollowsAll(UserId user, absl::Span<const UserId> followees) {
+  constexpr size_t kMaxContains = 1000;  // the API's limit per call
+  for (size_t first = 0; first < followees.size(); first += kMaxContains) {
+    v1::ContainsRequest req;
+    req.set_graph(v1::FOLLOWS);
+    req.set_source_id(user);
+    for (UserId id : followees.subspan(first, kMaxContains)) req.add_destination_ids(id);
+    v1::ContainsResponse resp;
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    if (grpc::Status status = Next().graph->Contains(&context, req, &resp); !status.ok()) {
+      return FromGrpc(status);
+    }
+    for (bool contained : resp.contains()) {
+      if (!contained) return false;
+    }
+  }
+  return true;
+}
+
+absl::Status GrpcTarget::Sync(absl::Time deadline) {
+  Stubs& s = Next();
+  v1::StatsResponse stats;
+  grpc::ClientContext stats_context;
+  stats_context.set_deadline(absl::ToChronoTime(deadline));
+  if (grpc::Status status = s.admin->Stats(&stats_context, v1::StatsRequest(), &stats);
+      !status.ok()) {
+    return FromGrpc(status);
+  }
+  // Any read with min_position waits, on the server, until that position is applied.
+  v1::CountRequest req;
+  req.set_graph(v1::FOLLOWS);
+  req.set_user_id(1);
+  req.set_min_position(stats.appended_position());
+  v1::CountResponse resp;
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(deadline));
+  return FromGrpc(s.graph->Count(&context, req, &resp));
+}
+
+}  // namespace roost::loadgen

@@ -1,0 +1,61 @@
+// GrpcTarget sends the workload to a Roost server through its public gRPC API, over
+// `connections` separate HTTP/2 connections, with the asynchronous (callback) client
+// API so that thousands of calls can be in flight from a few threads.
+//
+// Home and user reads ask for kReadLimit hydrated tweets; follows and unfollows are
+// Graph.Add / Graph.Remove on FOLLOWS; ping is Admin.Ping, the empty RPC of the
+// grpc-empty baseline. Fanout probes are a Home read with min_position: the server
+// answers once it has applied the post, so no polling is needed.
+#ifndef ROOST_LOADGEN_GRPC_TARGET_H_
+#define ROOST_LOADGEN_GRPC_TARGET_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "loadgen/target.h"
+
+namespace grpc {
+class Channel;
+}
+
+namespace roost::loadgen {
+
+struct GrpcTargetOptions {
+  std::string address;  // host:port
+  int connections = 4;
+  std::string name = "roost";  // for reports
+};
+
+class GrpcTarget final : public Target {
+ public:
+  // Connects (waiting up to `connect_timeout` for every connection): UNAVAILABLE
+  // naming the address when the server cannot be reached, INVALID_ARGUMENT for fewer
+  // than one connection.
+  static absl::StatusOr<std::unique_ptr<GrpcTarget>> Connect(const GrpcTargetOptions& options,
+                                                             absl::Duration connect_timeout);
+  ~GrpcTarget() override;
+
+  std::string name() const override { return options_.name; }
+  void Issue(const Op& op, absl::Time deadline, absl::AnyInvocable<void(Outcome)> done) override;
+  void AwaitVisible(UserId follower, TweetId tweet, LogOffset position, absl::Time deadline,
+                    absl::AnyInvocable<void(absl::Status)> done) override;
+  absl::StatusOr<bool> FollowsAll(UserId user, absl::Span<const UserId> followees) override;
+  absl::Status Sync(absl::Time deadline) override;
+
+ private:
+  struct Stubs;
+  explicit GrpcTarget(const GrpcTargetOptions& options);
+  // The stubs of the next connection, round robin.
+  Stubs& Next();
+
+  const GrpcTargetOptions options_;
+  std::vector<std::unique_ptr<Stubs>> stubs_;
+  std::atomic<uint64_t> next_{0};
+};
+
+}  // namespace roost::loadgen
+
+#endif  // ROOST_LOADGEN_GRPC_TARGET_H_
