@@ -16,6 +16,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
@@ -366,6 +368,14 @@ int Main(int argc, char** argv) {
       "coordinated omission); --rate=0 runs closed loop. --baseline=grpc-empty,redis\n"
       "adds same-run baselines. Ctrl-C ends the run early and still reports.\n"
       "Flags may be spelled with dashes or underscores (--fanout-sample).");
+  // --help lists the flags of files named after the program; ours is "roost-loadgen",
+  // which no file can match, so name this file explicitly.
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = [](absl::string_view file) {
+    return absl::EndsWith(file, "loadgen_main.cc");
+  };
+  usage.contains_helpshort_flags = usage.contains_help_flags;
+  absl::SetFlagsUsageConfig(usage);
   std::vector<std::string> storage;
   std::vector<char*> args = WithUnderscoredFlagNames(argc, argv, &storage);
   std::vector<char*> positional = absl::ParseCommandLine(static_cast<int>(args.size()), args.data());

@@ -57,7 +57,23 @@ Workload::Workload(const SocialGraph* graph, const Mix& mix, uint64_t seed, doub
       rng_(seed),
       kind_(mix.weight.begin(), mix.weight.end()),
       length_(std::log(40.0), 0.7),
-      fanout_sample_(fanout_sample) {}
+      fanout_sample_(fanout_sample),
+      sample_rng_(seed ^ 0x6f62736572766572) {  // "observer"
+  if (fanout_sample_ <= 0) return;
+  const uint64_t users = graph_->spec().users;
+  const uint64_t observers = std::min(users, kMaxObservers);
+  for (uint64_t i = 0; i < observers; ++i) {
+    // Spread over the id range, so that celebrities and the long tail both observe.
+    const UserId observer = 1 + i * users / observers;
+    for (UserId followee : graph_->Followees(observer)) observers_[followee].push_back(observer);
+  }
+}
+
+UserId Workload::ObserverOf(UserId author) {
+  const auto it = observers_.find(author);
+  if (it == observers_.end()) return 0;
+  return it->second[sample_rng_() % it->second.size()];
+}
 
 UserId Workload::AnyFollowee(UserId user) {
   const std::vector<UserId> followees = graph_->Followees(user);
@@ -107,16 +123,9 @@ Op Workload::Next() {
       break;
     case OpKind::kPost:
       op.text = PostText();
-      if (fanout_sample_ > 0 && uniform_(rng_) < fanout_sample_) {
-        // A few tries: most users follow someone (the mean is tens of followees).
-        for (int tries = 0; tries < 8 && op.observer == 0; ++tries) {
-          const UserId observer = AnyUser();
-          const UserId author = AnyFollowee(observer);
-          if (author != 0) {
-            op.observer = observer;
-            op.user = author;
-          }
-        }
+      if (fanout_sample_ > 0 &&
+          std::uniform_real_distribution<double>(0, 1)(sample_rng_) < fanout_sample_) {
+        op.observer = ObserverOf(op.user);
       }
       break;
     case OpKind::kFollow:

@@ -7,10 +7,12 @@
 // capped at 280) and include multi-byte characters.
 //
 // Fanout sampling: a chosen fraction of posts carry an `observer`, a follower of the
-// author whose home timeline the driver watches for the tweet (fanout lag). For those
-// posts the observer is drawn first (uniformly) and the author among the observer's
-// followees, so sampled authors are weighted by follower count, as the tweets a reader
-// sees are.
+// author whose home timeline the driver watches for the tweet (fanout lag). Sampling
+// never changes the operations themselves (a separate random stream decides it), so a
+// measurement setting cannot change the load. Observers are a fixed set of up to
+// kMaxObservers users chosen at construction; a post is sampled only when its author
+// has a follower among them, which for small graphs is nearly every author and for
+// large ones favours authors with more followers.
 //
 // Deterministic for a given seed. Not thread-safe: one per driver thread, each with
 // its own seed.
@@ -21,7 +23,9 @@
 #include <cstdint>
 #include <random>
 #include <string>
+#include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/types.h"
@@ -50,11 +54,13 @@ struct Op {
   UserId user = 0;    // who acts (reader, author, follower)
   UserId target = 0;  // whose user timeline is read; whom to (un)follow
   std::string text;   // kPost
-  UserId observer = 0;  // kPost, when sampled: a follower to watch for the tweet
+  UserId observer = 0;  // kPost, when sampled: a follower of the author to watch
 };
 
 class Workload {
  public:
+  static constexpr uint64_t kMaxObservers = 5000;
+
   // `graph` is not owned and must outlive the workload.
   // `fanout_sample` in [0, 1]: the fraction of posts that carry an observer.
   Workload(const SocialGraph* graph, const Mix& mix, uint64_t seed, double fanout_sample = 0);
@@ -67,6 +73,8 @@ class Workload {
   std::string PostText();
   // A followee of `user`, or 0 when the user follows nobody.
   UserId AnyFollowee(UserId user);
+  // An observer following `author`, or 0 (drawn from sample_rng_).
+  UserId ObserverOf(UserId author);
 
   const SocialGraph* const graph_;
   std::mt19937_64 rng_;
@@ -74,6 +82,8 @@ class Workload {
   std::lognormal_distribution<double> length_;
   std::uniform_real_distribution<double> uniform_{0.0, 1.0};
   const double fanout_sample_;
+  std::mt19937_64 sample_rng_;  // only for fanout sampling, apart from the operations
+  absl::flat_hash_map<UserId, std::vector<UserId>> observers_;  // author -> observers
 };
 
 }  // namespace roost::loadgen

@@ -15,6 +15,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "common/flag_names.h"
 #include "roost/v1/roost.grpc.pb.h"
 
@@ -48,7 +49,8 @@ Commands:
   mute A B | unmute A B      A mutes/unmutes B
   select USER                a page of USER's edges (--graph, --direction, --cursor)
   count USER                 how many edges USER has (--graph, --direction)
-  stats                      log positions and counters)";
+  stats                      log positions and counters
+  ping                       round trip of an empty call (Admin.Ping))";
 
 int Usage(const std::string& problem) {
   std::fprintf(stderr, "roostctl: %s\nRun 'roostctl --help' for usage.\n", problem.c_str());
@@ -267,6 +269,16 @@ int main(int argc, char** argv) {
       for (const auto& [name, value] : sorted) {
         std::printf("%s\t%lld\n", name.c_str(), static_cast<long long>(value));
       }
+    }
+    return Report(status);
+  }
+  if (command == "ping") {
+    v1::PingResponse resp;
+    const absl::Time start = absl::Now();
+    grpc::Status status =
+        v1::Admin::NewStub(c.channel)->Ping(c.Context().get(), v1::PingRequest(), &resp);
+    if (status.ok()) {
+      std::printf("pong in %s\n", absl::FormatDuration(absl::Now() - start).c_str());
     }
     return Report(status);
   }
