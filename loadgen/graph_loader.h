@@ -21,7 +21,8 @@ namespace roost::loadgen {
 absl::StatusOr<bool> HasGraph(Target* target, const SocialGraph& graph);
 
 // Sends every follow of `graph` with `concurrency` in flight, then waits until they
-// are all visible (Target::Sync). The result measures the load (kFollow). Fails on the
+// are all visible (Target::Sync). The result measures the follows until the last was
+// acknowledged (kFollow); the wait for them to be applied comes after. Fails on the
 // first kind of error that hit more than none of the follows, naming the code.
 absl::StatusOr<RunResult> LoadGraph(Target* target, const SocialGraph& graph, int concurrency,
                                     const std::function<void(uint64_t edges_done)>& progress);
