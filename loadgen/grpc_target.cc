@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "roost/v1/roost.grpc.pb.h"
 
@@ -28,15 +29,47 @@ struct Call {
   OnDone on_done;
 };
 
+}  // namespace
+
+// Counts the calls whose ClientContext still exists. A call's callback reports to the
+// runner before the context is destroyed, so the runner can be done while gRPC still
+// tears calls down; the target must outlive that (gRPC shuts down with its last
+// channel).
+class GrpcTarget::Calls {
+ public:
+  void Begin() {
+    absl::MutexLock lock(&mu_);
+    ++live_;
+  }
+  void End() {
+    absl::MutexLock lock(&mu_);
+    --live_;
+  }
+  void WaitNone() {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](int* live) { return *live == 0; }, &live_));
+  }
+
+ private:
+  absl::Mutex mu_;
+  int live_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+namespace {
+
 // Starts `method` (a stub's async() method bound to its stub) and calls
 // on_done(status, response) when it finishes.
 template <typename Response, typename Request, typename Method, typename OnDone>
-void Start(const Method& method, Request request, absl::Time deadline, OnDone on_done) {
+void Start(GrpcTarget::Calls* calls, const Method& method, Request request, absl::Time deadline,
+           OnDone on_done) {
+  calls->Begin();
   auto* call = new Call<Request, Response, OnDone>{{}, std::move(request), {}, std::move(on_done)};
   call->context.set_deadline(absl::ToChronoTime(deadline));
-  method(&call->context, &call->request, &call->response, [call](grpc::Status status) {
+  method(&call->context, &call->request, &call->response, [call, calls](grpc::Status status) {
     call->on_done(FromGrpc(status), call->response);
     delete call;
+    calls->End();
   });
 }
 
@@ -78,8 +111,10 @@ absl::StatusOr<std::unique_ptr<GrpcTarget>> GrpcTarget::Connect(const GrpcTarget
   return target;
 }
 
-GrpcTarget::GrpcTarget(const GrpcTargetOptions& options) : options_(options) {}
-GrpcTarget::~GrpcTarget() = default;
+GrpcTarget::GrpcTarget(const GrpcTargetOptions& options)
+    : options_(options), calls_(std::make_unique<Calls>()) {}
+
+GrpcTarget::~GrpcTarget() { calls_->WaitNone(); }
 
 GrpcTarget::Stubs& GrpcTarget::Next() {
   return *stubs_[next_.fetch_add(1, std::memory_order_relaxed) % stubs_.size()];
@@ -102,7 +137,7 @@ void GrpcTarget::Issue(const Op& op, absl::Time deadline,
       req.set_limit(kReadLimit);
       req.set_hydrate(true);
       auto* async = s.timelines->async();
-      Start<v1::TimelinePage>(
+      Start<v1::TimelinePage>(calls_.get(),
           [async](auto* c, auto* q, auto* r, Callback f) { async->Home(c, q, r, std::move(f)); },
           std::move(req), deadline, finish());
       return;
@@ -113,7 +148,7 @@ void GrpcTarget::Issue(const Op& op, absl::Time deadline,
       req.set_limit(kReadLimit);
       req.set_hydrate(true);
       auto* async = s.tweets->async();
-      Start<v1::TimelinePage>([async](auto* c, auto* q, auto* r,
+      Start<v1::TimelinePage>(calls_.get(), [async](auto* c, auto* q, auto* r,
                                       Callback f) { async->UserTimeline(c, q, r, std::move(f)); },
                               std::move(req), deadline, finish());
       return;
@@ -123,7 +158,7 @@ void GrpcTarget::Issue(const Op& op, absl::Time deadline,
       req.set_author_id(op.user);
       req.set_text(op.text);
       auto* async = s.tweets->async();
-      Start<v1::PostResponse>(
+      Start<v1::PostResponse>(calls_.get(),
           [async](auto* c, auto* q, auto* r, Callback f) { async->Post(c, q, r, std::move(f)); },
           std::move(req), deadline,
           [done = std::move(done)](const absl::Status& status,
@@ -140,7 +175,7 @@ void GrpcTarget::Issue(const Op& op, absl::Time deadline,
       req.set_destination_id(op.target);
       auto* async = s.graph->async();
       const bool add = op.kind == OpKind::kFollow;
-      Start<v1::WriteResponse>(
+      Start<v1::WriteResponse>(calls_.get(),
           [async, add](auto* c, auto* q, auto* r, Callback f) {
             if (add) {
               async->Add(c, q, r, std::move(f));
@@ -153,7 +188,7 @@ void GrpcTarget::Issue(const Op& op, absl::Time deadline,
     }
     case OpKind::kPing: {
       auto* async = s.admin->async();
-      Start<v1::PingResponse>(
+      Start<v1::PingResponse>(calls_.get(),
           [async](auto* c, auto* q, auto* r, Callback f) { async->Ping(c, q, r, std::move(f)); },
           v1::PingRequest(), deadline, finish());
       return;
@@ -171,7 +206,7 @@ void GrpcTarget::AwaitVisible(UserId follower, TweetId tweet, LogOffset position
   req.set_limit(1);
   req.set_min_position(position);
   auto* async = Next().timelines->async();
-  Start<v1::TimelinePage>(
+  Start<v1::TimelinePage>(calls_.get(),
       [async](auto* c, auto* q, auto* r, std::function<void(grpc::Status)> f) {
         async->Home(c, q, r, std::move(f));
       },

@@ -45,6 +45,8 @@ class GrpcTarget final : public Target {
   absl::StatusOr<bool> FollowsAll(UserId user, absl::Span<const UserId> followees) override;
   absl::Status Sync(absl::Time deadline) override;
 
+  class Calls;  // the calls gRPC has not finished tearing down (grpc_target.cc)
+
  private:
   struct Stubs;
   explicit GrpcTarget(const GrpcTargetOptions& options);
@@ -54,6 +56,7 @@ class GrpcTarget final : public Target {
   const GrpcTargetOptions options_;
   std::vector<std::unique_ptr<Stubs>> stubs_;
   std::atomic<uint64_t> next_{0};
+  std::unique_ptr<Calls> calls_;
 };
 
 }  // namespace roost::loadgen

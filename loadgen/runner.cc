@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <cstdint>
 #include <utility>
 
@@ -25,7 +26,10 @@ constexpr int64_t kLateSendNs = 1'000'000;
 
 // The state shared between the scheduling thread and the completion callbacks, which
 // run on the target's threads.
-class Recorder {
+//
+// Callbacks hold a reference: a target may destroy a callback (and so end its use of
+// the mutex) a moment after calling it, when RunLoad may already be returning.
+class Recorder : public std::enable_shared_from_this<Recorder> {
  public:
   Recorder(Target* target, const RunOptions& options, int64_t start)
       : target_(target),
@@ -59,7 +63,8 @@ class Recorder {
     const absl::Time deadline = absl::Now() + options_.timeout;
     const OpKind kind = op.kind;
     const UserId observer = op.observer;
-    target_->Issue(op, deadline, [this, kind, observer, intended, measured](Outcome outcome) {
+    target_->Issue(op, deadline, [this, self = shared_from_this(), kind, observer, intended,
+                                  measured](Outcome outcome) {
       const int64_t now = Mono();
       Complete(kind, measured, now - intended, outcome.status);
       if (measured && observer != 0 && outcome.status.ok() && outcome.tweet_id != 0) {
@@ -129,7 +134,8 @@ class Recorder {
       ++probes_;
     }
     target_->AwaitVisible(observer, post.tweet_id, post.position,
-                          absl::Now() + options_.fanout_timeout, [this, acked](absl::Status status) {
+                          absl::Now() + options_.fanout_timeout,
+                          [this, self = shared_from_this(), acked](absl::Status status) {
                             const int64_t lag = Mono() - acked;
                             absl::MutexLock lock(&mu_);
                             if (status.ok()) {
@@ -199,7 +205,8 @@ absl::StatusOr<RunResult> RunLoad(Target* target, const OpSource& source,
   const int64_t end = measure_from + absl::ToInt64Nanoseconds(options.duration);
   const int64_t interval = absl::ToInt64Nanoseconds(options.interval);
   const double period_ns = options.rate > 0 ? 1e9 / options.rate : 0;
-  Recorder recorder(target, options, start);
+  const auto recorder_ref = std::make_shared<Recorder>(target, options, start);
+  Recorder& recorder = *recorder_ref;
 
   int64_t next_tick = start + interval;
   auto tick = [&](int64_t now) {

@@ -62,6 +62,7 @@ absl::Status Roost::Init() {
 
   log::LogOptions log_options;
   log_options.sync = options_.log_sync;
+  log_options.recover = options_.log_recover;
   ASSIGN_OR_RETURN(log_, log::Log::Open(dir + "/log", log_options));
   ASSIGN_OR_RETURN(tweets_, tweets::TweetStore::Open(dir + "/tweets", {}));
   ASSIGN_OR_RETURN(graph_, graph::GraphStore::Open(dir + "/graph", {}));

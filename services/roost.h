@@ -46,6 +46,7 @@ class StoreTimelineSource;
 struct RoostOptions {
   std::string data_dir;
   log::SyncPolicy log_sync = log::SyncPolicy::kAlways;
+  log::RecoverMode log_recover = log::RecoverMode::kFail;
   uint32_t node_id = 0;  // Snowflake node id, 0..1023
   timelines::HomeTimelinesOptions timelines;
   ingest::PipelineOptions pipeline;

@@ -28,6 +28,10 @@ ABSL_FLAG(std::string, log_sync, "always",
           "When a write is acknowledged: 'always' after fdatasync (no acknowledged write "
           "is lost); 'interval' after the write, syncing every 10 ms (a crash of the "
           "machine may lose the last 10 ms); 'none' never syncs (tests, benchmarks).");
+ABSL_FLAG(std::string, log_recover, "fail",
+          "If the log's tail segment holds a corrupt record followed by intact ones (not a "
+          "torn last write, which is always repaired): 'fail' refuses to start and names "
+          "the file and offset; 'truncate' cuts the log there and reports what it dropped.");
 ABSL_FLAG(uint32_t, node_id, 0, "Snowflake node id of this process, 0..1023.");
 ABSL_FLAG(uint32_t, timeline_max_entries, 800, "Entries kept per home timeline.");
 ABSL_FLAG(int32_t, timeline_shards, 16, "Home timeline shards (each has one writer).");
@@ -71,6 +75,10 @@ int main(int argc, char** argv) {
       roost::log::ParseSyncPolicy(absl::GetFlag(FLAGS_log_sync));
   if (!sync.ok()) return Fail(std::string(sync.status().message()));
   options.log_sync = *sync;
+  absl::StatusOr<roost::log::RecoverMode> recover =
+      roost::log::ParseRecoverMode(absl::GetFlag(FLAGS_log_recover));
+  if (!recover.ok()) return Fail(std::string(recover.status().message()));
+  options.log_recover = *recover;
   options.node_id = absl::GetFlag(FLAGS_node_id);
   options.timelines.max_entries = absl::GetFlag(FLAGS_timeline_max_entries);
   options.timelines.shards = absl::GetFlag(FLAGS_timeline_shards);

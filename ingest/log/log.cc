@@ -5,6 +5,7 @@
 #include "ingest/log/log.h"
 
 #include <algorithm>
+#include <iterator>
 #include <cstdio>
 #include <mutex>
 #include <thread>
@@ -179,7 +180,19 @@ void LogImpl::WriterLoop() {
         }
       }
       if (queue_.empty() && closed_) break;
-      batch.swap(queue_);
+      // At most kMaxBatchBytes of frames per write and sync (or one larger record):
+      // recovery relies on it to tell a torn last batch from corruption.
+      size_t bytes = 0, take = 0;
+      while (take < queue_.size() &&
+             (take == 0 || bytes + FrameSize(queue_[take].record.size()) <= kMaxBatchBytes)) {
+        bytes += FrameSize(queue_[take++].record.size());
+      }
+      if (take == queue_.size()) {
+        batch.swap(queue_);
+      } else {
+        std::move(queue_.begin(), queue_.begin() + take, std::back_inserter(batch));
+        queue_.erase(queue_.begin(), queue_.begin() + take);
+      }
     }
     if (!batch.empty()) WriteBatch(&batch);
     // A failure leaves unsynced_ set and moves next_sync_, so it is retried later;
@@ -272,6 +285,13 @@ absl::StatusOr<SyncPolicy> ParseSyncPolicy(absl::string_view text) {
       absl::StrCat("unknown sync policy \"", text, "\" (want always, interval or none)"));
 }
 
+absl::StatusOr<RecoverMode> ParseRecoverMode(absl::string_view text) {
+  if (text == "fail") return RecoverMode::kFail;
+  if (text == "truncate") return RecoverMode::kTruncate;
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown log recovery mode \"", text, "\" (want fail or truncate)"));
+}
+
 absl::StatusOr<std::unique_ptr<Log>> Log::Open(const std::string& dir,
                                                const LogOptions& options) {
   if (options.segment_bytes == 0) {
@@ -284,7 +304,8 @@ absl::StatusOr<std::unique_ptr<Log>> Log::Open(const std::string& dir,
   RETURN_IF_ERROR(env->CreateDirs(dir));
   ASSIGN_OR_RETURN(std::unique_ptr<FileLock> lock, env->LockFile(dir + "/LOCK"));
   ASSIGN_OR_RETURN(RecoveredLog recovered,
-                   RecoverSegments(env, dir, options.sync != SyncPolicy::kNone));
+                   RecoverSegments(env, dir, options.sync != SyncPolicy::kNone,
+                                   options.recover));
   return std::unique_ptr<Log>(
       new LogImpl(env, dir, options, std::move(lock), std::move(recovered)));
 }

@@ -10,8 +10,11 @@
 //
 // Reads: readers (log_reader.h) see only durable records and can wait for the next.
 //
-// Recovery: Open scans the tail segment and truncates a torn or partial last record,
-// logging the offset and byte count it dropped.
+// Recovery: Open scans the tail segment and truncates a torn or partial last write,
+// logging the offset and byte count it dropped. Damage followed by intact records
+// further on than a write batch reaches (kMaxBatchBytes) is not a torn write but
+// corruption of acknowledged records: Open then fails with DATA_LOSS naming the file
+// and offset, unless LogOptions::recover says to truncate there.
 //
 // Thread-safe. The Log must outlive its readers.
 #ifndef ROOST_INGEST_LOG_LOG_H_
@@ -38,10 +41,20 @@ enum class SyncPolicy {
 // Parses "always" | "interval" | "none".
 absl::StatusOr<SyncPolicy> ParseSyncPolicy(absl::string_view text);
 
+// What Open does about corruption in the tail segment (see above).
+enum class RecoverMode {
+  kFail,      // refuse to open (default): nothing acknowledged is dropped silently
+  kTruncate,  // cut the log before the corrupt record, reporting what was dropped
+};
+
+// Parses "fail" | "truncate".
+absl::StatusOr<RecoverMode> ParseRecoverMode(absl::string_view text);
+
 struct LogOptions {
   SyncPolicy sync = SyncPolicy::kAlways;
   absl::Duration sync_interval = absl::Milliseconds(10);
   uint64_t segment_bytes = uint64_t{128} << 20;
+  RecoverMode recover = RecoverMode::kFail;
   // Not owned; nullptr means Env::Default().
   Env* env = nullptr;
 };

@@ -118,4 +118,20 @@ FrameResult DecodeFrame(absl::string_view input, LogOffset expected_offset, Fram
   return FrameResult::kOk;
 }
 
+int64_t FindLastIntactFrame(absl::string_view input, LogOffset min_offset, Frame* frame) {
+  int64_t found = -1;
+  // Every frame takes at least a header, which bounds the offsets that can occur here;
+  // checking that first skips almost every position without computing a checksum.
+  const LogOffset max_offset = min_offset + input.size() / kFrameHeaderSize;
+  Frame candidate;
+  for (size_t p = 0; p + kFrameHeaderSize <= input.size(); ++p) {
+    const LogOffset offset = DecodeFixed64(input.data() + p + 8);
+    if (offset < min_offset || offset > max_offset) continue;
+    if (DecodeFrame(input.substr(p), offset, &candidate) != FrameResult::kOk) continue;
+    found = static_cast<int64_t>(p);
+    *frame = candidate;
+  }
+  return found;
+}
+
 }  // namespace roost::log

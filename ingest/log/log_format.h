@@ -30,6 +30,12 @@ inline constexpr size_t kFrameHeaderSize = 4 + 4 + 8;
 // allocate gigabytes or skip over good data.
 inline constexpr size_t kMaxPayloadBytes = size_t{64} << 20;
 
+// The writer writes and syncs at most this many bytes of frames at a time, or a single
+// frame when one is larger. After a crash only the last, unsynced batch can be torn,
+// so damage followed by an intact frame ending more than this far past it cannot be a
+// torn write: it is corruption of acknowledged data.
+inline constexpr size_t kMaxBatchBytes = size_t{4} << 20;
+
 // "00000000000000000001.log" for base 1.
 std::string SegmentFileName(LogOffset base);
 std::string SegmentFilePath(absl::string_view dir, LogOffset base);
@@ -75,6 +81,11 @@ struct Frame {
 
 // Decodes the frame at the front of `input`, which should carry `expected_offset`.
 FrameResult DecodeFrame(absl::string_view input, LogOffset expected_offset, Frame* frame);
+
+// The position in `input` of the last intact frame (valid length and checksum) whose
+// offset is at least `min_offset`, searching every byte position; -1 when there is
+// none. For telling damage followed by good records (corruption) from a torn end.
+int64_t FindLastIntactFrame(absl::string_view input, LogOffset min_offset, Frame* frame);
 
 }  // namespace roost::log
 

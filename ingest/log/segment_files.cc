@@ -33,7 +33,7 @@ absl::StatusOr<bool> IsUnfinishedSegment(Env* env, const std::string& path, uint
 // Appends the tail segment `base` to log->segments, truncated to its last whole
 // record, and opens it for appending.
 absl::Status RecoverTail(Env* env, const std::string& dir, LogOffset base, bool sync,
-                         RecoveredLog* log) {
+                         RecoverMode recover, RecoveredLog* log) {
   const std::string path = SegmentFilePath(dir, base);
   ASSIGN_OR_RETURN(const uint64_t size, env->FileSize(path));
   ASSIGN_OR_RETURN(const bool unfinished, IsUnfinishedSegment(env, path, size));
@@ -62,6 +62,29 @@ absl::Status RecoverTail(Env* env, const std::string& dir, LogOffset base, bool 
   }
 
   const uint64_t end = cursor->position();
+  if (end < size) {
+    // A torn last batch ends the file; intact records further on mean the damage hit
+    // records that were synced and acknowledged.
+    ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file, env->NewRandomAccessFile(path));
+    std::string rest(size - end, '\0');
+    absl::string_view bytes;
+    RETURN_IF_ERROR(file->Read(end, rest.size(), &bytes, rest.data()));
+    Frame intact;
+    const int64_t at = FindLastIntactFrame(bytes, cursor->next_offset(), &intact);
+    if (at >= 0 && static_cast<uint64_t>(at) + intact.size > kMaxBatchBytes) {
+      const std::string what = absl::StrFormat(
+          "%s: corrupt record at offset %d (byte %d: %s), followed by intact records up to "
+          "offset %d (byte %d), so this is not a torn write",
+          path, cursor->next_offset(), end, damage, intact.offset, end + at);
+      if (recover != RecoverMode::kTruncate) {
+        return absl::DataLossError(absl::StrCat(
+            what, ". Nothing was changed. To cut the log before offset ",
+            cursor->next_offset(), " (dropping ", intact.offset - cursor->next_offset() + 1,
+            " or more records), back the directory up and open with --log-recover=truncate"));
+      }
+      damage = absl::StrCat("--log-recover=truncate: ", what);
+    }
+  }
   ASSIGN_OR_RETURN(log->tail, env->NewAppendableFile(path));
   if (end < size) {
     ReportTruncation(path, cursor->next_offset(), end, size - end, damage);
@@ -91,7 +114,8 @@ absl::StatusOr<std::unique_ptr<WritableFile>> CreateSegment(Env* env, const std:
   return file;
 }
 
-absl::StatusOr<RecoveredLog> RecoverSegments(Env* env, const std::string& dir, bool sync) {
+absl::StatusOr<RecoveredLog> RecoverSegments(Env* env, const std::string& dir, bool sync,
+                                             RecoverMode recover) {
   ASSIGN_OR_RETURN(const std::vector<std::string> names, env->ListDir(dir));
   std::vector<LogOffset> bases;
   for (const std::string& name : names) {
@@ -110,7 +134,7 @@ absl::StatusOr<RecoveredLog> RecoverSegments(Env* env, const std::string& dir, b
     ASSIGN_OR_RETURN(const uint64_t size, env->FileSize(SegmentFilePath(dir, bases[i])));
     log.segments.push_back(SegmentInfo{bases[i], size});
   }
-  RETURN_IF_ERROR(RecoverTail(env, dir, bases.back(), sync, &log));
+  RETURN_IF_ERROR(RecoverTail(env, dir, bases.back(), sync, recover, &log));
   return log;
 }
 

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "common/types.h"
 #include "ingest/log/env.h"
+#include "ingest/log/log.h"
 #include "ingest/log/segment_list.h"
 
 namespace roost::log {
@@ -29,13 +30,17 @@ struct RecoveredLog {
 };
 
 // Lists the segments of `dir` (creating the first, base 1, when there is none) and
-// finds where the tail segment ends. A torn or corrupt suffix of the tail (a partial
-// or bad-CRC record, trailing garbage, an unfinished header) is truncated, and the
-// truncation reported on stderr with its offset and size. Only the tail is scanned:
+// finds where the tail segment ends. A torn suffix of the tail (a partial or bad-CRC
+// record, trailing garbage, an unfinished header) is truncated, and the truncation
+// reported on stderr with its offset and size. Damage followed by an intact record
+// ending more than kMaxBatchBytes past it is corruption, not a torn write: DATA_LOSS
+// naming the file, offset and the intact records after it, unless `recover` is
+// kTruncate, which cuts there and reports what was dropped. Only the tail is scanned:
 // the writer syncs a segment before it creates the next, so earlier ones are whole
 // (readers still check every CRC). `sync` (false under SyncPolicy::kNone) makes
 // repairs durable.
-absl::StatusOr<RecoveredLog> RecoverSegments(Env* env, const std::string& dir, bool sync);
+absl::StatusOr<RecoveredLog> RecoverSegments(Env* env, const std::string& dir, bool sync,
+                                             RecoverMode recover);
 
 }  // namespace roost::log
 

@@ -137,6 +137,68 @@ TEST(LogRecoveryTest, LastFrameWithBadCrcIsTruncated) {
 
 TEST(LogRecoveryTest, TrailingZerosAreTruncated) { ExpectTailRepaired(std::string(4096, '\0')); }
 
+TEST(LogRecoveryTest, DamageFollowedByIntactRecordsInTheLastBatchIsATornWrite) {
+  // Out-of-order writeback of an unsynced batch can leave a good record after a bad
+  // one; both were unacknowledged, so the whole suffix goes.
+  std::string frames;
+  AppendFrame(&frames, 4, "torn");
+  frames[kFrameHeaderSize] ^= 1;
+  AppendFrame(&frames, 5, "written early");
+  ExpectTailRepaired(frames);
+}
+
+// A log of `n` 500-byte records (more than kMaxBatchBytes), with one byte of record
+// `bad` flipped; returns the tail segment's path.
+std::string CorruptLog(const TestDir& dir, uint64_t n, uint64_t bad) {
+  LogOptions fast;
+  fast.sync = SyncPolicy::kNone;
+  {
+    absl::StatusOr<std::unique_ptr<Log>> log = Log::Open(dir.path(), fast);
+    EXPECT_TRUE(log.ok()) << log.status();
+    for (uint64_t i = 1; i <= n; ++i) (*log)->AppendAsync(std::string(500, 'r'), [](auto) {});
+  }
+  const std::string tail = dir.File(SegmentFiles(dir.path()).back());
+  std::string bytes = ReadFileBytes(tail);
+  bytes[kSegmentHeaderSize + (bad - 1) * FrameSize(500) + kFrameHeaderSize + 7] ^= 0x40;
+  WriteFileBytes(tail, bytes);
+  return tail;
+}
+
+TEST(LogRecoveryTest, CorruptionBeforeIntactRecordsFailsOpenAndChangesNothing) {
+  TestDir dir;
+  const std::string tail = CorruptLog(dir, 12000, 10);
+  const std::string before = ReadFileBytes(tail);
+  absl::StatusOr<std::unique_ptr<Log>> log = Log::Open(dir.path(), LogOptions{});
+  ASSERT_EQ(log.status().code(), absl::StatusCode::kDataLoss) << log.status();
+  EXPECT_THAT(log.status().message(), HasSubstr(tail));
+  EXPECT_THAT(log.status().message(), HasSubstr("corrupt record at offset 10 "));
+  EXPECT_THAT(log.status().message(), HasSubstr("intact records up to offset 12000"));
+  EXPECT_THAT(log.status().message(), HasSubstr("--log-recover=truncate"));
+  EXPECT_EQ(ReadFileBytes(tail), before);
+}
+
+TEST(LogRecoveryTest, RecoverTruncateCutsBeforeTheCorruptRecordAndSaysSo) {
+  TestDir dir;
+  const std::string tail = CorruptLog(dir, 12000, 10);
+  LogOptions options;
+  options.recover = RecoverMode::kTruncate;
+  ::testing::internal::CaptureStderr();
+  absl::StatusOr<std::unique_ptr<Log>> log = Log::Open(dir.path(), options);
+  const std::string report = ::testing::internal::GetCapturedStderr();
+  ASSERT_OK(log.status());
+  EXPECT_THAT(report, HasSubstr("at offset 10 "));
+  EXPECT_THAT(report, HasSubstr("--log-recover=truncate"));
+  EXPECT_EQ((*log)->durable_offset(), 9u);
+  ASSERT_OK_AND_ASSIGN(const LogOffset next, (*log)->Append("after"));
+  EXPECT_EQ(next, 10u);
+}
+
+TEST(RecoverModeTest, Parses) {
+  EXPECT_EQ(ParseRecoverMode("fail").value(), RecoverMode::kFail);
+  EXPECT_EQ(ParseRecoverMode("truncate").value(), RecoverMode::kTruncate);
+  EXPECT_EQ(ParseRecoverMode("skip").status().code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST(LogRecoveryTest, TrailingGarbageIsTruncated) {
   ExpectTailRepaired("\x13\x37 this is not a frame at all, but it is long enough");
 }
@@ -299,6 +361,21 @@ TEST_F(LogSyncPolicyTest, AlwaysCommitsAQueuedBatchWithOneSync) {
   ASSERT_OK(first.status());
   EXPECT_EQ(acknowledged.load(), 50);
   EXPECT_EQ(env_.syncs.load() - syncs_at_open, 2);  // one per batch
+}
+
+TEST_F(LogSyncPolicyTest, AQueueLargerThanABatchIsCommittedInBoundedBatches) {
+  OpenLog();
+  const int syncs_at_open = env_.syncs.load();
+  env_.HoldSyncs();
+  log_->AppendAsync("first", [](absl::StatusOr<LogOffset>) {});
+  env_.AwaitHeldSync();
+  // Ten 1 MiB records: three fit in kMaxBatchBytes, so batches of 3, 3, 3 and 1.
+  for (int i = 0; i < 10; ++i) {
+    log_->AppendAsync(std::string(1 << 20, 'm'), [](absl::StatusOr<LogOffset>) {});
+  }
+  env_.ReleaseSyncs();
+  EXPECT_EQ(log_->WaitForDurable(11, absl::InfiniteFuture()), 11u);
+  EXPECT_EQ(env_.syncs.load() - syncs_at_open, 5);
 }
 
 TEST_F(LogSyncPolicyTest, IntervalAcknowledgesBeforeSyncingAndSyncsOnClose) {
