@@ -18,6 +18,7 @@
 #include "absl/time/clock.h"
 #include "common/flag_names.h"
 #include "roost/v1/roost.grpc.pb.h"
+#include "services/roostctl_log.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:7070", "roostd address, host:port.");
 ABSL_FLAG(uint32_t, limit, 20, "Page size for home, user and select (at most 200).");
@@ -29,6 +30,12 @@ ABSL_FLAG(std::string, direction, "forward",
 ABSL_FLAG(std::string, request_id, "", "post: a retry with the same id posts once.");
 ABSL_FLAG(uint64_t, reply_to, 0, "post: the id of the tweet this replies to.");
 ABSL_FLAG(int32_t, timeout_ms, 10000, "Deadline of each call.");
+ABSL_FLAG(std::string, data_dir, "", "log: roostd's data directory.");
+ABSL_FLAG(uint64_t, from, 1, "log dump: the first offset.");
+ABSL_FLAG(uint64_t, to, 0, "log dump: the last offset (0: the end).");
+ABSL_FLAG(std::string, type, "",
+          "log dump: only events of this kind: tweet_posted, tweet_deleted, edge_changed, "
+          "edges_mass_changed.");
 
 namespace {
 
@@ -50,7 +57,11 @@ Commands:
   select USER                a page of USER's edges (--graph, --direction, --cursor)
   count USER                 how many edges USER has (--graph, --direction)
   stats                      log positions and counters
-  ping                       round trip of an empty call (Admin.Ping))";
+  ping                       round trip of an empty call (Admin.Ping)
+  log info --data-dir=D      the log's segments, records and offsets (reads files;
+                             no server needed, safe while roostd runs)
+  log dump --data-dir=D      one JSON object per event (--from, --to, --type)
+  log verify --data-dir=D    checks every checksum and event; names the first bad one)";
 
 int Usage(const std::string& problem) {
   std::fprintf(stderr, "roostctl: %s\nRun 'roostctl --help' for usage.\n", problem.c_str());
@@ -147,6 +158,16 @@ int main(int argc, char** argv) {
       absl::ParseCommandLine(static_cast<int>(flag_args.size()), flag_args.data());
   std::vector<std::string> args(positional.begin() + 1, positional.end());
   if (args.empty()) return Usage("no command given");
+
+  if (args[0] == "log") {
+    roost::ctl::LogCommandOptions options;
+    options.data_dir = absl::GetFlag(FLAGS_data_dir);
+    options.from = absl::GetFlag(FLAGS_from);
+    options.to = absl::GetFlag(FLAGS_to);
+    options.type = absl::GetFlag(FLAGS_type);
+    return roost::ctl::RunLogCommand(std::vector<std::string>(args.begin() + 1, args.end()),
+                                     options);
+  }
 
   Client c{grpc::CreateChannel(absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials())};
   const std::string command = args[0];

@@ -63,26 +63,16 @@ absl::Status RecoverTail(Env* env, const std::string& dir, LogOffset base, bool 
 
   const uint64_t end = cursor->position();
   if (end < size) {
-    // A torn last batch ends the file; intact records further on mean the damage hit
-    // records that were synced and acknowledged.
-    ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file, env->NewRandomAccessFile(path));
-    std::string rest(size - end, '\0');
-    absl::string_view bytes;
-    RETURN_IF_ERROR(file->Read(end, rest.size(), &bytes, rest.data()));
-    Frame intact;
-    const int64_t at = FindLastIntactFrame(bytes, cursor->next_offset(), &intact);
-    if (at >= 0 && static_cast<uint64_t>(at) + intact.size > kMaxBatchBytes) {
-      const std::string what = absl::StrFormat(
-          "%s: corrupt record at offset %d (byte %d: %s), followed by intact records up to "
-          "offset %d (byte %d), so this is not a torn write",
-          path, cursor->next_offset(), end, damage, intact.offset, end + at);
+    ASSIGN_OR_RETURN(const std::string corruption,
+                     DescribeCorruption(env, path, end, size, cursor->next_offset(), damage));
+    if (!corruption.empty()) {
       if (recover != RecoverMode::kTruncate) {
         return absl::DataLossError(absl::StrCat(
-            what, ". Nothing was changed. To cut the log before offset ",
-            cursor->next_offset(), " (dropping ", intact.offset - cursor->next_offset() + 1,
-            " or more records), back the directory up and open with --log-recover=truncate"));
+            corruption, ". Nothing was changed. To cut the log before offset ",
+            cursor->next_offset(), ", back the directory up and open with "
+            "--log-recover=truncate"));
       }
-      damage = absl::StrCat("--log-recover=truncate: ", what);
+      damage = absl::StrCat("--log-recover=truncate: ", corruption);
     }
   }
   ASSIGN_OR_RETURN(log->tail, env->NewAppendableFile(path));
@@ -97,6 +87,35 @@ absl::Status RecoverTail(Env* env, const std::string& dir, LogOffset base, bool 
 }
 
 }  // namespace
+
+absl::StatusOr<std::vector<LogOffset>> ListSegmentBases(Env* env, const std::string& dir) {
+  ASSIGN_OR_RETURN(const std::vector<std::string> names, env->ListDir(dir));
+  std::vector<LogOffset> bases;
+  for (const std::string& name : names) {
+    LogOffset base;
+    if (ParseSegmentFileName(name, &base)) bases.push_back(base);
+  }
+  std::sort(bases.begin(), bases.end());
+  return bases;
+}
+
+absl::StatusOr<std::string> DescribeCorruption(Env* env, const std::string& path, uint64_t end,
+                                               uint64_t size, LogOffset next_offset,
+                                               absl::string_view damage) {
+  // A torn last batch ends the file; intact records further on mean the damage hit
+  // records that were synced and acknowledged.
+  ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file, env->NewRandomAccessFile(path));
+  std::string rest(size - end, '\0');
+  absl::string_view bytes;
+  RETURN_IF_ERROR(file->Read(end, rest.size(), &bytes, rest.data()));
+  Frame intact;
+  const int64_t at = FindLastIntactFrame(bytes, next_offset, &intact);
+  if (at < 0 || static_cast<uint64_t>(at) + intact.size <= kMaxBatchBytes) return std::string();
+  return absl::StrFormat(
+      "%s: corrupt record at offset %d (byte %d: %s), followed by intact records up to "
+      "offset %d (byte %d), so this is not a torn write",
+      path, next_offset, end, damage, intact.offset, end + at);
+}
 
 absl::StatusOr<std::unique_ptr<WritableFile>> CreateSegment(Env* env, const std::string& dir,
                                                             LogOffset base, bool sync) {
@@ -116,14 +135,7 @@ absl::StatusOr<std::unique_ptr<WritableFile>> CreateSegment(Env* env, const std:
 
 absl::StatusOr<RecoveredLog> RecoverSegments(Env* env, const std::string& dir, bool sync,
                                              RecoverMode recover) {
-  ASSIGN_OR_RETURN(const std::vector<std::string> names, env->ListDir(dir));
-  std::vector<LogOffset> bases;
-  for (const std::string& name : names) {
-    LogOffset base;
-    if (ParseSegmentFileName(name, &base)) bases.push_back(base);
-  }
-  std::sort(bases.begin(), bases.end());
-
+  ASSIGN_OR_RETURN(const std::vector<LogOffset> bases, ListSegmentBases(env, dir));
   RecoveredLog log;
   if (bases.empty()) {
     ASSIGN_OR_RETURN(log.tail, CreateSegment(env, dir, 1, sync));

@@ -39,6 +39,16 @@ struct RecoveredLog {
 // the writer syncs a segment before it creates the next, so earlier ones are whole
 // (readers still check every CRC). `sync` (false under SyncPolicy::kNone) makes
 // repairs durable.
+// The bases of the segment files in `dir`, sorted.
+absl::StatusOr<std::vector<LogOffset>> ListSegmentBases(Env* env, const std::string& dir);
+
+// Whether the damage found at byte `end` of the tail segment `path` (`size` bytes; the
+// next record would carry `next_offset`) is corruption rather than a torn last write:
+// a description naming the file, offsets and bytes when it is, "" when it is not.
+absl::StatusOr<std::string> DescribeCorruption(Env* env, const std::string& path, uint64_t end,
+                                               uint64_t size, LogOffset next_offset,
+                                               absl::string_view damage);
+
 absl::StatusOr<RecoveredLog> RecoverSegments(Env* env, const std::string& dir, bool sync,
                                              RecoverMode recover);
 

@@ -1,0 +1,25 @@
+// `roostctl log ...`: read-only tools over a data directory's log, working on the
+// files (no server needed, and safe while roostd runs).
+#ifndef ROOST_SERVICES_ROOSTCTL_LOG_H_
+#define ROOST_SERVICES_ROOSTCTL_LOG_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace roost::ctl {
+
+struct LogCommandOptions {
+  std::string data_dir;
+  uint64_t from = 1;  // dump: first offset
+  uint64_t to = 0;    // dump: last offset, 0 for the end
+  std::string type;   // dump: only events of this kind ("tweet_posted", ...), "" for all
+};
+
+// Runs `args` (e.g. {"info"}) and returns the process exit code: 0, 1 when the log
+// is damaged or unreadable, 2 for a usage error.
+int RunLogCommand(const std::vector<std::string>& args, const LogCommandOptions& options);
+
+}  // namespace roost::ctl
+
+#endif  // ROOST_SERVICES_ROOSTCTL_LOG_H_
