@@ -52,7 +52,8 @@ class LogImpl final : public Log {
         tail_(std::move(recovered.tail)),
         tail_base_(recovered.segments.back().base),
         tail_bytes_(recovered.segments.back().durable_bytes),
-        next_offset_(recovered.durable_offset + 1) {
+        next_offset_(recovered.durable_offset + 1),
+        epoch_(recovered.epoch) {
     writer_ = std::thread([this] { WriterLoop(); });
   }
 
@@ -103,6 +104,7 @@ class LogImpl final : public Log {
   LogOffset tail_base_;
   uint64_t tail_bytes_;  // the header and the acknowledged frames
   LogOffset next_offset_;
+  const uint64_t epoch_;  // this writer's, in every segment it creates
   // kInterval: the tail holds acknowledged bytes that must be synced by next_sync_.
   bool unsynced_ = false;
   absl::Time next_sync_ = absl::InfiniteFuture();
@@ -264,7 +266,8 @@ absl::Status LogImpl::RollSegment() {
   // one exists.
   if (unsynced_) RETURN_IF_ERROR(SyncTail());
   ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> next,
-                   CreateSegment(env_, dir_, next_offset_, options_.sync != SyncPolicy::kNone));
+                   CreateSegment(env_, dir_, next_offset_, options_.sync != SyncPolicy::kNone,
+                                 epoch_));
   const absl::Status closed = tail_->Close();
   // The sealed segment's records are already written (and synced, unless kNone).
   if (!closed.ok()) Warn("closing a sealed segment failed", closed);

@@ -2,7 +2,10 @@
 // each named by the offset of its first record, every record framed with its length,
 // CRC32C and offset (log_format.h). Offsets are dense and start at 1.
 //
-// Writes: one writer per directory (a lock file fences a second process). Appends from
+// Writes: one writer per directory (a lock file fences a second process). Each open
+// takes a new writer epoch (one above the directory's largest) and writes only into
+// segments of its own, so a reader can reject a segment a fenced, stale writer left
+// (log_format.h). Appends from
 // many threads are batched by a single writer thread and made durable by one
 // fdatasync per batch (group commit). An append's callback runs once its record is
 // durable under the sync policy, or with the error that prevented it; after a failed

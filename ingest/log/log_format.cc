@@ -84,6 +84,13 @@ void AppendFrame(std::string* dst, LogOffset offset, absl::string_view payload) 
   dst->append(payload.data(), payload.size());
 }
 
+absl::Status CheckEpochOrder(absl::string_view path, uint64_t epoch, uint64_t previous_epoch) {
+  if (epoch >= previous_epoch) return absl::OkStatus();
+  return absl::DataLossError(absl::StrCat(
+      path, ": written by writer epoch ", epoch, " after a segment of epoch ", previous_epoch,
+      ": a fenced, stale writer's records; refusing to read them"));
+}
+
 absl::string_view FrameResultName(FrameResult result) {
   switch (result) {
     case FrameResult::kOk:

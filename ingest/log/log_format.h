@@ -44,12 +44,17 @@ bool ParseSegmentFileName(absl::string_view name, LogOffset* base);
 
 struct SegmentHeader {
   uint32_t version = kFormatVersion;
-  // The epoch of the writer that created the segment; reserved for fencing a
-  // replicated writer, 0 for now.
+  // The epoch of the writer that created the segment: one more than the largest in
+  // the directory when that writer opened the log. Every open starts a segment of its
+  // own, so epochs never decrease from one segment to the next; a segment that breaks
+  // this was written by a fenced, stale writer, and readers reject it.
   uint64_t epoch = 0;
 };
 
 std::string EncodeSegmentHeader(const SegmentHeader& header);
+
+// DATA_LOSS naming `path` when a segment of `epoch` follows one of `previous_epoch`.
+absl::Status CheckEpochOrder(absl::string_view path, uint64_t epoch, uint64_t previous_epoch);
 // DATA_LOSS when `data` is short or lacks the magic; FAILED_PRECONDITION for a format
 // version this code does not read.
 absl::StatusOr<SegmentHeader> DecodeSegmentHeader(absl::string_view data);

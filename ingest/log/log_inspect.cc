@@ -41,9 +41,14 @@ absl::StatusOr<ScanResult> ScanLog(
     const std::function<bool(LogOffset offset, absl::string_view payload)>& fn) {
   ASSIGN_OR_RETURN(const std::vector<SegmentSummary> segments, ListSegments(env, dir));
   ScanResult result;
+  uint64_t epoch = 0;
   for (size_t i = 0; i < segments.size(); ++i) {
     const SegmentSummary& segment = segments[i];
     const bool tail = i + 1 == segments.size();
+    if (segment.version != 0) {
+      RETURN_IF_ERROR(CheckEpochOrder(segment.path, segment.epoch, epoch));
+      epoch = segment.epoch;
+    }
     // Segments wholly below `from` are skipped without reading them.
     if (!tail && segments[i + 1].base <= from) continue;
     if (to != 0 && segment.base > to) break;

@@ -77,6 +77,8 @@ absl::Status LogReaderImpl::OpenSegment() {
   }
   ASSIGN_OR_RETURN(cursor_,
                    SegmentCursor::Open(env_, segments_->dir(), *base, bounds->durable_bytes));
+  RETURN_IF_ERROR(CheckEpochOrder(cursor_->path(), cursor_->epoch(), epoch_));
+  epoch_ = cursor_->epoch();
   // A reader starting inside a segment skips its earlier frames; there is no index
   // yet, but the scan runs at buffered-read speed and happens once per reader.
   Frame frame;

@@ -40,6 +40,7 @@ class LogReaderImpl final : public LogReader {
   const SegmentList* const segments_;
   LogOffset next_offset_;
   std::unique_ptr<SegmentCursor> cursor_;  // null between segments
+  uint64_t epoch_ = 0;  // of the last segment read: later ones may not have less
 };
 
 }  // namespace roost::log

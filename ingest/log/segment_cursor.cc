@@ -30,6 +30,7 @@ absl::StatusOr<std::unique_ptr<SegmentCursor>> SegmentCursor::Open(Env* env,
                         absl::StrCat(cursor->path_, ": ", header.status().message()));
   }
   cursor->start_ = kSegmentHeaderSize;
+  cursor->epoch_ = header->epoch;
   return cursor;
 }
 

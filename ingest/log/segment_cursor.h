@@ -49,6 +49,8 @@ class SegmentCursor {
   // The offset the next frame must carry.
   LogOffset next_offset() const { return next_offset_; }
   LogOffset base() const { return base_; }
+  // The epoch of the writer that created the segment (its header).
+  uint64_t epoch() const { return epoch_; }
   const std::string& path() const { return path_; }
 
  private:
@@ -65,6 +67,7 @@ class SegmentCursor {
   const std::unique_ptr<RandomAccessFile> file_;
   uint64_t limit_;
   LogOffset next_offset_;
+  uint64_t epoch_ = 0;
   std::unique_ptr<char[]> buffer_;
   size_t capacity_;
   size_t start_ = 0;       // unread bytes are buffer_[start_, end_)

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
 #include "ingest/log/log_format.h"
@@ -31,7 +32,8 @@ absl::StatusOr<bool> IsUnfinishedSegment(Env* env, const std::string& path, uint
 }
 
 // Appends the tail segment `base` to log->segments, truncated to its last whole
-// record, and opens it for appending.
+// record, and gives the new writer (log->epoch) a tail of its own: a new segment after
+// it when it holds records, else the same file re-created.
 absl::Status RecoverTail(Env* env, const std::string& dir, LogOffset base, bool sync,
                          RecoverMode recover, RecoveredLog* log) {
   const std::string path = SegmentFilePath(dir, base);
@@ -39,7 +41,7 @@ absl::Status RecoverTail(Env* env, const std::string& dir, LogOffset base, bool 
   ASSIGN_OR_RETURN(const bool unfinished, IsUnfinishedSegment(env, path, size));
   if (unfinished) {
     if (size > 0) ReportTruncation(path, base, 0, size, "unfinished segment header");
-    ASSIGN_OR_RETURN(log->tail, CreateSegment(env, dir, base, sync));
+    ASSIGN_OR_RETURN(log->tail, CreateSegment(env, dir, base, sync, log->epoch));
     log->segments.push_back(SegmentInfo{base, kSegmentHeaderSize});
     log->durable_offset = base - 1;
     return absl::OkStatus();
@@ -75,14 +77,28 @@ absl::Status RecoverTail(Env* env, const std::string& dir, LogOffset base, bool 
       damage = absl::StrCat("--log-recover=truncate: ", corruption);
     }
   }
-  ASSIGN_OR_RETURN(log->tail, env->NewAppendableFile(path));
-  if (end < size) {
-    ReportTruncation(path, cursor->next_offset(), end, size - end, damage);
-    RETURN_IF_ERROR(env->Truncate(path, end));
-    if (sync) RETURN_IF_ERROR(log->tail->Sync());
+  log->durable_offset = cursor->next_offset() - 1;
+  if (end == kSegmentHeaderSize) {  // no record: the new writer takes the file over
+    if (end < size) ReportTruncation(path, base, end, size - end, damage);
+    ASSIGN_OR_RETURN(log->tail, CreateSegment(env, dir, base, sync, log->epoch));
+    log->segments.push_back(SegmentInfo{base, kSegmentHeaderSize});
+    return absl::OkStatus();
+  }
+  {
+    ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> old_tail, env->NewAppendableFile(path));
+    if (end < size) {
+      ReportTruncation(path, cursor->next_offset(), end, size - end, damage);
+      RETURN_IF_ERROR(env->Truncate(path, end));
+    }
+    // Sealed: whole on disk before the next segment exists (recovery scans only the
+    // tail), even if the writer that left it did not sync.
+    if (sync) RETURN_IF_ERROR(old_tail->Sync());
+    RETURN_IF_ERROR(old_tail->Close());
   }
   log->segments.push_back(SegmentInfo{base, end});
-  log->durable_offset = cursor->next_offset() - 1;
+  const LogOffset next = log->durable_offset + 1;
+  ASSIGN_OR_RETURN(log->tail, CreateSegment(env, dir, next, sync, log->epoch));
+  log->segments.push_back(SegmentInfo{next, kSegmentHeaderSize});
   return absl::OkStatus();
 }
 
@@ -118,10 +134,13 @@ absl::StatusOr<std::string> DescribeCorruption(Env* env, const std::string& path
 }
 
 absl::StatusOr<std::unique_ptr<WritableFile>> CreateSegment(Env* env, const std::string& dir,
-                                                            LogOffset base, bool sync) {
+                                                            LogOffset base, bool sync,
+                                                            uint64_t epoch) {
   const std::string path = SegmentFilePath(dir, base);
   ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, env->NewWritableFile(path));
-  absl::Status status = file->Append(EncodeSegmentHeader(SegmentHeader{}));
+  SegmentHeader header;
+  header.epoch = epoch;
+  absl::Status status = file->Append(EncodeSegmentHeader(header));
   if (status.ok() && sync) status = file->Sync();
   if (status.ok() && sync) status = env->SyncDir(dir);
   if (!status.ok()) {
@@ -137,14 +156,34 @@ absl::StatusOr<RecoveredLog> RecoverSegments(Env* env, const std::string& dir, b
                                              RecoverMode recover) {
   ASSIGN_OR_RETURN(const std::vector<LogOffset> bases, ListSegmentBases(env, dir));
   RecoveredLog log;
+  // Every finished segment's epoch, in order: they must not decrease.
+  uint64_t max_epoch = 0;
+  for (size_t i = 0; i < bases.size(); ++i) {
+    const std::string path = SegmentFilePath(dir, bases[i]);
+    ASSIGN_OR_RETURN(const uint64_t size, env->FileSize(path));
+    const bool tail = i + 1 == bases.size();
+    if (tail) {
+      ASSIGN_OR_RETURN(const bool unfinished, IsUnfinishedSegment(env, path, size));
+      if (unfinished) break;
+    }
+    ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file, env->NewRandomAccessFile(path));
+    char scratch[kSegmentHeaderSize];
+    absl::string_view bytes;
+    RETURN_IF_ERROR(file->Read(0, sizeof(scratch), &bytes, scratch));
+    absl::StatusOr<SegmentHeader> header = DecodeSegmentHeader(bytes);
+    if (!header.ok()) {
+      return absl::Status(header.status().code(),
+                          absl::StrCat(path, ": ", header.status().message()));
+    }
+    RETURN_IF_ERROR(CheckEpochOrder(path, header->epoch, max_epoch));
+    max_epoch = header->epoch;
+    if (!tail) log.segments.push_back(SegmentInfo{bases[i], size});
+  }
+  log.epoch = max_epoch + 1;
   if (bases.empty()) {
-    ASSIGN_OR_RETURN(log.tail, CreateSegment(env, dir, 1, sync));
+    ASSIGN_OR_RETURN(log.tail, CreateSegment(env, dir, 1, sync, log.epoch));
     log.segments.push_back(SegmentInfo{1, kSegmentHeaderSize});
     return log;
-  }
-  for (size_t i = 0; i + 1 < bases.size(); ++i) {
-    ASSIGN_OR_RETURN(const uint64_t size, env->FileSize(SegmentFilePath(dir, bases[i])));
-    log.segments.push_back(SegmentInfo{bases[i], size});
   }
   RETURN_IF_ERROR(RecoverTail(env, dir, bases.back(), sync, recover, &log));
   return log;

@@ -20,13 +20,15 @@ namespace roost::log {
 // file either has a valid header or is recognisably unfinished (short or blank).
 // On failure nothing is left behind but, at worst, such an unfinished file.
 absl::StatusOr<std::unique_ptr<WritableFile>> CreateSegment(Env* env, const std::string& dir,
-                                                            LogOffset base, bool sync);
+                                                            LogOffset base, bool sync,
+                                                            uint64_t epoch);
 
 // The log as Open found it.
 struct RecoveredLog {
   std::vector<SegmentInfo> segments;  // sorted by base, never empty; the last is the tail
   LogOffset durable_offset = 0;       // the last record, 0 when there is none
   std::unique_ptr<WritableFile> tail;  // the tail segment, open for appending
+  uint64_t epoch = 0;                  // the new writer's, which the tail carries
 };
 
 // Lists the segments of `dir` (creating the first, base 1, when there is none) and
@@ -39,6 +41,10 @@ struct RecoveredLog {
 // the writer syncs a segment before it creates the next, so earlier ones are whole
 // (readers still check every CRC). `sync` (false under SyncPolicy::kNone) makes
 // repairs durable.
+//
+// The new writer's epoch is one more than the largest in the directory, and it gets a
+// tail segment of its own: a tail holding records is sealed and a new segment begins
+// (an empty one is re-created). DATA_LOSS when segment epochs decrease.
 // The bases of the segment files in `dir`, sorted.
 absl::StatusOr<std::vector<LogOffset>> ListSegmentBases(Env* env, const std::string& dir);
 

@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ingest/log/log_format.h"
+#include "ingest/log/log_inspect.h"
 #include "tests/log/log_test_util.h"
 
 namespace roost::log::testing {
@@ -191,6 +192,51 @@ TEST(LogRecoveryTest, RecoverTruncateCutsBeforeTheCorruptRecordAndSaysSo) {
   EXPECT_EQ((*log)->durable_offset(), 9u);
   ASSERT_OK_AND_ASSIGN(const LogOffset next, (*log)->Append("after"));
   EXPECT_EQ(next, 10u);
+}
+
+TEST(LogEpochTest, EveryOpenWritesSegmentsOfItsOwnEpoch) {
+  TestDir dir;
+  for (int open = 1; open <= 4; ++open) {
+    ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), LogOptions{}));
+    if (open == 1) AppendRange(*log, 1, 3);
+    if (open == 2) AppendRange(*log, 4, 5);
+  }
+  ASSERT_OK_AND_ASSIGN(const std::vector<SegmentSummary> segments,
+                       ListSegments(Env::Default(), dir.path()));
+  // Open 2 sealed segment 1 and began segment 4; open 3 sealed 4 and began 6; open
+  // 4 found 6 empty and took it over.
+  ASSERT_EQ(segments.size(), 3u);
+  EXPECT_EQ(segments[0].base, 1u);
+  EXPECT_EQ(segments[0].epoch, 1u);
+  EXPECT_EQ(segments[1].base, 4u);
+  EXPECT_EQ(segments[1].epoch, 2u);
+  EXPECT_EQ(segments[2].base, 6u);
+  EXPECT_EQ(segments[2].epoch, 4u);
+  ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), LogOptions{}));
+  ExpectRecords(*log, 5);
+}
+
+TEST(LogEpochTest, ASegmentOfAStaleWriterIsRejected) {
+  TestDir dir;
+  for (int open = 1; open <= 3; ++open) {
+    ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), LogOptions{}));
+    AppendRange(*log, 2 * open - 1, 2 * open);
+  }
+  // Segments 1, 3 and 5 of epochs 1, 2, 3; make the middle one a stale writer's.
+  const std::string stale = dir.File(SegmentFileName(3));
+  std::string bytes = ReadFileBytes(stale);
+  SegmentHeader header;
+  header.epoch = 0;
+  bytes.replace(0, kSegmentHeaderSize, EncodeSegmentHeader(header));
+  WriteFileBytes(stale, bytes);
+
+  absl::StatusOr<std::unique_ptr<Log>> log = Log::Open(dir.path(), LogOptions{});
+  ASSERT_EQ(log.status().code(), absl::StatusCode::kDataLoss) << log.status();
+  EXPECT_THAT(log.status().message(), HasSubstr(stale));
+  EXPECT_THAT(log.status().message(), HasSubstr("stale writer"));
+  absl::StatusOr<ScanResult> scan = ScanLog(Env::Default(), dir.path(), 1, 0,
+                                            [](LogOffset, absl::string_view) { return true; });
+  EXPECT_EQ(scan.status().code(), absl::StatusCode::kDataLoss) << scan.status();
 }
 
 TEST(RecoverModeTest, Parses) {
