@@ -1,6 +1,7 @@
 #include "services/roost.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -64,6 +65,22 @@ absl::Status Roost::Init() {
   log_options.sync = options_.log_sync;
   log_options.recover = options_.log_recover;
   ASSIGN_OR_RETURN(log_, log::Log::Open(dir + "/log", log_options));
+  if (options_.rebuild) {
+    // Only once the log has opened: a damaged log must not also cost the stores.
+    if (log_->first_offset() > 1) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cannot rebuild from the log of ", dir, ": it starts at offset ",
+          log_->first_offset(), ", not 1 (earlier records are no longer retained)"));
+    }
+    for (const char* store : {"/tweets", "/graph"}) {
+      std::error_code error;
+      std::filesystem::remove_all(dir + store, error);
+      if (error) {
+        return absl::InternalError(
+            absl::StrCat("cannot remove ", dir, store, " to rebuild it: ", error.message()));
+      }
+    }
+  }
   ASSIGN_OR_RETURN(tweets_, tweets::TweetStore::Open(dir + "/tweets", {}));
   ASSIGN_OR_RETURN(graph_, graph::GraphStore::Open(dir + "/graph", {}));
 
@@ -96,9 +113,14 @@ absl::Status Roost::Init() {
   // Recover before serving: apply the log's unapplied tail, so reads and request-id
   // deduplication see every acknowledged write.
   const LogOffset end = log_->durable_offset();
+  const absl::Time start = absl::Now();
   while (!pipeline_->WaitForApplied(end, absl::Now() + absl::Seconds(1))) {
     RETURN_IF_ERROR(pipeline_->status());
+    if (options_.on_recovery_progress) {
+      options_.on_recovery_progress(pipeline_->applied_offset(), end, absl::Now() - start);
+    }
   }
+  if (options_.on_recovery_progress) options_.on_recovery_progress(end, end, absl::Now() - start);
   return absl::OkStatus();
 }
 

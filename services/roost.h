@@ -14,6 +14,7 @@
 #define ROOST_SERVICES_ROOST_H_
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -51,6 +52,13 @@ struct RoostOptions {
   timelines::HomeTimelinesOptions timelines;
   ingest::PipelineOptions pipeline;
   absl::Duration request_id_window = absl::Hours(24);
+  // Drop the derived stores (tweets, graph; timelines live in memory) and rebuild them
+  // by replaying the whole log through the pipeline, as live traffic is applied.
+  bool rebuild = false;
+  // Called about once a second while Open applies the log (recovery or rebuild), on
+  // the thread calling Open: events applied so far, the log's end, time spent.
+  std::function<void(LogOffset applied, LogOffset end, absl::Duration elapsed)>
+      on_recovery_progress;
   Clock* clock = nullptr;  // not owned; nullptr: the real clock
 };
 
@@ -88,8 +96,9 @@ class Roost {
   using Done = absl::AnyInvocable<void(absl::StatusOr<T>)>;
 
   // Opens (creating if needed) the data directory and recovers from it: the log's
-  // unapplied tail is applied before Open returns. FAILED_PRECONDITION when another
-  // process has the directory open.
+  // unapplied tail (all of it with options.rebuild) is applied before Open returns.
+  // FAILED_PRECONDITION when another process has the directory open, or for a rebuild
+  // when the log no longer starts at offset 1.
   static absl::StatusOr<std::unique_ptr<Roost>> Open(const RoostOptions& options);
   ~Roost();  // Shutdown()s
 

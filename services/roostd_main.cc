@@ -1,10 +1,14 @@
 // roostd: serves tweets, home timelines and the social graph over gRPC from one
 // process, with its data in one directory.
 #include <signal.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -32,6 +36,9 @@ ABSL_FLAG(std::string, log_recover, "fail",
           "If the log's tail segment holds a corrupt record followed by intact ones (not a "
           "torn last write, which is always repaired): 'fail' refuses to start and names "
           "the file and offset; 'truncate' cuts the log there and reports what it dropped.");
+ABSL_FLAG(bool, rebuild, false,
+          "Drop the tweet and graph stores and rebuild them by replaying the whole log "
+          "before serving (after a store was lost or damaged, or to check the log).");
 ABSL_FLAG(uint32_t, node_id, 0, "Snowflake node id of this process, 0..1023.");
 ABSL_FLAG(uint32_t, timeline_max_entries, 800, "Entries kept per home timeline.");
 ABSL_FLAG(int32_t, timeline_shards, 16, "Home timeline shards (each has one writer).");
@@ -45,6 +52,34 @@ namespace {
 int Fail(const std::string& message) {
   std::fprintf(stderr, "roostd: %s\n", message.c_str());
   return 1;
+}
+
+// Reports Open's replay of the log: a bar redrawn in place on a terminal, a line every
+// ten seconds otherwise; quiet for a recovery that takes under a second.
+std::function<void(roost::LogOffset, roost::LogOffset, absl::Duration)> RecoveryProgress(
+    bool rebuild) {
+  const bool tty = isatty(STDERR_FILENO);
+  auto calls = std::make_shared<int>(0);
+  const char* what = rebuild ? "rebuilding from the log" : "applying the log";
+  return [tty, calls, what](roost::LogOffset applied, roost::LogOffset end,
+                            absl::Duration elapsed) {
+    const bool done = applied >= end;
+    ++*calls;
+    if (done && *calls == 1) return;  // finished within the first second: nothing to show
+    if (!tty && !done && *calls % 10 != 0) return;
+    const double seconds = std::max(absl::ToDoubleSeconds(elapsed), 1e-3);
+    const double rate = static_cast<double>(applied) / seconds;
+    const double fraction = end == 0 ? 1.0 : static_cast<double>(applied) / static_cast<double>(end);
+    std::string bar(30, ' ');
+    for (size_t i = 0; i < static_cast<size_t>(fraction * 30); ++i) bar[i] = '=';
+    std::fprintf(stderr, "%sroostd: %s [%s] %3.0f%% %llu/%llu events, %.0f events/s, %s %.0fs%s",
+                 tty ? "\r" : "", what, bar.c_str(), fraction * 100,
+                 static_cast<unsigned long long>(applied), static_cast<unsigned long long>(end),
+                 rate, done ? "took" : "ETA",
+                 done ? seconds : (rate > 0 ? static_cast<double>(end - applied) / rate : 0.0),
+                 tty && !done ? "" : "\n");
+    std::fflush(stderr);
+  };
 }
 
 }  // namespace
@@ -80,6 +115,8 @@ int main(int argc, char** argv) {
   if (!recover.ok()) return Fail(std::string(recover.status().message()));
   options.log_recover = *recover;
   options.node_id = absl::GetFlag(FLAGS_node_id);
+  options.rebuild = absl::GetFlag(FLAGS_rebuild);
+  options.on_recovery_progress = RecoveryProgress(options.rebuild);
   options.timelines.max_entries = absl::GetFlag(FLAGS_timeline_max_entries);
   options.timelines.shards = absl::GetFlag(FLAGS_timeline_shards);
   options.pipeline.worker_threads = absl::GetFlag(FLAGS_worker_threads);
