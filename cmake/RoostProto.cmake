@@ -7,6 +7,7 @@ function(roost_proto_library name)
   set(out "${CMAKE_BINARY_DIR}/gen")
   get_target_property(grpc_plugin gRPC::grpc_cpp_plugin LOCATION)
   set(srcs)
+  list(TRANSFORM ARG_PROTOS PREPEND "${proto_root}/" OUTPUT_VARIABLE all_protos)
   foreach(rel ${ARG_PROTOS})
     string(REGEX REPLACE "\\.proto$" "" stem "${rel}")
     set(generated
@@ -21,7 +22,8 @@ function(roost_proto_library name)
         --grpc_out=${out}
         --plugin=protoc-gen-grpc=${grpc_plugin}
         "${proto_root}/${rel}"
-      DEPENDS "${proto_root}/${rel}" protobuf::protoc
+      # Every file of the library: an import's change can change the generated code.
+      DEPENDS ${all_protos} protobuf::protoc
       COMMENT "protoc ${rel}"
       VERBATIM)
     list(APPEND srcs "${out}/${stem}.pb.cc" "${out}/${stem}.grpc.pb.cc")

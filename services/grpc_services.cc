@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "services/change_feed.h"
 
 namespace roost::service {
 namespace {
@@ -336,6 +337,11 @@ grpc::ServerUnaryReactor* AdminService::Stats(grpc::CallbackServerContext* ctx,
 grpc::ServerUnaryReactor* AdminService::Ping(grpc::CallbackServerContext* ctx,
                                              const v1::PingRequest* req, v1::PingResponse* resp) {
   return FinishNow(ctx, absl::OkStatus());
+}
+
+grpc::ServerWriteReactor<v1::ChangeEvent>* ChangeFeedService::Subscribe(
+    grpc::CallbackServerContext* ctx, const v1::SubscribeRequest* req) {
+  return StartSubscription(roost_, *req, &subscribers_);
 }
 
 }  // namespace roost::service

@@ -4,7 +4,10 @@
 #ifndef ROOST_SERVICES_GRPC_SERVICES_H_
 #define ROOST_SERVICES_GRPC_SERVICES_H_
 
+#include <atomic>
+
 #include "absl/time/time.h"
+#include "roost/v1/feed.grpc.pb.h"
 #include "roost/v1/roost.grpc.pb.h"
 #include "services/roost.h"
 
@@ -85,6 +88,17 @@ class AdminService final : public v1::Admin::CallbackService {
 
  private:
   Roost* const roost_;
+};
+
+class ChangeFeedService final : public v1::ChangeFeed::CallbackService {
+ public:
+  explicit ChangeFeedService(Roost* roost) : roost_(roost) {}
+  grpc::ServerWriteReactor<v1::ChangeEvent>* Subscribe(grpc::CallbackServerContext* ctx,
+                                                       const v1::SubscribeRequest* req) override;
+
+ private:
+  Roost* const roost_;
+  std::atomic<int> subscribers_{0};
 };
 
 }  // namespace roost::service

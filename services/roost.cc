@@ -124,6 +124,21 @@ absl::Status Roost::Init() {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::unique_ptr<log::LogReader>> Roost::NewChangeReader(LogOffset from) {
+  const LogOffset end = log_->durable_offset();
+  if (from == 0) from = end + 1;
+  if (from < log_->first_offset()) {
+    return absl::OutOfRangeError(absl::StrCat("position ", from,
+                                              " is no longer retained; the oldest is ",
+                                              log_->first_offset()));
+  }
+  if (from > end + 1) {
+    return absl::OutOfRangeError(
+        absl::StrCat("position ", from, " is beyond the end of the log (", end, ")"));
+  }
+  return log_->NewReader(from);
+}
+
 bool Roost::Drain(absl::Time deadline) {
   releasing_.store(true);
   if (pipeline_ != nullptr) pipeline_->ReleaseWaiters();

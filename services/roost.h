@@ -34,6 +34,7 @@
 #include "common/thread_pool.h"
 #include "graph/graph_store.h"
 #include "ingest/log/log.h"
+#include "ingest/log/log_reader.h"
 #include "ingest/pipeline.h"
 #include "timelines/home_timelines.h"
 #include "tweetstore/tweet_store.h"
@@ -144,6 +145,12 @@ class Roost {
                                              absl::Span<const UserId> destinations);
   absl::StatusOr<graph::Page> Query(graph::SetOp op, absl::Span<const graph::QueryTerm> terms,
                                     int64_t cursor, uint32_t limit);
+
+  // ---- The change feed.
+  // A reader of the log's durable events from `from` (0: from the end, i.e. only what
+  // is appended later). OUT_OF_RANGE beyond the end + 1 or below the oldest retained
+  // offset. The reader must be destroyed before the Roost.
+  absl::StatusOr<std::unique_ptr<log::LogReader>> NewChangeReader(LogOffset from);
 
   // ---- Administration.
   // OK while the pipeline applies the log; else why it stopped applying it.

@@ -1,5 +1,6 @@
 // roostctl: a small command-line client for roostd, so a person can try Roost
 // without writing code. Every command is one gRPC call.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -8,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 
 #include "absl/flags/flag.h"
@@ -17,6 +19,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "common/flag_names.h"
+#include "roost/v1/feed.grpc.pb.h"
 #include "roost/v1/roost.grpc.pb.h"
 #include "services/roostctl_log.h"
 
@@ -31,7 +34,9 @@ ABSL_FLAG(std::string, request_id, "", "post: a retry with the same id posts onc
 ABSL_FLAG(uint64_t, reply_to, 0, "post: the id of the tweet this replies to.");
 ABSL_FLAG(int32_t, timeout_ms, 10000, "Deadline of each call.");
 ABSL_FLAG(std::string, data_dir, "", "log: roostd's data directory.");
-ABSL_FLAG(uint64_t, from, 1, "log dump: the first offset.");
+ABSL_FLAG(uint64_t, from, 0,
+          "log dump: the first offset (0: the start); feed: the first position (0: only "
+          "events from now on).");
 ABSL_FLAG(uint64_t, to, 0, "log dump: the last offset (0: the end).");
 ABSL_FLAG(std::string, type, "",
           "log dump: only events of this kind: tweet_posted, tweet_deleted, edge_changed, "
@@ -58,6 +63,9 @@ Commands:
   count USER                 how many edges USER has (--graph, --direction)
   stats                      log positions and counters
   ping                       round trip of an empty call (Admin.Ping)
+  feed                       follow the change feed: one JSON object per event
+                             (--from: first position, 0 for new events only;
+                             --type; Ctrl-C ends it)
   log info --data-dir=D      the log's segments, records and offsets (reads files;
                              no server needed, safe while roostd runs)
   log dump --data-dir=D      one JSON object per event (--from, --to, --type)
@@ -162,7 +170,7 @@ int main(int argc, char** argv) {
   if (args[0] == "log") {
     roost::ctl::LogCommandOptions options;
     options.data_dir = absl::GetFlag(FLAGS_data_dir);
-    options.from = absl::GetFlag(FLAGS_from);
+    options.from = std::max<uint64_t>(1, absl::GetFlag(FLAGS_from));
     options.to = absl::GetFlag(FLAGS_to);
     options.type = absl::GetFlag(FLAGS_type);
     return roost::ctl::RunLogCommand(std::vector<std::string>(args.begin() + 1, args.end()),
@@ -292,6 +300,23 @@ int main(int argc, char** argv) {
       }
     }
     return Report(status);
+  }
+  if (command == "feed") {
+    v1::SubscribeRequest req;
+    req.set_from_position(absl::GetFlag(FLAGS_from));
+    if (!absl::GetFlag(FLAGS_type).empty()) req.add_types(absl::GetFlag(FLAGS_type));
+    grpc::ClientContext context;  // no deadline: it runs until interrupted
+    auto stream = v1::ChangeFeed::NewStub(c.channel)->Subscribe(&context, req);
+    google::protobuf::util::JsonPrintOptions json;
+    json.preserve_proto_field_names = true;
+    v1::ChangeEvent event;
+    while (stream->Read(&event)) {
+      std::string text;
+      (void)google::protobuf::util::MessageToJsonString(event, &text, json);
+      std::printf("%s\n", text.c_str());
+      std::fflush(stdout);
+    }
+    return Report(stream->Finish());
   }
   if (command == "ping") {
     v1::PingResponse resp;

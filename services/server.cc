@@ -14,11 +14,12 @@ constexpr absl::Duration kStopWindow = absl::Milliseconds(250);
 
 struct Server::Services {
   explicit Services(Roost* roost)
-      : tweets(roost), timelines(roost), graph(roost), admin(roost) {}
+      : tweets(roost), timelines(roost), graph(roost), admin(roost), feed(roost) {}
   TweetsService tweets;
   TimelinesService timelines;
   GraphService graph;
   AdminService admin;
+  ChangeFeedService feed;
 };
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(Roost* roost, const std::string& listen) {
@@ -37,6 +38,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Roost* roost, const std::s
   builder.RegisterService(&server->services_->timelines);
   builder.RegisterService(&server->services_->graph);
   builder.RegisterService(&server->services_->admin);
+  builder.RegisterService(&server->services_->feed);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(absl::StrCat(
