@@ -1,6 +1,7 @@
 #include "services/roost.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <utility>
 
@@ -64,6 +65,7 @@ absl::Status Roost::Init() {
   log::LogOptions log_options;
   log_options.sync = options_.log_sync;
   log_options.recover = options_.log_recover;
+  log_options.segment_bytes = options_.log_segment_bytes;
   ASSIGN_OR_RETURN(log_, log::Log::Open(dir + "/log", log_options));
   if (options_.rebuild) {
     // Only once the log has opened: a damaged log must not also cost the stores.
@@ -121,7 +123,26 @@ absl::Status Roost::Init() {
     }
   }
   if (options_.on_recovery_progress) options_.on_recovery_progress(end, end, absl::Now() - start);
+  if (options_.log_retention.max_bytes > 0 ||
+      options_.log_retention.max_age > absl::ZeroDuration()) {
+    retention_ = std::thread([this] { RetentionLoop(); });
+  }
   return absl::OkStatus();
+}
+
+void Roost::RetentionLoop() {
+  while (!stop_retention_.WaitForNotificationWithTimeout(options_.retention_interval)) {
+    // Only what every store has persisted as applied may go: a restart resumes from
+    // the smallest committed offset and must find the records after it.
+    absl::StatusOr<LogOffset> tweets = tweets_->CommittedOffset();
+    absl::StatusOr<LogOffset> graph = graph_->CommittedOffset();
+    if (!tweets.ok() || !graph.ok()) continue;
+    const absl::StatusOr<LogOffset> first =
+        log_->ApplyRetention(options_.log_retention, std::min(*tweets, *graph) + 1);
+    if (!first.ok()) {
+      std::fprintf(stderr, "roost: log retention failed: %s\n", first.status().ToString().c_str());
+    }
+  }
 }
 
 absl::StatusOr<std::unique_ptr<log::LogReader>> Roost::NewChangeReader(LogOffset from) {
@@ -151,6 +172,10 @@ bool Roost::Drain(absl::Time deadline) {
 }
 
 void Roost::Shutdown() {
+  if (retention_.joinable()) {
+    stop_retention_.Notify();
+    retention_.join();
+  }
   Drain(absl::InfiniteFuture());
   if (pipeline_ != nullptr) pipeline_->Stop();
   if (log_ != nullptr) log_->Close();

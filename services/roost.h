@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -26,6 +27,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "common/clock.h"
@@ -49,6 +51,11 @@ struct RoostOptions {
   std::string data_dir;
   log::SyncPolicy log_sync = log::SyncPolicy::kAlways;
   log::RecoverMode log_recover = log::RecoverMode::kFail;
+  uint64_t log_segment_bytes = uint64_t{128} << 20;
+  // Old log segments are deleted once past this, checked every retention_interval,
+  // and only below what every store has committed (see Log::ApplyRetention).
+  log::RetentionPolicy log_retention;
+  absl::Duration retention_interval = absl::Seconds(10);
   uint32_t node_id = 0;  // Snowflake node id, 0..1023
   timelines::HomeTimelinesOptions timelines;
   ingest::PipelineOptions pipeline;
@@ -197,6 +204,11 @@ class Roost {
   // that it is destroyed, running what it holds, before the stores.
   std::unique_ptr<ThreadPool> continuations_;
   std::atomic<bool> releasing_{false};
+
+  // Applies options_.log_retention every retention_interval until stop_retention_.
+  void RetentionLoop();
+  absl::Notification stop_retention_;
+  std::thread retention_;
 
   absl::Mutex writes_mu_;
   bool draining_ ABSL_GUARDED_BY(writes_mu_) = false;

@@ -36,6 +36,14 @@ ABSL_FLAG(std::string, log_recover, "fail",
           "If the log's tail segment holds a corrupt record followed by intact ones (not a "
           "torn last write, which is always repaired): 'fail' refuses to start and names "
           "the file and offset; 'truncate' cuts the log there and reports what it dropped.");
+ABSL_FLAG(uint64_t, log_retention_bytes, 0,
+          "Delete the oldest log segments while the log is larger than this (0: keep "
+          "everything). Only segments every store has applied are deleted; a rebuild "
+          "needs the whole log, so retention rules it out.");
+ABSL_FLAG(double, log_retention_hours, 0,
+          "Delete log segments last written more than this many hours ago (0: keep them), "
+          "with the same safeguard.");
+ABSL_FLAG(uint64_t, log_segment_bytes, uint64_t{128} << 20, "Size at which log segments roll.");
 ABSL_FLAG(bool, rebuild, false,
           "Drop the tweet and graph stores and rebuild them by replaying the whole log "
           "before serving (after a store was lost or damaged, or to check the log).");
@@ -116,6 +124,13 @@ int main(int argc, char** argv) {
   options.log_recover = *recover;
   options.node_id = absl::GetFlag(FLAGS_node_id);
   options.rebuild = absl::GetFlag(FLAGS_rebuild);
+  options.log_segment_bytes = absl::GetFlag(FLAGS_log_segment_bytes);
+  options.log_retention.max_bytes = absl::GetFlag(FLAGS_log_retention_bytes);
+  const double hours = absl::GetFlag(FLAGS_log_retention_hours);
+  if (!(hours >= 0) || options.log_segment_bytes == 0) {
+    return Fail("--log-retention-hours must be >= 0 and --log-segment-bytes > 0");
+  }
+  options.log_retention.max_age = absl::Hours(hours);
   options.on_recovery_progress = RecoveryProgress(options.rebuild);
   options.timelines.max_entries = absl::GetFlag(FLAGS_timeline_max_entries);
   options.timelines.shards = absl::GetFlag(FLAGS_timeline_shards);

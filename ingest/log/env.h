@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "absl/strings/string_view.h"
 
 namespace roost::log {
@@ -61,6 +62,8 @@ class Env {
   // The names (not paths) of the entries in `dir`, without "." and "..", unordered.
   virtual absl::StatusOr<std::vector<std::string>> ListDir(const std::string& dir) = 0;
   virtual absl::StatusOr<uint64_t> FileSize(const std::string& path) = 0;
+  // When the file's data last changed (its mtime): for age-based retention.
+  virtual absl::StatusOr<absl::Time> ModifiedTime(const std::string& path) = 0;
   virtual absl::Status Truncate(const std::string& path, uint64_t size) = 0;
   virtual absl::Status DeleteFile(const std::string& path) = 0;
   // Creates the directory (and parents) with owner-only permissions; OK if it exists.

@@ -171,6 +171,12 @@ class PosixEnv final : public Env {
     return static_cast<uint64_t>(st.st_size);
   }
 
+  absl::StatusOr<absl::Time> ModifiedTime(const std::string& path) override {
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return PosixError("stat", path, errno);
+    return absl::TimeFromTimespec(st.st_mtim);
+  }
+
   absl::Status Truncate(const std::string& path, uint64_t size) override {
     while (::truncate(path.c_str(), static_cast<off_t>(size)) != 0) {
       if (errno != EINTR) return PosixError("truncate", path, errno);

@@ -69,6 +69,9 @@ class LogImpl final : public Log {
   }
 
   absl::StatusOr<std::unique_ptr<LogReader>> NewReader(LogOffset start) override;
+  absl::StatusOr<LogOffset> TruncateBefore(LogOffset offset) override;
+  absl::StatusOr<LogOffset> ApplyRetention(const RetentionPolicy& policy,
+                                           LogOffset protect_from) override;
   void Close() override;
 
  private:
@@ -155,6 +158,46 @@ absl::StatusOr<std::unique_ptr<LogReader>> LogImpl::NewReader(LogOffset start) {
                                               start, ": durable offset is ", durable));
   }
   return LogReaderImpl::Create(env_, &segments_, start);
+}
+
+absl::StatusOr<LogOffset> LogImpl::TruncateBefore(LogOffset offset) {
+  // Removed from the list first, so no new reader opens a file being deleted.
+  const std::vector<LogOffset> removed = segments_.RemoveBefore(offset);
+  for (LogOffset base : removed) {
+    const absl::Status deleted = env_->DeleteFile(SegmentFilePath(dir_, base));
+    // A file left behind is only disk space: the list no longer refers to it, and the
+    // next Open re-lists what is there. Reported, not fatal.
+    if (!deleted.ok()) Warn("deleting a segment past retention failed", deleted);
+  }
+  if (!removed.empty()) {
+    absl::Status synced = env_->SyncDir(dir_);
+    if (!synced.ok()) Warn("syncing the log directory after retention failed", synced);
+  }
+  return segments_.first_offset();
+}
+
+absl::StatusOr<LogOffset> LogImpl::ApplyRetention(const RetentionPolicy& policy,
+                                                  LogOffset protect_from) {
+  const std::vector<SegmentInfo> segments = segments_.Segments();
+  uint64_t total = 0;
+  for (const SegmentInfo& s : segments) total += s.durable_bytes;
+  const absl::Time now = absl::Now();
+  LogOffset cut = 0;  // delete the segments below this offset
+  for (size_t i = 0; i + 1 < segments.size(); ++i) {
+    const LogOffset next = segments[i + 1].base;
+    if (next > protect_from) break;  // holds a record not yet committed by every store
+    bool expired = policy.max_bytes > 0 && total > policy.max_bytes;
+    if (!expired && policy.max_age > absl::ZeroDuration()) {
+      ASSIGN_OR_RETURN(const absl::Time modified,
+                       env_->ModifiedTime(SegmentFilePath(dir_, segments[i].base)));
+      expired = now - modified > policy.max_age;
+    }
+    if (!expired) break;
+    total -= segments[i].durable_bytes;
+    cut = next;
+  }
+  if (cut == 0) return segments_.first_offset();
+  return TruncateBefore(cut);
 }
 
 void LogImpl::Close() {

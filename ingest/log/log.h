@@ -62,6 +62,12 @@ struct LogOptions {
   Env* env = nullptr;
 };
 
+// Which old records Log::ApplyRetention may delete; 0 means no limit.
+struct RetentionPolicy {
+  uint64_t max_bytes = 0;                            // of all segments together
+  absl::Duration max_age = absl::ZeroDuration();     // since a segment's last write
+};
+
 class LogReader;
 
 class Log {
@@ -96,6 +102,18 @@ class Log {
   // A reader positioned at `start` (clamped to first_offset()). OUT_OF_RANGE when
   // `start` is beyond durable_offset() + 1.
   virtual absl::StatusOr<std::unique_ptr<LogReader>> NewReader(LogOffset start) = 0;
+
+  // Deletes the sealed segments all of whose records precede `offset`, oldest first;
+  // the tail segment is never deleted. Returns the new first_offset(). Readers inside
+  // a deleted segment finish it; new readers below first_offset() start there.
+  virtual absl::StatusOr<LogOffset> TruncateBefore(LogOffset offset) = 0;
+
+  // Deletes the oldest sealed segments while the log exceeds policy.max_bytes or they
+  // are older than policy.max_age, but never one holding a record at or after
+  // `protect_from` (the first offset some store has not yet committed). Returns the
+  // new first_offset().
+  virtual absl::StatusOr<LogOffset> ApplyRetention(const RetentionPolicy& policy,
+                                                   LogOffset protect_from) = 0;
 
   // Stops accepting appends (later ones fail with UNAVAILABLE), completes those
   // queued, syncs. Idempotent; the destructor calls it.

@@ -19,6 +19,21 @@ LogOffset SegmentList::first_offset() const {
   return segments_.front().base;
 }
 
+std::vector<SegmentInfo> SegmentList::Segments() const {
+  absl::MutexLock lock(&mu_);
+  return segments_;
+}
+
+std::vector<LogOffset> SegmentList::RemoveBefore(LogOffset offset) {
+  absl::MutexLock lock(&mu_);
+  size_t n = 0;
+  while (n + 1 < segments_.size() && segments_[n + 1].base <= offset) ++n;
+  std::vector<LogOffset> removed;
+  for (size_t i = 0; i < n; ++i) removed.push_back(segments_[i].base);
+  segments_.erase(segments_.begin(), segments_.begin() + static_cast<ptrdiff_t>(n));
+  return removed;
+}
+
 std::optional<LogOffset> SegmentList::FindSegment(LogOffset offset) const {
   absl::MutexLock lock(&mu_);
   auto after = std::upper_bound(

@@ -56,6 +56,13 @@ class SegmentList {
   LogOffset WaitForDurable(LogOffset offset, absl::Time deadline) const;
   bool closed() const;
 
+  // Every segment, oldest first (the last is the tail).
+  std::vector<SegmentInfo> Segments() const;
+  // Forgets the segments all of whose records precede `offset`, never the last one,
+  // and returns their bases (the caller deletes the files). Readers already inside
+  // one keep reading it through their open file.
+  std::vector<LogOffset> RemoveBefore(LogOffset offset);
+
   // Writer side. Records up to `durable_offset` are durable, and the last segment
   // holds durable records up to `tail_bytes`; wakes waiting readers.
   void Publish(LogOffset durable_offset, uint64_t tail_bytes);

@@ -3,6 +3,8 @@
 #include "ingest/log/log.h"
 
 #include <algorithm>
+#include <chrono>
+#include <filesystem>
 #include <thread>
 #include <vector>
 
@@ -237,6 +239,83 @@ TEST(LogEpochTest, ASegmentOfAStaleWriterIsRejected) {
   absl::StatusOr<ScanResult> scan = ScanLog(Env::Default(), dir.path(), 1, 0,
                                             [](LogOffset, absl::string_view) { return true; });
   EXPECT_EQ(scan.status().code(), absl::StatusCode::kDataLoss) << scan.status();
+}
+
+// A log of 100 records of about 100 bytes in segments of about 1 KB.
+std::unique_ptr<Log> SmallSegments(const TestDir& dir) {
+  LogOptions options;
+  options.segment_bytes = 1000;
+  absl::StatusOr<std::unique_ptr<Log>> log = Log::Open(dir.path(), options);
+  EXPECT_TRUE(log.ok()) << log.status();
+  for (int i = 1; i <= 100; ++i) EXPECT_TRUE((*log)->Append(std::string(100, 'r')).ok());
+  return std::move(*log);
+}
+
+TEST(LogRetentionTest, BytesLimitDeletesOldSegmentsButNeverUncommittedOnes) {
+  TestDir dir;
+  std::unique_ptr<Log> log = SmallSegments(dir);
+  const size_t segments = SegmentFiles(dir.path()).size();
+  ASSERT_GT(segments, 10u);
+  // Everything could go by size, but offsets from 40 on are not committed yet.
+  RetentionPolicy policy;
+  policy.max_bytes = 1;
+  ASSERT_OK_AND_ASSIGN(const LogOffset first, log->ApplyRetention(policy, 40));
+  EXPECT_GT(first, 1u);
+  EXPECT_LE(first, 40u);
+  EXPECT_LT(SegmentFiles(dir.path()).size(), segments);
+  ASSERT_OK_AND_ASSIGN(std::vector<LogRecord> records, ReadAll(*log, 1));  // clamped
+  EXPECT_EQ(records.front().offset, first);
+  EXPECT_EQ(records.back().offset, 100u);
+  // With everything committed, a 3 KB limit keeps about three segments.
+  policy.max_bytes = 3000;
+  ASSERT_OK_AND_ASSIGN(const LogOffset later, log->ApplyRetention(policy, 101));
+  EXPECT_GT(later, first);
+  uint64_t bytes = 0;
+  for (const std::string& name : SegmentFiles(dir.path())) {
+    bytes += ReadFileBytes(dir.File(name)).size();
+  }
+  EXPECT_LE(bytes, 3000u);
+  EXPECT_EQ(log->first_offset(), later);
+  // What is left reopens as it was.
+  log.reset();
+  ASSERT_OK_AND_ASSIGN(auto reopened, Log::Open(dir.path(), LogOptions{}));
+  EXPECT_EQ(reopened->first_offset(), later);
+  EXPECT_EQ(reopened->durable_offset(), 100u);
+}
+
+TEST(LogRetentionTest, AgeLimitDeletesSegmentsLastWrittenLongAgo) {
+  TestDir dir;
+  std::unique_ptr<Log> log = SmallSegments(dir);
+  const std::vector<std::string> names = SegmentFiles(dir.path());
+  // The older half was last written two hours ago.
+  for (size_t i = 0; i < names.size() / 2; ++i) {
+    std::filesystem::last_write_time(dir.File(names[i]), std::filesystem::file_time_type::clock::now() -
+                                                               std::chrono::hours(2));
+  }
+  RetentionPolicy policy;
+  policy.max_age = absl::Hours(1);
+  ASSERT_OK_AND_ASSIGN(const LogOffset first, log->ApplyRetention(policy, 101));
+  EXPECT_EQ(SegmentFiles(dir.path()).size(), names.size() - names.size() / 2);
+  EXPECT_EQ(SegmentFiles(dir.path()).front(), names[names.size() / 2]);
+  EXPECT_GT(first, 1u);
+}
+
+TEST(LogRetentionTest, AReaderInsideADeletedSegmentFinishesIt) {
+  TestDir dir;
+  std::unique_ptr<Log> log = SmallSegments(dir);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<LogReader> reader, log->NewReader(1));
+  std::vector<LogRecord> batch;
+  ASSERT_OK(reader->ReadBatch(1, absl::Now(), &batch));  // positioned in segment 1
+  ASSERT_OK_AND_ASSIGN(const LogOffset first, log->TruncateBefore(50));
+  ASSERT_GT(first, 2u);
+  // It reads on through its open file to the end of that segment; the next segment
+  // is gone, which it reports rather than skipping records.
+  absl::Status status;
+  while (status.ok() && batch.back().offset + 1 < first) {
+    status = reader->ReadBatch(1000, absl::Now(), &batch);
+  }
+  EXPECT_FALSE(status.ok());
+  EXPECT_GE(batch.back().offset, 2u);
 }
 
 TEST(RecoverModeTest, Parses) {

@@ -92,6 +92,9 @@ class FaultEnv : public Env {
   absl::StatusOr<uint64_t> FileSize(const std::string& path) override {
     return base_->FileSize(path);
   }
+  absl::StatusOr<absl::Time> ModifiedTime(const std::string& path) override {
+    return base_->ModifiedTime(path);
+  }
   absl::Status Truncate(const std::string& path, uint64_t size) override {
     return base_->Truncate(path, size);
   }
