@@ -1,13 +1,18 @@
 #include "services/roostctl_log.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <memory>
 
 #include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/str_cat.h"
+#include "graph/graph_store.h"
 #include "ingest/log/env.h"
+#include "ingest/log/log.h"
 #include "ingest/log/log_inspect.h"
 #include "roost/v1/events.pb.h"
+#include "tweetstore/tweet_store.h"
 
 namespace roost::ctl {
 namespace {
@@ -110,11 +115,57 @@ int Verify(const std::string& dir) {
   return 0;
 }
 
+// Deletes the segments wholly below `before`, refusing to go past what the stores have
+// committed (a restart must find every record after that).
+int Truncate(const std::string& data_dir, LogOffset before) {
+  if (before == 0) {
+    std::fprintf(stderr, "roostctl: log truncate needs --before=OFFSET\n");
+    return 2;
+  }
+  log::Env* env = log::Env::Default();
+  absl::StatusOr<std::unique_ptr<log::FileLock>> lock = env->LockFile(data_dir + "/LOCK");
+  if (absl::IsFailedPrecondition(lock.status())) {
+    return Fail(absl::FailedPreconditionError(
+        absl::StrCat(data_dir, " is in use by a roostd: stop it first (or use "
+                               "--log-retention-bytes/--log-retention-hours while it runs)")));
+  }
+  if (!lock.ok()) return Fail(lock.status());
+  LogOffset committed = 0;
+  {
+    absl::StatusOr<std::unique_ptr<tweets::TweetStore>> tweet_store =
+        tweets::TweetStore::Open(data_dir + "/tweets", {});
+    if (!tweet_store.ok()) return Fail(tweet_store.status());
+    absl::StatusOr<std::unique_ptr<graph::GraphStore>> graph_store =
+        graph::GraphStore::Open(data_dir + "/graph", {});
+    if (!graph_store.ok()) return Fail(graph_store.status());
+    absl::StatusOr<LogOffset> a = (*tweet_store)->CommittedOffset();
+    absl::StatusOr<LogOffset> b = (*graph_store)->CommittedOffset();
+    if (!a.ok()) return Fail(a.status());
+    if (!b.ok()) return Fail(b.status());
+    committed = std::min(*a, *b);
+  }
+  if (before > committed + 1) {
+    return Fail(absl::FailedPreconditionError(absl::StrCat(
+        "refusing to truncate before offset ", before, ": the stores have committed only up to ",
+        committed, ", so a restart needs the records after it")));
+  }
+  absl::StatusOr<std::unique_ptr<log::Log>> log = log::Log::Open(data_dir + "/log", {});
+  if (!log.ok()) return Fail(log.status());
+  const LogOffset was = (*log)->first_offset();
+  absl::StatusOr<LogOffset> first = (*log)->TruncateBefore(before);
+  if (!first.ok()) return Fail(first.status());
+  std::printf("the log now starts at offset %llu (was %llu)%s\n",
+              static_cast<unsigned long long>(*first), static_cast<unsigned long long>(was),
+              *first < before ? "; whole segments only, so the one holding the offset stays" : "");
+  return 0;
+}
+
 }  // namespace
 
 int RunLogCommand(const std::vector<std::string>& args, const LogCommandOptions& options) {
   if (args.size() != 1) {
-    std::fprintf(stderr, "roostctl: usage: roostctl log info|dump|verify --data-dir=DIR\n");
+    std::fprintf(stderr,
+                 "roostctl: usage: roostctl log info|dump|verify|truncate --data-dir=DIR\n");
     return 2;
   }
   if (options.data_dir.empty()) {
@@ -125,7 +176,8 @@ int RunLogCommand(const std::vector<std::string>& args, const LogCommandOptions&
   if (args[0] == "info") return Info(dir);
   if (args[0] == "dump") return Dump(dir, options);
   if (args[0] == "verify") return Verify(dir);
-  std::fprintf(stderr, "roostctl: unknown log command '%s' (info, dump, verify)\n",
+  if (args[0] == "truncate") return Truncate(options.data_dir, options.before);
+  std::fprintf(stderr, "roostctl: unknown log command '%s' (info, dump, verify, truncate)\n",
                args[0].c_str());
   return 2;
 }

@@ -1,5 +1,6 @@
-// `roostctl log ...`: read-only tools over a data directory's log, working on the
-// files (no server needed, and safe while roostd runs).
+// `roostctl log ...`: tools over a data directory's log, working on the files. info,
+// dump and verify only read (no server needed, safe while roostd runs); truncate
+// deletes old segments, and needs roostd stopped (it takes the data dir's lock).
 #ifndef ROOST_SERVICES_ROOSTCTL_LOG_H_
 #define ROOST_SERVICES_ROOSTCTL_LOG_H_
 
@@ -14,6 +15,7 @@ struct LogCommandOptions {
   uint64_t from = 1;  // dump: first offset
   uint64_t to = 0;    // dump: last offset, 0 for the end
   std::string type;   // dump: only events of this kind ("tweet_posted", ...), "" for all
+  uint64_t before = 0;  // truncate: delete the segments wholly below this offset
 };
 
 // Runs `args` (e.g. {"info"}) and returns the process exit code: 0, 1 when the log

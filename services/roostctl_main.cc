@@ -38,6 +38,9 @@ ABSL_FLAG(uint64_t, from, 0,
           "log dump: the first offset (0: the start); feed: the first position (0: only "
           "events from now on).");
 ABSL_FLAG(uint64_t, to, 0, "log dump: the last offset (0: the end).");
+ABSL_FLAG(uint64_t, before, 0,
+          "log truncate: delete the log segments wholly below this offset (never past what "
+          "the stores have committed).");
 ABSL_FLAG(std::string, type, "",
           "log dump: only events of this kind: tweet_posted, tweet_deleted, edge_changed, "
           "edges_mass_changed.");
@@ -69,7 +72,10 @@ Commands:
   log info --data-dir=D      the log's segments, records and offsets (reads files;
                              no server needed, safe while roostd runs)
   log dump --data-dir=D      one JSON object per event (--from, --to, --type)
-  log verify --data-dir=D    checks every checksum and event; names the first bad one)";
+  log verify --data-dir=D    checks every checksum and event; names the first bad one
+  log truncate --data-dir=D --before=N
+                             deletes old segments (roostd stopped; never past what
+                             the stores have committed))";
 
 int Usage(const std::string& problem) {
   std::fprintf(stderr, "roostctl: %s\nRun 'roostctl --help' for usage.\n", problem.c_str());
@@ -173,6 +179,7 @@ int main(int argc, char** argv) {
     options.from = std::max<uint64_t>(1, absl::GetFlag(FLAGS_from));
     options.to = absl::GetFlag(FLAGS_to);
     options.type = absl::GetFlag(FLAGS_type);
+    options.before = absl::GetFlag(FLAGS_before);
     return roost::ctl::RunLogCommand(std::vector<std::string>(args.begin() + 1, args.end()),
                                      options);
   }

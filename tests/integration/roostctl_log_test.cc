@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "common/subprocess.h"
 #include "gmock/gmock.h"
@@ -12,6 +13,7 @@
 #include "ingest/log/log.h"
 #include "ingest/log/log_format.h"
 #include "roost/v1/events.pb.h"
+#include "services/roost.h"
 #include "tests/log/log_test_util.h"
 
 namespace roost {
@@ -106,6 +108,52 @@ TEST_F(RoostctlLogTest, VerifyReportsATornTailAndNamesCorruption) {
   EXPECT_EQ(corrupt.code, 1) << corrupt.output;
   EXPECT_THAT(corrupt.output, HasSubstr("corrupt record at offset 10 "));
   EXPECT_THAT(corrupt.output, HasSubstr(tail));
+}
+
+// A data dir written by the engine: 200 posts in ~2 KB segments, all committed.
+void WriteDataDir(const std::string& dir, std::unique_ptr<Roost>* keep_open = nullptr) {
+  RoostOptions options;
+  options.data_dir = dir;
+  options.log_sync = log::SyncPolicy::kNone;
+  options.log_segment_bytes = 2000;
+  absl::StatusOr<std::unique_ptr<Roost>> roost = Roost::Open(options);
+  ASSERT_TRUE(roost.ok()) << roost.status();
+  for (int i = 0; i < 200; ++i) {
+    absl::Notification done;
+    (*roost)->Post(PostArgs{1, "a post of some length", 0, 0, ""},
+                   [&](absl::StatusOr<PostResult>) { done.Notify(); });
+    done.WaitForNotification();
+  }
+  if (keep_open != nullptr) *keep_open = std::move(*roost);
+}
+
+TEST_F(RoostctlLogTest, TruncateDeletesOldSegmentsOnlyBelowWhatTheStoresCommitted) {
+  {
+    std::unique_ptr<Roost> running;
+    WriteDataDir(data_.path(), &running);
+    const Outcome busy =
+        Roostctl({"log", "truncate", "--data-dir=" + data_.path(), "--before=100"});
+    EXPECT_EQ(busy.code, 1) << busy.output;
+    EXPECT_THAT(busy.output, HasSubstr("stop it first"));
+  }  // shut down: the stores have committed everything
+  const std::string flag = "--data-dir=" + data_.path();
+  const Outcome beyond = Roostctl({"log", "truncate", flag, "--before=100000"});
+  EXPECT_EQ(beyond.code, 1) << beyond.output;
+  EXPECT_THAT(beyond.output, HasSubstr("committed only up to 200"));
+
+  const Outcome cut = Roostctl({"log", "truncate", flag, "--before=150"});
+  ASSERT_EQ(cut.code, 0) << cut.output;
+  EXPECT_THAT(cut.output, HasSubstr("the log now starts at offset"));
+  const Outcome verify = Roostctl({"log", "verify", flag});
+  ASSERT_EQ(verify.code, 0) << verify.output;
+  EXPECT_THAT(verify.output, ::testing::Not(HasSubstr("offsets 1..")));
+  EXPECT_THAT(verify.output, HasSubstr("..200"));
+  // The engine opens on it, and a rebuild is refused: the log no longer starts at 1.
+  RoostOptions options;
+  options.data_dir = data_.path();
+  EXPECT_TRUE(Roost::Open(options).ok());
+  options.rebuild = true;
+  EXPECT_EQ(Roost::Open(options).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_F(RoostctlLogTest, UsageErrors) {
