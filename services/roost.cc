@@ -66,6 +66,7 @@ absl::Status Roost::Init() {
   log_options.sync = options_.log_sync;
   log_options.recover = options_.log_recover;
   log_options.segment_bytes = options_.log_segment_bytes;
+  log_options.segment_max_age = options_.log_segment_max_age;
   ASSIGN_OR_RETURN(log_, log::Log::Open(dir + "/log", log_options));
   if (options_.rebuild) {
     // Only once the log has opened: a damaged log must not also cost the stores.

@@ -52,6 +52,7 @@ struct RoostOptions {
   log::SyncPolicy log_sync = log::SyncPolicy::kAlways;
   log::RecoverMode log_recover = log::RecoverMode::kFail;
   uint64_t log_segment_bytes = uint64_t{128} << 20;
+  absl::Duration log_segment_max_age = absl::ZeroDuration();  // 0: roll by size only
   // Old log segments are deleted once past this, checked every retention_interval,
   // and only below what every store has committed (see Log::ApplyRetention).
   log::RetentionPolicy log_retention;

@@ -44,6 +44,9 @@ ABSL_FLAG(double, log_retention_hours, 0,
           "Delete log segments last written more than this many hours ago (0: keep them), "
           "with the same safeguard.");
 ABSL_FLAG(uint64_t, log_segment_bytes, uint64_t{128} << 20, "Size at which log segments roll.");
+ABSL_FLAG(double, log_segment_hours, 0,
+          "Also roll a log segment this many hours after it began (at the next write), so "
+          "--log-retention-hours can delete a slow log's old records; 0: by size only.");
 ABSL_FLAG(bool, rebuild, false,
           "Drop the tweet and graph stores and rebuild them by replaying the whole log "
           "before serving (after a store was lost or damaged, or to check the log).");
@@ -127,10 +130,13 @@ int main(int argc, char** argv) {
   options.log_segment_bytes = absl::GetFlag(FLAGS_log_segment_bytes);
   options.log_retention.max_bytes = absl::GetFlag(FLAGS_log_retention_bytes);
   const double hours = absl::GetFlag(FLAGS_log_retention_hours);
-  if (!(hours >= 0) || options.log_segment_bytes == 0) {
-    return Fail("--log-retention-hours must be >= 0 and --log-segment-bytes > 0");
+  const double segment_hours = absl::GetFlag(FLAGS_log_segment_hours);
+  if (!(hours >= 0) || !(segment_hours >= 0) || options.log_segment_bytes == 0) {
+    return Fail(
+        "--log-retention-hours and --log-segment-hours must be >= 0, --log-segment-bytes > 0");
   }
   options.log_retention.max_age = absl::Hours(hours);
+  options.log_segment_max_age = absl::Hours(segment_hours);
   options.on_recovery_progress = RecoveryProgress(options.rebuild);
   options.timelines.max_entries = absl::GetFlag(FLAGS_timeline_max_entries);
   options.timelines.shards = absl::GetFlag(FLAGS_timeline_shards);

@@ -108,6 +108,7 @@ class LogImpl final : public Log {
   uint64_t tail_bytes_;  // the header and the acknowledged frames
   LogOffset next_offset_;
   const uint64_t epoch_;  // this writer's, in every segment it creates
+  absl::Time tail_created_ = absl::Now();  // Open gives every writer a new tail
   // kInterval: the tail holds acknowledged bytes that must be synced by next_sync_.
   bool unsynced_ = false;
   absl::Time next_sync_ = absl::InfiniteFuture();
@@ -257,7 +258,10 @@ void LogImpl::WriteBatch(std::vector<PendingAppend>* batch) {
   absl::Status status;
   if (damaged_) status = SyncTail();
   // A segment is rolled only once it holds a record, so two never share a base.
-  if (status.ok() && tail_bytes_ >= options_.segment_bytes && next_offset_ > tail_base_) {
+  if (status.ok() && next_offset_ > tail_base_ &&
+      (tail_bytes_ >= options_.segment_bytes ||
+       (options_.segment_max_age > absl::ZeroDuration() &&
+        absl::Now() - tail_created_ >= options_.segment_max_age))) {
     status = RollSegment();
   }
   if (status.ok()) {
@@ -317,6 +321,7 @@ absl::Status LogImpl::RollSegment() {
   tail_ = std::move(next);
   tail_base_ = next_offset_;
   tail_bytes_ = kSegmentHeaderSize;
+  tail_created_ = absl::Now();
   segments_.AddSegment(SegmentInfo{tail_base_, tail_bytes_});
   return absl::OkStatus();
 }
@@ -343,8 +348,10 @@ absl::StatusOr<std::unique_ptr<Log>> Log::Open(const std::string& dir,
   if (options.segment_bytes == 0) {
     return absl::InvalidArgumentError("LogOptions.segment_bytes must be positive");
   }
-  if (options.sync_interval < absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("LogOptions.sync_interval must not be negative");
+  if (options.sync_interval < absl::ZeroDuration() ||
+      options.segment_max_age < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "LogOptions.sync_interval and segment_max_age must not be negative");
   }
   Env* const env = options.env != nullptr ? options.env : Env::Default();
   RETURN_IF_ERROR(env->CreateDirs(dir));

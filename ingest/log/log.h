@@ -57,6 +57,9 @@ struct LogOptions {
   SyncPolicy sync = SyncPolicy::kAlways;
   absl::Duration sync_interval = absl::Milliseconds(10);
   uint64_t segment_bytes = uint64_t{128} << 20;
+  // Also roll a segment holding records once it is this old (at the next append), so
+  // that age-based retention can delete whole segments of a slow log; 0: by size only.
+  absl::Duration segment_max_age = absl::ZeroDuration();
   RecoverMode recover = RecoverMode::kFail;
   // Not owned; nullptr means Env::Default().
   Env* env = nullptr;
