@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,6 +31,7 @@ absl::Status Subprocess::Start(const std::vector<std::string>& args) {
     return absl::InternalError(absl::StrCat("pipe: ", std::strerror(errno)));
   }
   // Built before fork: the child may only call async-signal-safe functions.
+  const pid_t parent = getpid();
   std::vector<char*> argv;
   for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
@@ -40,6 +42,11 @@ absl::Status Subprocess::Start(const std::vector<std::string>& args) {
     return absl::InternalError(absl::StrCat("fork: ", std::strerror(errno)));
   }
   if (pid == 0) {
+    // If the parent dies without stopping us (a crash, SIGKILL), so do we: a test or
+    // a load generator must never leave a server behind. (Strictly, the signal comes
+    // when the thread that forked exits; callers start children from long-lived ones.)
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);  // the parent died before prctl
     dup2(fds[1], STDOUT_FILENO);  // dup2 clears O_CLOEXEC on the copies
     dup2(fds[1], STDERR_FILENO);
     execv(argv[0], argv.data());

@@ -3,8 +3,11 @@
 // (roostd, redis-server) on loopback ports and must stop exactly the processes they
 // started.
 //
-// Not thread-safe. The destructor SIGKILLs a child still running and reaps it, so a
-// failing caller never leaves a server behind.
+// Not thread-safe. The destructor SIGKILLs a child still running and reaps it, and a
+// child is SIGKILLed by the kernel if its parent dies first (PR_SET_PDEATHSIG), so a
+// failing or crashing caller never leaves a server behind. Start children from a
+// thread that lives as long as they should: the kernel's signal follows the thread
+// that forked.
 #ifndef ROOST_COMMON_SUBPROCESS_H_
 #define ROOST_COMMON_SUBPROCESS_H_
 
