@@ -274,8 +274,7 @@ absl::Status RunBaselines(const Settings& settings, const SocialGraph& graph,
         std::fflush(stdout);
       }
       runs->push_back(std::move(*result));
-      redis->reset();  // before the server it talks to
-    }
+    }  // the target goes before the server it talks to (declared after it)
   }
   return absl::OkStatus();
 }

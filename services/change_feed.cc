@@ -9,6 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "services/event_kinds.h"
+#include "services/grpc_status.h"
 
 namespace roost::service {
 namespace {
@@ -18,17 +20,6 @@ namespace v1 = ::roost::v1;
 constexpr size_t kReadBatch = 256;
 // How long a read waits for new records before looking for a cancellation again.
 constexpr absl::Duration kPollInterval = absl::Milliseconds(200);
-
-grpc::Status ToGrpc(const absl::Status& status) {
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
-}
-
-// The name of an event's kind, as in events.proto.
-std::string KindName(const v1::events::Event& event) {
-  const auto* kind = event.GetDescriptor()->FindOneofByName("kind");
-  const auto* set = event.GetReflection()->GetOneofFieldDescriptor(event, kind);
-  return set == nullptr ? "" : set->name();
-}
 
 class Subscription final : public grpc::ServerWriteReactor<v1::ChangeEvent> {
  public:
@@ -75,7 +66,7 @@ class Subscription final : public grpc::ServerWriteReactor<v1::ChangeEvent> {
                                           " is not an event"));
           break;
         }
-        if (!types_.empty() && !types_.contains(KindName(message.event()))) continue;
+        if (!types_.empty() && !types_.contains(EventKindName(message.event()))) continue;
         if (!Write()) break;
       }
       if (!end.ok()) break;
@@ -136,11 +127,8 @@ class Refusal final : public grpc::ServerWriteReactor<v1::ChangeEvent> {
 grpc::ServerWriteReactor<v1::ChangeEvent>* StartSubscription(
     Roost* roost, const v1::SubscribeRequest& request, std::atomic<int>* subscribers) {
   absl::flat_hash_set<std::string> types;
-  const auto* kind = v1::events::Event::descriptor()->FindOneofByName("kind");
   for (const std::string& type : request.types()) {
-    bool known = false;
-    for (int i = 0; i < kind->field_count(); ++i) known |= kind->field(i)->name() == type;
-    if (!known) {
+    if (!IsEventKindName(type)) {
       return new Refusal(grpc::Status(
           grpc::StatusCode::INVALID_ARGUMENT,
           absl::StrCat("unknown event type '", type,

@@ -6,16 +6,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/change_feed.h"
+#include "services/grpc_status.h"
 
 namespace roost::service {
 namespace {
-
-// absl and gRPC share the canonical status code numbers.
-grpc::Status ToGrpc(const absl::Status& status) {
-  if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
-}
 
 absl::Time Deadline(grpc::CallbackServerContext* ctx) {
   const absl::Time cap = absl::Now() + kMaxPositionWait;

@@ -12,6 +12,7 @@
 #include "ingest/log/log.h"
 #include "ingest/log/log_inspect.h"
 #include "roost/v1/events.pb.h"
+#include "services/event_kinds.h"
 #include "tweetstore/tweet_store.h"
 
 namespace roost::ctl {
@@ -22,14 +23,6 @@ namespace events = ::roost::v1::events;
 int Fail(const absl::Status& status) {
   std::fprintf(stderr, "roostctl log: %s\n", status.ToString().c_str());
   return 1;
-}
-
-// The name of the event's kind, as in events.proto ("tweet_posted", ...).
-std::string KindName(const events::Event& event) {
-  const google::protobuf::OneofDescriptor* kind = event.GetDescriptor()->FindOneofByName("kind");
-  const google::protobuf::FieldDescriptor* set =
-      event.GetReflection()->GetOneofFieldDescriptor(event, kind);
-  return set == nullptr ? "none" : set->name();
 }
 
 void PrintTornTail(const log::ScanResult& scan) {
@@ -77,7 +70,7 @@ int Dump(const std::string& dir, const LogCommandOptions& options) {
                       static_cast<unsigned long long>(offset), payload.size());
           return true;
         }
-        if (!options.type.empty() && KindName(event) != options.type) return true;
+        if (!options.type.empty() && service::EventKindName(event) != options.type) return true;
         std::string text;
         if (!google::protobuf::util::MessageToJsonString(event, &text, json).ok()) {
           text = "null";

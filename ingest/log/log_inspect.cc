@@ -19,17 +19,14 @@ absl::StatusOr<std::vector<SegmentSummary>> ListSegments(Env* env, const std::st
     s.base = bases[i];
     s.path = SegmentFilePath(dir, s.base);
     ASSIGN_OR_RETURN(s.bytes, env->FileSize(s.path));
-    ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file, env->NewRandomAccessFile(s.path));
-    char scratch[kSegmentHeaderSize];
-    absl::string_view bytes;
-    RETURN_IF_ERROR(file->Read(0, sizeof(scratch), &bytes, scratch));
-    absl::StatusOr<SegmentHeader> header = DecodeSegmentHeader(bytes);
+    absl::StatusOr<SegmentHeader> header = ReadSegmentHeader(env, s.path);
+    const bool unreadable_header = absl::IsDataLoss(header.status()) ||
+                                   absl::IsFailedPrecondition(header.status());
     if (header.ok()) {
       s.version = header->version;
       s.epoch = header->epoch;
-    } else if (i + 1 != bases.size()) {
-      return absl::Status(header.status().code(),
-                          absl::StrCat(s.path, ": ", header.status().message()));
+    } else if (i + 1 != bases.size() || !unreadable_header) {
+      return header.status();  // only the tail may be unfinished
     }
     segments.push_back(std::move(s));
   }

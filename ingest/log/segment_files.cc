@@ -104,6 +104,19 @@ absl::Status RecoverTail(Env* env, const std::string& dir, LogOffset base, bool 
 
 }  // namespace
 
+absl::StatusOr<SegmentHeader> ReadSegmentHeader(Env* env, const std::string& path) {
+  ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file, env->NewRandomAccessFile(path));
+  char scratch[kSegmentHeaderSize];
+  absl::string_view bytes;
+  RETURN_IF_ERROR(file->Read(0, sizeof(scratch), &bytes, scratch));
+  absl::StatusOr<SegmentHeader> header = DecodeSegmentHeader(bytes);
+  if (!header.ok()) {
+    return absl::Status(header.status().code(),
+                        absl::StrCat(path, ": ", header.status().message()));
+  }
+  return header;
+}
+
 absl::StatusOr<std::vector<LogOffset>> ListSegmentBases(Env* env, const std::string& dir) {
   ASSIGN_OR_RETURN(const std::vector<std::string> names, env->ListDir(dir));
   std::vector<LogOffset> bases;
@@ -166,17 +179,9 @@ absl::StatusOr<RecoveredLog> RecoverSegments(Env* env, const std::string& dir, b
       ASSIGN_OR_RETURN(const bool unfinished, IsUnfinishedSegment(env, path, size));
       if (unfinished) break;
     }
-    ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file, env->NewRandomAccessFile(path));
-    char scratch[kSegmentHeaderSize];
-    absl::string_view bytes;
-    RETURN_IF_ERROR(file->Read(0, sizeof(scratch), &bytes, scratch));
-    absl::StatusOr<SegmentHeader> header = DecodeSegmentHeader(bytes);
-    if (!header.ok()) {
-      return absl::Status(header.status().code(),
-                          absl::StrCat(path, ": ", header.status().message()));
-    }
-    RETURN_IF_ERROR(CheckEpochOrder(path, header->epoch, max_epoch));
-    max_epoch = header->epoch;
+    ASSIGN_OR_RETURN(const SegmentHeader header, ReadSegmentHeader(env, path));
+    RETURN_IF_ERROR(CheckEpochOrder(path, header.epoch, max_epoch));
+    max_epoch = header.epoch;
     if (!tail) log.segments.push_back(SegmentInfo{bases[i], size});
   }
   log.epoch = max_epoch + 1;

@@ -11,6 +11,7 @@
 #include "common/types.h"
 #include "ingest/log/env.h"
 #include "ingest/log/log.h"
+#include "ingest/log/log_format.h"
 #include "ingest/log/segment_list.h"
 
 namespace roost::log {
@@ -45,6 +46,11 @@ struct RecoveredLog {
 // The new writer's epoch is one more than the largest in the directory, and it gets a
 // tail segment of its own: a tail holding records is sealed and a new segment begins
 // (an empty one is re-created). DATA_LOSS when segment epochs decrease.
+// The header of the segment file at `path`. A header that is short, foreign or of an
+// unknown version is DATA_LOSS or FAILED_PRECONDITION naming the file; I/O errors are
+// the Env's.
+absl::StatusOr<SegmentHeader> ReadSegmentHeader(Env* env, const std::string& path);
+
 // The bases of the segment files in `dir`, sorted.
 absl::StatusOr<std::vector<LogOffset>> ListSegmentBases(Env* env, const std::string& dir);
 
