@@ -55,6 +55,7 @@ struct EdgeWrite {
 struct EdgeChange {
   std::optional<Edge> before;
   Edge after;
+  size_t write = 0;  // from Apply: the index in its `writes` of the write that made it
 };
 
 struct Page {

@@ -109,6 +109,22 @@ absl::Status GraphBolt::Prepare(const topology::TaskContext& context) {
   return absl::OkStatus();
 }
 
+namespace {
+
+// Emits to fanout a FOLLOWS edge that started or ended. Only FOLLOWS edges feed
+// timelines; blocks and mutes filter at read time, and a block's effect on follows
+// arrives here as FOLLOWS changes.
+void EmitFollowChange(const graph::EdgeChange& change, topology::Emitter& out) {
+  if (change.after.graph != graph::kFollows) return;
+  const bool was = change.before.has_value() && change.before->state == graph::EdgeState::kNormal;
+  const bool is = change.after.state == graph::EdgeState::kNormal;
+  if (was == is) return;
+  out.Emit(0, FanoutWork{is ? FanoutWork::Kind::kFollow : FanoutWork::Kind::kUnfollow,
+                         change.after.destination, change.after.source, {}});
+}
+
+}  // namespace
+
 absl::Status GraphBolt::Execute(const topology::Tuple& input, topology::Emitter& out) {
   const GraphTask& task = std::any_cast<const GraphTask&>(input.value);
   std::vector<graph::EdgeChange> changes;
@@ -122,15 +138,40 @@ absl::Status GraphBolt::Execute(const topology::Tuple& input, topology::Emitter&
                                                  m.user_id(), from, ToState(m.to_state()),
                                                  task.event->event_id(), owned_sources_));
   }
-  // Only FOLLOWS edges feed timelines; blocks and mutes filter at read time, and a
-  // block's effect on follows arrives here as FOLLOWS changes.
+  for (const graph::EdgeChange& change : changes) EmitFollowChange(change, out);
+  return absl::OkStatus();
+}
+
+absl::Status GraphBolt::ExecuteBatch(absl::Span<const topology::Tuple* const> inputs,
+                                     absl::Span<topology::Emitter* const> outs) {
+  // Runs of edge writes between mass changes, each applied in order, keep every
+  // pair's writes in arrival order (the store decides a later write against an
+  // earlier one of the same call).
+  size_t run_begin = 0;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!std::any_cast<const GraphTask&>(inputs[i]->value).writes.empty()) continue;
+    RETURN_IF_ERROR(ApplyRun(inputs, outs, run_begin, i));
+    RETURN_IF_ERROR(Execute(*inputs[i], *outs[i]));
+    run_begin = i + 1;
+  }
+  return ApplyRun(inputs, outs, run_begin, inputs.size());
+}
+
+absl::Status GraphBolt::ApplyRun(absl::Span<const topology::Tuple* const> inputs,
+                                 absl::Span<topology::Emitter* const> outs, size_t begin,
+                                 size_t end) {
+  if (begin == end) return absl::OkStatus();
+  run_writes_.clear();
+  run_owner_.clear();
+  for (size_t i = begin; i < end; ++i) {
+    for (const graph::EdgeWrite& w : std::any_cast<const GraphTask&>(inputs[i]->value).writes) {
+      run_writes_.push_back(w);
+      run_owner_.push_back(i);
+    }
+  }
+  ASSIGN_OR_RETURN(std::vector<graph::EdgeChange> changes, store_->Apply(run_writes_));
   for (const graph::EdgeChange& change : changes) {
-    if (change.after.graph != graph::kFollows) continue;
-    const bool was = change.before.has_value() && change.before->state == graph::EdgeState::kNormal;
-    const bool is = change.after.state == graph::EdgeState::kNormal;
-    if (was == is) continue;
-    out.Emit(0, FanoutWork{is ? FanoutWork::Kind::kFollow : FanoutWork::Kind::kUnfollow,
-                           change.after.destination, change.after.source, {}});
+    EmitFollowChange(change, *outs[run_owner_[change.write]]);
   }
   return absl::OkStatus();
 }

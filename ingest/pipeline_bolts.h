@@ -4,6 +4,7 @@
 #define ROOST_INGEST_PIPELINE_BOLTS_H_
 
 #include <memory>
+#include <vector>
 
 #include "common/metrics.h"
 #include "graph/graph_store.h"
@@ -47,10 +48,22 @@ class GraphBolt : public topology::Bolt {
   explicit GraphBolt(graph::GraphStore* store) : store_(store) {}
   absl::Status Prepare(const topology::TaskContext& context) override;
   absl::Status Execute(const topology::Tuple& input, topology::Emitter& out) override;
+  // Applies each run of edge writes in one store write (one WriteBatch, one pass of
+  // the counters), which is what lets a rebuild or a follow storm go faster than one
+  // RocksDB write per edge; a mass change is applied on its own, in its place.
+  bool ExecutesBatches() const override { return true; }
+  absl::Status ExecuteBatch(absl::Span<const topology::Tuple* const> inputs,
+                            absl::Span<topology::Emitter* const> outs) override;
 
  private:
+  // Applies the edge writes of inputs[begin, end) (none a mass change) in one call.
+  absl::Status ApplyRun(absl::Span<const topology::Tuple* const> inputs,
+                        absl::Span<topology::Emitter* const> outs, size_t begin, size_t end);
+
   graph::GraphStore* const store_;
   graph::SourceFilter owned_sources_;  // the sources fields grouping routes here
+  std::vector<graph::EdgeWrite> run_writes_;  // ApplyRun's scratch: the run's writes
+  std::vector<size_t> run_owner_;             // and the input each came from
 };
 
 // Turns FanoutWork into per-shard timeline batches, reading followers from the graph.

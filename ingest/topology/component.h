@@ -13,6 +13,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "common/types.h"
 
 namespace roost::topology {
@@ -74,6 +75,20 @@ class Bolt {
   // times, then hands it to the dead-letter sink and treats it as processed. Output
   // emitted by a failed attempt is not withdrawn (at-least-once).
   virtual absl::Status Execute(const Tuple& input, Emitter& out) = 0;
+
+  // A bolt that gains from handling many tuples at once (say, one store write for a
+  // run of inputs) returns true, and the engine then calls ExecuteBatch instead of
+  // Execute with up to TopologyOptions::batch_size inputs at a time, in queue order;
+  // outs[i] is anchored to inputs[i]. Fixed for the bolt's lifetime.
+  virtual bool ExecutesBatches() const { return false; }
+  // An error fails the whole run and none of it is assumed done: the engine executes
+  // each input again on its own through Execute, with its retries and dead letter. So
+  // a batching bolt's effects must tolerate being applied twice (at-least-once), and
+  // output emitted by the failed run is not withdrawn.
+  virtual absl::Status ExecuteBatch(absl::Span<const Tuple* const> inputs,
+                                    absl::Span<Emitter* const> outs) {
+    return absl::UnimplementedError("this bolt does not execute batches");
+  }
   // Called every TopologyOptions::tick_period on the bolt's own thread.
   virtual void Tick(Emitter& out) {}
   virtual void Cleanup() {}

@@ -1,8 +1,9 @@
 // The metrics of one component, registered as "topology.<component>.<metric>":
-//   executed            Execute calls (retries included)
+//   executed            tuples executed, by Execute or ExecuteBatch (retries included)
 //   emitted             tuples emitted (Emit calls)
 //   acked               tuples executed successfully
-//   failed              Execute calls that returned an error
+//   failed              executions that returned an error (every tuple of a failed
+//                       batch counts once)
 //   dead_lettered       tuples handed to the dead-letter sink after their retries
 //   execute_nanos       time spent in Execute; divide by executed for the mean latency
 //   back_pressure_micros / back_pressure_pauses

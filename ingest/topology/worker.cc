@@ -90,25 +90,10 @@ bool Worker::RunChunk(BoltTask& task) {
   const TopologyOptions& options = runtime_->options();
   const size_t begin = task.next;
   const size_t end = std::min(task.taken.size(), begin + options.batch_size);
-  int64_t executed = 0, acked = 0, failed = 0, dead_lettered = 0;
+  ExecuteCounts counts;
   const auto start = std::chrono::steady_clock::now();
-  for (size_t i = begin; i < end; ++i) {
-    const Envelope& input = task.taken[i];
-    AnchoredEmitter emitter(*task.outbox, input.tuple.offset, input.root);
-    for (int attempt = 0;; ++attempt) {
-      ++executed;
-      absl::Status status = task.bolt->Execute(input.tuple, emitter);
-      if (status.ok()) {
-        ++acked;
-        break;
-      }
-      ++failed;
-      if (attempt >= options.max_retries) {
-        ++dead_lettered;
-        options.dead_letter(task.context.component, input.tuple, status);
-        break;
-      }
-    }
+  if (!task.batches || !ExecuteBatch(task, begin, end, counts)) {
+    for (size_t i = begin; i < end; ++i) ExecuteOne(task, task.taken[i], counts);
   }
   const auto elapsed = std::chrono::steady_clock::now() - start;
   task.outbox->Flush();
@@ -118,12 +103,55 @@ bool Worker::RunChunk(BoltTask& task) {
   runtime_->in_flight().Done(static_cast<int64_t>(end - begin));
 
   const ComponentMetrics& m = task.metrics;
-  m.executed->Add(executed);
-  m.acked->Add(acked);
-  if (failed != 0) m.failed->Add(failed);
-  if (dead_lettered != 0) m.dead_lettered->Add(dead_lettered);
+  m.executed->Add(counts.executed);
+  m.acked->Add(counts.acked);
+  if (counts.failed != 0) m.failed->Add(counts.failed);
+  if (counts.dead_lettered != 0) m.dead_lettered->Add(counts.dead_lettered);
   m.execute_nanos->Add(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count());
   return true;
+}
+
+bool Worker::ExecuteBatch(BoltTask& task, size_t begin, size_t end, ExecuteCounts& counts) {
+  const size_t n = end - begin;
+  std::vector<AnchoredEmitter> emitters;
+  std::vector<const Tuple*> inputs;
+  std::vector<Emitter*> outs;
+  emitters.reserve(n);  // no reallocation: outs points into it
+  inputs.reserve(n);
+  outs.reserve(n);
+  for (size_t i = begin; i < end; ++i) {
+    const Envelope& input = task.taken[i];
+    emitters.emplace_back(*task.outbox, input.tuple.offset, input.root);
+    inputs.push_back(&input.tuple);
+    outs.push_back(&emitters.back());
+  }
+  const absl::Status status = task.bolt->ExecuteBatch(inputs, outs);
+  counts.executed += static_cast<int64_t>(n);
+  if (status.ok()) {
+    counts.acked += static_cast<int64_t>(n);
+    return true;
+  }
+  counts.failed += static_cast<int64_t>(n);
+  return false;
+}
+
+void Worker::ExecuteOne(BoltTask& task, const Envelope& input, ExecuteCounts& counts) {
+  const TopologyOptions& options = runtime_->options();
+  AnchoredEmitter emitter(*task.outbox, input.tuple.offset, input.root);
+  for (int attempt = 0;; ++attempt) {
+    ++counts.executed;
+    absl::Status status = task.bolt->Execute(input.tuple, emitter);
+    if (status.ok()) {
+      ++counts.acked;
+      return;
+    }
+    ++counts.failed;
+    if (attempt >= options.max_retries) {
+      ++counts.dead_lettered;
+      options.dead_letter(task.context.component, input.tuple, status);
+      return;
+    }
+  }
 }
 
 void Worker::Tick(BoltTask& task) {

@@ -32,13 +32,15 @@ struct BoltTask {
       : bolt(std::move(bolt)),
         context(std::move(context)),
         metrics(metrics),
-        queue(watermarks, gate, metrics.back_pressure, wakeup) {}
+        queue(watermarks, gate, metrics.back_pressure, wakeup),
+        batches(this->bolt->ExecutesBatches()) {}
 
   std::unique_ptr<Bolt> bolt;
   TaskContext context;
   ComponentMetrics metrics;
   InputQueue queue;
   std::optional<Outbox> outbox;  // set once every queue exists
+  const bool batches;            // the bolt's ExecutesBatches()
 
   // Taken from the queue and not yet executed: taken[next..]. Worker thread only.
   std::vector<Envelope> taken;
@@ -69,6 +71,16 @@ class Worker {
   void Run();
   // Executes the next chunk of `task`'s input; false when it had none.
   bool RunChunk(BoltTask& task);
+
+  // Tuples executed, acked, failed and dead-lettered by one chunk.
+  struct ExecuteCounts {
+    int64_t executed = 0, acked = 0, failed = 0, dead_lettered = 0;
+  };
+  // Runs task.taken[begin, end) through the bolt's ExecuteBatch; false when it failed
+  // and each input must be executed on its own.
+  bool ExecuteBatch(BoltTask& task, size_t begin, size_t end, ExecuteCounts& counts);
+  // Executes one input with retries, dead-lettering it when they run out.
+  void ExecuteOne(BoltTask& task, const Envelope& input, ExecuteCounts& counts);
   void Tick(BoltTask& task);
 
   Runtime* const runtime_;
