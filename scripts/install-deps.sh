@@ -11,6 +11,7 @@ packages=(
   libhiredis-dev libmemcached-dev
   redis-server memcached
   gnuplot-nox nlohmann-json3-dev
+  prometheus-cpp-dev
 )
 
 missing=()

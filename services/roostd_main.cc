@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -18,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/flag_names.h"
+#include "services/metrics_endpoint.h"
 #include "services/roost.h"
 #include "services/server.h"
 
@@ -55,6 +57,10 @@ ABSL_FLAG(uint32_t, timeline_max_entries, 800, "Entries kept per home timeline."
 ABSL_FLAG(int32_t, timeline_shards, 16, "Home timeline shards (each has one writer).");
 ABSL_FLAG(int32_t, worker_threads, 0,
           "Pipeline worker threads; 0 uses the machine's hardware concurrency.");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "Serve Prometheus metrics (GET /metrics) on this host:port, e.g. 127.0.0.1:9464 "
+          "(port 0 picks a free one); empty: no metrics endpoint. Admin.Stats (roostctl "
+          "stats) serves the same numbers over gRPC either way.");
 ABSL_FLAG(int32_t, shutdown_grace_ms, 5000,
           "On SIGINT/SIGTERM, how long calls in flight may take to finish.");
 
@@ -153,6 +159,16 @@ int main(int argc, char** argv) {
       roost::service::Server::Start(roost->get(), absl::GetFlag(FLAGS_listen));
   if (!server.ok()) return Fail(std::string(server.status().message()));
 
+  std::unique_ptr<roost::service::MetricsEndpoint> metrics_endpoint;
+  if (const std::string listen = absl::GetFlag(FLAGS_metrics_listen); !listen.empty()) {
+    absl::StatusOr<std::unique_ptr<roost::service::MetricsEndpoint>> started =
+        roost::service::MetricsEndpoint::Start((*roost)->metrics(), listen);
+    if (!started.ok()) return Fail(std::string(started.status().message()));
+    metrics_endpoint = *std::move(started);
+    std::printf("roostd: metrics on http://%s:%d/metrics\n",
+                listen.substr(0, listen.rfind(':')).c_str(), metrics_endpoint->port());
+  }
+
   const std::string host = absl::GetFlag(FLAGS_listen).substr(0, absl::GetFlag(FLAGS_listen).rfind(':'));
   std::printf("roostd: serving on %s:%d (data dir %s, log position %llu, opened in %lld ms)\n",
               host.c_str(), (*server)->port(), options.data_dir.c_str(),
@@ -182,8 +198,13 @@ int main(int argc, char** argv) {
   }
   std::printf("roostd: %s received, shutting down\n", strsignal(signal_number));
   std::fflush(stdout);
+  // The metrics endpoint takes up to 2 s to stop (civetweb's poll quantum): stop it
+  // alongside the drain rather than after it. Scrapes meanwhile still read the
+  // registry, which lives as long as `roost`.
+  std::thread metrics_stop([&metrics_endpoint] { metrics_endpoint.reset(); });
   (*server)->Shutdown(absl::Now() + absl::Milliseconds(absl::GetFlag(FLAGS_shutdown_grace_ms)));
   (*roost)->Shutdown();
+  metrics_stop.join();
   std::printf("roostd: stopped at log position %llu\n",
               static_cast<unsigned long long>((*roost)->applied_position()));
   return 0;

@@ -128,6 +128,8 @@ absl::Status Engine::Instantiate(const TopologyBuilder::Impl& spec) {
       Worker& worker = *workers_[next_worker++ % workers_.size()];
       bolts_.push_back(std::make_unique<BoltTask>(std::move(bolt), std::move(context), metrics[c],
                                                   watermarks, &runtime_.gate(), worker.wakeup()));
+      bolts_.back()->instance_executed =
+          metrics_->GetCounter(InstanceMetricName(component.name, i, "executed"));
       worker.Assign(bolts_.back().get());
     }
   }
@@ -190,7 +192,10 @@ void Engine::RegisterGauges(const TopologyBuilder::Impl& spec) {
     if (component.is_spout()) continue;
     std::vector<const InputQueue*> queues;
     for (int i = 0; i < component.parallelism; ++i) {
-      queues.push_back(&bolts_[first_task_[c] + i]->queue);
+      const InputQueue* queue = &bolts_[first_task_[c] + i]->queue;
+      queues.push_back(queue);
+      AddGauge(InstanceMetricName(component.name, i, "queue_depth"),
+               [queue] { return static_cast<int64_t>(queue->depth()); });
     }
     AddGauge(MetricName(component.name, "queue_depth"), [queues] {
       int64_t sum = 0;

@@ -6,6 +6,10 @@
 //                       batch counts once)
 //   dead_lettered       tuples handed to the dead-letter sink after their retries
 //   execute_nanos       time spent in Execute; divide by executed for the mean latency
+//   execute_latency     histogram of the time per tuple in Execute / ExecuteBatch (a
+//                       chunk of tuples executed together counts its mean for each)
+//   instance.<i>.executed, instance.<i>.queue_depth
+//                       the same per bolt instance, to spot a hot key or a slow shard
 //   back_pressure_micros / back_pressure_pauses
 //                       time the spouts were paused because this component's queue
 //                       passed the high watermark, and how many times
@@ -30,8 +34,12 @@ struct ComponentMetrics {
   Counter* failed = nullptr;
   Counter* dead_lettered = nullptr;
   Counter* execute_nanos = nullptr;
+  LatencyHistogram* execute_latency = nullptr;
   BackPressureCounters back_pressure;
 };
+
+// "topology.<component>.instance.<index>.<metric>"
+std::string InstanceMetricName(absl::string_view component, int index, absl::string_view metric);
 
 // "topology.<component>.<metric>"
 std::string MetricName(absl::string_view component, absl::string_view metric);

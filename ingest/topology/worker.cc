@@ -107,7 +107,11 @@ bool Worker::RunChunk(BoltTask& task) {
   m.acked->Add(counts.acked);
   if (counts.failed != 0) m.failed->Add(counts.failed);
   if (counts.dead_lettered != 0) m.dead_lettered->Add(counts.dead_lettered);
-  m.execute_nanos->Add(std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count());
+  const int64_t nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(elapsed).count();
+  m.execute_nanos->Add(nanos);
+  const auto tuples = static_cast<int64_t>(end - begin);
+  m.execute_latency->Record(nanos / tuples, tuples);
+  if (task.instance_executed != nullptr) task.instance_executed->Add(counts.executed);
   return true;
 }
 

@@ -38,6 +38,7 @@ struct BoltTask {
   std::unique_ptr<Bolt> bolt;
   TaskContext context;
   ComponentMetrics metrics;
+  Counter* instance_executed = nullptr;  // this instance's share of metrics.executed
   InputQueue queue;
   std::optional<Outbox> outbox;  // set once every queue exists
   const bool batches;            // the bolt's ExecutesBatches()

@@ -1,3 +1,4 @@
+#include <limits>
 #include <set>
 #include <string>
 #include <thread>
@@ -179,6 +180,36 @@ TEST(MetricsTest, CountersAndGaugesAppearInSnapshot) {
   EXPECT_EQ(snapshot["b.gauge"], 9);
   registry.RemoveGauge("b.gauge");
   EXPECT_EQ(registry.Snapshot().count("b.gauge"), 0u);
+}
+
+TEST(MetricsTest, HistogramBucketsArePowersOfTwoAndPercentilesNeverUnderstate) {
+  MetricsRegistry registry;
+  LatencyHistogram* h = registry.GetHistogram("op.latency");
+  EXPECT_EQ(registry.GetHistogram("op.latency"), h);
+  h->Record(1);        // bucket 0: <= 1 ns
+  h->Record(1000, 98);  // (512, 1024]
+  h->Record(1025);     // (1024, 2048]
+  const LatencyHistogram::Snapshot s = h->Read();
+  EXPECT_EQ(s.count, 100);
+  EXPECT_EQ(s.sum_nanos, 1 + 98 * 1000 + 1025);
+  EXPECT_EQ(s.buckets[0], 1);
+  EXPECT_EQ(s.buckets[10], 98);
+  EXPECT_EQ(s.buckets[11], 1);
+  EXPECT_EQ(s.Percentile(1), 1);
+  EXPECT_EQ(s.Percentile(50), 1024);
+  EXPECT_EQ(s.Percentile(100), 2048);
+  // Values beyond the last bound land in the unbounded bucket.
+  h->Record(int64_t{1} << 40);
+  EXPECT_EQ(h->Read().buckets[LatencyHistogram::kBuckets - 1], 1);
+  EXPECT_EQ(h->Read().Percentile(100), std::numeric_limits<int64_t>::max());
+
+  auto snapshot = registry.Snapshot();
+  EXPECT_EQ(snapshot["op.latency.count"], 101);
+  EXPECT_EQ(snapshot["op.latency.p50_ns"], 1024);
+  EXPECT_EQ(snapshot["op.latency.p99_ns"], 2048);
+  auto collected = registry.Collect();
+  EXPECT_EQ(collected["op.latency"].kind, MetricSample::Kind::kHistogram);
+  EXPECT_EQ(collected["op.latency"].histogram.count, 101);
 }
 
 }  // namespace

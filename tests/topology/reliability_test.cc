@@ -351,6 +351,10 @@ TEST_F(RetryTest,
                                 std::pair<LogOffset, int64_t>{4, 4}));
   EXPECT_EQ(MetricValue(metrics_, "topology.batching.executed"), 4);
   EXPECT_EQ(MetricValue(metrics_, "topology.batching.acked"), 4);
+  // The per-instance share and the latency histogram count every tuple too.
+  EXPECT_EQ(MetricValue(metrics_, "topology.batching.instance.0.executed"), 4);
+  EXPECT_EQ(MetricValue(metrics_, "topology.batching.execute_latency.count"), 4);
+  EXPECT_EQ(metrics_.Snapshot().count("topology.batching.instance.0.queue_depth"), 1u);
 }
 
 TEST_F(RetryTest, AFailedBatchFallsBackToSingleTuplesWithRetriesAndDeadLetter) {
