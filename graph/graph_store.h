@@ -37,6 +37,9 @@ namespace roost::graph {
 
 struct GraphStoreOptions {
   bool create_if_missing = true;
+  // Opens the store for reading only (verification tools): writes fail and nothing
+  // on disk changes, not even by recovery.
+  bool read_only = false;
   size_t block_cache_bytes = size_t{64} << 20;
 };
 

@@ -153,7 +153,9 @@ absl::StatusOr<std::unique_ptr<GraphStore>> GraphStore::Open(
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
 
   rocksdb::DB* raw = nullptr;
-  RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(db_options, path, &raw)));
+  RETURN_IF_ERROR(FromRocks(options.read_only
+                                ? rocksdb::DB::OpenForReadOnly(db_options, path, &raw)
+                                : rocksdb::DB::Open(db_options, path, &raw)));
   return std::unique_ptr<GraphStore>(
       std::make_unique<GraphStoreImpl>(std::unique_ptr<rocksdb::DB>(raw)));
 }

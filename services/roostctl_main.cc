@@ -21,6 +21,7 @@
 #include "common/flag_names.h"
 #include "roost/v1/feed.grpc.pb.h"
 #include "roost/v1/roost.grpc.pb.h"
+#include "services/roostctl_graph.h"
 #include "services/roostctl_log.h"
 
 ABSL_FLAG(std::string, target, "127.0.0.1:7070", "roostd address, host:port.");
@@ -73,6 +74,8 @@ Commands:
                              no server needed, safe while roostd runs)
   log dump --data-dir=D      one JSON object per event (--from, --to, --type)
   log verify --data-dir=D    checks every checksum and event; names the first bad one
+  graph verify --data-dir=D  recomputes every edge count and checks the indexes;
+                             exit 1 on any drift (roostd stopped)
   log truncate --data-dir=D --before=N
                              deletes old segments (roostd stopped; never past what
                              the stores have committed))";
@@ -173,6 +176,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(positional.begin() + 1, positional.end());
   if (args.empty()) return Usage("no command given");
 
+  if (args[0] == "graph") {
+    return roost::ctl::RunGraphCommand(std::vector<std::string>(args.begin() + 1, args.end()),
+                                       absl::GetFlag(FLAGS_data_dir));
+  }
   if (args[0] == "log") {
     roost::ctl::LogCommandOptions options;
     options.data_dir = absl::GetFlag(FLAGS_data_dir);
