@@ -18,13 +18,18 @@
 
 namespace roost::log {
 
-// A file opened for appending.
+// A file opened for appending. It may reserve space past what was appended (the
+// POSIX file does, as zeros, so that syncs need not commit a size change); a crash can
+// leave that space in the file, while Truncate and Close remove it.
 class WritableFile {
  public:
   virtual ~WritableFile() = default;
   virtual absl::Status Append(absl::string_view data) = 0;
   // fdatasync.
   virtual absl::Status Sync() = 0;
+  // Cuts the file to `size` bytes, dropping anything reserved; appends continue there.
+  // Not synced.
+  virtual absl::Status Truncate(uint64_t size) = 0;
   virtual absl::Status Close() = 0;
 };
 

@@ -297,7 +297,7 @@ void LogImpl::WriteBatch(std::vector<PendingAppend>* batch) {
 
 absl::Status LogImpl::SyncTail() {
   absl::Status status;
-  if (damaged_) status = env_->Truncate(SegmentFilePath(dir_, tail_base_), tail_bytes_);
+  if (damaged_) status = tail_->Truncate(tail_bytes_);
   if (status.ok() && options_.sync != SyncPolicy::kNone) status = tail_->Sync();
   damaged_ = !status.ok();
   if (status.ok()) {
@@ -309,9 +309,11 @@ absl::Status LogImpl::SyncTail() {
 }
 
 absl::Status LogImpl::RollSegment() {
-  // Recovery scans only the tail, so a segment must be whole on disk before the next
-  // one exists.
-  if (unsynced_) RETURN_IF_ERROR(SyncTail());
+  // Recovery scans only the tail, so a segment must be whole on disk, at its final
+  // size (without the space the file reserved past its records), before the next one
+  // exists.
+  RETURN_IF_ERROR(tail_->Truncate(tail_bytes_));
+  RETURN_IF_ERROR(SyncTail());
   ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> next,
                    CreateSegment(env_, dir_, next_offset_, options_.sync != SyncPolicy::kNone,
                                  epoch_));

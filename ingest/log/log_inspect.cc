@@ -67,8 +67,12 @@ absl::StatusOr<ScanResult> ScanLog(
                                               segment.bytes, cursor->next_offset(),
                                               got.status().message()));
           if (!corruption.empty()) return absl::DataLossError(corruption);
-          result.torn_tail = absl::StrCat(got.status().message(), " (offset ",
-                                          cursor->next_offset(), ")");
+          ASSIGN_OR_RETURN(const bool unused, IsZeroFilled(env, segment.path, cursor->position(),
+                                                           segment.bytes));
+          if (!unused) {
+            result.torn_tail = absl::StrCat(got.status().message(), " (offset ",
+                                            cursor->next_offset(), ")");
+          }
           break;
         }
         return got.status();
@@ -80,9 +84,13 @@ absl::StatusOr<ScanResult> ScanLog(
                                                     cursor->position(), " (offset ",
                                                     cursor->next_offset(), ")"));
           }
-          result.torn_tail = absl::StrCat(segment.path, ": torn record at byte ",
-                                          cursor->position(), " (offset ",
-                                          cursor->next_offset(), ")");
+          ASSIGN_OR_RETURN(const bool unused, IsZeroFilled(env, segment.path, cursor->position(),
+                                                           segment.bytes));
+          if (!unused) {
+            result.torn_tail = absl::StrCat(segment.path, ": torn record at byte ",
+                                            cursor->position(), " (offset ",
+                                            cursor->next_offset(), ")");
+          }
         }
         break;
       }

@@ -77,9 +77,13 @@ absl::Status RecoverTail(Env* env, const std::string& dir, LogOffset base, bool 
       damage = absl::StrCat("--log-recover=truncate: ", corruption);
     }
   }
+  bool unused = false;  // the rest is reserved space, not damage
+  if (end < size) {
+    ASSIGN_OR_RETURN(unused, IsZeroFilled(env, path, end, size));
+  }
   log->durable_offset = cursor->next_offset() - 1;
   if (end == kSegmentHeaderSize) {  // no record: the new writer takes the file over
-    if (end < size) ReportTruncation(path, base, end, size - end, damage);
+    if (end < size && !unused) ReportTruncation(path, base, end, size - end, damage);
     ASSIGN_OR_RETURN(log->tail, CreateSegment(env, dir, base, sync, log->epoch));
     log->segments.push_back(SegmentInfo{base, kSegmentHeaderSize});
     return absl::OkStatus();
@@ -87,8 +91,8 @@ absl::Status RecoverTail(Env* env, const std::string& dir, LogOffset base, bool 
   {
     ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> old_tail, env->NewAppendableFile(path));
     if (end < size) {
-      ReportTruncation(path, cursor->next_offset(), end, size - end, damage);
-      RETURN_IF_ERROR(env->Truncate(path, end));
+      if (!unused) ReportTruncation(path, cursor->next_offset(), end, size - end, damage);
+      RETURN_IF_ERROR(old_tail->Truncate(end));
     }
     // Sealed: whole on disk before the next segment exists (recovery scans only the
     // tail), even if the writer that left it did not sync.
@@ -144,6 +148,21 @@ absl::StatusOr<std::string> DescribeCorruption(Env* env, const std::string& path
       "%s: corrupt record at offset %d (byte %d: %s), followed by intact records up to "
       "offset %d (byte %d), so this is not a torn write",
       path, next_offset, end, damage, intact.offset, end + at);
+}
+
+absl::StatusOr<bool> IsZeroFilled(Env* env, const std::string& path, uint64_t from,
+                                  uint64_t to) {
+  ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file, env->NewRandomAccessFile(path));
+  std::string scratch(64 << 10, '\0');
+  for (uint64_t at = from; at < to;) {
+    absl::string_view bytes;
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(to - at, scratch.size()));
+    RETURN_IF_ERROR(file->Read(at, n, &bytes, scratch.data()));
+    if (bytes.empty()) return true;  // shorter than `to`: nothing more to look at
+    if (bytes.find_first_not_of('\0') != absl::string_view::npos) return false;
+    at += bytes.size();
+  }
+  return true;
 }
 
 absl::StatusOr<std::unique_ptr<WritableFile>> CreateSegment(Env* env, const std::string& dir,

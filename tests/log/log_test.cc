@@ -138,7 +138,61 @@ TEST(LogRecoveryTest, LastFrameWithBadCrcIsTruncated) {
   ExpectTailRepaired(frame);
 }
 
-TEST(LogRecoveryTest, TrailingZerosAreTruncated) { ExpectTailRepaired(std::string(4096, '\0')); }
+// Zeros past the last record are what the writer's reserved space looks like after a
+// crash (env.h): trimmed, and not reported as a torn write.
+TEST(LogRecoveryTest, TrailingZerosAreTrimmedSilently) {
+  TestDir dir;
+  {
+    ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), LogOptions{}));
+    AppendRange(*log, 1, 3);
+  }
+  const std::string tail = dir.File(SegmentFiles(dir.path()).back());
+  const std::string clean = ReadFileBytes(tail);
+  AppendFileBytes(tail, std::string(4096, '\0'));
+
+  ::testing::internal::CaptureStderr();
+  absl::StatusOr<std::unique_ptr<Log>> log = Log::Open(dir.path(), LogOptions{});
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+  ASSERT_OK(log.status());
+  EXPECT_EQ(ReadFileBytes(tail), clean);
+  ExpectRecords(**log, 3);
+  AppendRange(**log, 4, 5);
+  ExpectRecords(**log, 5);
+}
+
+TEST(LogRecoveryTest, GarbageBeforeTrailingZerosIsATornWrite) {
+  ExpectTailRepaired(std::string("\x01\x02\x03") + std::string(4096, '\0'));
+}
+
+// The writer reserves zero-filled space ahead of its appends, so that a sync need not
+// commit a size change; what it appended is never mistaken for it, nor read past.
+TEST(LogTest, ReservedSpaceIsTrimmedOnCloseAndRollAndNeverRead) {
+  TestDir dir;
+  LogOptions options;
+  options.segment_bytes = 300;
+  {
+    ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), options));
+    AppendRange(*log, 1, 60);
+    // The live tail holds reserved zeros past its records; sealed segments do not.
+    const std::vector<std::string> files = SegmentFiles(dir.path());
+    ASSERT_GT(files.size(), 2u);
+    const std::string tail = ReadFileBytes(dir.File(files.back()));
+    EXPECT_GT(tail.size(), options.segment_bytes);
+    for (size_t i = 0; i + 1 < files.size(); ++i) {
+      const std::string sealed = ReadFileBytes(dir.File(files[i]));
+      EXPECT_LT(sealed.size(), options.segment_bytes + 200) << files[i];
+      EXPECT_NE(sealed.back(), '\0') << files[i];
+    }
+    ExpectRecords(*log, 60);
+  }
+  // Closed: the tail is trimmed too, and reopens with no report.
+  const std::string tail = dir.File(SegmentFiles(dir.path()).back());
+  EXPECT_LT(ReadFileBytes(tail).size(), options.segment_bytes + 200);
+  ::testing::internal::CaptureStderr();
+  ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), options));
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+  ExpectRecords(*log, 60);
+}
 
 TEST(LogRecoveryTest, DamageFollowedByIntactRecordsInTheLastBatchIsATornWrite) {
   // Out-of-order writeback of an unsynced batch can leave a good record after a bad
@@ -292,7 +346,9 @@ TEST(LogRetentionTest, BytesLimitDeletesOldSegmentsButNeverUncommittedOnes) {
   EXPECT_GT(later, first);
   uint64_t bytes = 0;
   for (const std::string& name : SegmentFiles(dir.path())) {
-    bytes += ReadFileBytes(dir.File(name)).size();
+    const std::string data = ReadFileBytes(dir.File(name));
+    // Not the live tail's reserved zeros: retention counts records, not reservations.
+    bytes += data.find_last_not_of('\0') + 1;
   }
   EXPECT_LE(bytes, 3000u);
   EXPECT_EQ(log->first_offset(), later);

@@ -93,6 +93,7 @@ class FaultEnv::FaultFile final : public WritableFile {
     return status;
   }
 
+  absl::Status Truncate(uint64_t size) override { return base_->Truncate(size); }
   absl::Status Close() override { return base_->Close(); }
 
  private:
