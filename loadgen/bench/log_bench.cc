@@ -21,6 +21,7 @@
 #include "benchmark/benchmark.h"
 #include "ingest/log/log.h"
 #include "ingest/log/log_reader.h"
+#include "loadgen/bench/bench_clock.h"
 #include "loadgen/histogram.h"
 #include "loadgen/runner.h"
 #include "loadgen/target.h"
@@ -29,12 +30,6 @@ namespace roost::loadgen {
 namespace {
 
 constexpr size_t kRecordBytes = 128;
-
-int64_t NowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 // A fresh directory for one benchmark, removed when it ends.
 class BenchDir {

@@ -1,0 +1,268 @@
+// Benchmarks of the ingest pipeline (issues 4 and 5), through the engine in process
+// (services/roost.h), so every event goes log -> topology -> all stores:
+//  - BM_Rebuild: `roostd --rebuild` on a data dir holding a generated social graph and
+//    posts: events/s for replaying the whole log into fresh tweet and graph stores.
+//  - BM_LiveIngest: writes sent as fast as 512 in flight allow while the pipeline
+//    applies them: events/s from the first send until the last event is applied.
+//  - BM_ApplyLag/<rate>: writes paced at <rate>/s (80% posts, 15% follows, 5%
+//    unfollows); for each, the time from its acknowledgement (durable) to the pipeline
+//    having applied it to every store.
+// The data dir lives under $ROOST_BENCH_DIR (default /var/tmp), on a real disk.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "benchmark/benchmark.h"
+#include "loadgen/bench/bench_clock.h"
+#include "loadgen/histogram.h"
+#include "loadgen/social_graph.h"
+#include "loadgen/workload.h"
+#include "services/roost.h"
+
+namespace roost::loadgen {
+namespace {
+
+constexpr uint64_t kUsers = 10000;
+constexpr double kMeanFollowees = 50;
+constexpr int kPosts = 100000;
+constexpr int kMaxInFlight = 512;
+
+[[noreturn]] void Die(const std::string& what, const absl::Status& status) {
+  std::fprintf(stderr, "%s: %s\n", what.c_str(), status.ToString().c_str());
+  std::abort();
+}
+
+const SocialGraph& Graph() {
+  static const SocialGraph* graph = [] {
+    absl::StatusOr<SocialGraph> g = SocialGraph::Create({kUsers, kMeanFollowees, 1.0, 1});
+    if (!g.ok()) Die("social graph", g.status());
+    return new SocialGraph(*std::move(g));
+  }();
+  return *graph;
+}
+
+// What a measured stretch cost: this process's CPU per event, and how many cores
+// other processes kept busy meanwhile (above ~0.1 the run was disturbed).
+class Cost {
+ public:
+  Cost() : wall_(NowNs()), cpu_(ProcessCpuNs()), machine_(MachineBusyNs()) {}
+  void Report(benchmark::State& state, double events) const {
+    const double wall = static_cast<double>(NowNs() - wall_);
+    const double cpu = static_cast<double>(ProcessCpuNs() - cpu_);
+    const double machine = static_cast<double>(MachineBusyNs() - machine_);
+    state.counters["cpu_us_per_event"] = cpu / 1e3 / events;
+    state.counters["other_cores_used"] = (machine - cpu) / wall;
+  }
+
+ private:
+  const int64_t wall_, cpu_, machine_;
+};
+
+// Bounds the writes in flight and counts their outcomes.
+class InFlight {
+ public:
+  void Acquire() {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(
+        +[](int* n) { return *n < kMaxInFlight; }, &in_flight_));
+    ++in_flight_;
+  }
+  void Release(const absl::Status& status) {
+    absl::MutexLock lock(&mu_);
+    --in_flight_;
+    if (!status.ok() && first_error_.ok()) first_error_ = status;
+  }
+  // Waits for every write and fails the benchmark process on any error.
+  void Finish() {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(+[](int* n) { return *n == 0; }, &in_flight_));
+    if (!first_error_.ok()) Die("write", first_error_);
+  }
+
+ private:
+  absl::Mutex mu_;
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status first_error_ ABSL_GUARDED_BY(mu_);
+};
+
+RoostOptions Options(const std::string& dir, log::SyncPolicy sync) {
+  RoostOptions options;
+  options.data_dir = dir;
+  options.log_sync = sync;
+  return options;
+}
+
+std::unique_ptr<Roost> OpenRoost(const RoostOptions& options) {
+  absl::StatusOr<std::unique_ptr<Roost>> roost = Roost::Open(options);
+  if (!roost.ok()) Die("open " + options.data_dir, roost.status());
+  return *std::move(roost);
+}
+
+// The graph's follows, then kPosts posts by popularity; returns the events written.
+int64_t Populate(Roost& roost) {
+  InFlight in_flight;
+  int64_t events = 0;
+  Graph().ForEachFollow(1, kUsers + 1, [&](UserId follower, UserId followee) {
+    in_flight.Acquire();
+    roost.SetEdge(graph::kFollows, follower, followee, graph::EdgeState::kNormal,
+                  [&](absl::StatusOr<LogOffset> r) { in_flight.Release(r.status()); });
+    ++events;
+  });
+  absl::StatusOr<Mix> mix = ParseMix("post=1");
+  Workload workload(&Graph(), *mix, /*seed=*/2);
+  for (int i = 0; i < kPosts; ++i) {
+    Op op = workload.Next();
+    in_flight.Acquire();
+    roost.Post(PostArgs{op.user, std::move(op.text)},
+               [&](absl::StatusOr<PostResult> r) { in_flight.Release(r.status()); });
+    ++events;
+  }
+  in_flight.Finish();
+  return events;
+}
+
+// A data dir populated once per process and shared by the benchmarks, which replay or
+// extend it; removed at exit.
+struct SharedDir {
+  std::string path;
+  int64_t events = 0;
+  ~SharedDir() { std::filesystem::remove_all(path); }
+};
+
+const SharedDir& Populated() {
+  static SharedDir* shared = [] {
+    auto* s = new SharedDir;
+    const char* root = std::getenv("ROOST_BENCH_DIR");
+    s->path = std::string(root != nullptr ? root : "/var/tmp") + "/roost-pipeline-bench-" +
+              std::to_string(getpid());
+    std::filesystem::remove_all(s->path);
+    std::unique_ptr<Roost> roost = OpenRoost(Options(s->path, log::SyncPolicy::kNone));
+    s->events = Populate(*roost);
+    roost->Shutdown();
+    std::atexit([] { std::filesystem::remove_all(shared->path); });
+    return s;
+  }();
+  return *shared;
+}
+
+void BM_Rebuild(benchmark::State& state) {
+  const SharedDir& dir = Populated();
+  RoostOptions options = Options(dir.path, log::SyncPolicy::kNone);
+  options.rebuild = true;
+  for (auto _ : state) {
+    const int64_t start = NowNs();
+    const Cost cost;
+    std::unique_ptr<Roost> roost = OpenRoost(options);  // returns once all is applied
+    const double seconds = static_cast<double>(NowNs() - start) / 1e9;
+    const auto events = static_cast<double>(roost->applied_position());
+    state.SetIterationTime(seconds);
+    state.counters["events"] = events;
+    state.counters["events_per_s"] = events / seconds;
+    cost.Report(state, events);
+    if (std::getenv("ROOST_BENCH_COUNTERS") != nullptr) {
+      for (const auto& [name, value] : roost->Counters()) {
+        std::fprintf(stderr, "%s %lld\n", name.c_str(), static_cast<long long>(value));
+      }
+    }
+    roost->Shutdown();
+  }
+}
+BENCHMARK(BM_Rebuild)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
+
+void BM_LiveIngest(benchmark::State& state) {
+  const SharedDir& dir = Populated();
+  for (auto _ : state) {
+    std::unique_ptr<Roost> roost = OpenRoost(Options(dir.path, log::SyncPolicy::kNone));
+    const LogOffset before = roost->applied_position();
+    const int64_t start = NowNs();
+    const Cost cost;
+    const int64_t events = Populate(*roost);
+    absl::Notification applied;
+    roost->WhenApplied(roost->appended_position(), absl::Now() + absl::Minutes(5),
+                       [&](absl::Status s) {
+                         if (!s.ok()) Die("wait for applied", s);
+                         applied.Notify();
+                       });
+    applied.WaitForNotification();
+    const double seconds = static_cast<double>(NowNs() - start) / 1e9;
+    state.SetIterationTime(seconds);
+    state.counters["events"] = static_cast<double>(events);
+    state.counters["events_per_s"] = static_cast<double>(events) / seconds;
+    cost.Report(state, static_cast<double>(events));
+    if (roost->applied_position() - before != static_cast<LogOffset>(events)) {
+      Die("live ingest", absl::InternalError("applied count differs from written"));
+    }
+    roost->Shutdown();
+  }
+}
+BENCHMARK(BM_LiveIngest)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
+
+void BM_ApplyLag(benchmark::State& state) {
+  const SharedDir& dir = Populated();
+  const int64_t rate = state.range(0);
+  constexpr absl::Duration kDuration = absl::Seconds(10);
+  absl::StatusOr<Mix> mix = ParseMix("post=80,follow=15,unfollow=5");
+  for (auto _ : state) {
+    std::unique_ptr<Roost> roost = OpenRoost(Options(dir.path, log::SyncPolicy::kAlways));
+    Workload workload(&Graph(), *mix, /*seed=*/3);
+    Histogram lag;
+    absl::Mutex lag_mu;
+    InFlight in_flight;
+    // Runs on the write's callback thread: the write is durable; wait for its apply.
+    auto on_ack = [&](absl::StatusOr<LogOffset> position) {
+      if (!position.ok()) return in_flight.Release(position.status());
+      const int64_t acked = NowNs();
+      roost->WhenApplied(*position, absl::Now() + absl::Seconds(30),
+                         [&, acked](absl::Status s) {
+                           {
+                             absl::MutexLock lock(&lag_mu);
+                             lag.Record(NowNs() - acked);
+                           }
+                           in_flight.Release(s);
+                         });
+    };
+    const int64_t n = rate * absl::ToInt64Seconds(kDuration);
+    const int64_t start = NowNs();
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t due = start + i * 1'000'000'000 / rate;
+      while (NowNs() < due) {
+      }
+      Op op = workload.Next();
+      in_flight.Acquire();
+      if (op.kind == OpKind::kPost) {
+        roost->Post(PostArgs{op.user, std::move(op.text)},
+                    [on_ack](absl::StatusOr<PostResult> r) mutable {
+                      on_ack(r.ok() ? absl::StatusOr<LogOffset>(r->position) : r.status());
+                    });
+      } else if (op.target == 0) {
+        in_flight.Release(absl::OkStatus());  // nobody to (un)follow
+      } else {
+        roost->SetEdge(graph::kFollows, op.user, op.target,
+                       op.kind == OpKind::kFollow ? graph::EdgeState::kNormal
+                                                  : graph::EdgeState::kRemoved,
+                       on_ack);
+      }
+    }
+    in_flight.Finish();
+    state.SetIterationTime(static_cast<double>(NowNs() - start) / 1e9);
+    state.counters["lag_p50_us"] = static_cast<double>(lag.ValueAtPercentile(50)) / 1e3;
+    state.counters["lag_p99_us"] = static_cast<double>(lag.ValueAtPercentile(99)) / 1e3;
+    state.counters["writes"] = static_cast<double>(lag.count());
+    roost->Shutdown();
+  }
+}
+BENCHMARK(BM_ApplyLag)->Arg(1000)->Arg(10000)->Iterations(1)->UseManualTime()
+    ->Unit(benchmark::kSecond);
+
+}  // namespace
+}  // namespace roost::loadgen
+
+BENCHMARK_MAIN();
