@@ -183,6 +183,8 @@ absl::Status Pipeline::status() const {
   return topology_ != nullptr ? topology_->status() : absl::OkStatus();
 }
 
+void Pipeline::PersistApplied() { PersistCommitted(applied_offset()); }
+
 void Pipeline::PersistCommitted(LogOffset offset) {
   {
     absl::MutexLock lock(&mu_);

@@ -80,6 +80,11 @@ class Pipeline {
   // Idempotent.
   void Stop();
 
+  // Persists applied_offset() to the stores now, rather than at the next
+  // commit_interval: after a long recovery, so that a crash right after it does not
+  // replay the same stretch again.
+  void PersistApplied();
+
   // Every event at or below this offset is applied to every store.
   LogOffset applied_offset() const;
   // Waits until applied_offset() >= offset or `deadline`; true when reached.

@@ -124,6 +124,9 @@ absl::Status Roost::Init() {
     }
   }
   if (options_.on_recovery_progress) options_.on_recovery_progress(end, end, absl::Now() - start);
+  // A crash loop (a process killed soon after each start) must not replay an ever
+  // longer tail: what recovery applied is persisted at once.
+  pipeline_->PersistApplied();
   if (options_.log_retention.max_bytes > 0 ||
       options_.log_retention.max_age > absl::ZeroDuration()) {
     retention_ = std::thread([this] { RetentionLoop(); });

@@ -69,6 +69,8 @@ class Env {
   virtual absl::StatusOr<uint64_t> FileSize(const std::string& path) = 0;
   // When the file's data last changed (its mtime): for age-based retention.
   virtual absl::StatusOr<absl::Time> ModifiedTime(const std::string& path) = 0;
+  // For a file no WritableFile has open: one that has keeps writing where it believes
+  // the end is (use WritableFile::Truncate).
   virtual absl::Status Truncate(const std::string& path, uint64_t size) = 0;
   virtual absl::Status DeleteFile(const std::string& path) = 0;
   // Creates the directory (and parents) with owner-only permissions; OK if it exists.

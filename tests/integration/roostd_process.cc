@@ -35,6 +35,8 @@ int RoostdProcess::Stop(std::string* output) {
   return process_.Wait(absl::Now() + absl::Seconds(60), output);
 }
 
+void RoostdProcess::Kill() { process_.Signal(SIGKILL); }
+
 std::shared_ptr<grpc::Channel> RoostdProcess::channel() const {
   return grpc::CreateChannel("127.0.0.1:" + std::to_string(port_),
                              grpc::InsecureChannelCredentials());

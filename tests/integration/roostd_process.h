@@ -22,6 +22,9 @@ class RoostdProcess {
   // SIGTERM, then waits (up to 60 s) for exit; returns the exit status (-1 if not running) and
   // appends what roostd printed since Start to *output when given.
   int Stop(std::string* output = nullptr);
+  // SIGKILL: a crash at whatever point roostd has reached. Stop() then reaps it.
+  // Safe to call from another thread while the owner only waits on gRPC calls.
+  void Kill();
 
   int port() const { return port_; }
   std::shared_ptr<grpc::Channel> channel() const;

@@ -36,7 +36,7 @@ class PipelineTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  void Open() {
+  void Open(const PipelineOptions& options = {}) {
     log::LogOptions log_options;
     log_options.sync = log::SyncPolicy::kNone;
     log_ = *log::Log::Open(dir_ + "/log", log_options);
@@ -47,7 +47,7 @@ class PipelineTest : public ::testing::Test {
                                                             source_.get());
     metrics_ = std::make_unique<MetricsRegistry>();
     auto pipeline = Pipeline::Start(
-        {log_.get(), tweets_.get(), graph_.get(), timelines_.get(), metrics_.get()}, {});
+        {log_.get(), tweets_.get(), graph_.get(), timelines_.get(), metrics_.get()}, options);
     ASSERT_TRUE(pipeline.ok()) << pipeline.status();
     pipeline_ = *std::move(pipeline);
   }
@@ -170,6 +170,19 @@ TEST_F(PipelineTest, RestartResumesFromTheCommittedOffsetAndLosesNothing) {
   EXPECT_THAT(Home(kAlice), ElementsAre(101, 100));
   // Only the new event went through the tweet writers after the restart.
   EXPECT_EQ(metrics_->Snapshot()["topology.tweets.executed"], 1);
+}
+
+TEST_F(PipelineTest, PersistAppliedSavesTheOffsetWithoutWaitingForTheInterval) {
+  Close();
+  PipelineOptions options;
+  options.commit_interval = absl::Hours(1);  // only PersistApplied and Stop persist
+  Open(options);
+  const LogOffset last = Post(100, kBob);
+  WaitApplied(last);
+  EXPECT_EQ(*tweets_->CommittedOffset(), 0u);
+  pipeline_->PersistApplied();
+  EXPECT_EQ(*tweets_->CommittedOffset(), last);
+  EXPECT_EQ(*graph_->CommittedOffset(), last);
 }
 
 TEST_F(PipelineTest, PositionWaitsEndAtTheirDeadlineOrOnRelease) {

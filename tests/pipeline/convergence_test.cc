@@ -1,0 +1,605 @@
+// Convergence, as a property over many seeds: a random interleaving of posts, deletes,
+// follows, unfollows, blocks, unblocks, mutes and unmutes among a few dozen users (so
+// that writes to the same users and pairs collide all the time) goes through a real
+// log, real RocksDB stores and the real pipeline. Once it is applied, every home
+// timeline (read as the server reads it), every graph list and count, and every tweet
+// must agree with TimelineModel built from the same events (tests/pipeline/
+// timeline_model.h says exactly what "agree" means for a capped timeline).
+//
+// Half of the users read their home timeline early in the stream, so their timelines
+// are then kept by the pipeline's fanout inserts, follow merges and unfollow, block and
+// delete removals, racing the writes; they are checked at a few quiescent checkpoints
+// during the stream and at the end. The other half are read only at the end, by the
+// rebuild on a miss.
+//
+// Seeds: ROOST_CONVERGENCE_SEEDS (default 20) seeds from ROOST_CONVERGENCE_FIRST_SEED
+// (default 1); a failure names its seed, user, and expected vs got.
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "common/clock.h"
+#include "common/ids.h"
+#include "gtest/gtest.h"
+#include "ingest/pipeline.h"
+#include "ingest/pipeline_timeline_source.h"
+#include "roost/v1/events.pb.h"
+#include "tests/pipeline/timeline_model.h"
+
+namespace roost::ingest {
+namespace {
+
+namespace v1 = ::roost::v1;
+namespace events = ::roost::v1::events;
+using ::roost::testing::HomeVerdict;
+using ::roost::testing::ModelGraph;
+using ::roost::testing::TimelineModel;
+
+// The cap production uses (timelines/home_timelines.h), so the test covers it as is.
+const size_t kCap = timelines::HomeTimelinesOptions{}.max_entries;
+// The server's page size limit for reads (services/validation.h).
+constexpr size_t kMaxPage = 200;
+
+// ---------------------------------------------------------------------------
+// The workload
+
+struct Workload {
+  std::vector<UserId> users;
+  std::vector<events::Event> events;  // in log order
+};
+
+// Weights of the operations. The seed picks the weight of posts, so that some seeds
+// keep most timelines within the cap and others push many far past it.
+struct Mix {
+  int post, del, follow, unfollow, block, unblock, mute, unmute;
+};
+
+// Generates events as the server builds them (services/roost.cc): Snowflake event ids
+// from a clock that advances a few milliseconds at a time; a post's tweet id is its
+// event id; a delete names an undeleted tweet of its author and comes after the post.
+// Concurrent requests get their ids before they reach the log, so the log is not
+// quite in id order: about 3% of adjacent pairs are swapped (never a post and its own
+// delete), which lets last-write-wins, not log order, decide edge states.
+Workload Generate(uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  auto uniform = [&rng](uint64_t n) { return rng() % n; };
+  auto chance = [&rng](double p) { return std::uniform_real_distribution<>(0, 1)(rng) < p; };
+
+  Workload w;
+  const int user_count = 30 + static_cast<int>(uniform(21));
+  for (int i = 0; i < user_count; ++i) w.users.push_back(1000 + 17 * i);
+  const int event_count = 10000 + static_cast<int>(uniform(2001));
+  const Mix mix{8 + static_cast<int>(uniform(43)), 6, 22, 8, 4, 3, 5, 3};
+
+  // Activity is skewed: a few users post (and are followed) far more than the rest,
+  // and a few follow, block and mute far more than the rest, so that some timelines
+  // stay within the cap and others go far past it.
+  std::vector<double> weights;
+  const double skew = 0.3 + 0.1 * static_cast<double>(uniform(10));
+  for (int i = 0; i < user_count; ++i) weights.push_back(1.0 / std::pow(i + 1.0, skew));
+  std::vector<UserId> by_posting = w.users, by_following = w.users;
+  std::shuffle(by_posting.begin(), by_posting.end(), rng);
+  std::shuffle(by_following.begin(), by_following.end(), rng);
+  std::discrete_distribution<int> skewed(weights.begin(), weights.end());
+  auto active_user = [&] { return by_following[skewed(rng)]; };
+  auto uniform_user = [&] { return w.users[uniform(w.users.size())]; };
+  auto popular_user = [&] { return by_posting[skewed(rng)]; };
+  auto other_than = [&](UserId u, UserId v) {
+    return v != u ? v : w.users[(std::find(w.users.begin(), w.users.end(), v) - w.users.begin() +
+                                 1) % w.users.size()];
+  };
+
+  // Generation-order state, only to pick meaningful operations (unfollow a followee,
+  // delete an undeleted tweet); the expected state comes from TimelineModel.
+  std::set<std::pair<UserId, UserId>> follows, blocks, mutes;
+  std::map<UserId, std::vector<TweetId>> live;  // by author
+  auto pick_from = [&](const std::set<std::pair<UserId, UserId>>& set)
+      -> std::optional<std::pair<UserId, UserId>> {
+    // Sometimes a random pair instead, often a no-op (removing what is not there).
+    if (set.empty() || chance(0.2)) return std::nullopt;
+    auto it = set.begin();
+    std::advance(it, uniform(set.size()));
+    return *it;
+  };
+
+  ManualClock clock(1700000000000 + static_cast<int64_t>(seed) * 86400000);
+  SnowflakeGenerator ids(static_cast<uint32_t>(seed % 1024), &clock);
+  const int total = mix.post + mix.del + mix.follow + mix.unfollow + mix.block + mix.unblock +
+                    mix.mute + mix.unmute;
+  // Index in w.events of each post, so a delete is never swapped ahead of it.
+  std::map<TweetId, size_t> post_index;
+  std::vector<bool> is_delete_of_previous(event_count + 1, false);
+  while (static_cast<int>(w.events.size()) < event_count) {
+    clock.Advance(static_cast<int64_t>(uniform(4)));  // 0: the same millisecond
+    events::Event event;
+    event.set_event_id(ids.Next());
+    int roll = static_cast<int>(uniform(total));
+    auto edge = [&](v1::GraphKind graph, UserId source, UserId destination, bool normal) {
+      events::EdgeChanged* e = event.mutable_edge_changed();
+      e->set_graph(graph);
+      e->set_source_id(source);
+      e->set_destination_id(destination);
+      e->set_state(normal ? v1::NORMAL : v1::REMOVED);
+    };
+    auto choose_pair = [&](const std::set<std::pair<UserId, UserId>>& set, bool popular_target) {
+      if (auto pair = pick_from(set)) return *pair;
+      const UserId source = active_user();
+      return std::make_pair(source, other_than(source, popular_target ? popular_user()
+                                                                      : uniform_user()));
+    };
+
+    if ((roll -= mix.post) < 0) {
+      const UserId author = popular_user();
+      events::TweetPosted* post = event.mutable_tweet_posted();
+      post->set_tweet_id(event.event_id());
+      post->set_author_id(author);
+      post->set_text(absl::StrCat("tweet ", event.event_id(), " by ", author));
+      post->set_created_at_ms(SnowflakeTimeMs(event.event_id()));
+      live[author].push_back(event.event_id());
+      post_index[event.event_id()] = w.events.size();
+    } else if ((roll -= mix.del) < 0) {
+      const UserId author = popular_user();
+      std::vector<TweetId>& tweets = live[author];
+      if (tweets.empty()) continue;
+      // Mostly recent tweets, sometimes any.
+      const size_t recent = std::min<size_t>(tweets.size(), 30);
+      const size_t index = chance(0.7) ? tweets.size() - 1 - uniform(recent) : uniform(tweets.size());
+      const TweetId id = tweets[index];
+      tweets.erase(tweets.begin() + static_cast<std::ptrdiff_t>(index));
+      event.mutable_tweet_deleted()->set_tweet_id(id);
+      event.mutable_tweet_deleted()->set_author_id(author);
+      if (post_index[id] + 1 == w.events.size()) is_delete_of_previous[w.events.size()] = true;
+    } else if ((roll -= mix.follow) < 0) {
+      const UserId source = active_user();
+      const UserId destination = other_than(source, popular_user());
+      edge(v1::FOLLOWS, source, destination, true);
+      follows.insert({source, destination});
+    } else if ((roll -= mix.unfollow) < 0) {
+      const auto [source, destination] = choose_pair(follows, true);
+      edge(v1::FOLLOWS, source, destination, false);
+      follows.erase({source, destination});
+    } else if ((roll -= mix.block) < 0) {
+      const UserId source = active_user();
+      const UserId destination = other_than(source, uniform_user());
+      edge(v1::BLOCKS, source, destination, true);
+      blocks.insert({source, destination});
+      follows.erase({source, destination});
+      follows.erase({destination, source});
+    } else if ((roll -= mix.unblock) < 0) {
+      const auto [source, destination] = choose_pair(blocks, false);
+      edge(v1::BLOCKS, source, destination, false);
+      blocks.erase({source, destination});
+    } else if ((roll -= mix.mute) < 0) {
+      const UserId source = active_user();
+      const UserId destination = other_than(source, popular_user());
+      edge(v1::MUTES, source, destination, true);
+      mutes.insert({source, destination});
+    } else {
+      const auto [source, destination] = choose_pair(mutes, true);
+      edge(v1::MUTES, source, destination, false);
+      mutes.erase({source, destination});
+    }
+    w.events.push_back(std::move(event));
+  }
+
+  for (size_t i = 0; i + 1 < w.events.size(); ++i) {
+    if (!is_delete_of_previous[i + 1] && chance(0.03)) {
+      std::swap(w.events[i], w.events[i + 1]);
+      ++i;  // each event moves at most one place
+    }
+  }
+  return w;
+}
+
+// ---------------------------------------------------------------------------
+// The test
+
+// The stores' TimelineSource, made to race. On the reader thread (rebuilds on read)
+// each read lets the pipeline apply up to kLagEvents more of the log before it
+// returns, so writes (removals above all) land while a timeline is rebuilt from a
+// read that is by then stale: the race HomeTimelines guards against (home_timelines.h)
+// made common rather than rare. Reads on the pipeline's threads (a follow's merge)
+// pass straight through, as waiting there for the pipeline would only stall it.
+class RacingSource : public timelines::TimelineSource {
+ public:
+  static constexpr LogOffset kLagEvents = 8;
+
+  RacingSource(timelines::TimelineSource* stores, const log::Log* log)
+      : stores_(stores), log_(log) {}
+  // Reads on `reader` race `pipeline` from now on.
+  void Race(std::thread::id reader, const Pipeline* pipeline) {
+    reader_.store(reader);
+    pipeline_.store(pipeline);
+  }
+
+  absl::StatusOr<std::vector<UserId>> Followees(UserId user) override {
+    absl::StatusOr<std::vector<UserId>> read = stores_->Followees(user);
+    LetThePipelineMoveOn();
+    return read;
+  }
+  absl::StatusOr<std::vector<timelines::Entry>> RecentTweets(UserId author,
+                                                             size_t limit) override {
+    absl::StatusOr<std::vector<timelines::Entry>> read = stores_->RecentTweets(author, limit);
+    LetThePipelineMoveOn();
+    return read;
+  }
+
+ private:
+  void LetThePipelineMoveOn() {
+    const Pipeline* pipeline = pipeline_.load();
+    if (pipeline == nullptr || std::this_thread::get_id() != reader_.load()) return;
+    const LogOffset target =
+        std::min(pipeline->applied_offset() + kLagEvents, log_->durable_offset());
+    // Bounded: the pipeline may be slow to get there, and that is no error.
+    pipeline->WaitForApplied(target, absl::Now() + absl::Milliseconds(20));
+  }
+
+  timelines::TimelineSource* const stores_;
+  const log::Log* const log_;
+  std::atomic<std::thread::id> reader_;
+  std::atomic<const Pipeline*> pipeline_{nullptr};
+};
+
+int EnvInt(const char* name, int fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? std::atoi(value) : fallback;
+}
+
+std::vector<uint64_t> Seeds() {
+  std::vector<uint64_t> seeds;
+  const int first = EnvInt("ROOST_CONVERGENCE_FIRST_SEED", 1);
+  const int count = EnvInt("ROOST_CONVERGENCE_SEEDS", 20);
+  for (int i = 0; i < count; ++i) seeds.push_back(static_cast<uint64_t>(first + i));
+  return seeds;
+}
+
+class ConvergenceTest : public ::testing::TestWithParam<uint64_t> {
+ protected:
+  void SetUp() override {
+    dir_ = absl::StrCat(::testing::TempDir(), "convergence_test_", GetParam(), "_", getpid());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    log::LogOptions log_options;
+    log_options.sync = log::SyncPolicy::kNone;
+    log_ = *log::Log::Open(dir_ + "/log", log_options);
+    tweets_ = *tweets::TweetStore::Open(dir_ + "/tweets", {});
+    graph_ = *graph::GraphStore::Open(dir_ + "/graph", {});
+    source_ = std::make_unique<StoreTimelineSource>(graph_.get(), tweets_.get());
+    racing_source_ = std::make_unique<RacingSource>(source_.get(), log_.get());
+    timelines_ = std::make_unique<timelines::HomeTimelines>(timelines::HomeTimelinesOptions{},
+                                                            racing_source_.get());
+    auto pipeline = Pipeline::Start(
+        {log_.get(), tweets_.get(), graph_.get(), timelines_.get(), nullptr}, {});
+    ASSERT_TRUE(pipeline.ok()) << pipeline.status();
+    pipeline_ = *std::move(pipeline);
+    reader_ = std::thread([this] { ReaderLoop(); });
+    racing_source_->Race(reader_.get_id(), pipeline_.get());
+  }
+  void TearDown() override {
+    {
+      absl::MutexLock lock(&reads_mu_);
+      stop_reader_ = true;
+    }
+    if (reader_.joinable()) reader_.join();
+    pipeline_.reset();
+    timelines_.reset();
+    racing_source_.reset();
+    source_.reset();
+    graph_.reset();
+    tweets_.reset();
+    log_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  struct HomeRead {
+    std::vector<TweetId> ids;
+    bool rebuilt = false;
+  };
+
+  // Every page of the user's home timeline, read as the server reads it
+  // (Roost::HomeTimeline): blocked and muted authors from the graph store are
+  // excluded, pages of `limit` follow each other by max_id, a short page is the end.
+  absl::StatusOr<HomeRead> ReadHome(UserId user, size_t limit) {
+    timelines::AuthorSet hidden;
+    for (graph::GraphId g : {graph::kBlocks, graph::kMutes}) {
+      absl::StatusOr<std::vector<UserId>> ids =
+          graph_->SelectAll(g, user, graph::Direction::kForward, graph::kNormalOnly);
+      if (!ids.ok()) return ids.status();
+      hidden.insert(ids->begin(), ids->end());
+    }
+    HomeRead read;
+    TweetId max_id = 0;
+    for (size_t page = 0; page <= kCap / limit + 1; ++page) {
+      absl::StatusOr<timelines::ReadResult> result =
+          timelines_->Read(user, max_id, /*since_id=*/0, limit, hidden.empty() ? nullptr : &hidden);
+      if (!result.ok()) return result.status();
+      if (page == 0) read.rebuilt = result->rebuilt;
+      for (const timelines::Entry& entry : result->entries) read.ids.push_back(entry.id);
+      if (result->entries.size() < limit) return read;
+      max_id = result->entries.back().id;
+    }
+    return absl::InternalError(absl::StrCat("user ", user, ": more pages than the cap allows"));
+  }
+
+  // Reads on the reader thread race both the pipeline and the appends; their results
+  // are not judged (they are of no defined moment), only that they succeed.
+  void QueueRead(UserId user) {
+    absl::MutexLock lock(&reads_mu_);
+    queued_reads_.push_back(user);
+  }
+  // Waits until every queued read is done; the first one that failed, if any.
+  absl::Status FinishReads() {
+    absl::MutexLock lock(&reads_mu_);
+    auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(reads_mu_) {
+      return queued_reads_.empty();
+    };
+    if (!reads_mu_.AwaitWithDeadline(absl::Condition(&idle), absl::Now() + absl::Seconds(60))) {
+      return absl::DeadlineExceededError("queued home timeline reads did not finish in 60 s");
+    }
+    return read_error_;
+  }
+  void ReaderLoop() {
+    absl::MutexLock lock(&reads_mu_);
+    while (true) {
+      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(reads_mu_) {
+        return stop_reader_ || !queued_reads_.empty();
+      };
+      reads_mu_.Await(absl::Condition(&ready));
+      if (queued_reads_.empty()) return;  // stopping
+      const UserId user = queued_reads_.front();
+      reads_mu_.Unlock();
+      const absl::Status status = ReadHome(user, kMaxPage).status();
+      reads_mu_.Lock();
+      if (!status.ok() && read_error_.ok()) read_error_ = status;
+      queued_reads_.pop_front();  // only now, so that FinishReads waits for this read
+    }
+  }
+
+  LogOffset Append(const events::Event& event) {
+    absl::StatusOr<LogOffset> offset = log_->Append(event.SerializeAsString());
+    EXPECT_TRUE(offset.ok()) << offset.status();
+    return offset.ok() ? *offset : 0;
+  }
+
+  void WaitApplied(LogOffset offset, uint64_t seed) {
+    ASSERT_TRUE(pipeline_->WaitForApplied(offset, absl::Now() + absl::Seconds(60)))
+        << "seed " << seed << ": applied " << pipeline_->applied_offset() << " of " << offset
+        << "; pipeline status: " << pipeline_->status();
+    ASSERT_TRUE(pipeline_->status().ok()) << "seed " << seed << ": " << pipeline_->status();
+  }
+
+  // Checks the users' home timelines against the model; counts verdicts into *stats.
+  // `first_read`: the timelines are not materialized, so this read rebuilds them from
+  // the quiescent stores, and must say so and read exactly as the model's rebuild.
+  struct Stats {
+    int checked = 0, exact = 0, capped = 0;
+  };
+  void CheckHomes(uint64_t seed, const std::string& when, const std::vector<UserId>& users,
+                  bool first_read, const TimelineModel& model, std::mt19937_64& rng,
+                  Stats* stats) {
+    for (UserId user : users) {
+      // Mostly full pages of the server's maximum; sometimes small ones, so that page
+      // boundaries fall among excluded authors.
+      const size_t limit = rng() % 4 == 0 ? 1 + rng() % 60 : kMaxPage;
+      absl::StatusOr<HomeRead> read = ReadHome(user, limit);
+      ASSERT_TRUE(read.ok()) << "seed " << seed << ", " << when << ", user " << user << ": "
+                             << read.status();
+      const HomeVerdict verdict = model.CheckHome(user, read->ids);
+      EXPECT_TRUE(verdict.ok) << "seed " << seed << ", " << when << " (page limit " << limit
+                              << "): " << verdict.error;
+      EXPECT_EQ(read->rebuilt, first_read) << "seed " << seed << ", " << when << ", user " << user;
+      if (first_read) {
+        const std::vector<TweetId> rebuilt = model.RebuiltHome(user);
+        EXPECT_EQ(read->ids, rebuilt)
+            << "seed " << seed << ", " << when << ", user " << user << ": rebuilt timeline"
+            << "\n  expected: " << TimelineModel::Ids(rebuilt)
+            << "\n  got:      " << TimelineModel::Ids(read->ids);
+      }
+      ++stats->checked;
+      stats->exact += verdict.exact;
+      stats->capped += verdict.cap_may_have_acted;
+    }
+  }
+
+  void CheckGraph(uint64_t seed, const std::vector<UserId>& users, const TimelineModel& model) {
+    for (UserId user : users) {
+      for (ModelGraph g : ::roost::testing::kModelGraphs) {
+        const graph::GraphId id = static_cast<graph::GraphId>(g);
+        for (graph::Direction dir : {graph::Direction::kForward, graph::Direction::kBackward}) {
+          const bool forward = dir == graph::Direction::kForward;
+          const std::string what = absl::StrCat("seed ", seed, ", user ", user, ", graph ",
+                                                static_cast<int>(id), forward ? " forward" : " backward");
+          absl::StatusOr<std::vector<UserId>> list =
+              graph_->SelectAll(id, user, dir, graph::kNormalOnly);
+          ASSERT_TRUE(list.ok()) << what << ": " << list.status();
+          EXPECT_EQ(*list, model.List(g, user, forward)) << what << ": list (newest first)";
+          for (bool normal : {true, false}) {
+            absl::StatusOr<uint64_t> count = graph_->Count(
+                id, user, dir,
+                graph::StateBit(normal ? graph::EdgeState::kNormal : graph::EdgeState::kRemoved));
+            ASSERT_TRUE(count.ok()) << what << ": " << count.status();
+            EXPECT_EQ(*count, model.Count(g, user, forward, normal))
+                << what << ": count of " << (normal ? "NORMAL" : "REMOVED") << " edges";
+          }
+        }
+      }
+    }
+  }
+
+  void CheckTweets(uint64_t seed, const std::vector<UserId>& users, const TimelineModel& model) {
+    std::vector<TweetId> ids;
+    for (const auto& [id, author] : model.AllTweets()) ids.push_back(id);
+    for (size_t begin = 0; begin < ids.size(); begin += 1000) {
+      const std::vector<TweetId> chunk(ids.begin() + begin,
+                                       ids.begin() + std::min(ids.size(), begin + 1000));
+      absl::StatusOr<std::vector<std::optional<tweets::Tweet>>> found = tweets_->MultiGet(chunk);
+      ASSERT_TRUE(found.ok()) << found.status();
+      for (size_t i = 0; i < chunk.size(); ++i) {
+        ASSERT_TRUE((*found)[i].has_value()) << "seed " << seed << ": tweet " << chunk[i] << " lost";
+        EXPECT_EQ((*found)[i]->author, model.AuthorOf(chunk[i])) << "seed " << seed;
+        EXPECT_EQ((*found)[i]->deleted, model.IsDeleted(chunk[i]))
+            << "seed " << seed << ": tweet " << chunk[i];
+      }
+    }
+    for (UserId user : users) {
+      absl::StatusOr<std::vector<TweetId>> own = tweets_->AuthorTweets(user, 0, 0, ids.size() + 1);
+      ASSERT_TRUE(own.ok()) << own.status();
+      EXPECT_EQ(*own, model.AuthorTweets(user)) << "seed " << seed << ", user timeline of " << user;
+    }
+  }
+
+  std::string dir_;
+  std::unique_ptr<log::Log> log_;
+  std::unique_ptr<tweets::TweetStore> tweets_;
+  std::unique_ptr<graph::GraphStore> graph_;
+  std::unique_ptr<StoreTimelineSource> source_;
+  std::unique_ptr<RacingSource> racing_source_;
+  std::unique_ptr<timelines::HomeTimelines> timelines_;
+  std::unique_ptr<Pipeline> pipeline_;
+
+  std::thread reader_;
+  absl::Mutex reads_mu_;
+  std::deque<UserId> queued_reads_ ABSL_GUARDED_BY(reads_mu_);
+  bool stop_reader_ ABSL_GUARDED_BY(reads_mu_) = false;
+  absl::Status read_error_ ABSL_GUARDED_BY(reads_mu_);
+};
+
+TEST_P(ConvergenceTest, EveryTimelineAndEdgeMatchesTheModel) {
+  const uint64_t seed = GetParam();
+  const absl::Time start = absl::Now();
+  const Workload w = Generate(seed);
+  std::mt19937_64 rng(seed ^ 0x9e3779b97f4a7c15);
+  const size_t n = w.events.size();
+
+  // Half the users are read early (each at its own moment in the first 30% of the
+  // stream) and so kept incrementally; the rest only at the end.
+  std::vector<UserId> shuffled = w.users;
+  std::shuffle(shuffled.begin(), shuffled.end(), rng);
+  const std::vector<UserId> early(shuffled.begin(), shuffled.begin() + shuffled.size() / 2);
+  const std::vector<UserId> late(shuffled.begin() + shuffled.size() / 2, shuffled.end());
+  std::multimap<size_t, UserId> first_read;  // event index -> user
+  for (UserId user : early) first_read.emplace(rng() % (n * 3 / 10), user);
+  // Quiescent checkpoints: wait until applied, then check every timeline read so far.
+  std::set<size_t> checkpoints;
+  for (int i = 0; i < 3; ++i) checkpoints.insert(n / 5 + rng() % (n * 3 / 4));
+
+  TimelineModel model(kCap);
+  std::vector<UserId> materialized;
+  Stats stats;
+  LogOffset last = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const events::Event& event = w.events[i];
+    last = Append(event);
+    if (event.has_tweet_posted()) {
+      model.Post(event.tweet_posted().tweet_id(), event.tweet_posted().author_id());
+    } else if (event.has_tweet_deleted()) {
+      model.Delete(event.tweet_deleted().tweet_id());
+    } else {
+      const events::EdgeChanged& e = event.edge_changed();
+      model.SetEdge(static_cast<ModelGraph>(e.graph()), e.source_id(), e.destination_id(),
+                    e.state() == v1::NORMAL, event.event_id());
+    }
+
+    // These reads materialize timelines (or re-read them) at whatever point the
+    // pipeline has reached, while the appends go on; only the checkpoints judge them.
+    for (auto [it, end] = first_read.equal_range(i); it != end; ++it) {
+      QueueRead(it->second);
+      materialized.push_back(it->second);
+    }
+    if (!materialized.empty() && rng() % 200 == 0) {
+      QueueRead(materialized[rng() % materialized.size()]);
+    }
+    if (checkpoints.contains(i)) {
+      const absl::Status reads = FinishReads();
+      ASSERT_TRUE(reads.ok()) << "seed " << seed << ": " << reads;
+      WaitApplied(last, seed);
+      CheckHomes(seed, absl::StrCat("checkpoint after event ", i + 1, " of ", n), materialized,
+                 /*first_read=*/false, model, rng, &stats);
+      if (::testing::Test::HasFailure()) return;
+    }
+  }
+  const absl::Status reads = FinishReads();
+  ASSERT_TRUE(reads.ok()) << "seed " << seed << ": " << reads;
+  WaitApplied(last, seed);
+
+  // Early users' reads must find the incrementally kept timelines (rebuilt = false),
+  // or the test would not be testing incremental maintenance.
+  CheckHomes(seed, "end, kept incrementally", early, /*first_read=*/false, model, rng, &stats);
+  CheckHomes(seed, "end, rebuilt on first read", late, /*first_read=*/true, model, rng, &stats);
+  CheckGraph(seed, w.users, model);
+  CheckTweets(seed, w.users, model);
+  EXPECT_TRUE(pipeline_->status().ok()) << pipeline_->status();
+
+  std::printf("seed %llu: %zu events, %zu users, %d timeline checks (%d exactly the model, "
+              "%d where the cap may have acted), %.1f s\n",
+              static_cast<unsigned long long>(seed), n, w.users.size(), stats.checked,
+              stats.exact, stats.capped, absl::ToDoubleSeconds(absl::Now() - start));
+}
+
+// The checker itself: each thing it exists to catch is caught, and a timeline that
+// merely did not refill after a removal is not mistaken for a lost write.
+TEST(TimelineModelTest, CatchesWhatConvergenceMustNotLose) {
+  constexpr UserId kAlice = 1, kBob = 2, kCarol = 3;
+  TimelineModel model(/*capacity=*/3);
+  model.SetEdge(ModelGraph::kFollows, kAlice, kBob, true, 1);
+  for (TweetId id : {10, 20, 30, 40, 50}) model.Post(id, kBob);
+  EXPECT_EQ(model.Home(kAlice), (std::vector<TweetId>{50, 40, 30}));
+  EXPECT_TRUE(model.CheckHome(kAlice, {50, 40, 30}).exact);
+  EXPECT_FALSE(model.CheckHome(kAlice, {50, 30, 20}).ok);  // lost 40, a recent tweet
+  EXPECT_FALSE(model.CheckHome(kAlice, {40, 50, 30}).ok);  // out of order
+  EXPECT_FALSE(model.CheckHome(kAlice, {50, 40, 30, 20}).ok);  // past the cap
+
+  model.Delete(40);
+  EXPECT_FALSE(model.CheckHome(kAlice, {50, 40, 30}).ok);  // a deleted tweet
+  const HomeVerdict not_refilled = model.CheckHome(kAlice, {50, 30});
+  EXPECT_TRUE(not_refilled.ok) << not_refilled.error;  // 20 was trimmed before 40 went
+  EXPECT_FALSE(not_refilled.exact);
+
+  model.SetEdge(ModelGraph::kMutes, kAlice, kBob, true, 2);
+  EXPECT_FALSE(model.CheckHome(kAlice, {50}).ok);  // a muted author
+  EXPECT_TRUE(model.CheckHome(kAlice, {}).exact);
+  model.SetEdge(ModelGraph::kMutes, kAlice, kBob, false, 3);
+  model.SetEdge(ModelGraph::kBlocks, kBob, kAlice, true, 4);  // ends Alice's follow
+  EXPECT_FALSE(model.CheckHome(kAlice, {50}).ok);  // an author no longer followed
+  EXPECT_FALSE(model.Contains(ModelGraph::kFollows, kAlice, kBob));
+
+  // Within the cap nothing may be missing, whatever happened before.
+  model.Post(60, kCarol);
+  EXPECT_FALSE(model.CheckHome(kCarol, {}).ok);
+  EXPECT_TRUE(model.CheckHome(kCarol, {60}).exact);
+
+  // A rebuild holds the newest `capacity` tweets, muted ones included, then filters.
+  model.SetEdge(ModelGraph::kFollows, kCarol, kBob, true, 5);
+  model.SetEdge(ModelGraph::kMutes, kCarol, kBob, true, 6);
+  model.Post(70, kBob);
+  EXPECT_EQ(model.RebuiltHome(kCarol), (std::vector<TweetId>{60}));  // held: 70 60 50
+  EXPECT_EQ(model.Home(kCarol), (std::vector<TweetId>{60}));
+  EXPECT_TRUE(model.CheckHome(kCarol, {60}).exact);
+}
+
+INSTANTIATE_TEST_SUITE_P(convergence, ConvergenceTest, ::testing::ValuesIn(Seeds()),
+                         [](const ::testing::TestParamInfo<uint64_t>& info) {
+                           return absl::StrCat("Seed", info.param);
+                         });
+
+}  // namespace
+}  // namespace roost::ingest
