@@ -48,8 +48,12 @@ using DeadLetterSink =
 
 struct TopologyOptions {
   int worker_threads = 0;  // 0: the machine's hardware concurrency
-  size_t queue_high_watermark = 16384;  // tuples queued at one instance
-  size_t queue_low_watermark = 4096;
+  // Tuples queued at one instance. A bolt emitting several tuples per input fills
+  // the next queue to a multiple of this while the spouts are paused, and saturated
+  // latency grows with it: topology_bench's word count did 10.1M tuples/s with p99
+  // 2.0 ms at 2048, and 7.5M with p99 37 ms at 16384.
+  size_t queue_high_watermark = 2048;
+  size_t queue_low_watermark = 512;
   size_t batch_size = 256;              // tuples moved per hand-off at most
   absl::Duration tick_period = absl::Seconds(1);  // ZeroDuration(): no ticks
   int max_retries = 3;
