@@ -36,6 +36,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/subprocess.h"
 #include "gtest/gtest.h"
 #include "roost/v1/roost.grpc.pb.h"
 #include "tests/integration/roostd_process.h"
@@ -562,6 +563,14 @@ TEST_P(RestartTest, ResumesFromTheCommittedOffsetsAndConvergesAfterEveryKill) {
   // The same log replayed from scratch into fresh stores answers the same, lists in
   // the same order (positions included): the crash replays left no trace.
   ASSERT_EQ(Reap(), 0) << last_output_;
+  // Counts kept incrementally across the kills match a full recount.
+  {
+    Subprocess verify;
+    ASSERT_TRUE(verify.Start({ROOSTCTL_PATH, "graph", "verify", "--data-dir=" + dir_}).ok());
+    std::string output;
+    EXPECT_EQ(verify.Wait(absl::Now() + absl::Seconds(60), &output), 0) << output;
+    EXPECT_NE(output.find("counts: 0 drifted"), std::string::npos) << output;
+  }
   ASSERT_NO_FATAL_FAILURE(Start({"--rebuild"}));
   const uint64_t rebuilt_position = Appended();
   EXPECT_EQ(rebuilt_position, position);
