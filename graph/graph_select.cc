@@ -18,8 +18,10 @@ ListMerger GraphStoreImpl::OpenLists(const rocksdb::Snapshot* snapshot, GraphId 
   return merger;
 }
 
-absl::StatusOr<Page> GraphStoreImpl::Select(GraphId graph, UserId user, Direction direction,
-                                            StateMask states, int64_t cursor, size_t limit) {
+absl::StatusOr<Page> GraphStoreImpl::SelectRange(GraphId graph, UserId user,
+                                                 Direction direction, StateMask states,
+                                                 int64_t cursor, size_t limit,
+                                                 uint64_t min_position) {
   RETURN_IF_ERROR(ValidateStates(states));
   RETURN_IF_ERROR(ValidatePaging(cursor, limit));
   // One snapshot for all state lists, so an edge moving between states mid-page is
@@ -28,7 +30,10 @@ absl::StatusOr<Page> GraphStoreImpl::Select(GraphId graph, UserId user, Directio
   ListMerger lists = OpenLists(snapshot.snapshot(), graph, user, direction, states,
                                static_cast<uint64_t>(cursor));
   PageBuilder page(limit);
-  for (; lists.Valid() && !page.full(); lists.Next()) page.Add(lists.other(), lists.position());
+  // Newest first: the first edge below min_position ends the range.
+  for (; lists.Valid() && !page.full() && lists.position() >= min_position; lists.Next()) {
+    page.Add(lists.other(), lists.position());
+  }
   RETURN_IF_ERROR(lists.status());
   return std::move(page).Finish();
 }

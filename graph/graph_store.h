@@ -112,8 +112,16 @@ class GraphStore {
   // `cursor` 0 starts at the newest; otherwise it is a previous page's next_cursor and
   // the page starts strictly after it. Stable under concurrent inserts.
   // INVALID_ARGUMENT for a negative cursor, limit 0, or an unknown state bit.
-  virtual absl::StatusOr<Page> Select(GraphId graph, UserId user, Direction direction,
-                                      StateMask states, int64_t cursor, size_t limit) = 0;
+  absl::StatusOr<Page> Select(GraphId graph, UserId user, Direction direction,
+                              StateMask states, int64_t cursor, size_t limit) {
+    return SelectRange(graph, user, direction, states, cursor, limit, 0);
+  }
+  // Select restricted to edges whose position is at least `min_position` (with the
+  // cursor as the upper bound, a time range, positions being Snowflake ids, as TAO's
+  // assoc_time_range): the last page is the one that reaches below it.
+  virtual absl::StatusOr<Page> SelectRange(GraphId graph, UserId user, Direction direction,
+                                           StateMask states, int64_t cursor, size_t limit,
+                                           uint64_t min_position) = 0;
   // Every id in the list (all pages); for internal fanout and rebuild paths.
   virtual absl::StatusOr<std::vector<UserId>> SelectAll(GraphId graph, UserId user,
                                                         Direction direction,

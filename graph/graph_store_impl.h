@@ -39,8 +39,9 @@ class GraphStoreImpl : public GraphStore {
                                                      const SourceFilter& only_sources) override;
   absl::StatusOr<std::optional<Edge>> GetEdge(GraphId graph, UserId source,
                                               UserId destination) override;
-  absl::StatusOr<Page> Select(GraphId graph, UserId user, Direction direction,
-                              StateMask states, int64_t cursor, size_t limit) override;
+  absl::StatusOr<Page> SelectRange(GraphId graph, UserId user, Direction direction,
+                                   StateMask states, int64_t cursor, size_t limit,
+                                   uint64_t min_position) override;
   absl::StatusOr<std::vector<UserId>> SelectAll(GraphId graph, UserId user,
                                                 Direction direction,
                                                 StateMask states) override;

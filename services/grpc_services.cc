@@ -238,14 +238,24 @@ grpc::ServerUnaryReactor* GraphService::Unarchive(grpc::CallbackServerContext* c
               resp);
 }
 
+grpc::ServerUnaryReactor* GraphService::RemoveAll(grpc::CallbackServerContext* ctx,
+                                                  const v1::MassRequest* req,
+                                                  v1::WriteResponse* resp) {
+  const graph::StateMask live = graph::StateBit(graph::EdgeState::kNormal) |
+                                graph::StateBit(graph::EdgeState::kArchived) |
+                                graph::StateBit(graph::EdgeState::kNegative);
+  return Mass(ctx, req, live, graph::EdgeState::kRemoved, resp);
+}
+
 grpc::ServerUnaryReactor* GraphService::Select(grpc::CallbackServerContext* ctx,
                                                const v1::SelectRequest* req,
                                                v1::SelectResponse* resp) {
   absl::StatusOr<ListArgs> list = ToListArgs(*req);
   if (!list.ok()) return FinishNow(ctx, list.status());
   return ReadAfter(roost_, ctx, req->min_position(), [this, list = *list, req, resp] {
-    absl::StatusOr<graph::Page> page = roost_->Select(list.graph, req->user_id(), list.direction,
-                                                      list.states, req->cursor(), req->limit());
+    absl::StatusOr<graph::Page> page =
+        roost_->Select(list.graph, req->user_id(), list.direction, list.states, req->cursor(),
+                       req->limit(), req->created_after_ms(), req->created_before_ms());
     if (page.ok()) ToProto(*page, resp);
     return page.status();
   });

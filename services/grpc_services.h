@@ -58,6 +58,9 @@ class GraphService final : public v1::Graph::CallbackService {
   grpc::ServerUnaryReactor* Unarchive(grpc::CallbackServerContext* ctx,
                                       const v1::MassRequest* req,
                                       v1::WriteResponse* resp) override;
+  grpc::ServerUnaryReactor* RemoveAll(grpc::CallbackServerContext* ctx,
+                                      const v1::MassRequest* req,
+                                      v1::WriteResponse* resp) override;
   grpc::ServerUnaryReactor* Select(grpc::CallbackServerContext* ctx,
                                    const v1::SelectRequest* req,
                                    v1::SelectResponse* resp) override;

@@ -474,11 +474,27 @@ absl::StatusOr<TimelineResult> Roost::HomeTimeline(const TimelineQuery& query) {
 
 absl::StatusOr<graph::Page> Roost::Select(graph::GraphId g, UserId user,
                                           graph::Direction direction, graph::StateMask states,
-                                          int64_t cursor, uint32_t limit) {
+                                          int64_t cursor, uint32_t limit,
+                                          int64_t created_after_ms, int64_t created_before_ms) {
   RETURN_IF_ERROR(ValidateGraph(g));
   RETURN_IF_ERROR(ValidateUserId(user, "user_id"));
   if (cursor < 0) return absl::InvalidArgumentError("cursor must not be negative");
-  return graph_->Select(g, user, direction, OrNormal(states), cursor, PageLimit(limit));
+  if (created_after_ms < 0 || created_before_ms < 0) {
+    return absl::InvalidArgumentError("created_after_ms and created_before_ms must not be negative");
+  }
+  if (created_before_ms != 0 && created_after_ms >= created_before_ms) {
+    return absl::InvalidArgumentError("created_after_ms must be before created_before_ms");
+  }
+  // Positions are the Snowflake ids of the edges' events, so a time bound is a
+  // position bound: the range's end caps the cursor, its start ends the pages.
+  if (created_before_ms != 0) {
+    const auto end = static_cast<int64_t>(SnowflakeMinIdAt(created_before_ms));
+    if (end == 0) return graph::Page{};  // before the first possible edge
+    cursor = cursor == 0 ? end : std::min(cursor, end);
+  }
+  const uint64_t min_position = created_after_ms == 0 ? 0 : SnowflakeMinIdAt(created_after_ms);
+  return graph_->SelectRange(g, user, direction, OrNormal(states), cursor, PageLimit(limit),
+                             min_position);
 }
 
 absl::StatusOr<uint64_t> Roost::Count(graph::GraphId g, UserId user, graph::Direction direction,

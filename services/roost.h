@@ -144,9 +144,12 @@ class Roost {
   // The user's own tweets and their followees', newest first, without blocked or
   // muted authors.
   absl::StatusOr<TimelineResult> HomeTimeline(const TimelineQuery& query);
+  // A page of edges newest first; with a time range (Unix ms; 0: unbounded), only
+  // edges created in [created_after_ms, created_before_ms).
   absl::StatusOr<graph::Page> Select(graph::GraphId graph, UserId user,
                                      graph::Direction direction, graph::StateMask states,
-                                     int64_t cursor, uint32_t limit);
+                                     int64_t cursor, uint32_t limit, int64_t created_after_ms = 0,
+                                     int64_t created_before_ms = 0);
   absl::StatusOr<uint64_t> Count(graph::GraphId graph, UserId user, graph::Direction direction,
                                  graph::StateMask states);
   absl::StatusOr<std::vector<bool>> Contains(graph::GraphId graph, UserId source,

@@ -28,7 +28,10 @@ ABSL_FLAG(std::string, target, "127.0.0.1:7070", "roostd address, host:port.");
 ABSL_FLAG(uint32_t, limit, 20, "Page size for home, user and select (at most 200).");
 ABSL_FLAG(uint64_t, max_id, 0, "home/user: return tweets older than this id.");
 ABSL_FLAG(int64_t, cursor, 0, "select: continue from this next_cursor.");
-ABSL_FLAG(std::string, graph, "follows", "select/count: follows, blocks or mutes.");
+ABSL_FLAG(std::string, graph, "follows",
+          "select/count/archive/unarchive/remove-all: follows, blocks or mutes.");
+ABSL_FLAG(int64_t, after_ms, 0, "select: only edges created at or after this Unix ms time.");
+ABSL_FLAG(int64_t, before_ms, 0, "select: only edges created before this Unix ms time.");
 ABSL_FLAG(std::string, direction, "forward",
           "select/count: forward (whom the user points at) or backward (who points at the user).");
 ABSL_FLAG(std::string, request_id, "", "post: a retry with the same id posts once.");
@@ -63,8 +66,12 @@ Commands:
   follow A B | unfollow A B  A starts/stops following B
   block A B | unblock A B    A blocks/unblocks B (a block ends follows both ways)
   mute A B | unmute A B      A mutes/unmutes B
-  select USER                a page of USER's edges (--graph, --direction, --cursor)
+  select USER                a page of USER's edges (--graph, --direction, --cursor;
+                             --after-ms/--before-ms: created in that time range)
   count USER                 how many edges USER has (--graph, --direction)
+  archive USER | unarchive USER | remove-all USER
+                             all of USER's edges in --graph, both directions: archive
+                             (spam removal), undo it, or remove them
   stats                      log positions and counters
   ping                       round trip of an empty call (Admin.Ping)
   feed                       follow the change feed: one JSON object per event
@@ -269,6 +276,24 @@ int main(int argc, char** argv) {
     if (!need_ids(2, "A B")) return Usage("usage: " + command + " A B");
     return EdgeCommand(c, command, ids[0], ids[1]);
   }
+  if (command == "archive" || command == "unarchive" || command == "remove-all") {
+    if (!need_ids(1, "USER")) return Usage("usage: " + command + " USER");
+    v1::GraphKind kind;
+    if (!ParseGraph(&kind)) return Usage("--graph must be follows, blocks or mutes");
+    v1::MassRequest req;
+    req.set_graph(kind);
+    req.set_user_id(ids[0]);
+    v1::WriteResponse resp;
+    auto stub = v1::Graph::NewStub(c.channel);
+    grpc::Status status =
+        command == "archive"     ? stub->Archive(c.Context().get(), req, &resp)
+        : command == "unarchive" ? stub->Unarchive(c.Context().get(), req, &resp)
+                                 : stub->RemoveAll(c.Context().get(), req, &resp);
+    if (status.ok()) {
+      std::printf("position %llu\n", static_cast<unsigned long long>(resp.position()));
+    }
+    return Report(status);
+  }
   if (command == "select" || command == "count") {
     if (!need_ids(1, "USER")) return Usage("usage: " + command + " USER");
     v1::GraphKind kind;
@@ -292,6 +317,8 @@ int main(int argc, char** argv) {
     req.set_direction(direction);
     req.set_cursor(absl::GetFlag(FLAGS_cursor));
     req.set_limit(absl::GetFlag(FLAGS_limit));
+    req.set_created_after_ms(absl::GetFlag(FLAGS_after_ms));
+    req.set_created_before_ms(absl::GetFlag(FLAGS_before_ms));
     v1::SelectResponse resp;
     grpc::Status status = stub->Select(c.Context().get(), req, &resp);
     for (uint64_t id : resp.ids()) std::printf("%llu\n", static_cast<unsigned long long>(id));

@@ -31,6 +31,27 @@ TEST_F(GraphStoreTest, AddedEdgeIsVisibleForwardAndBackward) {
   EXPECT_FALSE(Must(store_->GetEdge(kFollows, 2, 1)).has_value());
 }
 
+TEST_F(GraphStoreTest, SelectRangeStopsAtTheMinimumPositionAndPagesWithinIt) {
+  Apply({Follow(10, 1, 100), Follow(20, 1, 200), Follow(30, 1, 300), Follow(40, 1, 400),
+         Follow(50, 1, 500)});
+  // [200, 400]: the cursor 401 is the range's end, min_position its start.
+  Page first = Must(store_->SelectRange(kFollows, 1, kBackward, kNormalOnly, 401, 2, 200));
+  EXPECT_THAT(first.ids, ElementsAre(40, 30));
+  ASSERT_EQ(first.next_cursor, 300);
+  Page second = Must(store_->SelectRange(kFollows, 1, kBackward, kNormalOnly,
+                                         first.next_cursor, 2, 200));
+  EXPECT_THAT(second.ids, ElementsAre(20));
+  EXPECT_EQ(second.next_cursor, 0) << "the next edge is below the range";
+  // A page that ends exactly at the range's start has no further page either.
+  Page exact = Must(store_->SelectRange(kFollows, 1, kBackward, kNormalOnly, 401, 3, 200));
+  EXPECT_THAT(exact.ids, ElementsAre(40, 30, 20));
+  EXPECT_EQ(exact.next_cursor, 0);
+  EXPECT_THAT(Must(store_->SelectRange(kFollows, 1, kBackward, kNormalOnly, 0, 10, 501)).ids,
+              IsEmpty());
+  EXPECT_EQ(Must(store_->SelectRange(kFollows, 1, kBackward, kNormalOnly, 0, 10, 0)).ids.size(),
+            5u);
+}
+
 TEST_F(GraphStoreTest, ContainsAnswersABatchAndOnlyForNormalEdges) {
   Apply({Follow(1, 2, 10), Follow(1, 3, 11), Follow(1, 4, 12), Follow(5, 6, 13),
          Write(1, 4, EdgeState::kRemoved, 20, 20), Write(1, 7, EdgeState::kArchived, 21, 21)});

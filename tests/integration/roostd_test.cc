@@ -27,6 +27,7 @@ namespace v1 = ::roost::v1;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 
 std::string FreshDir(const std::string& name) {
   const std::string dir = ::testing::TempDir() + "roostd_test_" + name + "_" +
@@ -528,6 +529,67 @@ TEST_F(RoostdTest, GraphSelectQueryAndMassOperations) {
   ASSERT_TRUE(c.graph()->Unarchive(Client::Ctx().get(), mass, &written).ok());
   EXPECT_EQ(c.Count(v1::FOLLOWS, 10, v1::FORWARD, written.position()), 2u);
   EXPECT_EQ(c.Count(v1::FOLLOWS, 1, v1::BACKWARD, written.position()), 10u);
+
+  // Remove-all ends user 11's edges whatever their state; a re-follow is a new edge.
+  mass.set_user_id(11);
+  ASSERT_TRUE(c.graph()->Archive(Client::Ctx().get(), mass, &written).ok());
+  ASSERT_TRUE(c.graph()->RemoveAll(Client::Ctx().get(), mass, &written).ok());
+  EXPECT_EQ(c.Count(v1::FOLLOWS, 11, v1::FORWARD, written.position()), 0u);
+  archived.set_user_id(11);
+  ASSERT_TRUE(c.graph()->Count(Client::Ctx().get(), archived, &count).ok());
+  EXPECT_EQ(count.count(), 0u);
+  EXPECT_EQ(c.Count(v1::FOLLOWS, 1, v1::BACKWARD, written.position()), 9u);
+  const uint64_t refollow = c.MustEdge(true, v1::FOLLOWS, 11, 1);
+  v1::SelectRequest newest;
+  newest.set_graph(v1::FOLLOWS);
+  newest.set_user_id(1);
+  newest.set_direction(v1::BACKWARD);
+  newest.set_limit(1);
+  newest.set_min_position(refollow);
+  v1::SelectResponse top;
+  ASSERT_TRUE(c.graph()->Select(Client::Ctx().get(), newest, &top).ok());
+  EXPECT_THAT(top.ids(), ElementsAre(11)) << "re-followed after remove-all: the newest edge";
+}
+
+TEST_F(RoostdTest, SelectByCreationTimeRange) {
+  StartServer();
+  Client& c = *client_;
+  // Three follows of user 1, at least 5 ms apart, so each has its own millisecond.
+  std::vector<int64_t> made_ms;
+  uint64_t last = 0;
+  for (uint64_t u : {21, 22, 23}) {
+    const int64_t before = absl::ToUnixMillis(absl::Now());
+    last = c.MustEdge(true, v1::FOLLOWS, u, 1);
+    made_ms.push_back(before);
+    absl::SleepFor(absl::Milliseconds(5));  // separates the creation times, not a sync
+  }
+  const int64_t end_ms = absl::ToUnixMillis(absl::Now());
+  auto select = [&](int64_t after, int64_t before, grpc::Status* status = nullptr) {
+    v1::SelectRequest req;
+    req.set_graph(v1::FOLLOWS);
+    req.set_user_id(1);
+    req.set_direction(v1::BACKWARD);
+    req.set_created_after_ms(after);
+    req.set_created_before_ms(before);
+    req.set_min_position(0);
+    v1::SelectResponse resp;
+    grpc::Status s = c.graph()->Select(Client::Ctx().get(), req, &resp);
+    if (status != nullptr) *status = s;
+    EXPECT_TRUE(status != nullptr || s.ok()) << s.error_message();
+    return std::vector<uint64_t>(resp.ids().begin(), resp.ids().end());
+  };
+  // The selects below wait for nothing, so wait here for the last follow to apply.
+  EXPECT_EQ(c.Count(v1::FOLLOWS, 1, v1::BACKWARD, last), 3u);
+  EXPECT_THAT(select(0, 0), ElementsAre(23, 22, 21));
+  EXPECT_THAT(select(made_ms[1], 0), ElementsAre(23, 22));
+  EXPECT_THAT(select(0, made_ms[1]), ElementsAre(21));
+  EXPECT_THAT(select(made_ms[1], made_ms[2]), ElementsAre(22));
+  EXPECT_THAT(select(end_ms + 1, 0), IsEmpty());
+  grpc::Status status;
+  select(made_ms[2], made_ms[1], &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  select(-1, 0, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(RoostdTest, ASecondServerOnTheSameDataDirIsRefused) {
