@@ -18,6 +18,9 @@
 
 namespace roost::log {
 
+// The most space a WritableFile reserves past its last append.
+inline constexpr uint64_t kMaxReservedBytes = uint64_t{2} << 20;
+
 // A file opened for appending. It may reserve space past what was appended (the
 // POSIX file does, as zeros, so that syncs need not commit a size change); a crash can
 // leave that space in the file, while Truncate and Close remove it.

@@ -25,6 +25,7 @@ absl::Status PosixError(absl::string_view op, absl::string_view path, int err) {
   switch (err) {
     case ENOSPC:
     case EDQUOT:
+    case EFBIG:  // past the file size limit (RLIMIT_FSIZE) or the file system's
       return absl::ResourceExhaustedError(message);
     case ENOENT:
       return absl::NotFoundError(message);
@@ -70,7 +71,7 @@ class FdCloser {
 // log's recovery recognises as unused space (segment_files.h).
 class PosixWritableFile final : public WritableFile {
  public:
-  static constexpr uint64_t kReserveBytes = uint64_t{1} << 20;
+  static constexpr uint64_t kReserveBytes = kMaxReservedBytes / 2;
 
   PosixWritableFile(std::string path, int fd, uint64_t size)
       : path_(std::move(path)), fd_(fd), size_(size), reserved_(size) {}
@@ -80,17 +81,21 @@ class PosixWritableFile final : public WritableFile {
     if (size_ + data.size() > reserved_) {
       const uint64_t target = (size_ + data.size() + kReserveBytes) / kReserveBytes * kReserveBytes;
       if (absl::Status s = WriteZeros(reserved_, target); !s.ok()) {
-        // Say, a full disk: undo the partial extension, so the file still ends where
-        // this object believes.
+        // Undo the partial extension, so the file still ends where this object
+        // believes.
         if (::ftruncate(fd_, static_cast<off_t>(reserved_)) != 0) {
-          s = PosixError("ftruncate after a failed write", path_, errno);
+          return PosixError("ftruncate after a failed write", path_, errno);
         }
-        return s;
+        // The reservation is an optimisation: on a nearly full disk, append what fits
+        // without one, so that a log can still open (and be truncated) there.
+        if (!absl::IsResourceExhausted(s)) return s;
+      } else {
+        reserved_ = target;
       }
-      reserved_ = target;
     }
     RETURN_IF_ERROR(WriteAt(size_, data));
     size_ += data.size();
+    reserved_ = std::max(reserved_, size_);
     return absl::OkStatus();
   }
 

@@ -152,6 +152,7 @@ absl::StatusOr<std::string> DescribeCorruption(Env* env, const std::string& path
 
 absl::StatusOr<bool> IsZeroFilled(Env* env, const std::string& path, uint64_t from,
                                   uint64_t to) {
+  if (to - from > kMaxReservedBytes) return false;
   ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file, env->NewRandomAccessFile(path));
   std::string scratch(64 << 10, '\0');
   for (uint64_t at = from; at < to;) {

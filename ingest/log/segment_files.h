@@ -61,9 +61,10 @@ absl::StatusOr<std::string> DescribeCorruption(Env* env, const std::string& path
                                                uint64_t size, LogOffset next_offset,
                                                absl::string_view damage);
 
-// Whether bytes [from, to) of the file at `path` are all zeros: space the writer
-// reserved past its last record and never used (see env.h), which a crash leaves
-// behind. It is not a torn write, and recovery trims it without a report.
+// Whether bytes [from, to) of the file at `path` are all zeros and no more than the
+// writer reserves (kMaxReservedBytes): space reserved past the last record and never
+// used (env.h), which a crash leaves behind. It is not a torn write, and recovery
+// trims it without a report; a longer run of zeros is reported like any damage.
 absl::StatusOr<bool> IsZeroFilled(Env* env, const std::string& path, uint64_t from, uint64_t to);
 
 absl::StatusOr<RecoveredLog> RecoverSegments(Env* env, const std::string& dir, bool sync,

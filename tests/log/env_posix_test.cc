@@ -1,3 +1,5 @@
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -32,6 +34,40 @@ TEST(PosixEnvTest, CreatesOwnerOnlyDirectoriesAndFiles) {
   ASSERT_OK(file->Close());
   EXPECT_EQ(Permissions(nested + "/f"), 0600u);
   ASSERT_OK(env->SyncDir(nested));
+}
+
+// Appends reserve zero-filled space ahead (env.h), but only where it fits: with less
+// room than a reservation, what fits is still appended, and only a write that does not
+// fit fails. The file size limit stands in for a nearly full disk.
+TEST(PosixEnvTest, AReservationThatDoesNotFitFallsBackToPlainAppends) {
+  TestDir dir;
+  Env* env = Env::Default();
+  ASSERT_OK(env->CreateDirs(dir.path()));
+  const std::string path = dir.File("f");
+  rlimit old_limit;
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  signal(SIGXFSZ, SIG_IGN);  // EFBIG instead of the signal
+  rlimit small = old_limit;
+  small.rlim_cur = 64 << 10;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  absl::Status fits, too_big;
+  {
+    absl::StatusOr<std::unique_ptr<WritableFile>> file = env->NewWritableFile(path);
+    if (file.ok()) {
+      fits = (*file)->Append(std::string(1000, 'a'));
+      too_big = (*file)->Append(std::string(64 << 10, 'b'));
+      // As the log does after a failed append: cut the partial write off.
+      if (absl::Status cut = (*file)->Truncate(1000); !cut.ok()) fits = cut;
+    } else {
+      fits = file.status();
+    }
+  }
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  signal(SIGXFSZ, SIG_DFL);
+  EXPECT_TRUE(fits.ok()) << fits;
+  EXPECT_EQ(too_big.code(), absl::StatusCode::kResourceExhausted) << too_big;
+  // The file holds exactly what was appended: no reservation, no partial write.
+  EXPECT_EQ(ReadFileBytes(path), std::string(1000, 'a'));
 }
 
 TEST(PosixEnvTest, AppendsReadsTruncatesAndLists) {
