@@ -25,7 +25,7 @@ Named NameOf(const std::string& name) {
   std::vector<std::string> parts = absl::StrSplit(name, '.');
   if (parts.size() >= 5 && parts[0] == "topology" && parts[2] == "instance") {
     return {absl::StrCat("roost_topology_instance_", absl::StrJoin(parts.begin() + 4, parts.end(), "_")),
-            {{"component", parts[1]}, {"instance", parts[3]}}};
+            {{"component", parts[1]}, {"task", parts[3]}}};
   }
   if (parts.size() >= 3 && parts[0] == "topology") {
     return {absl::StrCat("roost_topology_", absl::StrJoin(parts.begin() + 2, parts.end(), "_")),
@@ -92,8 +92,13 @@ std::vector<prometheus::MetricFamily> ToPrometheus(
 class MetricsEndpoint::Collector : public prometheus::Collectable {
  public:
   explicit Collector(const MetricsRegistry* registry) : registry_(registry) {}
+  // Runs on the exposer's thread, where an exception would end the process.
   std::vector<prometheus::MetricFamily> Collect() const override {
-    return ToPrometheus(registry_->Collect());
+    try {
+      return ToPrometheus(registry_->Collect());
+    } catch (const std::exception&) {
+      return {};  // out of memory: this scrape is empty, the next may not be
+    }
   }
 
  private:

@@ -2,7 +2,8 @@
 // (GET /metrics), through prometheus-cpp's exposer; each scrape reads the registry.
 //
 // Names map as follows (registry names are dotted; see topology_metrics.h):
-//   topology.<component>.instance.<i>.<m> -> roost_topology_instance_<m>{component,instance}
+//   topology.<component>.instance.<i>.<m> -> roost_topology_instance_<m>{component,task}
+// ("task", not "instance": Prometheus sets "instance" to the scraped target itself)
 //   topology.<component>.<m>              -> roost_topology_<m>{component}
 //   anything else a.b.c                   -> roost_a_b_c
 // Counters gain the suffix _total; latency histograms (nanoseconds in the registry)

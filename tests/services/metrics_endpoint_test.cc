@@ -57,7 +57,7 @@ TEST(MetricsEndpointTest, NamesMapToFamiliesWithLabels) {
   ASSERT_EQ(by_name.count("roost_topology_instance_queue_depth"), 1u);
   const auto& depth = by_name["roost_topology_instance_queue_depth"]->metric[0];
   ASSERT_EQ(depth.label.size(), 2u);
-  EXPECT_EQ(depth.label[1].name, "instance");
+  EXPECT_EQ(depth.label[1].name, "task");
   EXPECT_EQ(depth.label[1].value, "1");
   EXPECT_EQ(depth.gauge.value, 3);
   ASSERT_EQ(by_name.count("roost_topology_committed_offset"), 1u);
