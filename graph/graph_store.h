@@ -59,7 +59,11 @@ struct EdgeChange {
   std::optional<Edge> before;
   Edge after;
   size_t write = 0;  // from Apply: the index in its `writes` of the write that made it
+                     // (from MassUpdate: meaningless)
 };
+
+// Receives the changes of each committed chunk of a MassUpdate.
+using ChangeSink = std::function<void(absl::Span<const EdgeChange> changes)>;
 
 struct Page {
   std::vector<UserId> ids;
@@ -95,14 +99,23 @@ class GraphStore {
 
   // Moves every edge of `user` in `graph`, both directions, whose state is in `from` to
   // `to` with the given updated_at (stale edges, updated later than it, are left),
-  // restricted to the edges whose source `only_sources` selects. Returns what changed.
-  virtual absl::StatusOr<std::vector<EdgeChange>> MassUpdate(GraphId graph, UserId user,
-                                                             StateMask from, EdgeState to,
-                                                             uint64_t updated_at,
-                                                             const SourceFilter& only_sources) = 0;
+  // restricted to the edges whose source `only_sources` selects. It commits in bounded
+  // chunks, and hands each chunk's changes to `on_changes` once committed, so that an
+  // error part-way loses no report of what was already done (a retry finds those
+  // edges moved and changes nothing).
+  virtual absl::Status MassUpdate(GraphId graph, UserId user, StateMask from, EdgeState to,
+                                  uint64_t updated_at, const SourceFilter& only_sources,
+                                  const ChangeSink& on_changes) = 0;
+  // The same, returning every change (for tests and small users).
   absl::StatusOr<std::vector<EdgeChange>> MassUpdate(GraphId graph, UserId user, StateMask from,
-                                                     EdgeState to, uint64_t updated_at) {
-    return MassUpdate(graph, user, from, to, updated_at, nullptr);
+                                                     EdgeState to, uint64_t updated_at,
+                                                     const SourceFilter& only_sources = nullptr) {
+    std::vector<EdgeChange> all;
+    absl::Status status =
+        MassUpdate(graph, user, from, to, updated_at, only_sources,
+                   [&all](absl::Span<const EdgeChange> c) { all.insert(all.end(), c.begin(), c.end()); });
+    if (!status.ok()) return status;
+    return all;
   }
 
   virtual absl::StatusOr<std::optional<Edge>> GetEdge(GraphId graph, UserId source,

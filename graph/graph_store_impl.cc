@@ -151,6 +151,12 @@ absl::StatusOr<std::unique_ptr<GraphStore>> GraphStore::Open(
   // Contains, LWW reads and query probes are point lookups, mostly of absent keys.
   table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
+  // The same for the memtable: every write first reads its pair's element entry, which
+  // for a new edge is absent, and perf of graph_bench's load put the memtable search at
+  // twice the SST files' filtered lookups. Measured: load 91.0k -> 99.3k edges/s (one
+  // run each, so within noise), other figures unchanged.
+  db_options.memtable_whole_key_filtering = true;
+  db_options.memtable_prefix_bloom_size_ratio = 0.05;
 
   rocksdb::DB* raw = nullptr;
   RETURN_IF_ERROR(FromRocks(options.read_only
@@ -213,12 +219,10 @@ absl::StatusOr<std::vector<EdgeChange>> GraphStoreImpl::ApplyLocked(
   return changes;
 }
 
-absl::StatusOr<std::vector<EdgeChange>> GraphStoreImpl::MassUpdate(GraphId graph,
-                                                                   UserId user,
-                                                                   StateMask from,
-                                                                   EdgeState to,
-                                                                   uint64_t updated_at,
-                                                                   const SourceFilter& only_sources) {
+absl::Status GraphStoreImpl::MassUpdate(GraphId graph, UserId user, StateMask from,
+                                        EdgeState to, uint64_t updated_at,
+                                        const SourceFilter& only_sources,
+                                        const ChangeSink& on_changes) {
   if (graph == 0 || user == 0) {
     return absl::InvalidArgumentError("graph mass update: graph and user must be set");
   }
@@ -230,14 +234,16 @@ absl::StatusOr<std::vector<EdgeChange>> GraphStoreImpl::MassUpdate(GraphId graph
   // each edge is then re-read and re-decided under its pair's lock, and skipped if a
   // concurrent write moved it out of `from` meanwhile.
   rocksdb::ManagedSnapshot snapshot(db_.get());
-  std::vector<EdgeChange> changes;
   std::vector<EdgeWrite> chunk;
   chunk.reserve(kMassUpdateBatch);
   auto flush = [&]() -> absl::Status {
     if (chunk.empty()) return absl::OkStatus();
-    PairLocks::Held held = locks_.Lock(chunk);
-    ASSIGN_OR_RETURN(std::vector<EdgeChange> applied, ApplyLocked(chunk, from));
-    changes.insert(changes.end(), applied.begin(), applied.end());
+    std::vector<EdgeChange> applied;
+    {
+      PairLocks::Held held = locks_.Lock(chunk);
+      ASSIGN_OR_RETURN(applied, ApplyLocked(chunk, from));
+    }
+    if (!applied.empty() && on_changes != nullptr) on_changes(applied);
     chunk.clear();
     return absl::OkStatus();
   };
@@ -259,7 +265,7 @@ absl::StatusOr<std::vector<EdgeChange>> GraphStoreImpl::MassUpdate(GraphId graph
       RETURN_IF_ERROR(flush());
     }
   }
-  return changes;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<GraphStoreImpl::Elements> GraphStoreImpl::ReadElements(

@@ -34,9 +34,9 @@ class GraphStoreImpl : public GraphStore {
 
   absl::StatusOr<std::vector<EdgeChange>> Apply(absl::Span<const EdgeWrite> writes) override;
   using GraphStore::MassUpdate;
-  absl::StatusOr<std::vector<EdgeChange>> MassUpdate(GraphId graph, UserId user, StateMask from,
-                                                     EdgeState to, uint64_t updated_at,
-                                                     const SourceFilter& only_sources) override;
+  absl::Status MassUpdate(GraphId graph, UserId user, StateMask from, EdgeState to,
+                          uint64_t updated_at, const SourceFilter& only_sources,
+                          const ChangeSink& on_changes) override;
   absl::StatusOr<std::optional<Edge>> GetEdge(GraphId graph, UserId source,
                                               UserId destination) override;
   absl::StatusOr<Page> SelectRange(GraphId graph, UserId user, Direction direction,

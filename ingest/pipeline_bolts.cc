@@ -127,19 +127,21 @@ void EmitFollowChange(const graph::EdgeChange& change, topology::Emitter& out) {
 
 absl::Status GraphBolt::Execute(const topology::Tuple& input, topology::Emitter& out) {
   const GraphTask& task = std::any_cast<const GraphTask&>(input.value);
-  std::vector<graph::EdgeChange> changes;
   if (!task.writes.empty()) {
-    ASSIGN_OR_RETURN(changes, store_->Apply(task.writes));
-  } else {
-    const events::EdgesMassChanged& m = task.event->edges_mass_changed();
-    graph::StateMask from = 0;
-    for (int s : m.from_states()) from |= graph::StateBit(ToState(roost::v1::EdgeState(s)));
-    ASSIGN_OR_RETURN(changes, store_->MassUpdate(static_cast<graph::GraphId>(m.graph()),
-                                                 m.user_id(), from, ToState(m.to_state()),
-                                                 task.event->event_id(), owned_sources_));
+    ASSIGN_OR_RETURN(std::vector<graph::EdgeChange> changes, store_->Apply(task.writes));
+    for (const graph::EdgeChange& change : changes) EmitFollowChange(change, out);
+    return absl::OkStatus();
   }
-  for (const graph::EdgeChange& change : changes) EmitFollowChange(change, out);
-  return absl::OkStatus();
+  const events::EdgesMassChanged& m = task.event->edges_mass_changed();
+  graph::StateMask from = 0;
+  for (int s : m.from_states()) from |= graph::StateBit(ToState(roost::v1::EdgeState(s)));
+  // Each committed chunk's changes go out at once: if a later chunk fails, the retry
+  // finds those edges already moved and reports nothing for them.
+  return store_->MassUpdate(static_cast<graph::GraphId>(m.graph()), m.user_id(), from,
+                            ToState(m.to_state()), task.event->event_id(), owned_sources_,
+                            [&out](absl::Span<const graph::EdgeChange> changes) {
+                              for (const auto& change : changes) EmitFollowChange(change, out);
+                            });
 }
 
 absl::Status GraphBolt::ExecuteBatch(absl::Span<const topology::Tuple* const> inputs,
