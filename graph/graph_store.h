@@ -161,6 +161,10 @@ class GraphStore {
   virtual absl::StatusOr<LogOffset> CommittedOffset() = 0;
   virtual absl::Status SetCommittedOffset(LogOffset offset) = 0;
 
+  // Flushes and compacts everything into the bottom level (for measuring the size on
+  // disk, or after a mass removal); slow, and the store stays usable meanwhile.
+  virtual absl::Status Compact() = 0;
+
   // Consistency checks for `roostctl graph verify` and crash tests. Each scans the
   // whole store (at one snapshot) and returns the number of problems found, 0 when
   // consistent. VerifyCounts recomputes every (graph, direction, user, state) count

@@ -347,6 +347,13 @@ absl::StatusOr<std::vector<bool>> GraphStoreImpl::Contains(
   return result;
 }
 
+absl::Status GraphStoreImpl::Compact() {
+  RETURN_IF_ERROR(FromRocks(db_->Flush(rocksdb::FlushOptions())));
+  rocksdb::CompactRangeOptions options;
+  options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  return FromRocks(db_->CompactRange(options, nullptr, nullptr));
+}
+
 absl::StatusOr<LogOffset> GraphStoreImpl::CommittedOffset() {
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), keys::CommittedOffsetKey(), &value);

@@ -53,6 +53,7 @@ class GraphStoreImpl : public GraphStore {
                              size_t limit) override;
   absl::StatusOr<LogOffset> CommittedOffset() override;
   absl::Status SetCommittedOffset(LogOffset offset) override;
+  absl::Status Compact() override;
   absl::StatusOr<uint64_t> VerifyCounts() override;
   absl::StatusOr<uint64_t> VerifyIndexes() override;
 

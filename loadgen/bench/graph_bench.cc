@@ -26,12 +26,10 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
-#include "graph/count_merge_operator.h"
 #include "graph/graph_store.h"
 #include "loadgen/bench/bench_clock.h"
 #include "loadgen/histogram.h"
 #include "loadgen/social_graph.h"
-#include "rocksdb/db.h"
 
 namespace roost::loadgen {
 namespace {
@@ -134,24 +132,12 @@ BENCHMARK(BM_Load)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
 void BM_BytesPerEdge(benchmark::State& state) {
   Loaded& g = Graph();
   for (auto _ : state) {
-    g.store.reset();  // the raw DB below needs the lock
-    {
-      rocksdb::Options options;
-      options.merge_operator = graph::NewCountMergeOperator();
-      rocksdb::DB* raw = nullptr;
-      const rocksdb::Status s = rocksdb::DB::Open(options, StorePath(), &raw);
-      if (!s.ok()) Die("open for compaction", absl::InternalError(s.ToString()));
-      std::unique_ptr<rocksdb::DB> db(raw);
-      rocksdb::CompactRangeOptions compact;
-      compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
-      db->Flush(rocksdb::FlushOptions());
-      db->CompactRange(compact, nullptr, nullptr);
-    }
+    // Through the store, so the compacted files keep its table options (bloom filters).
+    if (absl::Status s = g.store->Compact(); !s.ok()) Die("compact", s);
     uint64_t bytes = 0;
     for (const auto& entry : std::filesystem::directory_iterator(StorePath())) {
       if (entry.path().extension() == ".sst") bytes += entry.file_size();
     }
-    g.store = OpenStore();
     state.counters["sst_bytes"] = static_cast<double>(bytes);
     state.counters["bytes_per_edge"] = static_cast<double>(bytes) / static_cast<double>(g.edges);
   }

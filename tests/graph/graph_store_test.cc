@@ -52,6 +52,15 @@ TEST_F(GraphStoreTest, SelectRangeStopsAtTheMinimumPositionAndPagesWithinIt) {
             5u);
 }
 
+TEST_F(GraphStoreTest, CompactKeepsEveryEdgeAndCount) {
+  Apply({Follow(1, 2, 100), Follow(3, 2, 101), Write(1, 2, EdgeState::kRemoved, 102, 102)});
+  ASSERT_TRUE(store_->Compact().ok());
+  EXPECT_THAT(Ids(2, kBackward), ElementsAre(3));
+  EXPECT_EQ(Must(store_->Count(kFollows, 2, kBackward, kNormalOnly)), 1u);
+  EXPECT_EQ(Must(store_->VerifyCounts()), 0u);
+  EXPECT_EQ(Must(store_->VerifyIndexes()), 0u);
+}
+
 TEST_F(GraphStoreTest, ContainsAnswersABatchAndOnlyForNormalEdges) {
   Apply({Follow(1, 2, 10), Follow(1, 3, 11), Follow(1, 4, 12), Follow(5, 6, 13),
          Write(1, 4, EdgeState::kRemoved, 20, 20), Write(1, 7, EdgeState::kArchived, 21, 21)});
