@@ -98,4 +98,15 @@ int Subprocess::Wait(absl::Time deadline, std::string* output) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+ProcessOutcome RunProcess(const std::vector<std::string>& args, absl::Time deadline) {
+  Subprocess process;
+  ProcessOutcome outcome;
+  if (absl::Status started = process.Start(args); !started.ok()) {
+    outcome.output = started.ToString();
+    return outcome;
+  }
+  outcome.code = process.Wait(deadline, &outcome.output);
+  return outcome;
+}
+
 }  // namespace roost

@@ -55,6 +55,15 @@ class Subprocess {
   int output_fd_ = -1;
 };
 
+// What a program run to completion printed and returned.
+struct ProcessOutcome {
+  int code = -1;       // as Subprocess::Wait; -1 when it could not start
+  std::string output;  // stdout and stderr; why it could not start, if it could not
+};
+
+// Runs args[0] with args[1..] until it exits or `deadline` passes (then it is killed).
+ProcessOutcome RunProcess(const std::vector<std::string>& args, absl::Time deadline);
+
 }  // namespace roost
 
 #endif  // ROOST_COMMON_SUBPROCESS_H_

@@ -565,11 +565,10 @@ TEST_P(RestartTest, ResumesFromTheCommittedOffsetsAndConvergesAfterEveryKill) {
   ASSERT_EQ(Reap(), 0) << last_output_;
   // Counts kept incrementally across the kills match a full recount.
   {
-    Subprocess verify;
-    ASSERT_TRUE(verify.Start({ROOSTCTL_PATH, "graph", "verify", "--data-dir=" + dir_}).ok());
-    std::string output;
-    EXPECT_EQ(verify.Wait(absl::Now() + absl::Seconds(60), &output), 0) << output;
-    EXPECT_NE(output.find("counts: 0 drifted"), std::string::npos) << output;
+    const ProcessOutcome verify = RunProcess(
+        {ROOSTCTL_PATH, "graph", "verify", "--data-dir=" + dir_}, absl::Now() + absl::Seconds(60));
+    EXPECT_EQ(verify.code, 0) << verify.output;
+    EXPECT_NE(verify.output.find("counts: 0 drifted"), std::string::npos) << verify.output;
   }
   ASSERT_NO_FATAL_FAILURE(Start({"--rebuild"}));
   const uint64_t rebuilt_position = Appended();

@@ -21,18 +21,11 @@ namespace {
 
 using ::testing::HasSubstr;
 
-struct Outcome {
-  int code = -1;
-  std::string output;
-};
+using Outcome = ProcessOutcome;
 
 Outcome Roostctl(std::vector<std::string> args) {
   args.insert(args.begin(), ROOSTCTL_PATH);
-  Subprocess process;
-  Outcome outcome;
-  if (!process.Start(args).ok()) return outcome;
-  outcome.code = process.Wait(absl::Now() + absl::Seconds(60), &outcome.output);
-  return outcome;
+  return RunProcess(args, absl::Now() + absl::Seconds(60));
 }
 
 // A data directory whose log holds `posts` TweetPosted events (ids 1000 + i) and one

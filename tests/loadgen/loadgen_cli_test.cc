@@ -26,21 +26,11 @@ namespace {
 
 using ::testing::HasSubstr;
 
-struct Outcome {
-  int code = -1;
-  std::string output;  // stdout and stderr
-};
+using Outcome = ProcessOutcome;
 
 Outcome RunLoadgen(std::vector<std::string> args) {
   args.insert(args.begin(), LOADGEN_PATH);
-  Subprocess process;
-  Outcome outcome;
-  if (absl::Status started = process.Start(args); !started.ok()) {
-    outcome.output = started.ToString();
-    return outcome;
-  }
-  outcome.code = process.Wait(absl::Now() + absl::Minutes(3), &outcome.output);
-  return outcome;
+  return RunProcess(args, absl::Now() + absl::Minutes(3));
 }
 
 class LoadgenTest : public ::testing::Test {
