@@ -128,9 +128,9 @@ void EmitFollowChange(const graph::EdgeChange& change, topology::Emitter& out) {
 absl::Status GraphBolt::Execute(const topology::Tuple& input, topology::Emitter& out) {
   const GraphTask& task = std::any_cast<const GraphTask&>(input.value);
   if (!task.writes.empty()) {
-    ASSIGN_OR_RETURN(std::vector<graph::EdgeChange> changes, store_->Apply(task.writes));
-    for (const graph::EdgeChange& change : changes) EmitFollowChange(change, out);
-    return absl::OkStatus();
+    const topology::Tuple* const inputs[] = {&input};
+    topology::Emitter* const outs[] = {&out};
+    return ApplyRun(inputs, outs, 0, 1);
   }
   const events::EdgesMassChanged& m = task.event->edges_mass_changed();
   graph::StateMask from = 0;
