@@ -24,6 +24,7 @@ inline constexpr int kNumEdgeStates = 4;
 using StateMask = uint8_t;
 inline constexpr StateMask StateBit(EdgeState s) { return StateMask{1} << static_cast<int>(s); }
 inline constexpr StateMask kNormalOnly = StateBit(EdgeState::kNormal);
+inline constexpr bool HasState(StateMask mask, EdgeState s) { return (mask & StateBit(s)) != 0; }
 
 enum class Direction : uint8_t {
   kForward = 0,   // source -> destinations: whom the user points at

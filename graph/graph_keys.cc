@@ -56,9 +56,8 @@ bool ParseListKey(absl::string_view key, ParsedListKey* out) {
 }
 
 std::string ElementKey(GraphId graph, Direction direction, UserId user, UserId other) {
-  std::string key = Head(kElementTag, graph, direction, user, kElementKeySize);
-  PutBigEndian64(&key, other);
-  return key;
+  return direction == Direction::kForward ? ForwardElementKey(graph, user, other)
+                                          : ForwardElementKey(graph, other, user);
 }
 
 std::string CountKey(GraphId graph, Direction direction, UserId user, EdgeState state) {
@@ -68,6 +67,8 @@ std::string CountKey(GraphId graph, Direction direction, UserId user, EdgeState 
 }
 
 std::string CommittedOffsetKey() { return std::string(1, kMetaTag) + "committed_offset"; }
+
+std::string FormatKey() { return std::string(1, kMetaTag) + "format"; }
 
 std::string ForwardListKey(const Edge& edge) {
   return ListKey(edge.graph, Direction::kForward, edge.source, edge.state, edge.position,
@@ -80,11 +81,13 @@ std::string BackwardListKey(const Edge& edge) {
 }
 
 std::string ForwardElementKey(GraphId graph, UserId source, UserId destination) {
-  return ElementKey(graph, Direction::kForward, source, destination);
-}
-
-std::string BackwardElementKey(GraphId graph, UserId source, UserId destination) {
-  return ElementKey(graph, Direction::kBackward, destination, source);
+  std::string key;
+  key.reserve(kElementKeySize);
+  key.push_back(kElementTag);
+  key.push_back(static_cast<char>(graph));
+  PutBigEndian64(&key, source);
+  PutBigEndian64(&key, destination);
+  return key;
 }
 
 std::string EncodeElementValue(const ElementValue& value) {

@@ -2,14 +2,19 @@
 // column family under a one-byte key-type prefix.
 //
 //   'L' graph dir user state ~position other  -> ""          edge lists (28 bytes)
-//   'E' graph dir user other                  -> ElementValue element index (19 bytes)
+//   'E' graph source destination              -> ElementValue element index (18 bytes)
 //   'C' graph dir user state                  -> int64 fixed64 counts (merge operator)
-//   'M' name                                  -> meta (the committed log offset)
+//   'J' offset owner                          -> MassJob     pending mass updates
+//   'M' name                                  -> meta (committed log offset, format)
 //
 // Integers are big-endian so that bytewise order is numeric order; the position is
 // stored inverted (~position) so a forward scan of a list yields the newest first.
 // A list's key prefix ('L' graph dir user state) has the same shape as its count key,
 // which lets verification merge-join the two ranges.
+//
+// The element index holds each edge once, under (source, destination): a backward
+// probe "does v point at u" is the forward key (v, u). FlockDB kept a row per
+// direction; one entry per edge saves a sixth of every edge write and its bytes.
 //
 // Why one-byte prefixes rather than column families: every write touches lists,
 // elements and counts in one WriteBatch either way, and a single keyspace needs no
@@ -32,11 +37,16 @@ namespace roost::graph::keys {
 inline constexpr char kListTag = 'L';
 inline constexpr char kElementTag = 'E';
 inline constexpr char kCountTag = 'C';
+inline constexpr char kJobTag = 'J';
 inline constexpr char kMetaTag = 'M';
+
+// The on-disk format, stored under FormatKey(); 2 since the element index holds each
+// edge once (format 1, which had no format key, held it in both directions).
+inline constexpr uint64_t kFormatVersion = 2;
 
 inline constexpr size_t kListPrefixSize = 12;  // 'L' graph dir user state
 inline constexpr size_t kListKeySize = 28;
-inline constexpr size_t kElementKeySize = 19;
+inline constexpr size_t kElementKeySize = 18;
 inline constexpr size_t kCountKeySize = 12;
 
 // The prefix of one list, (graph, direction, user, state); all its keys start with it.
@@ -58,16 +68,18 @@ struct ParsedListKey {
 // False when `key` is not a well-formed list key.
 bool ParseListKey(absl::string_view key, ParsedListKey* out);
 
+// The element entry of the edge between `user` and `other` as seen from `direction`:
+// user -> other forward, other -> user backward.
 std::string ElementKey(GraphId graph, Direction direction, UserId user, UserId other);
 std::string CountKey(GraphId graph, Direction direction, UserId user, EdgeState state);
 std::string CommittedOffsetKey();
+std::string FormatKey();
 
 // The keys of an edge as seen from either end: forward (source -> destination) and
 // backward (destination -> source).
 std::string ForwardListKey(const Edge& edge);
 std::string BackwardListKey(const Edge& edge);
 std::string ForwardElementKey(GraphId graph, UserId source, UserId destination);
-std::string BackwardElementKey(GraphId graph, UserId source, UserId destination);
 
 // The value of an element-index entry.
 struct ElementValue {

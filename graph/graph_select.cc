@@ -11,7 +11,7 @@ ListMerger GraphStoreImpl::OpenLists(const rocksdb::Snapshot* snapshot, GraphId 
   ListMerger merger;
   for (int s = 0; s < kNumEdgeStates; ++s) {
     const auto state = static_cast<EdgeState>(s);
-    if ((states & StateBit(state)) == 0) continue;
+    if (!HasState(states, state)) continue;
     merger.Add(std::make_unique<ListScanner>(db_.get(), snapshot, graph, direction, user,
                                              state, before));
   }

@@ -3,8 +3,9 @@
 // Each edge is stored twice, forward under its source and backward under its
 // destination, in one atomic WriteBatch, in lists keyed
 //   (graph, direction, user, state, ~position, other)
-// for newest-first paging, plus an element index keyed (graph, direction, user, other)
-// holding (position, state, updated_at) for inclusion tests and last-write-wins.
+// for newest-first paging, plus an element index keyed (graph, source, destination)
+// holding (position, state, updated_at) for inclusion tests (either direction) and
+// last-write-wins.
 // Counts per (graph, direction, user, state) are kept by a RocksDB merge operator
 // (atomic add), so they are exact and never computed by scanning.
 //
@@ -21,10 +22,12 @@
 #ifndef ROOST_GRAPH_GRAPH_STORE_H_
 #define ROOST_GRAPH_GRAPH_STORE_H_
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -65,6 +68,34 @@ struct EdgeChange {
 // Receives the changes of each committed chunk of a MassUpdate.
 using ChangeSink = std::function<void(absl::Span<const EdgeChange> changes)>;
 
+// A mass update: every edge of `user` in `graph`, both directions, whose state is in
+// `from` moves to `to` as of `updated_at` (edges updated later are left alone). An
+// edge keeps its position, so unarchive restores the original order.
+struct MassSpec {
+  GraphId graph = 0;
+  UserId user = 0;
+  StateMask from = 0;
+  EdgeState to = EdgeState::kNormal;
+  uint64_t updated_at = 0;
+};
+
+// Where a mass update carried out in slices resumes (MassUpdateSlice): the last list
+// entry it handled. Start from a default-constructed one.
+struct MassCursor {
+  int list = 0;           // direction * kNumEdgeStates + state
+  uint64_t position = 0;  // 0: the list's start
+  UserId other = 0;
+};
+
+// A mass update that a writer carries out in slices, recorded in the store until it
+// is finished so that a restart resumes it. `offset` (the log offset of the event that
+// asked for it) and `owner` (which writer; opaque to the store) identify it.
+struct MassJob {
+  MassSpec spec;
+  LogOffset offset = 0;
+  uint32_t owner = 0;
+};
+
 struct Page {
   std::vector<UserId> ids;
   int64_t next_cursor = 0;  // 0 at the end
@@ -97,15 +128,33 @@ class GraphStore {
   // are cursors).
   virtual absl::StatusOr<std::vector<EdgeChange>> Apply(absl::Span<const EdgeWrite> writes) = 0;
 
-  // Moves every edge of `user` in `graph`, both directions, whose state is in `from` to
-  // `to` with the given updated_at (stale edges, updated later than it, are left),
-  // restricted to the edges whose source `only_sources` selects. It commits in bounded
+  // Carries out `spec` (see MassSpec) for at most `max_edges` list entries from
+  // `*cursor` on, restricted to the edges whose source `only_sources` selects, and
+  // advances the cursor; true once the whole update is done. It commits in bounded
   // chunks, and hands each chunk's changes to `on_changes` once committed, so that an
-  // error part-way loses no report of what was already done (a retry finds those
-  // edges moved and changes nothing).
-  virtual absl::Status MassUpdate(GraphId graph, UserId user, StateMask from, EdgeState to,
-                                  uint64_t updated_at, const SourceFilter& only_sources,
-                                  const ChangeSink& on_changes) = 0;
+  // error part-way loses no report of what was already done (the cursor covers only
+  // committed chunks, and a retry finds those edges moved and changes nothing).
+  // Slices read the lists as they are, not at one snapshot: an edge written between
+  // slices by a newer write is left alone by last-write-wins.
+  virtual absl::StatusOr<bool> MassUpdateSlice(const MassSpec& spec,
+                                               const SourceFilter& only_sources,
+                                               size_t max_edges, MassCursor* cursor,
+                                               const ChangeSink& on_changes) = 0;
+  // Applies `spec` to the given (source, destination) pairs only, each of which must
+  // have spec.user at one end: lets a writer with a mass update in progress put it
+  // ahead of a newer write to the same pair, so every pair sees its writes in order.
+  virtual absl::StatusOr<std::vector<EdgeChange>> MassUpdatePairs(
+      const MassSpec& spec, absl::Span<const std::pair<UserId, UserId>> pairs) = 0;
+
+  // The whole of `spec` at once (MassUpdateSlice without a bound).
+  absl::Status MassUpdate(GraphId graph, UserId user, StateMask from, EdgeState to,
+                          uint64_t updated_at, const SourceFilter& only_sources,
+                          const ChangeSink& on_changes) {
+    MassCursor cursor;
+    return MassUpdateSlice(MassSpec{graph, user, from, to, updated_at}, only_sources,
+                           SIZE_MAX, &cursor, on_changes)
+        .status();
+  }
   // The same, returning every change (for tests and small users).
   absl::StatusOr<std::vector<EdgeChange>> MassUpdate(GraphId graph, UserId user, StateMask from,
                                                      EdgeState to, uint64_t updated_at,
@@ -156,6 +205,12 @@ class GraphStore {
   virtual absl::StatusOr<Page> Query(SetOp op, absl::Span<const QueryTerm> terms,
                                      int64_t cursor, size_t limit) = 0;
 
+  // Records a mass job as pending (idempotent), lists the pending ones in offset
+  // order, and removes a finished one.
+  virtual absl::Status RecordMassJob(const MassJob& job) = 0;
+  virtual absl::StatusOr<std::vector<MassJob>> PendingMassJobs() = 0;
+  virtual absl::Status FinishMassJob(const MassJob& job) = 0;
+
   // The log offset through which the pipeline has applied events to this store,
   // persisted; 0 for a new store.
   virtual absl::StatusOr<LogOffset> CommittedOffset() = 0;
@@ -170,8 +225,8 @@ class GraphStore {
   // consistent. VerifyCounts recomputes every (graph, direction, user, state) count
   // from the lists and counts the counters that disagree.
   virtual absl::StatusOr<uint64_t> VerifyCounts() = 0;
-  // Checks that each edge's forward and backward element entries agree, that both of
-  // its list keys exist, and that no list key lacks an element entry.
+  // Checks that each edge's element entry has both its list keys (forward and
+  // backward), and that no list key lacks an element entry.
   virtual absl::StatusOr<uint64_t> VerifyIndexes() = 0;
 };
 

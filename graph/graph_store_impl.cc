@@ -20,12 +20,6 @@
 namespace roost::graph {
 namespace {
 
-// Edges per WriteBatch in MassUpdate: bounds the batch (and the stripes held) for a
-// user with millions of edges.
-constexpr size_t kMassUpdateBatch = 1000;
-
-bool HasState(StateMask mask, EdgeState state) { return (mask & StateBit(state)) != 0; }
-
 absl::Status ValidateWrite(const EdgeWrite& w) {
   if (w.graph == 0 || w.source == 0 || w.destination == 0) {
     return absl::InvalidArgumentError("graph write: graph, source and destination must be set");
@@ -100,7 +94,7 @@ class SortedBatch {
 };
 
 // Stages the transition before -> after of one edge: list keys and counts in both
-// directions, and both element entries.
+// directions, and its element entry.
 void StageTransition(const std::optional<Edge>& before, const Edge& after,
                      SortedBatch* batch, CountDeltas* deltas) {
   const bool lists_unchanged = before.has_value() && before->state == after.state &&
@@ -123,7 +117,32 @@ void StageTransition(const std::optional<Edge>& before, const Edge& after,
   const std::string value = keys::EncodeElementValue(
       keys::ElementValue{after.position, after.state, after.updated_at});
   batch->Put(keys::ForwardElementKey(after.graph, after.source, after.destination), value);
-  batch->Put(keys::BackwardElementKey(after.graph, after.source, after.destination), value);
+}
+
+// Stamps a new store with the format, and refuses one written in another format: its
+// keys would be misread. A store with data but no stamp is format 1.
+absl::Status CheckFormat(rocksdb::DB* db, const std::string& path, bool read_only) {
+  std::string value;
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), keys::FormatKey(), &value);
+  if (!s.IsNotFound()) RETURN_IF_ERROR(FromRocks(s));
+  uint64_t format = 0;
+  if (s.ok()) {
+    format = value.size() == 8 ? DecodeFixed64(value.data()) : 0;
+  } else {
+    std::unique_ptr<rocksdb::Iterator> any(db->NewIterator(rocksdb::ReadOptions()));
+    any->SeekToFirst();
+    RETURN_IF_ERROR(FromRocks(any->status()));
+    if (!any->Valid()) {  // a new store
+      if (read_only) return absl::OkStatus();
+      PutFixed64(&value, keys::kFormatVersion);
+      return FromRocks(db->Put(rocksdb::WriteOptions(), keys::FormatKey(), value));
+    }
+    format = 1;
+  }
+  if (format == keys::kFormatVersion) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      "graph store ", path, " has on-disk format ", format, ", this build reads format ",
+      keys::kFormatVersion, ": rebuild it from the log (roostd --rebuild)"));
 }
 
 }  // namespace
@@ -162,8 +181,9 @@ absl::StatusOr<std::unique_ptr<GraphStore>> GraphStore::Open(
   RETURN_IF_ERROR(FromRocks(options.read_only
                                 ? rocksdb::DB::OpenForReadOnly(db_options, path, &raw)
                                 : rocksdb::DB::Open(db_options, path, &raw)));
-  return std::unique_ptr<GraphStore>(
-      std::make_unique<GraphStoreImpl>(std::unique_ptr<rocksdb::DB>(raw)));
+  std::unique_ptr<rocksdb::DB> db(raw);
+  RETURN_IF_ERROR(CheckFormat(db.get(), path, options.read_only));
+  return std::unique_ptr<GraphStore>(std::make_unique<GraphStoreImpl>(std::move(db)));
 }
 
 absl::StatusOr<std::vector<EdgeChange>> GraphStoreImpl::Apply(
@@ -190,9 +210,9 @@ absl::StatusOr<std::vector<EdgeChange>> GraphStoreImpl::ApplyLocked(
   for (size_t i = 0; i < read_keys.size(); ++i) {
     if (!stored[i].has_value()) continue;
     const char* key = read_keys[i].data();
-    // Forward element key: tag graph dir source(8) destination(8).
-    current[read_keys[i]] = ToEdge(static_cast<GraphId>(key[1]), DecodeBigEndian64(key + 3),
-                                   DecodeBigEndian64(key + 11), *stored[i]);
+    // Element key: tag graph source(8) destination(8).
+    current[read_keys[i]] = ToEdge(static_cast<GraphId>(key[1]), DecodeBigEndian64(key + 2),
+                                   DecodeBigEndian64(key + 10), *stored[i]);
   }
 
   SortedBatch batch;
@@ -200,11 +220,12 @@ absl::StatusOr<std::vector<EdgeChange>> GraphStoreImpl::ApplyLocked(
   std::vector<EdgeChange> changes;
   for (size_t i = 0; i < writes.size(); ++i) {
     std::optional<Edge>& edge = current[write_keys[i]];
-    if (required_states != kAllStates &&
-        (!edge.has_value() || !HasState(required_states, edge->state))) {
-      continue;
+    EdgeWrite write = writes[i];
+    if (required_states != kAllStates) {
+      if (!edge.has_value() || !HasState(required_states, edge->state)) continue;
+      write.position = edge->position;  // a mass update keeps every edge's position
     }
-    std::optional<Edge> after = ResolveWrite(edge, writes[i]);
+    std::optional<Edge> after = ResolveWrite(edge, write);
     if (!after.has_value()) continue;
     StageTransition(edge, *after, &batch, &deltas);
     changes.push_back(EdgeChange{edge, *after, i});
@@ -217,55 +238,6 @@ absl::StatusOr<std::vector<EdgeChange>> GraphStoreImpl::ApplyLocked(
   rocksdb::WriteBatch sorted = batch.Build();
   RETURN_IF_ERROR(FromRocks(db_->Write(rocksdb::WriteOptions(), &sorted)));
   return changes;
-}
-
-absl::Status GraphStoreImpl::MassUpdate(GraphId graph, UserId user, StateMask from,
-                                        EdgeState to, uint64_t updated_at,
-                                        const SourceFilter& only_sources,
-                                        const ChangeSink& on_changes) {
-  if (graph == 0 || user == 0) {
-    return absl::InvalidArgumentError("graph mass update: graph and user must be set");
-  }
-  RETURN_IF_ERROR(ValidateStates(from));
-  if (!keys::IsValidState(static_cast<uint8_t>(to))) {
-    return absl::InvalidArgumentError("graph mass update: unknown target state");
-  }
-  // The lists are read at a snapshot so our own writes do not reappear in the scan;
-  // each edge is then re-read and re-decided under its pair's lock, and skipped if a
-  // concurrent write moved it out of `from` meanwhile.
-  rocksdb::ManagedSnapshot snapshot(db_.get());
-  std::vector<EdgeWrite> chunk;
-  chunk.reserve(kMassUpdateBatch);
-  auto flush = [&]() -> absl::Status {
-    if (chunk.empty()) return absl::OkStatus();
-    std::vector<EdgeChange> applied;
-    {
-      PairLocks::Held held = locks_.Lock(chunk);
-      ASSIGN_OR_RETURN(applied, ApplyLocked(chunk, from));
-    }
-    if (!applied.empty() && on_changes != nullptr) on_changes(applied);
-    chunk.clear();
-    return absl::OkStatus();
-  };
-  for (Direction direction : {Direction::kForward, Direction::kBackward}) {
-    for (int s = 0; s < kNumEdgeStates; ++s) {
-      const auto state = static_cast<EdgeState>(s);
-      if (!HasState(from, state)) continue;
-      ListScanner scan(db_.get(), snapshot.snapshot(), graph, direction, user, state, 0);
-      for (; scan.Valid(); scan.Next()) {
-        const bool forward = direction == Direction::kForward;
-        const UserId source = forward ? user : scan.other();
-        if (only_sources != nullptr && !only_sources(source)) continue;
-        // The write keeps the edge's position even when it revives a REMOVED edge.
-        chunk.push_back(EdgeWrite{graph, source, forward ? scan.other() : user, to, updated_at,
-                                  scan.position()});
-        if (chunk.size() == kMassUpdateBatch) RETURN_IF_ERROR(flush());
-      }
-      RETURN_IF_ERROR(scan.status());
-      RETURN_IF_ERROR(flush());
-    }
-  }
-  return absl::OkStatus();
 }
 
 absl::StatusOr<GraphStoreImpl::Elements> GraphStoreImpl::ReadElements(

@@ -1,6 +1,7 @@
 // GraphStoreImpl: the RocksDB implementation of GraphStore (graph_store.h states the
 // contract; graph_keys.h the layout). Split by concern: graph_store_impl.cc (open,
-// writes, point reads), graph_select.cc (paging), graph_query.cc (set algebra),
+// writes, point reads), graph_mass.cc (mass updates and their jobs), graph_select.cc
+// (paging), graph_query.cc (set algebra),
 // graph_verify.cc (consistency checks).
 //
 // Thread-safe. RocksDB serializes nothing across keys, so writes to one pair are
@@ -33,10 +34,14 @@ class GraphStoreImpl : public GraphStore {
   explicit GraphStoreImpl(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}
 
   absl::StatusOr<std::vector<EdgeChange>> Apply(absl::Span<const EdgeWrite> writes) override;
-  using GraphStore::MassUpdate;
-  absl::Status MassUpdate(GraphId graph, UserId user, StateMask from, EdgeState to,
-                          uint64_t updated_at, const SourceFilter& only_sources,
-                          const ChangeSink& on_changes) override;
+  absl::StatusOr<bool> MassUpdateSlice(const MassSpec& spec, const SourceFilter& only_sources,
+                                       size_t max_edges, MassCursor* cursor,
+                                       const ChangeSink& on_changes) override;
+  absl::StatusOr<std::vector<EdgeChange>> MassUpdatePairs(
+      const MassSpec& spec, absl::Span<const std::pair<UserId, UserId>> pairs) override;
+  absl::Status RecordMassJob(const MassJob& job) override;
+  absl::StatusOr<std::vector<MassJob>> PendingMassJobs() override;
+  absl::Status FinishMassJob(const MassJob& job) override;
   absl::StatusOr<std::optional<Edge>> GetEdge(GraphId graph, UserId source,
                                               UserId destination) override;
   absl::StatusOr<Page> SelectRange(GraphId graph, UserId user, Direction direction,

@@ -90,16 +90,17 @@ absl::StatusOr<uint64_t> GraphStoreImpl::VerifyCounts() {
   return mismatches;
 }
 
-// Every element entry must have its list key and its mirror entry; the number of list
-// keys must equal the number of element entries, which with the first check rules out
+// Every element entry must have its two list keys, forward and backward; there must
+// be exactly two list keys per element entry, which with the first check rules out
 // list keys without an element.
 absl::StatusOr<uint64_t> GraphStoreImpl::VerifyIndexes() {
   rocksdb::ManagedSnapshot snapshot(db_.get());
   rocksdb::ReadOptions options;
   options.snapshot = snapshot.snapshot();
   options.fill_cache = false;
-  auto exists = [&](const std::string& key, std::string* value) -> absl::StatusOr<bool> {
-    rocksdb::Status s = db_->Get(options, key, value);
+  std::string unused;
+  auto exists = [&](const std::string& key) -> absl::StatusOr<bool> {
+    rocksdb::Status s = db_->Get(options, key, &unused);
     if (s.IsNotFound()) return false;
     RETURN_IF_ERROR(FromRocks(s));
     return true;
@@ -107,8 +108,6 @@ absl::StatusOr<uint64_t> GraphStoreImpl::VerifyIndexes() {
 
   uint64_t problems = 0;
   uint64_t elements = 0;
-  std::string mirror;
-  std::string unused;
   TagScan scan(db_.get(), snapshot.snapshot(), keys::kElementTag);
   for (; scan->Valid(); scan->Next()) {
     ++elements;
@@ -118,20 +117,16 @@ absl::StatusOr<uint64_t> GraphStoreImpl::VerifyIndexes() {
       ++problems;
       continue;
     }
-    const auto graph = static_cast<GraphId>(key[1]);
-    const auto direction = static_cast<Direction>(key[2]);
-    const UserId user = DecodeBigEndian64(key.data() + 3);
-    const UserId other = DecodeBigEndian64(key.data() + 11);
-    const Direction opposite =
-        direction == Direction::kForward ? Direction::kBackward : Direction::kForward;
-    ASSIGN_OR_RETURN(bool has_mirror,
-                     exists(keys::ElementKey(graph, opposite, other, user), &mirror));
-    if (!has_mirror || mirror != scan.value()) ++problems;
-    ASSIGN_OR_RETURN(bool has_list,
-                     exists(keys::ListKey(graph, direction, user, value.state,
-                                          value.position, other),
-                            &unused));
-    if (!has_list) ++problems;
+    Edge edge;
+    edge.graph = static_cast<GraphId>(key[1]);
+    edge.source = DecodeBigEndian64(key.data() + 2);
+    edge.destination = DecodeBigEndian64(key.data() + 10);
+    edge.state = value.state;
+    edge.position = value.position;
+    for (const std::string& list_key : {keys::ForwardListKey(edge), keys::BackwardListKey(edge)}) {
+      ASSIGN_OR_RETURN(bool has_list, exists(list_key));
+      if (!has_list) ++problems;
+    }
   }
   RETURN_IF_ERROR(FromRocks(scan->status()));
 
@@ -139,7 +134,8 @@ absl::StatusOr<uint64_t> GraphStoreImpl::VerifyIndexes() {
   TagScan lists(db_.get(), snapshot.snapshot(), keys::kListTag);
   for (; lists->Valid(); lists->Next()) ++list_keys;
   RETURN_IF_ERROR(FromRocks(lists->status()));
-  problems += list_keys > elements ? list_keys - elements : elements - list_keys;
+  const uint64_t expected = 2 * elements;
+  problems += list_keys > expected ? list_keys - expected : expected - list_keys;
   return problems;
 }
 
