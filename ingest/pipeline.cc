@@ -57,6 +57,11 @@ absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Start(const PipelineParts& p
   }
   RETURN_IF_ERROR(pipeline->Build(committed + 1));
   pipeline->notifier_ = std::thread([p = pipeline.get()] { p->NotifierLoop(); });
+  if (parts.metrics != nullptr) {
+    parts.metrics->SetGauge("pipeline.graph.mass_jobs_pending", [p = pipeline.get()] {
+      return static_cast<int64_t>(p->mass_jobs_pending());
+    });
+  }
   RETURN_IF_ERROR(pipeline->topology_->Start());
   return pipeline;
 }
@@ -70,7 +75,10 @@ absl::Status Pipeline::Build(LogOffset start) {
                options_.tweet_writers)
       .Fields("log", kTweetEvents, TweetKey);
   builder
-      .AddBolt("graph", [parts] { return std::make_unique<GraphBolt>(parts.graph); },
+      .AddBolt("graph",
+               [parts, listener = static_cast<MassJobListener*>(this)] {
+                 return std::make_unique<GraphBolt>(parts.graph, listener);
+               },
                options_.graph_writers)
       .Fields("log", kGraphEvents, GraphKey)
       .All("log", kGraphMassEvents);
@@ -83,7 +91,10 @@ absl::Status Pipeline::Build(LogOffset start) {
       .Fields("tweets", 0, AuthorKey)
       .Fields("graph", 0, AuthorKey);
   builder
-      .AddBolt("timelines", [parts] { return std::make_unique<TimelineBolt>(parts.timelines); },
+      .AddBolt("timelines",
+               [parts, listener = static_cast<MassJobListener*>(this)] {
+                 return std::make_unique<TimelineBolt>(parts.timelines, listener);
+               },
                options_.timeline_writers)
       .Fields("fanout", 0, ShardKey);
 
@@ -100,7 +111,10 @@ absl::Status Pipeline::Build(LogOffset start) {
   return absl::OkStatus();
 }
 
-Pipeline::~Pipeline() { Stop(); }
+Pipeline::~Pipeline() {
+  Stop();
+  if (parts_.metrics != nullptr) parts_.metrics->RemoveGauge("pipeline.graph.mass_jobs_pending");
+}
 
 void Pipeline::Stop() {
   if (topology_ != nullptr) topology_->Stop();
@@ -143,25 +157,63 @@ void Pipeline::OnDeadLetter(const std::string& component, const topology::Tuple&
   }
 }
 
+LogOffset Pipeline::VisibleApplied() const {
+  if (mass_jobs_.empty()) return applied_;
+  return std::min(applied_, mass_jobs_.begin()->first - 1);
+}
+
 LogOffset Pipeline::applied_offset() const {
   absl::MutexLock lock(&mu_);
-  return applied_;
+  return VisibleApplied();
+}
+
+size_t Pipeline::mass_jobs_pending() const {
+  absl::MutexLock lock(&mu_);
+  return mass_jobs_.size();
+}
+
+// Releasing mu_ re-evaluates the waiters' conditions, so a finished job wakes them.
+void Pipeline::UpdateMassJob(LogOffset offset, int writers, int64_t work) {
+  MassProgress& progress = mass_jobs_[offset];
+  progress.writers += writers;
+  progress.work += work;
+  if (progress.writers <= 0 && progress.work <= 0) mass_jobs_.erase(offset);
+}
+
+void Pipeline::MassJobStarted(LogOffset offset) {
+  absl::MutexLock lock(&mu_);
+  UpdateMassJob(offset, 1, 0);
+}
+
+void Pipeline::MassJobFinished(LogOffset offset) {
+  absl::MutexLock lock(&mu_);
+  UpdateMassJob(offset, -1, 0);
+}
+
+void Pipeline::MassWorkEmitted(LogOffset offset) {
+  absl::MutexLock lock(&mu_);
+  UpdateMassJob(offset, 0, 1);
+}
+
+void Pipeline::MassWorkDone(LogOffset offset) {
+  absl::MutexLock lock(&mu_);
+  UpdateMassJob(offset, 0, -1);
 }
 
 bool Pipeline::WaitForApplied(LogOffset offset, absl::Time deadline) const {
   absl::MutexLock lock(&mu_);
   auto reached = [this, offset]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return applied_ >= offset;
+    return VisibleApplied() >= offset;
   };
   mu_.AwaitWithDeadline(absl::Condition(&reached), deadline);
-  return applied_ >= offset;
+  return VisibleApplied() >= offset;
 }
 
 void Pipeline::WhenApplied(LogOffset offset, absl::Time deadline,
                            absl::AnyInvocable<void(bool)> done) {
   {
     absl::MutexLock lock(&mu_);
-    if (applied_ < offset && !stopping_ && !released_) {
+    if (VisibleApplied() < offset && !stopping_ && !released_) {
       waiters_.emplace(offset, Waiter{deadline, std::move(done)});
       waiters_changed_ = true;  // its deadline may be the nearest
       return;
@@ -183,7 +235,14 @@ absl::Status Pipeline::status() const {
   return topology_ != nullptr ? topology_->status() : absl::OkStatus();
 }
 
-void Pipeline::PersistApplied() { PersistCommitted(applied_offset()); }
+void Pipeline::PersistApplied() {
+  LogOffset applied;
+  {
+    absl::MutexLock lock(&mu_);
+    applied = applied_;  // pending mass jobs are recorded in the graph store
+  }
+  PersistCommitted(applied);
+}
 
 void Pipeline::PersistCommitted(LogOffset offset) {
   {
@@ -214,7 +273,7 @@ void Pipeline::NotifierLoop() {
       absl::MutexLock lock(&mu_);
       auto wake = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
         return stopping_ || waiters_changed_ || (released_ && !waiters_.empty()) ||
-               (!waiters_.empty() && waiters_.begin()->first <= applied_);
+               (!waiters_.empty() && waiters_.begin()->first <= VisibleApplied());
       };
       absl::Time until = next_persist;
       for (const auto& [offset, waiter] : waiters_) until = std::min(until, waiter.deadline);
@@ -222,8 +281,9 @@ void Pipeline::NotifierLoop() {
       waiters_changed_ = false;
 
       const absl::Time now = absl::Now();
+      const LogOffset visible = VisibleApplied();
       for (auto it = waiters_.begin(); it != waiters_.end();) {
-        const bool reached = it->first <= applied_;
+        const bool reached = it->first <= visible;
         if (reached || it->second.deadline <= now || stopping_ || released_) {
           ready.emplace_back(std::move(it->second.done), reached);
           it = waiters_.erase(it);

@@ -27,6 +27,13 @@
 // start replays from there. (An acknowledged write is in the log, so it is applied
 // once the cause, e.g. a full disk, is cleared.)
 //
+// Mass changes (archive, unarchive, remove-all) run as background jobs of the graph
+// writers (see GraphBolt): the engine commits past them at once, so other writes are
+// not held up, and the committed offset persisted to the stores moves on (the stores
+// record pending jobs themselves). applied_offset() stays below a pending job until
+// it is finished, its home-timeline work included, so a read that waits for a
+// position sees every mass change at or before it whole.
+//
 // Thread-safe.
 #ifndef ROOST_INGEST_PIPELINE_H_
 #define ROOST_INGEST_PIPELINE_H_
@@ -44,6 +51,7 @@
 #include "common/types.h"
 #include "graph/graph_store.h"
 #include "ingest/log/log.h"
+#include "ingest/pipeline_bolts.h"
 #include "ingest/topology/topology.h"
 #include "timelines/home_timelines.h"
 #include "tweetstore/tweet_store.h"
@@ -69,12 +77,12 @@ struct PipelineParts {
   MetricsRegistry* metrics = nullptr;  // may be null
 };
 
-class Pipeline {
+class Pipeline : private MassJobListener {
  public:
   // Starts applying the log from the stores' committed offset.
   static absl::StatusOr<std::unique_ptr<Pipeline>> Start(const PipelineParts& parts,
                                                          const PipelineOptions& options);
-  ~Pipeline();  // Stop()s
+  ~Pipeline() override;  // Stop()s
 
   // Applies everything already read, persists the committed offset, and stops.
   // Idempotent.
@@ -87,6 +95,8 @@ class Pipeline {
 
   // Every event at or below this offset is applied to every store.
   LogOffset applied_offset() const;
+  // Mass changes in progress.
+  size_t mass_jobs_pending() const;
   // Waits until applied_offset() >= offset or `deadline`; true when reached.
   bool WaitForApplied(LogOffset offset, absl::Time deadline) const;
   // Calls done(true) once applied_offset() >= offset, or done(false) at `deadline`;
@@ -109,13 +119,29 @@ class Pipeline {
                     const absl::Status& error);
   void NotifierLoop();
   void PersistCommitted(LogOffset offset);
+  void MassJobStarted(LogOffset offset) override;
+  void MassJobFinished(LogOffset offset) override;
+  void MassWorkEmitted(LogOffset offset) override;
+  void MassWorkDone(LogOffset offset) override;
+  void UpdateMassJob(LogOffset offset, int writers, int64_t work)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // applied_ lowered below the oldest pending mass job.
+  LogOffset VisibleApplied() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const PipelineParts parts_;
   const PipelineOptions options_;
   std::unique_ptr<topology::Topology> topology_;
 
   mutable absl::Mutex mu_;
+  // Committed by the engine (and no store failure below): persisted for restarts.
   LogOffset applied_ ABSL_GUARDED_BY(mu_) = 0;
+  // Mass changes in progress by log offset: graph writers with their share left, and
+  // timeline work emitted and not yet applied. An entry goes once both are 0.
+  struct MassProgress {
+    int writers = 0;
+    int64_t work = 0;
+  };
+  std::map<LogOffset, MassProgress> mass_jobs_ ABSL_GUARDED_BY(mu_);
   LogOffset persisted_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool released_ ABSL_GUARDED_BY(mu_) = false;

@@ -1,5 +1,6 @@
 #include "ingest/pipeline_bolts.h"
 
+#include <cstdio>
 #include <utility>
 #include <vector>
 
@@ -106,6 +107,19 @@ absl::Status GraphBolt::Prepare(const topology::TaskContext& context) {
   owned_sources_ = [index = context.task_index, parallelism = context.parallelism](UserId s) {
     return topology::FieldsInstance(s, parallelism) == index;
   };
+  const auto parallelism = static_cast<uint32_t>(context.parallelism);
+  owner_ = (parallelism << 16) | static_cast<uint32_t>(context.task_index);
+  // Resume the jobs a previous run left pending. Jobs recorded by a pipeline with
+  // another number of writers have no owner here; the first writer adopts them for
+  // every source (the store serializes its writes with the others' per pair, and
+  // last-write-wins orders them).
+  ASSIGN_OR_RETURN(std::vector<graph::MassJob> pending, store_->PendingMassJobs());
+  for (const graph::MassJob& job : pending) {
+    const bool orphan = (job.owner >> 16) != parallelism;
+    if (job.owner != owner_ && !(orphan && context.task_index == 0)) continue;
+    jobs_.push_back(PendingJob{job, {}, orphan});
+    if (listener_ != nullptr) listener_->MassJobStarted(job.offset);
+  }
   return absl::OkStatus();
 }
 
@@ -114,34 +128,77 @@ namespace {
 // Emits to fanout a FOLLOWS edge that started or ended. Only FOLLOWS edges feed
 // timelines; blocks and mutes filter at read time, and a block's effect on follows
 // arrives here as FOLLOWS changes.
-void EmitFollowChange(const graph::EdgeChange& change, topology::Emitter& out) {
+// A background slice of the mass change at log offset `mass_job` (0: none) counts
+// its work out through `listener` first.
+void EmitFollowChange(const graph::EdgeChange& change, topology::Emitter& out,
+                      LogOffset mass_job = 0, MassJobListener* listener = nullptr) {
   if (change.after.graph != graph::kFollows) return;
   const bool was = change.before.has_value() && change.before->state == graph::EdgeState::kNormal;
   const bool is = change.after.state == graph::EdgeState::kNormal;
   if (was == is) return;
+  if (mass_job != 0 && listener != nullptr) listener->MassWorkEmitted(mass_job);
   out.Emit(0, FanoutWork{is ? FanoutWork::Kind::kFollow : FanoutWork::Kind::kUnfollow,
-                         change.after.destination, change.after.source, {}});
+                         change.after.destination, change.after.source, {}, mass_job});
 }
 
 }  // namespace
 
 absl::Status GraphBolt::Execute(const topology::Tuple& input, topology::Emitter& out) {
   const GraphTask& task = std::any_cast<const GraphTask&>(input.value);
-  if (!task.writes.empty()) {
-    const topology::Tuple* const inputs[] = {&input};
-    topology::Emitter* const outs[] = {&out};
-    return ApplyRun(inputs, outs, 0, 1);
-  }
+  if (task.writes.empty()) return RecordJob(input);
+  const topology::Tuple* const inputs[] = {&input};
+  topology::Emitter* const outs[] = {&out};
+  return ApplyRun(inputs, outs, 0, 1);
+}
+
+absl::Status GraphBolt::RecordJob(const topology::Tuple& input) {
+  const GraphTask& task = std::any_cast<const GraphTask&>(input.value);
   const events::EdgesMassChanged& m = task.event->edges_mass_changed();
-  graph::StateMask from = 0;
-  for (int s : m.from_states()) from |= graph::StateBit(ToState(roost::v1::EdgeState(s)));
-  // Each committed chunk's changes go out at once: if a later chunk fails, the retry
-  // finds those edges already moved and reports nothing for them.
-  return store_->MassUpdate(static_cast<graph::GraphId>(m.graph()), m.user_id(), from,
-                            ToState(m.to_state()), task.event->event_id(), owned_sources_,
-                            [&out](absl::Span<const graph::EdgeChange> changes) {
-                              for (const auto& change : changes) EmitFollowChange(change, out);
-                            });
+  graph::MassJob job;
+  job.spec.graph = static_cast<graph::GraphId>(m.graph());
+  job.spec.user = m.user_id();
+  for (int s : m.from_states()) job.spec.from |= graph::StateBit(ToState(roost::v1::EdgeState(s)));
+  job.spec.to = ToState(m.to_state());
+  job.spec.updated_at = task.event->event_id();
+  job.offset = input.offset;
+  job.owner = owner_;
+  for (const PendingJob& pending : jobs_) {
+    if (pending.job.offset == job.offset) return absl::OkStatus();  // resumed already
+  }
+  // Recorded before the event is acknowledged: the committed offset that passes it is
+  // persisted to the same store later, so a restart finds one or the other.
+  RETURN_IF_ERROR(store_->RecordMassJob(job));
+  jobs_.push_back(PendingJob{job, {}, false});
+  if (listener_ != nullptr) listener_->MassJobStarted(job.offset);
+  return absl::OkStatus();
+}
+
+bool GraphBolt::Background(topology::Emitter& out) {
+  if (jobs_.empty()) return false;
+  PendingJob& pending = jobs_.front();
+  absl::StatusOr<bool> done = store_->MassUpdateSlice(
+      pending.job.spec, pending.all_sources ? nullptr : owned_sources_, kMassSliceEdges,
+      &pending.cursor, [this, &out, offset = pending.job.offset](
+                           absl::Span<const graph::EdgeChange> changes) {
+        for (const auto& change : changes) EmitFollowChange(change, out, offset, listener_);
+      });
+  if (!done.ok()) {
+    // The cursor covers only what was committed; the next input or tick retries.
+    std::fprintf(stderr, "roost graph: mass update of the event at log offset %llu: %s\n",
+                 static_cast<unsigned long long>(pending.job.offset),
+                 done.status().ToString().c_str());
+    return false;
+  }
+  if (!*done) return true;
+  // Should the record outlive the job, a restart runs the job again, which changes
+  // nothing that later writes did not.
+  if (absl::Status s = store_->FinishMassJob(pending.job); !s.ok()) {
+    std::fprintf(stderr, "roost graph: clearing a finished mass job: %s\n", s.ToString().c_str());
+  }
+  const LogOffset offset = pending.job.offset;
+  jobs_.erase(jobs_.begin());
+  if (listener_ != nullptr) listener_->MassJobFinished(offset);
+  return !jobs_.empty();
 }
 
 absl::Status GraphBolt::ExecuteBatch(absl::Span<const topology::Tuple* const> inputs,
@@ -153,7 +210,7 @@ absl::Status GraphBolt::ExecuteBatch(absl::Span<const topology::Tuple* const> in
   for (size_t i = 0; i < inputs.size(); ++i) {
     if (!std::any_cast<const GraphTask&>(inputs[i]->value).writes.empty()) continue;
     RETURN_IF_ERROR(ApplyRun(inputs, outs, run_begin, i));
-    RETURN_IF_ERROR(Execute(*inputs[i], *outs[i]));
+    RETURN_IF_ERROR(RecordJob(*inputs[i]));
     run_begin = i + 1;
   }
   return ApplyRun(inputs, outs, run_begin, inputs.size());
@@ -171,9 +228,34 @@ absl::Status GraphBolt::ApplyRun(absl::Span<const topology::Tuple* const> inputs
       run_owner_.push_back(i);
     }
   }
+  RETURN_IF_ERROR(ApplyPendingJobsToRun(inputs, outs));
   ASSIGN_OR_RETURN(std::vector<graph::EdgeChange> changes, store_->Apply(run_writes_));
   for (const graph::EdgeChange& change : changes) {
     EmitFollowChange(change, *outs[run_owner_[change.write]]);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status GraphBolt::ApplyPendingJobsToRun(absl::Span<const topology::Tuple* const> inputs,
+                                              absl::Span<topology::Emitter* const> outs) {
+  std::vector<std::pair<UserId, UserId>> pairs;
+  std::vector<size_t> pair_owner;
+  for (const PendingJob& pending : jobs_) {  // in log order, as the jobs were asked
+    const graph::MassSpec& spec = pending.job.spec;
+    pairs.clear();
+    pair_owner.clear();
+    for (size_t k = 0; k < run_writes_.size(); ++k) {
+      const graph::EdgeWrite& w = run_writes_[k];
+      if (w.graph != spec.graph || (w.source != spec.user && w.destination != spec.user)) continue;
+      if (inputs[run_owner_[k]]->offset < pending.job.offset) continue;  // older than the job
+      pairs.emplace_back(w.source, w.destination);
+      pair_owner.push_back(run_owner_[k]);
+    }
+    if (pairs.empty()) continue;
+    ASSIGN_OR_RETURN(std::vector<graph::EdgeChange> changes, store_->MassUpdatePairs(spec, pairs));
+    for (const graph::EdgeChange& change : changes) {
+      EmitFollowChange(change, *outs[pair_owner[change.write]]);
+    }
   }
   return absl::OkStatus();
 }
@@ -192,7 +274,7 @@ absl::Status FanoutBolt::Execute(const topology::Tuple& input, topology::Emitter
                                                      : TimelineOp::Kind::kRemoveAuthor;
     op.user = work.follower;
     op.author = work.author;
-    out.Emit(0, TimelineBatch{timelines_->ShardOf(work.follower), {op}});
+    out.Emit(0, TimelineBatch{timelines_->ShardOf(work.follower), {op}, work.mass_job});
     return absl::OkStatus();
   }
 
@@ -239,6 +321,7 @@ absl::Status TimelineBolt::Execute(const topology::Tuple& input, topology::Emitt
         break;
     }
   }
+  if (batch.mass_job != 0 && listener_ != nullptr) listener_->MassWorkDone(batch.mass_job);
   return absl::OkStatus();
 }
 

@@ -41,27 +41,68 @@ class TweetBolt : public topology::Bolt {
   tweets::TweetStore* const store_;
 };
 
+// Told which mass updates are in progress, so that the pipeline's applied offset
+// stays below each until it is done, home timelines included. Called on the bolts'
+// threads: each graph writer starts and finishes its own share of a mass update, and
+// the timeline work its slices emit (which is anchored to no input) is counted out by
+// the graph writer before it is emitted and back in by the timeline writers.
+class MassJobListener {
+ public:
+  virtual ~MassJobListener() = default;
+  virtual void MassJobStarted(LogOffset offset) = 0;
+  virtual void MassJobFinished(LogOffset offset) = 0;
+  virtual void MassWorkEmitted(LogOffset offset) = 0;
+  virtual void MassWorkDone(LogOffset offset) = 0;
+};
+
 // Applies edge changes (and a block's removal of follows both ways) to the graph,
 // then hands the follows that started or ended to fanout.
+//
+// A mass change (archive, unarchive, remove-all of a user's edges) can touch millions
+// of edges, so it is not applied in Execute: Execute records it in the store as a
+// pending job and acknowledges it, and Background carries it out in slices between
+// other inputs, so other users' writes wait for a slice, never for the whole job. A
+// restart resumes recorded jobs. Every pair still sees its writes in log order: a
+// write to a pair that a pending job will reach first applies the job to that pair.
 class GraphBolt : public topology::Bolt {
  public:
-  explicit GraphBolt(graph::GraphStore* store) : store_(store) {}
+  // `listener` may be null.
+  GraphBolt(graph::GraphStore* store, MassJobListener* listener)
+      : store_(store), listener_(listener) {}
   absl::Status Prepare(const topology::TaskContext& context) override;
   absl::Status Execute(const topology::Tuple& input, topology::Emitter& out) override;
   // Applies each run of edge writes in one store write (one WriteBatch, one pass of
   // the counters), which is what lets a rebuild or a follow storm go faster than one
-  // RocksDB write per edge; a mass change is applied on its own, in its place.
+  // RocksDB write per edge; a mass change is recorded in its place.
   bool ExecutesBatches() const override { return true; }
   absl::Status ExecuteBatch(absl::Span<const topology::Tuple* const> inputs,
                             absl::Span<topology::Emitter* const> outs) override;
+  // One slice of the oldest pending mass job.
+  bool Background(topology::Emitter& out) override;
+
+  // List entries one Background call handles: about 10 ms of work.
+  static constexpr size_t kMassSliceEdges = 2000;
 
  private:
+  struct PendingJob {
+    graph::MassJob job;
+    graph::MassCursor cursor;
+    bool all_sources = false;  // adopted from a pipeline with another number of writers
+  };
+
   // Applies the edge writes of inputs[begin, end) (none a mass change) in one call.
   absl::Status ApplyRun(absl::Span<const topology::Tuple* const> inputs,
                         absl::Span<topology::Emitter* const> outs, size_t begin, size_t end);
+  // Applies, ahead of run_writes_, each pending job to the pairs of the run it touches.
+  absl::Status ApplyPendingJobsToRun(absl::Span<const topology::Tuple* const> inputs,
+                                     absl::Span<topology::Emitter* const> outs);
+  absl::Status RecordJob(const topology::Tuple& input);
 
   graph::GraphStore* const store_;
+  MassJobListener* const listener_;
   graph::SourceFilter owned_sources_;  // the sources fields grouping routes here
+  uint32_t owner_ = 0;                 // names this writer's share of mass jobs
+  std::vector<PendingJob> jobs_;       // in log order; the first is carried out
   std::vector<graph::EdgeWrite> run_writes_;  // ApplyRun's scratch: the run's writes
   std::vector<size_t> run_owner_;             // and the input each came from
 };
@@ -82,11 +123,14 @@ class FanoutBolt : public topology::Bolt {
 // Applies timeline batches to the shards it owns.
 class TimelineBolt : public topology::Bolt {
  public:
-  explicit TimelineBolt(timelines::HomeTimelines* timelines) : timelines_(timelines) {}
+  // `listener` may be null.
+  TimelineBolt(timelines::HomeTimelines* timelines, MassJobListener* listener)
+      : timelines_(timelines), listener_(listener) {}
   absl::Status Execute(const topology::Tuple& input, topology::Emitter& out) override;
 
  private:
   timelines::HomeTimelines* const timelines_;
+  MassJobListener* const listener_;
 };
 
 }  // namespace roost::ingest

@@ -50,6 +50,9 @@ struct FanoutWork {
   UserId author = 0;
   UserId follower = 0;      // kFollow, kUnfollow
   timelines::Entry entry;   // kDeliver; entry.id alone for kRetract
+  // The log offset of the mass change whose background slice emitted this (0: none):
+  // such work is anchored to nothing, so the timeline writer reports it done.
+  LogOffset mass_job = 0;
 };
 
 // One operation on one user's home timeline.
@@ -65,6 +68,7 @@ struct TimelineOp {
 struct TimelineBatch {
   int shard = 0;
   std::vector<TimelineOp> ops;
+  LogOffset mass_job = 0;  // as FanoutWork's
 };
 
 }  // namespace roost::ingest

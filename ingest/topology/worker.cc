@@ -72,6 +72,7 @@ void Worker::Run() {
       // Skip ticks missed while busy rather than firing them in a burst.
       next_tick = std::max(next_tick + period, absl::Now());
     }
+    for (BoltTask* task : tasks_) worked |= RunBackground(*task);
     if (worked) continue;
     // Stop is requested only once nothing is in flight, so no work is left behind.
     if (stop_.load()) break;
@@ -91,6 +92,7 @@ bool Worker::RunChunk(BoltTask& task) {
   const size_t begin = task.next;
   const size_t end = std::min(task.taken.size(), begin + options.batch_size);
   ExecuteCounts counts;
+  task.background = true;  // the input may have given it some
   const auto start = std::chrono::steady_clock::now();
   if (!task.batches || !ExecuteBatch(task, begin, end, counts)) {
     for (size_t i = begin; i < end; ++i) ExecuteOne(task, task.taken[i], counts);
@@ -158,19 +160,33 @@ void Worker::ExecuteOne(BoltTask& task, const Envelope& input, ExecuteCounts& co
   }
 }
 
-void Worker::Tick(BoltTask& task) {
+template <typename Call>
+void Worker::RunUnanchored(BoltTask& task, Call call) {
   // Counted in flight so that Stop, having disabled ticks, cannot find the bolts idle
-  // while a tick is still emitting.
+  // while a tick or a background step is still emitting.
   InFlight& in_flight = runtime_->in_flight();
   in_flight.Add(1);
   if (runtime_->ticks_enabled()) {
-    // Tick output is anchored to nothing: it carries the committed offset (everything
-    // up to it is done) and holds back no commit.
+    // Output anchored to nothing: it carries the committed offset (everything up to it
+    // is done) and holds back no commit.
     AnchoredEmitter emitter(*task.outbox, runtime_->tracker().committed(), nullptr);
-    task.bolt->Tick(emitter);
+    call(emitter);
     task.outbox->Flush();
   }
   in_flight.Done(1);
+}
+
+void Worker::Tick(BoltTask& task) {
+  RunUnanchored(task, [&task](Emitter& out) { task.bolt->Tick(out); });
+  task.background = true;
+}
+
+bool Worker::RunBackground(BoltTask& task) {
+  if (!task.background || !runtime_->ticks_enabled()) return false;
+  bool more = false;
+  RunUnanchored(task, [&task, &more](Emitter& out) { more = task.bolt->Background(out); });
+  task.background = more;
+  return more;
 }
 
 }  // namespace roost::topology

@@ -43,6 +43,9 @@ struct BoltTask {
   std::optional<Outbox> outbox;  // set once every queue exists
   const bool batches;            // the bolt's ExecutesBatches()
 
+  // Whether Bolt::Background may have work: set by input and ticks, cleared when it
+  // answers "nothing more". Worker thread only.
+  bool background = true;
   // Taken from the queue and not yet executed: taken[next..]. Worker thread only.
   std::vector<Envelope> taken;
   size_t next = 0;
@@ -72,6 +75,12 @@ class Worker {
   void Run();
   // Executes the next chunk of `task`'s input; false when it had none.
   bool RunChunk(BoltTask& task);
+  void Tick(BoltTask& task);
+  // One step of the bolt's background work; false when it has none left.
+  bool RunBackground(BoltTask& task);
+  // Runs `call` with an emitter anchored to nothing, counted in flight.
+  template <typename Call>
+  void RunUnanchored(BoltTask& task, Call call);
 
   // Tuples executed, acked, failed and dead-lettered by one chunk.
   struct ExecuteCounts {
@@ -82,7 +91,6 @@ class Worker {
   bool ExecuteBatch(BoltTask& task, size_t begin, size_t end, ExecuteCounts& counts);
   // Executes one input with retries, dead-lettering it when they run out.
   void ExecuteOne(BoltTask& task, const Envelope& input, ExecuteCounts& counts);
-  void Tick(BoltTask& task);
 
   Runtime* const runtime_;
   std::vector<BoltTask*> tasks_;

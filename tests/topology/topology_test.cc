@@ -2,6 +2,7 @@
 #include "ingest/topology/topology.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <set>
@@ -127,6 +128,62 @@ TEST(TopologyTest, TicksRunOnTheBoltsThreadAndTheirOutputFlows) {
   absl::MutexLock lock(&threads->mu);
   ASSERT_EQ(threads->execute.size(), 1u);
   EXPECT_EQ(threads->tick, threads->execute) << "ticks run on the bolt's own worker";
+}
+
+// Input 1 starts endless background work that emits every 100th step; input 2 notes
+// how many steps had run when it arrived.
+class BackgroundBolt : public Bolt {
+ public:
+  explicit BackgroundBolt(std::shared_ptr<std::atomic<int64_t>> steps_at_second_input)
+      : steps_at_second_input_(std::move(steps_at_second_input)) {}
+  absl::Status Execute(const Tuple& input, Emitter& out) override {
+    if (input.offset == 1) running_ = true;
+    if (input.offset == 2) steps_at_second_input_->store(steps_);
+    return absl::OkStatus();
+  }
+  bool Background(Emitter& out) override {
+    if (!running_) return false;
+    if (++steps_ % 100 == 0) out.Emit(0, steps_);
+    return true;
+  }
+
+ private:
+  std::shared_ptr<std::atomic<int64_t>> steps_at_second_input_;
+  bool running_ = false;
+  int64_t steps_ = 0;
+};
+
+// Background work continues with no input and no ticks, yields to input (otherwise
+// input 2 would never commit), and does not keep Stop waiting.
+TEST(TopologyTest, BackgroundWorkRunsBetweenInputsAndStopsWithTheTopology) {
+  auto feed = std::make_shared<Feed>();
+  auto steps_at_second_input = std::make_shared<std::atomic<int64_t>>(-1);
+  auto sink = std::make_shared<Recorder>();
+  TopologyBuilder builder;
+  builder.AddSpout("source", FeedSpouts(feed));
+  builder
+      .AddBolt("worker",
+               [steps_at_second_input] {
+                 return std::make_unique<BackgroundBolt>(steps_at_second_input);
+               })
+      .Shuffle("source");
+  builder.AddBolt("sink", RecordingBolts(sink)).Shuffle("worker");
+  TopologyOptions options;
+  options.worker_threads = 1;  // the background work and the input share one thread
+  options.tick_period = absl::ZeroDuration();
+  std::unique_ptr<Topology> topology = StartTopology(std::move(builder), options);
+  ASSERT_NE(topology, nullptr);
+  feed->PushRange(1, 1);
+  ASSERT_TRUE(topology->WaitForCommitted(1, Soon()));
+  ASSERT_TRUE(sink->WaitCount(3, Soon())) << "background work ran on without input";
+  feed->PushRange(2, 2);
+  ASSERT_TRUE(topology->WaitForCommitted(2, Soon())) << "input starved by background work";
+  EXPECT_GE(steps_at_second_input->load(), 300);
+  topology->Stop();
+  std::vector<Record> records = sink->records();
+  for (size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(records[i].value, static_cast<int64_t>(100 * (i + 1)));
+  }
 }
 
 TEST(TopologyTest, StopExecutesEverythingEmitted) {

@@ -1,0 +1,264 @@
+// Mass changes as background jobs of the graph writers: GraphBolt driven by hand
+// (deterministic slices), then the whole pipeline's applied offset.
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "ingest/pipeline.h"
+#include "ingest/pipeline_bolts.h"
+#include "ingest/pipeline_timeline_source.h"
+#include "ingest/pipeline_tuples.h"
+#include "roost/v1/events.pb.h"
+
+namespace roost::ingest {
+namespace {
+
+namespace v1 = ::roost::v1;
+namespace events = ::roost::v1::events;
+
+constexpr UserId kCeleb = 7;
+
+class CollectingEmitter : public topology::Emitter {
+ public:
+  void Emit(topology::StreamId stream, std::any value) override {
+    work.push_back(std::any_cast<FanoutWork>(std::move(value)));
+  }
+  std::vector<FanoutWork> work;
+};
+
+class CountingListener : public MassJobListener {
+ public:
+  void MassJobStarted(LogOffset offset) override { started.push_back(offset); }
+  void MassJobFinished(LogOffset offset) override { finished.push_back(offset); }
+  void MassWorkEmitted(LogOffset offset) override { ++emitted; }
+  void MassWorkDone(LogOffset offset) override {}
+  std::vector<LogOffset> started, finished;
+  int64_t emitted = 0;
+};
+
+EventPtr MassEvent(uint64_t time, UserId user, v1::EdgeState from, v1::EdgeState to) {
+  auto event = std::make_shared<events::Event>();
+  event->set_event_id(time);
+  events::EdgesMassChanged* mass = event->mutable_edges_mass_changed();
+  mass->set_graph(v1::FOLLOWS);
+  mass->set_user_id(user);
+  mass->add_from_states(from);
+  mass->set_to_state(to);
+  return event;
+}
+
+class GraphBoltTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "mass_job_test_" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    std::filesystem::remove_all(dir_);
+    graph_ = *graph::GraphStore::Open(dir_, {});
+    // Followers 1000.. follow kCeleb, oldest first.
+    std::vector<graph::EdgeWrite> writes;
+    for (UserId f = 1000; f < 1000 + kFollowers; ++f) {
+      writes.push_back({graph::kFollows, f, kCeleb, graph::EdgeState::kNormal, f, f});
+    }
+    ASSERT_TRUE(graph_->Apply(writes).ok());
+  }
+  void TearDown() override {
+    bolt_.reset();
+    graph_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void NewBolt(int index = 0, int parallelism = 1) {
+    bolt_ = std::make_unique<GraphBolt>(graph_.get(), &listener_);
+    ASSERT_TRUE(bolt_->Prepare({"graph", index, parallelism}).ok());
+  }
+  void Execute(LogOffset offset, GraphTask task) {
+    topology::Tuple tuple{offset, kGraphEvents, std::move(task)};
+    ASSERT_TRUE(bolt_->Execute(tuple, out_).ok());
+  }
+  uint64_t Count(graph::EdgeState state) {
+    return *graph_->Count(graph::kFollows, kCeleb, graph::Direction::kBackward,
+                          graph::StateBit(state));
+  }
+  // Background calls until the bolt has nothing left (bounded).
+  int RunBackground() {
+    int calls = 0;
+    while (calls < 1000) {
+      ++calls;
+      if (!bolt_->Background(out_)) break;
+    }
+    return calls;
+  }
+
+  static constexpr int kFollowers = 5000;
+  std::string dir_;
+  std::unique_ptr<graph::GraphStore> graph_;
+  CountingListener listener_;
+  CollectingEmitter out_;
+  std::unique_ptr<GraphBolt> bolt_;
+};
+
+TEST_F(GraphBoltTest, AMassChangeIsRecordedThenCarriedOutInSlices) {
+  NewBolt();
+  Execute(100, GraphTask{kCeleb, MassEvent(50000, kCeleb, v1::NORMAL, v1::ARCHIVED), {}});
+  EXPECT_EQ(Count(graph::EdgeState::kNormal), uint64_t{kFollowers}) << "Execute defers the work";
+  EXPECT_THAT(listener_.started, ::testing::ElementsAre(100));
+  ASSERT_EQ(graph_->PendingMassJobs()->size(), 1u);
+
+  // 5000 entries, kMassSliceEdges (2000) a call: the third call finds the end.
+  EXPECT_EQ(RunBackground(), 3);
+  EXPECT_EQ(Count(graph::EdgeState::kArchived), uint64_t{kFollowers});
+  EXPECT_THAT(listener_.finished, ::testing::ElementsAre(100));
+  EXPECT_TRUE(graph_->PendingMassJobs()->empty());
+  ASSERT_EQ(out_.work.size(), size_t{kFollowers});
+  EXPECT_EQ(listener_.emitted, kFollowers);
+  for (const FanoutWork& w : out_.work) {
+    EXPECT_EQ(w.kind, FanoutWork::Kind::kUnfollow);
+    EXPECT_EQ(w.mass_job, 100u);
+  }
+  EXPECT_FALSE(bolt_->Background(out_));
+}
+
+// Follower 1000, the oldest (the job reaches it last), re-follows right after a
+// remove-all: in log order the remove-all ends the edge first, so the re-follow is a
+// new edge at the new position, not the old edge revived.
+TEST_F(GraphBoltTest, AWriteToAPairAPendingJobWillReachAppliesTheJobFirst) {
+  NewBolt();
+  Execute(100, GraphTask{kCeleb, MassEvent(50000, kCeleb, v1::NORMAL, v1::REMOVED), {}});
+  auto refollow = std::make_shared<events::Event>();
+  refollow->set_event_id(60000);
+  Execute(101, GraphTask{1000, refollow,
+                         {{graph::kFollows, 1000, kCeleb, graph::EdgeState::kNormal, 60000,
+                           60000}}});
+  RunBackground();
+  auto edge = graph_->GetEdge(graph::kFollows, 1000, kCeleb);
+  ASSERT_TRUE(edge.ok() && edge->has_value());
+  EXPECT_EQ((*edge)->state, graph::EdgeState::kNormal);
+  EXPECT_EQ((*edge)->position, 60000u) << "revived at its old position: the job came second";
+  EXPECT_EQ(Count(graph::EdgeState::kNormal), 1u);
+  EXPECT_EQ(Count(graph::EdgeState::kRemoved), uint64_t{kFollowers - 1});
+}
+
+TEST_F(GraphBoltTest, APendingJobResumesAfterARestartOfItsWriter) {
+  NewBolt(/*index=*/1, /*parallelism=*/2);
+  Execute(100, GraphTask{kCeleb, MassEvent(50000, kCeleb, v1::NORMAL, v1::ARCHIVED), {}});
+  ASSERT_TRUE(bolt_->Background(out_));  // one slice, then the process "dies"
+  const uint64_t archived_before = Count(graph::EdgeState::kArchived);
+  EXPECT_GT(archived_before, 0u);
+  EXPECT_LT(archived_before, uint64_t{kFollowers});
+
+  // Writer 0 of 2 does not own the job; writer 1 of 2 resumes it.
+  listener_ = CountingListener();
+  NewBolt(0, 2);
+  EXPECT_TRUE(listener_.started.empty());
+  EXPECT_FALSE(bolt_->Background(out_));
+  NewBolt(1, 2);
+  EXPECT_THAT(listener_.started, ::testing::ElementsAre(100));
+  RunBackground();
+  EXPECT_THAT(listener_.finished, ::testing::ElementsAre(100));
+  // Writer 1 of 2 owns only the sources fields grouping sends it: about half.
+  const uint64_t archived = Count(graph::EdgeState::kArchived);
+  EXPECT_GT(archived, archived_before);
+  EXPECT_LT(archived, uint64_t{kFollowers});
+  EXPECT_TRUE(graph_->PendingMassJobs()->empty());
+}
+
+TEST_F(GraphBoltTest, AJobOfAPipelineWithOtherWritersIsAdoptedByTheFirstForAllSources) {
+  NewBolt(1, 2);
+  Execute(100, GraphTask{kCeleb, MassEvent(50000, kCeleb, v1::NORMAL, v1::ARCHIVED), {}});
+  listener_ = CountingListener();
+  NewBolt(/*index=*/0, /*parallelism=*/1);  // restarted with one writer
+  EXPECT_THAT(listener_.started, ::testing::ElementsAre(100));
+  RunBackground();
+  EXPECT_EQ(Count(graph::EdgeState::kArchived), uint64_t{kFollowers});
+  EXPECT_TRUE(graph_->PendingMassJobs()->empty());
+}
+
+// The whole pipeline: a read that waits for the mass change's position sees it
+// whole, the graph and the followers' home timelines both.
+class MassPipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "mass_pipeline_test";
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    log::LogOptions log_options;
+    log_options.sync = log::SyncPolicy::kNone;
+    log_ = *log::Log::Open(dir_ + "/log", log_options);
+    tweets_ = *tweets::TweetStore::Open(dir_ + "/tweets", {});
+    graph_ = *graph::GraphStore::Open(dir_ + "/graph", {});
+    source_ = std::make_unique<StoreTimelineSource>(graph_.get(), tweets_.get());
+    timelines_ = std::make_unique<timelines::HomeTimelines>(timelines::HomeTimelinesOptions{},
+                                                            source_.get());
+    pipeline_ = *Pipeline::Start(
+        {log_.get(), tweets_.get(), graph_.get(), timelines_.get(), &metrics_}, {});
+  }
+  void TearDown() override {
+    pipeline_.reset();
+    timelines_.reset();
+    source_.reset();
+    graph_.reset();
+    tweets_.reset();
+    log_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  LogOffset Append(const events::Event& event) { return *log_->Append(event.SerializeAsString()); }
+  void WaitApplied(LogOffset offset) {
+    ASSERT_TRUE(pipeline_->WaitForApplied(offset, absl::Now() + absl::Seconds(60)));
+  }
+
+  std::string dir_;
+  MetricsRegistry metrics_;
+  std::unique_ptr<log::Log> log_;
+  std::unique_ptr<tweets::TweetStore> tweets_;
+  std::unique_ptr<graph::GraphStore> graph_;
+  std::unique_ptr<StoreTimelineSource> source_;
+  std::unique_ptr<timelines::HomeTimelines> timelines_;
+  std::unique_ptr<Pipeline> pipeline_;
+};
+
+TEST_F(MassPipelineTest, AppliedOffsetCoversAMassChangeWholeTimelinesIncluded) {
+  constexpr int kFollowers = 20000;
+  uint64_t time = 1;
+  for (UserId f = 1000; f < 1000 + kFollowers; ++f) {
+    events::Event follow;
+    follow.set_event_id(time++);
+    follow.mutable_edge_changed()->set_graph(v1::FOLLOWS);
+    follow.mutable_edge_changed()->set_source_id(f);
+    follow.mutable_edge_changed()->set_destination_id(kCeleb);
+    Append(follow);
+  }
+  events::Event post;
+  post.set_event_id(time++);
+  post.mutable_tweet_posted()->set_tweet_id(post.event_id());
+  post.mutable_tweet_posted()->set_author_id(kCeleb);
+  WaitApplied(Append(post));
+  // Materialize some followers' timelines: they hold the post.
+  for (UserId f : {1000, 5000, 20999}) {
+    auto read = timelines_->Read(f, 0, 0, 10, nullptr);
+    ASSERT_TRUE(read.ok());
+    ASSERT_EQ(read->entries.size(), 1u);
+  }
+
+  events::Event archive;
+  archive.set_event_id(time++);
+  *archive.mutable_edges_mass_changed() = MassEvent(0, kCeleb, v1::NORMAL, v1::ARCHIVED)
+                                              ->edges_mass_changed();
+  const LogOffset archived_at = Append(archive);
+  WaitApplied(archived_at);
+  EXPECT_EQ(*graph_->Count(graph::kFollows, kCeleb, graph::Direction::kBackward,
+                           graph::StateBit(graph::EdgeState::kArchived)),
+            uint64_t{kFollowers});
+  EXPECT_EQ(pipeline_->mass_jobs_pending(), 0u);
+  for (UserId f : {1000, 5000, 20999}) {
+    auto read = timelines_->Read(f, 0, 0, 10, nullptr);
+    ASSERT_TRUE(read.ok());
+    EXPECT_TRUE(read->entries.empty()) << "follower " << f << " still sees the archived author";
+  }
+  EXPECT_EQ(metrics_.Snapshot()["pipeline.graph.mass_jobs_pending"], 0);
+}
+
+}  // namespace
+}  // namespace roost::ingest
