@@ -215,6 +215,12 @@ grpc::ServerUnaryReactor* GraphService::Remove(grpc::CallbackServerContext* ctx,
   return SetEdge(ctx, req, graph::EdgeState::kRemoved, resp);
 }
 
+grpc::ServerUnaryReactor* GraphService::Negate(grpc::CallbackServerContext* ctx,
+                                               const v1::EdgeRequest* req,
+                                               v1::WriteResponse* resp) {
+  return SetEdge(ctx, req, graph::EdgeState::kNegative, resp);
+}
+
 grpc::ServerUnaryReactor* GraphService::Mass(grpc::CallbackServerContext* ctx,
                                              const v1::MassRequest* req, graph::StateMask from,
                                              graph::EdgeState to, v1::WriteResponse* resp) {

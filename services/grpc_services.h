@@ -53,6 +53,8 @@ class GraphService final : public v1::Graph::CallbackService {
                                 v1::WriteResponse* resp) override;
   grpc::ServerUnaryReactor* Remove(grpc::CallbackServerContext* ctx, const v1::EdgeRequest* req,
                                    v1::WriteResponse* resp) override;
+  grpc::ServerUnaryReactor* Negate(grpc::CallbackServerContext* ctx, const v1::EdgeRequest* req,
+                                   v1::WriteResponse* resp) override;
   grpc::ServerUnaryReactor* Archive(grpc::CallbackServerContext* ctx, const v1::MassRequest* req,
                                     v1::WriteResponse* resp) override;
   grpc::ServerUnaryReactor* Unarchive(grpc::CallbackServerContext* ctx,

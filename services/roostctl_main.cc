@@ -17,6 +17,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/flag_names.h"
 #include "roost/v1/feed.grpc.pb.h"
@@ -29,7 +30,10 @@ ABSL_FLAG(uint32_t, limit, 20, "Page size for home, user and select (at most 200
 ABSL_FLAG(uint64_t, max_id, 0, "home/user: return tweets older than this id.");
 ABSL_FLAG(int64_t, cursor, 0, "select: continue from this next_cursor.");
 ABSL_FLAG(std::string, graph, "follows",
-          "select/count/archive/unarchive/remove-all: follows, blocks or mutes.");
+          "negate/select/count/archive/unarchive/remove-all: follows, blocks or mutes.");
+ABSL_FLAG(std::string, states, "normal",
+          "select/count: the edge states to list, comma-separated: normal, removed, archived, "
+          "negative.");
 ABSL_FLAG(int64_t, after_ms, 0, "select: only edges created at or after this Unix ms time.");
 ABSL_FLAG(int64_t, before_ms, 0, "select: only edges created before this Unix ms time.");
 ABSL_FLAG(std::string, direction, "forward",
@@ -66,9 +70,13 @@ Commands:
   follow A B | unfollow A B  A starts/stops following B
   block A B | unblock A B    A blocks/unblocks B (a block ends follows both ways)
   mute A B | unmute A B      A mutes/unmutes B
-  select USER                a page of USER's edges (--graph, --direction, --cursor;
-                             --after-ms/--before-ms: created in that time range)
-  count USER                 how many edges USER has (--graph, --direction)
+  negate A B                 keeps A's edge to B in --graph but marks it NEGATIVE
+                             (FlockDB's negate, e.g. "not interested"): not followed,
+                             contained or counted as normal; follow/block/mute makes
+                             it normal again at its old position
+  select USER                a page of USER's edges (--graph, --direction, --states,
+                             --cursor; --after-ms/--before-ms: created in that range)
+  count USER                 how many edges USER has (--graph, --direction, --states)
   archive USER | unarchive USER | remove-all USER
                              all of USER's edges in --graph, both directions: archive
                              (spam removal), undo it, or remove them
@@ -146,6 +154,19 @@ bool ParseGraph(v1::GraphKind* kind) {
   return true;
 }
 
+bool ParseStates(std::vector<v1::EdgeState>* states) {
+  static const std::map<std::string, v1::EdgeState> names = {{"normal", v1::NORMAL},
+                                                             {"removed", v1::REMOVED},
+                                                             {"archived", v1::ARCHIVED},
+                                                             {"negative", v1::NEGATIVE}};
+  for (absl::string_view name : absl::StrSplit(absl::GetFlag(FLAGS_states), ',')) {
+    auto it = names.find(std::string(name));
+    if (it == names.end()) return false;
+    states->push_back(it->second);
+  }
+  return true;
+}
+
 bool ParseDirection(v1::Direction* direction) {
   const std::string d = absl::GetFlag(FLAGS_direction);
   if (d == "forward") *direction = v1::FORWARD;
@@ -154,12 +175,18 @@ bool ParseDirection(v1::Direction* direction) {
   return true;
 }
 
+// The edge commands name their graph, except negate, which takes --graph.
 int EdgeCommand(const Client& c, const std::string& command, uint64_t a, uint64_t b) {
-  static const std::map<std::string, std::pair<v1::GraphKind, bool>> kinds = {
-      {"follow", {v1::FOLLOWS, true}}, {"unfollow", {v1::FOLLOWS, false}},
-      {"block", {v1::BLOCKS, true}},   {"unblock", {v1::BLOCKS, false}},
-      {"mute", {v1::MUTES, true}},     {"unmute", {v1::MUTES, false}}};
-  const auto& [kind, add] = kinds.at(command);
+  enum class Write { kAdd, kRemove, kNegate };
+  static const std::map<std::string, std::pair<v1::GraphKind, Write>> kinds = {
+      {"follow", {v1::FOLLOWS, Write::kAdd}}, {"unfollow", {v1::FOLLOWS, Write::kRemove}},
+      {"block", {v1::BLOCKS, Write::kAdd}},   {"unblock", {v1::BLOCKS, Write::kRemove}},
+      {"mute", {v1::MUTES, Write::kAdd}},     {"unmute", {v1::MUTES, Write::kRemove}},
+      {"negate", {v1::GRAPH_UNSPECIFIED, Write::kNegate}}};
+  auto [kind, write] = kinds.at(command);
+  if (kind == v1::GRAPH_UNSPECIFIED && !ParseGraph(&kind)) {
+    return Usage("--graph must be follows, blocks or mutes");
+  }
   auto stub = v1::Graph::NewStub(c.channel);
   v1::EdgeRequest req;
   req.set_graph(kind);
@@ -167,7 +194,9 @@ int EdgeCommand(const Client& c, const std::string& command, uint64_t a, uint64_
   req.set_destination_id(b);
   v1::WriteResponse resp;
   auto ctx = c.Context();
-  grpc::Status status = add ? stub->Add(ctx.get(), req, &resp) : stub->Remove(ctx.get(), req, &resp);
+  grpc::Status status = write == Write::kAdd      ? stub->Add(ctx.get(), req, &resp)
+                        : write == Write::kRemove ? stub->Remove(ctx.get(), req, &resp)
+                                                  : stub->Negate(ctx.get(), req, &resp);
   if (status.ok()) std::printf("ok, position %llu\n", static_cast<unsigned long long>(resp.position()));
   return Report(status);
 }
@@ -272,7 +301,7 @@ int main(int argc, char** argv) {
     return Report(status);
   }
   if (command == "follow" || command == "unfollow" || command == "block" ||
-      command == "unblock" || command == "mute" || command == "unmute") {
+      command == "unblock" || command == "mute" || command == "unmute" || command == "negate") {
     if (!need_ids(2, "A B")) return Usage("usage: " + command + " A B");
     return EdgeCommand(c, command, ids[0], ids[1]);
   }
@@ -298,14 +327,19 @@ int main(int argc, char** argv) {
     if (!need_ids(1, "USER")) return Usage("usage: " + command + " USER");
     v1::GraphKind kind;
     v1::Direction direction;
+    std::vector<v1::EdgeState> states;
     if (!ParseGraph(&kind)) return Usage("--graph must be follows, blocks or mutes");
     if (!ParseDirection(&direction)) return Usage("--direction must be forward or backward");
+    if (!ParseStates(&states)) {
+      return Usage("--states must list normal, removed, archived or negative, comma-separated");
+    }
     auto stub = v1::Graph::NewStub(c.channel);
     if (command == "count") {
       v1::CountRequest req;
       req.set_graph(kind);
       req.set_user_id(ids[0]);
       req.set_direction(direction);
+      for (v1::EdgeState state : states) req.add_states(state);
       v1::CountResponse resp;
       grpc::Status status = stub->Count(c.Context().get(), req, &resp);
       if (status.ok()) std::printf("%llu\n", static_cast<unsigned long long>(resp.count()));
@@ -315,6 +349,7 @@ int main(int argc, char** argv) {
     req.set_graph(kind);
     req.set_user_id(ids[0]);
     req.set_direction(direction);
+    for (v1::EdgeState state : states) req.add_states(state);
     req.set_cursor(absl::GetFlag(FLAGS_cursor));
     req.set_limit(absl::GetFlag(FLAGS_limit));
     req.set_created_after_ms(absl::GetFlag(FLAGS_after_ms));
