@@ -8,7 +8,13 @@
 //  - INTERSECT when the first term is much larger than the smallest: collect the
 //    smallest term, probe it against the first (for positions) and the others, and sort
 //    by the first term's position. Each page costs O(smallest term); it avoids walking
-//    a huge first list whose ids mostly fail the probes.
+//    a huge first list whose ids mostly fail the probes. But when the terms overlap a
+//    lot, walking the first term fills a page after a few probes per result, while
+//    this costs the whole smallest term for every page (paging a 100k-id result 200
+//    at a time would probe the smallest term 500 times over). So the walk is tried
+//    first with a budget of as many candidates as the smallest term has ids, and the
+//    smallest-term pass runs only if the walk spends it without filling the page: a
+//    page never costs more than twice the cheaper strategy's probes.
 //  - UNION: merge all terms newest first; an occurrence of an id is emitted only where
 //    it has its highest position among the terms (ties: the lowest term), which a probe
 //    of the other terms decides. So an id appears once, at the position that orders
@@ -98,12 +104,16 @@ absl::StatusOr<Page> GraphStoreImpl::Query(SetOp op, absl::Span<const QueryTerm>
         if (size < sizes[smallest]) smallest = sizes.size() - 1;
       }
       if (sizes[0] > kSmallestTermRatio * sizes[smallest]) {
+        bool spent = false;
+        ASSIGN_OR_RETURN(Page page, WalkFirstTerm(snapshot.snapshot(), op, terms, before, limit,
+                                                  std::max<uint64_t>(sizes[smallest], 1), &spent));
+        if (!spent) return page;
         return IntersectFromSmallest(snapshot.snapshot(), terms, smallest, before, limit);
       }
-      return WalkFirstTerm(snapshot.snapshot(), op, terms, before, limit);
+      return WalkFirstTerm(snapshot.snapshot(), op, terms, before, limit, UINT64_MAX, nullptr);
     }
     case SetOp::kDifference:
-      return WalkFirstTerm(snapshot.snapshot(), op, terms, before, limit);
+      return WalkFirstTerm(snapshot.snapshot(), op, terms, before, limit, UINT64_MAX, nullptr);
     case SetOp::kUnion:
       return Union(snapshot.snapshot(), terms, before, limit);
   }
@@ -123,14 +133,22 @@ ListMerger GraphStoreImpl::OpenTerms(const rocksdb::Snapshot* snapshot,
 absl::StatusOr<Page> GraphStoreImpl::WalkFirstTerm(const rocksdb::Snapshot* snapshot,
                                                    SetOp op,
                                                    absl::Span<const QueryTerm> terms,
-                                                   uint64_t cursor, size_t limit) {
+                                                   uint64_t cursor, size_t limit,
+                                                   uint64_t max_candidates, bool* spent) {
   // INTERSECT keeps ids NORMAL in every other term; DIFFERENCE those NORMAL in none.
   const bool keep_if_present = op == SetOp::kIntersect;
   ListMerger first = OpenTerms(snapshot, terms.first(1), cursor);
   PageBuilder page(limit);
   std::vector<Candidate> batch;
+  uint64_t candidates = 0;
   while (first.Valid() && !page.full()) {
-    NextBatch(first, ProbeBatchSize(limit), &batch);
+    if (candidates >= max_candidates) {
+      *spent = true;
+      return Page();
+    }
+    NextBatch(first, std::min<uint64_t>(ProbeBatchSize(limit), max_candidates - candidates),
+              &batch);
+    candidates += batch.size();
     // Filter term by term; each probe only asks about the survivors.
     for (size_t t = 1; t < terms.size() && !batch.empty(); ++t) {
       ASSIGN_OR_RETURN(Elements found, ProbeTerm(snapshot, terms[t], IdsOf(batch)));

@@ -90,9 +90,11 @@ class GraphStoreImpl : public GraphStore {
                        uint64_t before);
 
   // Set algebra strategies (graph_query.cc).
+  // Walks the first term, reading at most `max_candidates` of its ids; if the page is
+  // not full by then, sets *spent and returns an empty page.
   absl::StatusOr<Page> WalkFirstTerm(const rocksdb::Snapshot* snapshot, SetOp op,
                                      absl::Span<const QueryTerm> terms, uint64_t cursor,
-                                     size_t limit);
+                                     size_t limit, uint64_t max_candidates, bool* spent);
   absl::StatusOr<Page> IntersectFromSmallest(const rocksdb::Snapshot* snapshot,
                                              absl::Span<const QueryTerm> terms,
                                              size_t smallest, uint64_t cursor,

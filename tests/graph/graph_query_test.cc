@@ -134,6 +134,32 @@ TEST_F(GraphStoreTest, IntersectWithAMuchLargerFirstTermKeepsItsOrder) {
   }
 }
 
+std::vector<UserId> ExpectedQuery(GraphStore& store, SetOp op,
+                                  const std::vector<QueryTerm>& terms);
+
+// D follows 300 users; E follows 36 of D's newest 40 (and one other). The first term
+// is over 8 times the smallest, so pages are first tried by walking D within a budget
+// (which fills the early pages) and then from E (the last page, where the walk runs
+// out of budget among D's older ids): together they must page exactly.
+TEST_F(GraphStoreTest, IntersectWithADenseOverlapPagesExactlyAcrossBothStrategies) {
+  constexpr UserId kD = 4, kE = 5;
+  std::vector<EdgeWrite> writes;
+  for (UserId x = 1000; x < 1300; ++x) writes.push_back(Follow(kD, x, x));
+  for (UserId x = 1260; x < 1300; ++x) {
+    if (x % 10 != 3) writes.push_back(Follow(kE, x, 10000 + x));
+  }
+  writes.push_back(Follow(kE, 77, 20000));
+  Apply(writes);
+  const std::vector<QueryTerm> terms = {Followees(kD), Followees(kE)};
+  const std::vector<UserId> expected = ExpectedQuery(*store_, SetOp::kIntersect, terms);
+  ASSERT_EQ(expected.size(), 36u);
+  EXPECT_EQ(expected.front(), 1299u);
+  for (size_t limit : {1, 3, 7, 36, 100}) {
+    SCOPED_TRACE(limit);
+    EXPECT_EQ(QueryByPages(*store_, SetOp::kIntersect, terms, limit), expected);
+  }
+}
+
 // The expected result of a query, computed from SelectAll and GetEdge.
 std::vector<UserId> ExpectedQuery(GraphStore& store, SetOp op,
                                   const std::vector<QueryTerm>& terms) {
