@@ -167,6 +167,11 @@ LogOffset Pipeline::applied_offset() const {
   return VisibleApplied();
 }
 
+LogOffset Pipeline::processed_offset() const {
+  absl::MutexLock lock(&mu_);
+  return applied_;
+}
+
 size_t Pipeline::mass_jobs_pending() const {
   absl::MutexLock lock(&mu_);
   return mass_jobs_.size();

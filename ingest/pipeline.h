@@ -95,6 +95,9 @@ class Pipeline : private MassJobListener {
 
   // Every event at or below this offset is applied to every store.
   LogOffset applied_offset() const;
+  // Every event at or below this offset has been processed: applied_offset(), except
+  // that mass changes may still be in progress below it.
+  LogOffset processed_offset() const;
   // Mass changes in progress.
   size_t mass_jobs_pending() const;
   // Waits until applied_offset() >= offset or `deadline`; true when reached.

@@ -340,6 +340,7 @@ grpc::ServerUnaryReactor* AdminService::Stats(grpc::CallbackServerContext* ctx,
                                               v1::StatsResponse* resp) {
   resp->set_appended_position(roost_->appended_position());
   resp->set_applied_position(roost_->applied_position());
+  resp->set_processed_position(roost_->processed_position());
   for (const auto& [name, value] : roost_->Counters()) (*resp->mutable_counters())[name] = value;
   return FinishNow(ctx, absl::OkStatus());
 }

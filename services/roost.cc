@@ -530,6 +530,8 @@ absl::StatusOr<graph::Page> Roost::Query(graph::SetOp op, absl::Span<const graph
 absl::Status Roost::status() const { return pipeline_->status(); }
 LogOffset Roost::appended_position() const { return log_->durable_offset(); }
 LogOffset Roost::applied_position() const { return pipeline_->applied_offset(); }
+
+LogOffset Roost::processed_position() const { return pipeline_->processed_offset(); }
 std::map<std::string, int64_t> Roost::Counters() const { return metrics_.Snapshot(); }
 
 }  // namespace roost

@@ -168,6 +168,8 @@ class Roost {
   absl::Status status() const;
   LogOffset appended_position() const;
   LogOffset applied_position() const;
+  // At or above applied_position: mass changes may still be running below it.
+  LogOffset processed_position() const;
   std::map<std::string, int64_t> Counters() const;
   MetricsRegistry* metrics() { return &metrics_; }
 

@@ -367,9 +367,10 @@ int main(int argc, char** argv) {
     grpc::Status status =
         v1::Admin::NewStub(c.channel)->Stats(c.Context().get(), v1::StatsRequest(), &resp);
     if (status.ok()) {
-      std::printf("appended_position\t%llu\napplied_position\t%llu\n",
+      std::printf("appended_position\t%llu\napplied_position\t%llu\nprocessed_position\t%llu\n",
                   static_cast<unsigned long long>(resp.appended_position()),
-                  static_cast<unsigned long long>(resp.applied_position()));
+                  static_cast<unsigned long long>(resp.applied_position()),
+                  static_cast<unsigned long long>(resp.processed_position()));
       std::map<std::string, int64_t> sorted(resp.counters().begin(), resp.counters().end());
       for (const auto& [name, value] : sorted) {
         std::printf("%s\t%lld\n", name.c_str(), static_cast<long long>(value));

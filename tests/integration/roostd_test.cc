@@ -185,6 +185,7 @@ TEST_F(RoostdTest, WalksTheWholeApiAcrossARestart) {
 
   const v1::StatsResponse stats = d.Stats();
   EXPECT_EQ(stats.applied_position(), stats.appended_position());
+  EXPECT_EQ(stats.processed_position(), stats.appended_position());
   EXPECT_GE(stats.appended_position(), unmute);
 }
 
