@@ -12,6 +12,8 @@
 #include <fstream>
 #include <string>
 
+#include "benchmark/benchmark.h"
+
 namespace roost::loadgen {
 
 // Monotonic wall time.
@@ -36,6 +38,24 @@ inline int64_t MachineBusyNs() {
   stat >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
   return (user + nice + system + irq + softirq + steal) * (1'000'000'000 / sysconf(_SC_CLK_TCK));
 }
+
+// What a measured stretch cost: this process's CPU per unit of work, and how many
+// cores other processes kept busy meanwhile (above ~0.1 the run was disturbed).
+class Cost {
+ public:
+  Cost() : wall_(NowNs()), cpu_(ProcessCpuNs()), machine_(MachineBusyNs()) {}
+  // Sets the counters cpu_us_per_<unit> and other_cores_used.
+  void Report(benchmark::State& state, double units, const std::string& unit) const {
+    const double wall = static_cast<double>(NowNs() - wall_);
+    const double cpu = static_cast<double>(ProcessCpuNs() - cpu_);
+    const double machine = static_cast<double>(MachineBusyNs() - machine_);
+    state.counters["cpu_us_per_" + unit] = cpu / 1e3 / units;
+    state.counters["other_cores_used"] = (machine - cpu) / wall;
+  }
+
+ private:
+  const int64_t wall_, cpu_, machine_;
+};
 
 }  // namespace roost::loadgen
 

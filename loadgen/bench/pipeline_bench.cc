@@ -2,14 +2,16 @@
 // (services/roost.h), so every event goes log -> topology -> all stores:
 //  - BM_Rebuild: `roostd --rebuild` on a data dir holding a generated social graph and
 //    posts: events/s for replaying the whole log into fresh tweet and graph stores.
+//  - BM_EdgeWrites: the same rebuild on a data dir holding only follows, the ~1.05M
+//    edges of a 21k-user Zipf graph: edges/s through log -> spout -> graph bolt ->
+//    RocksDB.
 //  - BM_LiveIngest: writes sent as fast as 512 in flight allow while the pipeline
 //    applies them: events/s from the first send until the last event is applied.
 //  - BM_ApplyLag/<rate>: writes paced at <rate>/s (80% posts, 15% follows, 5%
 //    unfollows); for each, the time from its acknowledgement (durable) to the pipeline
 //    having applied it to every store.
-// The data dir lives under $ROOST_BENCH_DIR (default /var/tmp), on a real disk.
-#include <unistd.h>
-
+// The data dirs live under $ROOST_BENCH_DIR (default /var/tmp), on a real disk; sizes
+// scale with $ROOST_BENCH_SCALE (bench_env.h).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -22,6 +24,7 @@
 #include "absl/time/clock.h"
 #include "benchmark/benchmark.h"
 #include "loadgen/bench/bench_clock.h"
+#include "loadgen/bench/bench_env.h"
 #include "loadgen/histogram.h"
 #include "loadgen/social_graph.h"
 #include "loadgen/workload.h"
@@ -30,41 +33,27 @@
 namespace roost::loadgen {
 namespace {
 
-constexpr uint64_t kUsers = 10000;
 constexpr double kMeanFollowees = 50;
-constexpr int kPosts = 100000;
 constexpr int kMaxInFlight = 512;
 
-[[noreturn]] void Die(const std::string& what, const absl::Status& status) {
-  std::fprintf(stderr, "%s: %s\n", what.c_str(), status.ToString().c_str());
-  std::abort();
+SocialGraph* NewGraph(uint64_t users) {
+  absl::StatusOr<SocialGraph> g = SocialGraph::Create({users, kMeanFollowees, 1.0, 1});
+  if (!g.ok()) Die("social graph", g.status());
+  return new SocialGraph(*std::move(g));
 }
 
+// The mixed benchmarks' graph: 10k users, ~500k follows; they write 100k posts too.
 const SocialGraph& Graph() {
-  static const SocialGraph* graph = [] {
-    absl::StatusOr<SocialGraph> g = SocialGraph::Create({kUsers, kMeanFollowees, 1.0, 1});
-    if (!g.ok()) Die("social graph", g.status());
-    return new SocialGraph(*std::move(g));
-  }();
+  static const SocialGraph* graph = NewGraph(Scaled(10'000));
   return *graph;
 }
+uint64_t Posts() { return Scaled(100'000); }
 
-// What a measured stretch cost: this process's CPU per event, and how many cores
-// other processes kept busy meanwhile (above ~0.1 the run was disturbed).
-class Cost {
- public:
-  Cost() : wall_(NowNs()), cpu_(ProcessCpuNs()), machine_(MachineBusyNs()) {}
-  void Report(benchmark::State& state, double events) const {
-    const double wall = static_cast<double>(NowNs() - wall_);
-    const double cpu = static_cast<double>(ProcessCpuNs() - cpu_);
-    const double machine = static_cast<double>(MachineBusyNs() - machine_);
-    state.counters["cpu_us_per_event"] = cpu / 1e3 / events;
-    state.counters["other_cores_used"] = (machine - cpu) / wall;
-  }
-
- private:
-  const int64_t wall_, cpu_, machine_;
-};
+// BM_EdgeWrites's graph: 21k users, ~1.05M follows.
+const SocialGraph& EdgeGraph() {
+  static const SocialGraph* graph = NewGraph(Scaled(21'000));
+  return *graph;
+}
 
 // Bounds the writes in flight and counts their outcomes.
 class InFlight {
@@ -106,11 +95,12 @@ std::unique_ptr<Roost> OpenRoost(const RoostOptions& options) {
   return *std::move(roost);
 }
 
-// The graph's follows, then kPosts posts by popularity; returns the events written.
-int64_t Populate(Roost& roost) {
+// `social`'s follows, then `posts` posts by Graph()'s popularity; returns the events
+// written.
+int64_t Populate(Roost& roost, const SocialGraph& social, uint64_t posts) {
   InFlight in_flight;
   int64_t events = 0;
-  Graph().ForEachFollow(1, kUsers + 1, [&](UserId follower, UserId followee) {
+  social.ForEachFollow(1, social.spec().users + 1, [&](UserId follower, UserId followee) {
     in_flight.Acquire();
     roost.SetEdge(graph::kFollows, follower, followee, graph::EdgeState::kNormal,
                   [&](absl::StatusOr<LogOffset> r) { in_flight.Release(r.status()); });
@@ -118,7 +108,7 @@ int64_t Populate(Roost& roost) {
   });
   absl::StatusOr<Mix> mix = ParseMix("post=1");
   Workload workload(&Graph(), *mix, /*seed=*/2);
-  for (int i = 0; i < kPosts; ++i) {
+  for (uint64_t i = 0; i < posts; ++i) {
     Op op = workload.Next();
     in_flight.Acquire();
     roost.Post(PostArgs{op.user, std::move(op.text)},
@@ -132,29 +122,34 @@ int64_t Populate(Roost& roost) {
 // A data dir populated once per process and shared by the benchmarks, which replay or
 // extend it; removed at exit.
 struct SharedDir {
-  std::string path;
-  int64_t events = 0;
+  SharedDir(const std::string& name, const SocialGraph& social, uint64_t posts)
+      : path(BenchPath(name)) {
+    std::filesystem::remove_all(path);
+    std::unique_ptr<Roost> roost = OpenRoost(Options(path, log::SyncPolicy::kNone));
+    events = Populate(*roost, social, posts);
+    roost->Shutdown();
+  }
   ~SharedDir() { std::filesystem::remove_all(path); }
+
+  const std::string path;
+  int64_t events = 0;
 };
 
+// Graph()'s follows and 100k posts: ~596k events.
 const SharedDir& Populated() {
-  static SharedDir* shared = [] {
-    auto* s = new SharedDir;
-    const char* root = std::getenv("ROOST_BENCH_DIR");
-    s->path = std::string(root != nullptr ? root : "/var/tmp") + "/roost-pipeline-bench-" +
-              std::to_string(getpid());
-    std::filesystem::remove_all(s->path);
-    std::unique_ptr<Roost> roost = OpenRoost(Options(s->path, log::SyncPolicy::kNone));
-    s->events = Populate(*roost);
-    roost->Shutdown();
-    std::atexit([] { std::filesystem::remove_all(shared->path); });
-    return s;
-  }();
-  return *shared;
+  static const SharedDir dir("roost-pipeline-bench", Graph(), Posts());
+  return dir;
 }
 
-void BM_Rebuild(benchmark::State& state) {
-  const SharedDir& dir = Populated();
+// EdgeGraph()'s follows only.
+const SharedDir& FollowsOnly() {
+  static const SharedDir dir("roost-edge-bench", EdgeGraph(), 0);
+  return dir;
+}
+
+// Rebuilds `dir` (`roostd --rebuild`): reports <unit>s, <unit>s_per_s and the cost per
+// <unit>, every event in the dir being one.
+void Rebuild(benchmark::State& state, const SharedDir& dir, const std::string& unit) {
   RoostOptions options = Options(dir.path, log::SyncPolicy::kNone);
   options.rebuild = true;
   for (auto _ : state) {
@@ -164,9 +159,9 @@ void BM_Rebuild(benchmark::State& state) {
     const double seconds = static_cast<double>(NowNs() - start) / 1e9;
     const auto events = static_cast<double>(roost->applied_position());
     state.SetIterationTime(seconds);
-    state.counters["events"] = events;
-    state.counters["events_per_s"] = events / seconds;
-    cost.Report(state, events);
+    state.counters[unit + "s"] = events;
+    state.counters[unit + "s_per_s"] = events / seconds;
+    cost.Report(state, events, unit);
     if (std::getenv("ROOST_BENCH_COUNTERS") != nullptr) {
       for (const auto& [name, value] : roost->Counters()) {
         std::fprintf(stderr, "%s %lld\n", name.c_str(), static_cast<long long>(value));
@@ -175,7 +170,12 @@ void BM_Rebuild(benchmark::State& state) {
     roost->Shutdown();
   }
 }
+
+void BM_Rebuild(benchmark::State& state) { Rebuild(state, Populated(), "event"); }
 BENCHMARK(BM_Rebuild)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
+
+void BM_EdgeWrites(benchmark::State& state) { Rebuild(state, FollowsOnly(), "edge"); }
+BENCHMARK(BM_EdgeWrites)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
 
 void BM_LiveIngest(benchmark::State& state) {
   const SharedDir& dir = Populated();
@@ -184,7 +184,7 @@ void BM_LiveIngest(benchmark::State& state) {
     const LogOffset before = roost->applied_position();
     const int64_t start = NowNs();
     const Cost cost;
-    const int64_t events = Populate(*roost);
+    const int64_t events = Populate(*roost, Graph(), Posts());
     absl::Notification applied;
     roost->WhenApplied(roost->appended_position(), absl::Now() + absl::Minutes(5),
                        [&](absl::Status s) {
@@ -196,7 +196,7 @@ void BM_LiveIngest(benchmark::State& state) {
     state.SetIterationTime(seconds);
     state.counters["events"] = static_cast<double>(events);
     state.counters["events_per_s"] = static_cast<double>(events) / seconds;
-    cost.Report(state, static_cast<double>(events));
+    cost.Report(state, static_cast<double>(events), "event");
     if (roost->applied_position() - before != static_cast<LogOffset>(events)) {
       Die("live ingest", absl::InternalError("applied count differs from written"));
     }
