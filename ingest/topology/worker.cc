@@ -9,6 +9,11 @@
 namespace roost::topology {
 namespace {
 
+// Background steps run only while at most this much work is in flight; a worker
+// looks again this soon at background work held back.
+constexpr int64_t kBackgroundMaxInFlight = 128;
+constexpr absl::Duration kBackgroundRecheck = absl::Milliseconds(1);
+
 // The Emitter a bolt sees: output anchored to the tuple being executed (or, for
 // ticks, to nothing).
 class AnchoredEmitter final : public Emitter {
@@ -72,11 +77,18 @@ void Worker::Run() {
       // Skip ticks missed while busy rather than firing them in a burst.
       next_tick = std::max(next_tick + period, absl::Now());
     }
-    for (BoltTask* task : tasks_) worked |= RunBackground(*task);
+    bool held_back = false;
+    for (BoltTask* task : tasks_) {
+      const Background step = RunBackground(*task);
+      worked |= step == Background::kWorked;
+      held_back |= step == Background::kHeldBack;
+    }
     if (worked) continue;
     // Stop is requested only once nothing is in flight, so no work is left behind.
     if (stop_.load()) break;
-    wakeup_.Wait(next_tick);
+    // Nothing wakes a worker when the queues drain, so background work held back by
+    // them looks again soon.
+    wakeup_.Wait(held_back ? std::min(next_tick, absl::Now() + kBackgroundRecheck) : next_tick);
   }
   for (BoltTask* task : tasks_) task->bolt->Cleanup();
 }
@@ -181,12 +193,17 @@ void Worker::Tick(BoltTask& task) {
   task.background = true;
 }
 
-bool Worker::RunBackground(BoltTask& task) {
-  if (!task.background || !runtime_->ticks_enabled()) return false;
+Worker::Background Worker::RunBackground(BoltTask& task) {
+  if (!task.background || !runtime_->ticks_enabled()) return Background::kNone;
+  // Background output goes behind whatever the queues hold, and input that arrives
+  // meanwhile queues behind that: running only while little is in flight bounds what
+  // new input waits for. (The back-pressure gate would allow thousands per queue.)
+  // So background work has idle priority: under a sustained full load it waits.
+  if (runtime_->in_flight().count() > kBackgroundMaxInFlight) return Background::kHeldBack;
   bool more = false;
   RunUnanchored(task, [&task, &more](Emitter& out) { more = task.bolt->Background(out); });
   task.background = more;
-  return more;
+  return more ? Background::kWorked : Background::kNone;
 }
 
 }  // namespace roost::topology

@@ -76,8 +76,9 @@ class Worker {
   // Executes the next chunk of `task`'s input; false when it had none.
   bool RunChunk(BoltTask& task);
   void Tick(BoltTask& task);
-  // One step of the bolt's background work; false when it has none left.
-  bool RunBackground(BoltTask& task);
+  // One step of the bolt's background work, if it has some and the queues let it.
+  enum class Background { kNone, kWorked, kHeldBack };
+  Background RunBackground(BoltTask& task);
   // Runs `call` with an emitter anchored to nothing, counted in flight.
   template <typename Call>
   void RunUnanchored(BoltTask& task, Call call);

@@ -10,14 +10,22 @@
 //  - BM_ApplyLag/<rate>: writes paced at <rate>/s (80% posts, 15% follows, 5%
 //    unfollows); for each, the time from its acknowledgement (durable) to the pipeline
 //    having applied it to every store.
+//  - BM_MassArchive: Graph.Archive of a user with 1M followers while follows between
+//    other users are paced at 1000/s: how long the mass change runs, and for the paced
+//    writes before and during it the lag from acknowledgement to processed (in the
+//    graph: processed_position) and to applied (what a min_position read waits for,
+//    which includes the mass change when the write comes after it).
 // The data dirs live under $ROOST_BENCH_DIR (default /var/tmp), on a real disk; sizes
 // scale with $ROOST_BENCH_SCALE (bench_env.h).
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
@@ -262,6 +270,174 @@ void BM_ApplyLag(benchmark::State& state) {
 }
 BENCHMARK(BM_ApplyLag)->Arg(1000)->Arg(10000)->Iterations(1)->UseManualTime()
     ->Unit(benchmark::kSecond);
+
+// BM_MassArchive's graph: kCelebrity and its followers 2..(1 + MassFollowers()).
+constexpr UserId kCelebrity = 1;
+uint64_t MassFollowers() { return Scaled(1'000'000); }
+
+struct MassDir {
+  MassDir() : path(BenchPath("roost-mass-bench")) {
+    std::filesystem::remove_all(path);
+    std::unique_ptr<Roost> roost = OpenRoost(Options(path, log::SyncPolicy::kNone));
+    InFlight in_flight;
+    for (UserId follower = 2; follower < 2 + MassFollowers(); ++follower) {
+      in_flight.Acquire();
+      roost->SetEdge(graph::kFollows, follower, kCelebrity, graph::EdgeState::kNormal,
+                     [&](absl::StatusOr<LogOffset> r) { in_flight.Release(r.status()); });
+    }
+    in_flight.Finish();
+    roost->Shutdown();  // waits for everything to apply
+  }
+  ~MassDir() { std::filesystem::remove_all(path); }
+  const std::string path;
+};
+
+// Lag histograms of the paced writes, split by whether the mass change was running
+// when the write was acknowledged.
+struct MassLags {
+  absl::Mutex mu;
+  Histogram processed[2] ABSL_GUARDED_BY(mu);
+  Histogram applied[2] ABSL_GUARDED_BY(mu);
+};
+
+void BM_MassArchive(benchmark::State& state) {
+  static const MassDir dir;
+  constexpr int64_t kRate = 1000;
+  constexpr absl::Duration kBefore = absl::Seconds(2);
+  for (auto _ : state) {
+    std::unique_ptr<Roost> roost = OpenRoost(Options(dir.path, log::SyncPolicy::kAlways));
+    MassLags lags;
+    InFlight in_flight;
+    std::atomic<bool> running{false};
+    std::atomic<int64_t> archive_acked_ns{0}, archive_applied_ns{0};
+
+    // Resolves "processed" by polling processed_position (nothing notifies it): 100 µs
+    // of resolution, which the lags below are far above.
+    absl::Mutex waiting_mu;
+    std::multimap<LogOffset, std::pair<int64_t, bool>> waiting;  // offset -> (acked, during)
+    std::atomic<bool> stop_poller{false};
+    std::thread poller([&] {
+      while (!stop_poller.load()) {
+        const LogOffset processed = roost->processed_position();
+        const int64_t now = NowNs();
+        {
+          absl::MutexLock lock(&waiting_mu);
+          while (!waiting.empty() && waiting.begin()->first <= processed) {
+            const auto [acked, during] = waiting.begin()->second;
+            absl::MutexLock l(&lags.mu);
+            lags.processed[during].Record(now - acked);
+            waiting.erase(waiting.begin());
+          }
+        }
+        absl::SleepFor(absl::Microseconds(100));
+      }
+    });
+
+    // A write leaves in_flight once acknowledged (waiting to be applied through a mass
+    // change would otherwise stall the pacing); `unapplied` counts it until applied.
+    absl::Mutex unapplied_mu;
+    int unapplied ABSL_GUARDED_BY(unapplied_mu) = 0;
+    auto on_ack = [&](absl::StatusOr<LogOffset> position) {
+      if (!position.ok()) return in_flight.Release(position.status());
+      const int64_t acked = NowNs();
+      const bool during = running.load();
+      {
+        absl::MutexLock lock(&waiting_mu);
+        waiting.emplace(*position, std::make_pair(acked, during));
+      }
+      {
+        absl::MutexLock lock(&unapplied_mu);
+        ++unapplied;
+      }
+      roost->WhenApplied(*position, absl::Now() + absl::Minutes(2), [&, acked, during](absl::Status s) {
+        if (!s.ok()) Die("wait for applied", s);
+        {
+          absl::MutexLock lock(&lags.mu);
+          lags.applied[during].Record(NowNs() - acked);
+        }
+        absl::MutexLock lock(&unapplied_mu);
+        --unapplied;
+      });
+      in_flight.Release(absl::OkStatus());
+    };
+
+    const int64_t start = NowNs();
+    const Cost cost;
+    bool archive_sent = false;
+    UserId next_user = 10'000'000;
+    // Paced follows until the mass change has been applied for a second.
+    for (int64_t i = 0;; ++i) {
+      const int64_t due = start + i * 1'000'000'000 / kRate;
+      if (const int64_t now = NowNs(); now < due) absl::SleepFor(absl::Nanoseconds(due - now));
+      const int64_t done_at = archive_applied_ns.load();
+      if (done_at != 0 && NowNs() - done_at > 1'000'000'000) break;
+      if (i > 600 * kRate) Die("mass archive", absl::DeadlineExceededError("did not finish"));
+      if (!archive_sent && NowNs() - start >= absl::ToInt64Nanoseconds(kBefore)) {
+        archive_sent = true;
+        running.store(true);
+        in_flight.Acquire();
+        roost->MassChange(graph::kFollows, kCelebrity, graph::kNormalOnly,
+                          graph::EdgeState::kArchived, [&](absl::StatusOr<LogOffset> r) {
+                            if (!r.ok()) return in_flight.Release(r.status());
+                            archive_acked_ns.store(NowNs());
+                            roost->WhenApplied(*r, absl::Now() + absl::Minutes(10),
+                                               [&](absl::Status s) {
+                                                 archive_applied_ns.store(NowNs());
+                                                 running.store(false);
+                                                 in_flight.Release(s);
+                                               });
+                          });
+      }
+      in_flight.Acquire();
+      const UserId a = next_user++;
+      roost->SetEdge(graph::kFollows, a, a + 1'000'000, graph::EdgeState::kNormal, on_ack);
+    }
+    in_flight.Finish();
+    {
+      absl::MutexLock lock(&unapplied_mu);
+      unapplied_mu.Await(absl::Condition(+[](int* n) { return *n == 0; }, &unapplied));
+    }
+    // Everything is applied, so processed too: wait for the poller to see it.
+    while (true) {
+      {
+        absl::MutexLock lock(&waiting_mu);
+        if (waiting.empty()) break;
+      }
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    stop_poller.store(true);
+    poller.join();
+    state.SetIterationTime(static_cast<double>(NowNs() - start) / 1e9);
+
+    absl::StatusOr<uint64_t> archived = roost->Count(
+        graph::kFollows, kCelebrity, graph::Direction::kBackward,
+        graph::StateBit(graph::EdgeState::kArchived));
+    if (!archived.ok() || *archived != MassFollowers()) {
+      Die("mass archive", absl::InternalError("not every follower was archived"));
+    }
+    const double seconds =
+        static_cast<double>(archive_applied_ns.load() - archive_acked_ns.load()) / 1e9;
+    state.counters["archived"] = static_cast<double>(*archived);
+    state.counters["mass_s"] = seconds;
+    state.counters["mass_edges_per_s"] = static_cast<double>(*archived) / seconds;
+    absl::MutexLock lock(&lags.mu);
+    for (int during : {0, 1}) {
+      const std::string when = during ? "during_" : "before_";
+      auto us = [](const Histogram& h, double p) {
+        return static_cast<double>(h.ValueAtPercentile(p)) / 1e3;
+      };
+      state.counters[when + "writes"] = static_cast<double>(lags.processed[during].count());
+      state.counters[when + "processed_p50_us"] = us(lags.processed[during], 50);
+      state.counters[when + "processed_p99_us"] = us(lags.processed[during], 99);
+      state.counters[when + "processed_max_us"] =
+          static_cast<double>(lags.processed[during].max()) / 1e3;
+      state.counters[when + "applied_p50_us"] = us(lags.applied[during], 50);
+      state.counters[when + "applied_max_us"] = static_cast<double>(lags.applied[during].max()) / 1e3;
+    }
+    roost->Shutdown();
+  }
+}
+BENCHMARK(BM_MassArchive)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
 
 }  // namespace
 }  // namespace roost::loadgen
