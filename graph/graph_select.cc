@@ -24,6 +24,14 @@ absl::StatusOr<Page> GraphStoreImpl::SelectRange(GraphId graph, UserId user,
                                                  uint64_t min_position) {
   RETURN_IF_ERROR(ValidateStates(states));
   RETURN_IF_ERROR(ValidatePaging(cursor, limit));
+  if (ServesFromCache(graph, direction, states)) {
+    std::optional<Page> page =
+        cache_->Select(user, static_cast<uint64_t>(cursor), limit, min_position);
+    if (!page.has_value() && CachedFollowers(user).has_value()) {
+      page = cache_->Select(user, static_cast<uint64_t>(cursor), limit, min_position);
+    }
+    if (page.has_value()) return *std::move(page);
+  }
   // One snapshot for all state lists, so an edge moving between states mid-page is
   // seen once.
   rocksdb::ManagedSnapshot snapshot(db_.get());
@@ -42,12 +50,38 @@ absl::StatusOr<std::vector<UserId>> GraphStoreImpl::SelectAll(GraphId graph, Use
                                                               Direction direction,
                                                               StateMask states) {
   RETURN_IF_ERROR(ValidateStates(states));
+  if (ServesFromCache(graph, direction, states)) {
+    std::optional<std::vector<UserId>> ids = CachedFollowers(user);
+    if (ids.has_value()) return *std::move(ids);
+  }
   rocksdb::ManagedSnapshot snapshot(db_.get());
   ListMerger lists = OpenLists(snapshot.snapshot(), graph, user, direction, states, 0);
   std::vector<UserId> ids;
   for (; lists.Valid(); lists.Next()) ids.push_back(lists.other());
   RETURN_IF_ERROR(lists.status());
   return ids;
+}
+
+std::optional<std::vector<UserId>> GraphStoreImpl::CachedFollowers(UserId user) {
+  std::optional<std::vector<UserId>> ids = cache_->All(user);
+  if (ids.has_value()) return ids;
+  absl::StatusOr<uint64_t> followers = Count(kFollows, user, Direction::kBackward, kNormalOnly);
+  if (!followers.ok() || *followers < cache_min_followers_) return std::nullopt;
+  // Another reader loading it meanwhile: this one reads the store.
+  if (!cache_->BeginLoad(user)) return std::nullopt;
+  // The snapshot is taken after the registration (follower_cache.h says why).
+  rocksdb::ManagedSnapshot snapshot(db_.get());
+  std::vector<FollowerCache::Entry> scanned;
+  scanned.reserve(*followers);
+  ListScanner scan(db_.get(), snapshot.snapshot(), kFollows, Direction::kBackward, user,
+                   EdgeState::kNormal, 0);
+  for (; scan.Valid(); scan.Next()) scanned.emplace_back(~scan.position(), scan.other());
+  if (!scan.status().ok()) {
+    cache_->AbortLoad(user);
+    return std::nullopt;
+  }
+  cache_->FinishLoad(user, std::move(scanned));
+  return cache_->All(user);
 }
 
 }  // namespace roost::graph

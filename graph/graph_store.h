@@ -44,6 +44,11 @@ struct GraphStoreOptions {
   // on disk changes, not even by recovery.
   bool read_only = false;
   size_t block_cache_bytes = size_t{64} << 20;
+  // The follower lists (FOLLOWS, backward, NORMAL) of users with at least
+  // follower_cache_min_followers followers are kept in memory once read, within
+  // follower_cache_bytes (0: no cache); see follower_cache.h.
+  size_t follower_cache_bytes = size_t{256} << 20;
+  uint64_t follower_cache_min_followers = 10'000;
 };
 
 // A request to set one edge's state.
@@ -215,6 +220,13 @@ class GraphStore {
   // persisted; 0 for a new store.
   virtual absl::StatusOr<LogOffset> CommittedOffset() = 0;
   virtual absl::Status SetCommittedOffset(LogOffset offset) = 0;
+
+  // The follower cache's contents (follower_cache.h), for gauges and tests.
+  struct CacheStats {
+    size_t lists = 0;
+    size_t bytes = 0;
+  };
+  virtual CacheStats FollowerCacheStats() const = 0;
 
   // Flushes and compacts everything into the bottom level (for measuring the size on
   // disk, or after a mass removal); slow, and the store stays usable meanwhile.

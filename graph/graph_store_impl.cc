@@ -183,8 +183,15 @@ absl::StatusOr<std::unique_ptr<GraphStore>> GraphStore::Open(
                                 : rocksdb::DB::Open(db_options, path, &raw)));
   std::unique_ptr<rocksdb::DB> db(raw);
   RETURN_IF_ERROR(CheckFormat(db.get(), path, options.read_only));
-  return std::unique_ptr<GraphStore>(std::make_unique<GraphStoreImpl>(std::move(db)));
+  return std::unique_ptr<GraphStore>(std::make_unique<GraphStoreImpl>(std::move(db), options));
 }
+
+GraphStoreImpl::GraphStoreImpl(std::unique_ptr<rocksdb::DB> db, const GraphStoreOptions& options)
+    : db_(std::move(db)),
+      cache_min_followers_(options.follower_cache_min_followers),
+      cache_(options.follower_cache_bytes == 0 || options.read_only
+                 ? nullptr
+                 : std::make_unique<FollowerCache>(options.follower_cache_bytes)) {}
 
 absl::StatusOr<std::vector<EdgeChange>> GraphStoreImpl::Apply(
     absl::Span<const EdgeWrite> writes) {
@@ -237,6 +244,9 @@ absl::StatusOr<std::vector<EdgeChange>> GraphStoreImpl::ApplyLocked(
   }
   rocksdb::WriteBatch sorted = batch.Build();
   RETURN_IF_ERROR(FromRocks(db_->Write(rocksdb::WriteOptions(), &sorted)));
+  if (cache_ != nullptr) {
+    for (const EdgeChange& change : changes) cache_->OnChange(change);  // pairs still locked
+  }
   return changes;
 }
 

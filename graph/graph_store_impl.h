@@ -18,6 +18,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "graph/follower_cache.h"
 #include "graph/graph_keys.h"
 #include "graph/graph_store.h"
 #include "graph/list_scan.h"
@@ -31,7 +32,7 @@ inline constexpr StateMask kAllStates = (StateMask{1} << kNumEdgeStates) - 1;
 
 class GraphStoreImpl : public GraphStore {
  public:
-  explicit GraphStoreImpl(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}
+  GraphStoreImpl(std::unique_ptr<rocksdb::DB> db, const GraphStoreOptions& options);
 
   absl::StatusOr<std::vector<EdgeChange>> Apply(absl::Span<const EdgeWrite> writes) override;
   absl::StatusOr<bool> MassUpdateSlice(const MassSpec& spec, const SourceFilter& only_sources,
@@ -59,6 +60,10 @@ class GraphStoreImpl : public GraphStore {
   absl::StatusOr<LogOffset> CommittedOffset() override;
   absl::Status SetCommittedOffset(LogOffset offset) override;
   absl::Status Compact() override;
+  CacheStats FollowerCacheStats() const override {
+    if (cache_ == nullptr) return {};
+    return {cache_->lists(), cache_->bytes()};
+  }
   absl::StatusOr<uint64_t> VerifyCounts() override;
   absl::StatusOr<uint64_t> VerifyIndexes() override;
 
@@ -103,7 +108,17 @@ class GraphStoreImpl : public GraphStore {
                              absl::Span<const QueryTerm> terms, uint64_t cursor,
                              size_t limit);
 
+  // The cached follower list of `user` (loading it if the user has enough
+  // followers), newest first, or nullopt when it is not served from the cache.
+  std::optional<std::vector<UserId>> CachedFollowers(UserId user);
+  bool ServesFromCache(GraphId graph, Direction direction, StateMask states) const {
+    return cache_ != nullptr && graph == kFollows && direction == Direction::kBackward &&
+           states == kNormalOnly;
+  }
+
   const std::unique_ptr<rocksdb::DB> db_;
+  const uint64_t cache_min_followers_;
+  const std::unique_ptr<FollowerCache> cache_;  // null: no cache
   PairLocks locks_;
 };
 

@@ -85,7 +85,7 @@ absl::Status Roost::Init() {
     }
   }
   ASSIGN_OR_RETURN(tweets_, tweets::TweetStore::Open(dir + "/tweets", {}));
-  ASSIGN_OR_RETURN(graph_, graph::GraphStore::Open(dir + "/graph", {}));
+  ASSIGN_OR_RETURN(graph_, graph::GraphStore::Open(dir + "/graph", options_.graph));
 
   // Ids must keep growing across restarts even if the clock stepped back: start
   // above the newest event in the log.
@@ -107,6 +107,12 @@ absl::Status Roost::Init() {
                     [t = timelines_.get()] { return static_cast<int64_t>(t->materialized_count()); });
   metrics_.SetGauge("timelines.entries",
                     [t = timelines_.get()] { return static_cast<int64_t>(t->entry_count()); });
+  metrics_.SetGauge("graph.follower_cache.lists", [g = graph_.get()] {
+    return static_cast<int64_t>(g->FollowerCacheStats().lists);
+  });
+  metrics_.SetGauge("graph.follower_cache.bytes", [g = graph_.get()] {
+    return static_cast<int64_t>(g->FollowerCacheStats().bytes);
+  });
 
   continuations_ = std::make_unique<ThreadPool>(2);
   ingest::PipelineParts parts{log_.get(), tweets_.get(), graph_.get(), timelines_.get(),

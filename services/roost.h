@@ -59,6 +59,8 @@ struct RoostOptions {
   absl::Duration retention_interval = absl::Seconds(10);
   uint32_t node_id = 0;  // Snowflake node id, 0..1023
   timelines::HomeTimelinesOptions timelines;
+  // The graph store's (its follower cache; the path is data_dir/graph).
+  graph::GraphStoreOptions graph;
   ingest::PipelineOptions pipeline;
   absl::Duration request_id_window = absl::Hours(24);
   // Drop the derived stores (tweets, graph; timelines live in memory) and rebuild them

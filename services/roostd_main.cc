@@ -55,6 +55,12 @@ ABSL_FLAG(bool, rebuild, false,
 ABSL_FLAG(uint32_t, node_id, 0, "Snowflake node id of this process, 0..1023.");
 ABSL_FLAG(uint32_t, timeline_max_entries, 800, "Entries kept per home timeline.");
 ABSL_FLAG(int32_t, timeline_shards, 16, "Home timeline shards (each has one writer).");
+ABSL_FLAG(uint64_t, graph_follower_cache_bytes, uint64_t{256} << 20,
+          "Memory for the follower lists of the most-followed users, which fanout reads for "
+          "each of their tweets (0: none).");
+ABSL_FLAG(uint64_t, graph_follower_cache_min_followers, 10'000,
+          "Users with at least this many followers have their follower list cached once "
+          "read.");
 ABSL_FLAG(int32_t, worker_threads, 0,
           "Pipeline worker threads; 0 uses the machine's hardware concurrency.");
 ABSL_FLAG(std::string, metrics_listen, "",
@@ -145,6 +151,9 @@ int main(int argc, char** argv) {
   options.log_segment_max_age = absl::Hours(segment_hours);
   options.on_recovery_progress = RecoveryProgress(options.rebuild);
   options.timelines.max_entries = absl::GetFlag(FLAGS_timeline_max_entries);
+  options.graph.follower_cache_bytes = absl::GetFlag(FLAGS_graph_follower_cache_bytes);
+  options.graph.follower_cache_min_followers =
+      absl::GetFlag(FLAGS_graph_follower_cache_min_followers);
   options.timelines.shards = absl::GetFlag(FLAGS_timeline_shards);
   options.pipeline.worker_threads = absl::GetFlag(FLAGS_worker_threads);
   if (options.timelines.max_entries == 0 || options.timelines.shards <= 0) {
