@@ -75,20 +75,25 @@ void KeepByPresence(const std::vector<std::optional<keys::ElementValue>>& found,
   candidates->resize(kept);
 }
 
-}  // namespace
-
-absl::StatusOr<Page> GraphStoreImpl::Query(SetOp op, absl::Span<const QueryTerm> terms,
-                                           int64_t cursor, size_t limit) {
+absl::Status ValidateTerms(absl::Span<const QueryTerm> terms) {
   if (terms.empty() || terms.size() > kMaxQueryTerms) {
     return absl::InvalidArgumentError("graph query: between 1 and 8 terms");
   }
-  RETURN_IF_ERROR(ValidatePaging(cursor, limit));
   for (const QueryTerm& term : terms) {
     if (term.graph == 0 || term.user == 0 ||
         static_cast<uint8_t>(term.direction) > static_cast<uint8_t>(Direction::kBackward)) {
       return absl::InvalidArgumentError("graph query: malformed term");
     }
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Page> GraphStoreImpl::Query(SetOp op, absl::Span<const QueryTerm> terms,
+                                           int64_t cursor, size_t limit) {
+  RETURN_IF_ERROR(ValidateTerms(terms));
+  RETURN_IF_ERROR(ValidatePaging(cursor, limit));
   rocksdb::ManagedSnapshot snapshot(db_.get());
   const auto before = static_cast<uint64_t>(cursor);
   switch (op) {
@@ -116,6 +121,64 @@ absl::StatusOr<Page> GraphStoreImpl::Query(SetOp op, absl::Span<const QueryTerm>
       return WalkFirstTerm(snapshot.snapshot(), op, terms, before, limit, UINT64_MAX, nullptr);
     case SetOp::kUnion:
       return Union(snapshot.snapshot(), terms, before, limit);
+  }
+  return absl::InvalidArgumentError("graph query: unknown set operation");
+}
+
+absl::StatusOr<uint64_t> GraphStoreImpl::QueryCount(SetOp op, absl::Span<const QueryTerm> terms) {
+  RETURN_IF_ERROR(ValidateTerms(terms));
+  rocksdb::ManagedSnapshot snapshot(db_.get());
+  // Each walk reads one term in batches and keeps the ids that pass probes of others.
+  auto walk = [&](size_t walked, const std::vector<size_t>& probed,
+                  bool keep_if_present) -> absl::StatusOr<uint64_t> {
+    ListMerger list = OpenTerms(snapshot.snapshot(), terms.subspan(walked, 1), 0);
+    uint64_t kept = 0;
+    std::vector<Candidate> batch;
+    while (list.Valid()) {
+      NextBatch(list, kMaxProbeBatch, &batch);
+      for (size_t t : probed) {
+        if (batch.empty()) break;
+        ASSIGN_OR_RETURN(Elements found, ProbeTerm(snapshot.snapshot(), terms[t], IdsOf(batch)));
+        KeepByPresence(found, keep_if_present, &batch);
+      }
+      kept += batch.size();
+    }
+    RETURN_IF_ERROR(list.status());
+    return kept;
+  };
+  switch (op) {
+    case SetOp::kIntersect: {
+      size_t smallest = 0;
+      uint64_t smallest_size = UINT64_MAX;
+      for (size_t t = 0; t < terms.size(); ++t) {
+        ASSIGN_OR_RETURN(uint64_t size,
+                         Count(terms[t].graph, terms[t].user, terms[t].direction, kNormalOnly));
+        if (size < smallest_size) {
+          smallest = t;
+          smallest_size = size;
+        }
+      }
+      std::vector<size_t> others;
+      for (size_t t = 0; t < terms.size(); ++t) {
+        if (t != smallest) others.push_back(t);
+      }
+      return walk(smallest, others, /*keep_if_present=*/true);
+    }
+    case SetOp::kDifference: {
+      std::vector<size_t> others;
+      for (size_t t = 1; t < terms.size(); ++t) others.push_back(t);
+      return walk(0, others, /*keep_if_present=*/false);
+    }
+    case SetOp::kUnion: {
+      uint64_t total = 0;
+      std::vector<size_t> earlier;
+      for (size_t t = 0; t < terms.size(); ++t) {
+        ASSIGN_OR_RETURN(uint64_t fresh, walk(t, earlier, /*keep_if_present=*/false));
+        total += fresh;
+        earlier.push_back(t);
+      }
+      return total;
+    }
   }
   return absl::InvalidArgumentError("graph query: unknown set operation");
 }

@@ -216,6 +216,12 @@ class GraphStore {
   virtual absl::StatusOr<std::vector<MassJob>> PendingMassJobs() = 0;
   virtual absl::Status FinishMassJob(const MassJob& job) = 0;
 
+  // The exact number of ids Query returns over all its pages, counted at one snapshot
+  // in one pass: INTERSECT walks its smallest term and probes the others; DIFFERENCE
+  // walks the first; UNION walks every term and counts an id in the first term that
+  // holds it. (FlockDB's counts of compound queries were estimates.)
+  virtual absl::StatusOr<uint64_t> QueryCount(SetOp op, absl::Span<const QueryTerm> terms) = 0;
+
   // The log offset through which the pipeline has applied events to this store,
   // persisted; 0 for a new store.
   virtual absl::StatusOr<LogOffset> CommittedOffset() = 0;

@@ -57,6 +57,7 @@ class GraphStoreImpl : public GraphStore {
                                              absl::Span<const UserId> destinations) override;
   absl::StatusOr<Page> Query(SetOp op, absl::Span<const QueryTerm> terms, int64_t cursor,
                              size_t limit) override;
+  absl::StatusOr<uint64_t> QueryCount(SetOp op, absl::Span<const QueryTerm> terms) override;
   absl::StatusOr<LogOffset> CommittedOffset() override;
   absl::Status SetCommittedOffset(LogOffset offset) override;
   absl::Status Compact() override;

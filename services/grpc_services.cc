@@ -327,8 +327,14 @@ grpc::ServerUnaryReactor* GraphService::Query(grpc::CallbackServerContext* ctx,
                    [this, op, terms = std::move(terms), req, resp] {
                      absl::StatusOr<graph::Page> page =
                          roost_->Query(op, terms, req->cursor(), req->limit());
-                     if (page.ok()) ToProto(*page, resp);
-                     return page.status();
+                     if (!page.ok()) return page.status();
+                     ToProto(*page, resp);
+                     if (req->with_total()) {
+                       absl::StatusOr<uint64_t> total = roost_->QueryCount(op, terms);
+                       if (!total.ok()) return total.status();
+                       resp->set_total(*total);
+                     }
+                     return absl::OkStatus();
                    });
 }
 

@@ -518,16 +518,31 @@ absl::StatusOr<std::vector<bool>> Roost::Contains(graph::GraphId g, UserId sourc
   return graph_->Contains(g, source, destinations);
 }
 
-absl::StatusOr<graph::Page> Roost::Query(graph::SetOp op, absl::Span<const graph::QueryTerm> terms,
-                                         int64_t cursor, uint32_t limit) {
+namespace {
+
+absl::Status ValidateTerms(absl::Span<const graph::QueryTerm> terms) {
   if (terms.empty()) return absl::InvalidArgumentError("terms must not be empty");
   RETURN_IF_ERROR(ValidateCount(terms.size(), kMaxQueryTerms, "terms"));
   for (const graph::QueryTerm& term : terms) {
     RETURN_IF_ERROR(ValidateGraph(term.graph));
     RETURN_IF_ERROR(ValidateUserId(term.user, "terms.user_id"));
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<graph::Page> Roost::Query(graph::SetOp op, absl::Span<const graph::QueryTerm> terms,
+                                         int64_t cursor, uint32_t limit) {
+  RETURN_IF_ERROR(ValidateTerms(terms));
   if (cursor < 0) return absl::InvalidArgumentError("cursor must not be negative");
   return graph_->Query(op, terms, cursor, PageLimit(limit));
+}
+
+absl::StatusOr<uint64_t> Roost::QueryCount(graph::SetOp op,
+                                           absl::Span<const graph::QueryTerm> terms) {
+  RETURN_IF_ERROR(ValidateTerms(terms));
+  return graph_->QueryCount(op, terms);
 }
 
 // ---------------------------------------------------------------------------

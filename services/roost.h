@@ -158,6 +158,8 @@ class Roost {
                                              absl::Span<const UserId> destinations);
   absl::StatusOr<graph::Page> Query(graph::SetOp op, absl::Span<const graph::QueryTerm> terms,
                                     int64_t cursor, uint32_t limit);
+  // The exact number of ids of the whole result of Query.
+  absl::StatusOr<uint64_t> QueryCount(graph::SetOp op, absl::Span<const graph::QueryTerm> terms);
 
   // ---- The change feed.
   // A reader of the log's durable events from `from` (0: from the end, i.e. only what

@@ -158,6 +158,9 @@ TEST_F(GraphStoreTest, IntersectWithADenseOverlapPagesExactlyAcrossBothStrategie
     SCOPED_TRACE(limit);
     EXPECT_EQ(QueryByPages(*store_, SetOp::kIntersect, terms, limit), expected);
   }
+  EXPECT_EQ(Must(store_->QueryCount(SetOp::kIntersect, terms)), 36u);
+  EXPECT_EQ(store_->QueryCount(SetOp::kIntersect, {}).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 // The expected result of a query, computed from SelectAll and GetEdge.
@@ -216,6 +219,7 @@ TEST_F(GraphStoreTest, RandomQueriesMatchSetAlgebraOverSelect) {
     std::vector<QueryTerm> terms(1 + rng() % 4);
     for (QueryTerm& t : terms) t = QueryTerm{kFollows, 1 + rng() % kUsers, direction};
     const std::vector<UserId> expected = ExpectedQuery(*store_, op, terms);
+    EXPECT_EQ(Must(store_->QueryCount(op, terms)), expected.size()) << "query " << q;
     for (size_t limit : {1, 2, 5, 100}) {
       SCOPED_TRACE(::testing::Message() << "query " << q << " limit " << limit);
       EXPECT_EQ(QueryByPages(*store_, op, terms, limit), expected);

@@ -286,6 +286,23 @@ TEST_F(RoostdGraphTest, QueryOfThreeTermsPagesByCursorWithoutRepeatsOrSkips) {
   for (uint64_t u = 100; u < 150; ++u) everyone.push_back(u);
   EXPECT_THAT(QueryPages(c, FollowersQuery(v1::UNION, {3, 2, 1}, last), 7),
               UnorderedElementsAreArray(everyone));
+
+  // with_total counts the whole result exactly, whatever the page.
+  auto total = [&](v1::SetOp op, const std::vector<uint64_t>& users) {
+    v1::QueryRequest req = FollowersQuery(op, users, last);
+    req.set_limit(1);
+    req.set_with_total(true);
+    v1::QueryResponse resp;
+    EXPECT_TRUE(c.graph()->Query(Client::Ctx().get(), req, &resp).ok());
+    return resp.total();
+  };
+  EXPECT_EQ(total(v1::INTERSECT, {1, 2, 3}), in_all.size());
+  EXPECT_EQ(total(v1::DIFFERENCE, {1, 2, 3}), in_1_only.size());
+  EXPECT_EQ(total(v1::UNION, {3, 2, 1}), everyone.size());
+  v1::QueryRequest without = FollowersQuery(v1::UNION, {3, 2, 1}, last);
+  v1::QueryResponse resp;
+  ASSERT_TRUE(c.graph()->Query(Client::Ctx().get(), without, &resp).ok());
+  EXPECT_EQ(resp.total(), 0u) << "counted only when asked";
 }
 
 }  // namespace
