@@ -28,12 +28,14 @@
 ABSL_FLAG(std::string, target, "127.0.0.1:7070", "roostd address, host:port.");
 ABSL_FLAG(uint32_t, limit, 20, "Page size for home, user and select (at most 200).");
 ABSL_FLAG(uint64_t, max_id, 0, "home/user: return tweets older than this id.");
-ABSL_FLAG(int64_t, cursor, 0, "select: continue from this next_cursor.");
+ABSL_FLAG(int64_t, cursor, 0, "select/intersect/union/difference: continue from this next_cursor.");
 ABSL_FLAG(std::string, graph, "follows",
           "negate/select/count/archive/unarchive/remove-all: follows, blocks or mutes.");
 ABSL_FLAG(std::string, states, "normal",
           "select/count: the edge states to list, comma-separated: normal, removed, archived, "
           "negative.");
+ABSL_FLAG(bool, total, false,
+          "intersect/union/difference: also print the exact size of the whole result.");
 ABSL_FLAG(int64_t, after_ms, 0, "select: only edges created at or after this Unix ms time.");
 ABSL_FLAG(int64_t, before_ms, 0, "select: only edges created before this Unix ms time.");
 ABSL_FLAG(std::string, direction, "forward",
@@ -77,6 +79,11 @@ Commands:
   select USER                a page of USER's edges (--graph, --direction, --states,
                              --cursor; --after-ms/--before-ms: created in that range)
   count USER                 how many edges USER has (--graph, --direction, --states)
+  intersect USER... | union USER... | difference USER...
+                             set algebra over the users' NORMAL lists in --graph and
+                             --direction (e.g. --direction=backward: followers), up to
+                             8, newest first by the first's order (--cursor, --limit;
+                             --total: the size of the whole result too)
   archive USER | unarchive USER | remove-all USER
                              all of USER's edges in --graph, both directions: archive
                              (spam removal), undo it, or remove them
@@ -359,6 +366,36 @@ int main(int argc, char** argv) {
     for (uint64_t id : resp.ids()) std::printf("%llu\n", static_cast<unsigned long long>(id));
     if (status.ok() && resp.next_cursor() != 0) {
       std::printf("more: --cursor=%lld\n", static_cast<long long>(resp.next_cursor()));
+    }
+    return Report(status);
+  }
+  if (command == "intersect" || command == "union" || command == "difference") {
+    if (!need_ids(0, "USER...") || ids.empty()) return Usage("usage: " + command + " USER...");
+    v1::QueryRequest req;
+    req.set_op(command == "intersect" ? v1::INTERSECT
+               : command == "union"   ? v1::UNION
+                                      : v1::DIFFERENCE);
+    v1::GraphKind kind;
+    v1::Direction direction;
+    if (!ParseGraph(&kind)) return Usage("--graph must be follows, blocks or mutes");
+    if (!ParseDirection(&direction)) return Usage("--direction must be forward or backward");
+    for (uint64_t user : ids) {
+      v1::QueryTerm* term = req.add_terms();
+      term->set_graph(kind);
+      term->set_user_id(user);
+      term->set_direction(direction);
+    }
+    req.set_cursor(absl::GetFlag(FLAGS_cursor));
+    req.set_limit(absl::GetFlag(FLAGS_limit));
+    req.set_with_total(absl::GetFlag(FLAGS_total));
+    v1::QueryResponse resp;
+    grpc::Status status = v1::Graph::NewStub(c.channel)->Query(c.Context().get(), req, &resp);
+    for (uint64_t id : resp.ids()) std::printf("%llu\n", static_cast<unsigned long long>(id));
+    if (status.ok() && resp.next_cursor() != 0) {
+      std::printf("more: --cursor=%lld\n", static_cast<long long>(resp.next_cursor()));
+    }
+    if (status.ok() && req.with_total()) {
+      std::printf("total %llu\n", static_cast<unsigned long long>(resp.total()));
     }
     return Report(status);
   }
