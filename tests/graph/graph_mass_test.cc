@@ -133,11 +133,8 @@ TEST_F(GraphStoreTest, AStoreInAnotherFormatIsRefusedWithTheRemedy) {
   Apply({Follow(1, 2, 10)});
   store_.reset();
   {
-    rocksdb::Options options;
-    options.merge_operator = NewCountMergeOperator();
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(options, path_, &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
+    std::unique_ptr<rocksdb::DB> db = OpenRaw();
+    ASSERT_NE(db, nullptr);
     ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), keys::FormatKey()).ok());
   }
   absl::StatusOr<std::unique_ptr<GraphStore>> opened = GraphStore::Open(path_, {});

@@ -314,11 +314,8 @@ TEST_F(GraphStoreTest, VerifyFindsDamagedCountsAndIndexes) {
   ASSERT_EQ(Must(store_->VerifyIndexes()), 0u);
   store_.reset();
   {
-    rocksdb::Options options;
-    options.merge_operator = NewCountMergeOperator();
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(options, path_, &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
+    std::unique_ptr<rocksdb::DB> db = OpenRaw();
+    ASSERT_NE(db, nullptr);
     const Edge edge{kFollows, 1, 2, 10, EdgeState::kNormal, 10};
     ASSERT_TRUE(db->Delete(rocksdb::WriteOptions(), keys::BackwardListKey(edge)).ok());
     ASSERT_TRUE(db->Merge(rocksdb::WriteOptions(),

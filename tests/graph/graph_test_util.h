@@ -14,7 +14,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "graph/count_merge_operator.h"
 #include "graph/graph_store.h"
+#include "rocksdb/db.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -104,6 +106,16 @@ class GraphStoreTest : public ::testing::Test {
   void Reopen() {
     store_.reset();  // RocksDB allows one open handle per directory
     store_ = OpenStore(path_);
+  }
+  // The store's RocksDB opened behind its back (the store must be closed), for tests
+  // that damage or rewrite it.
+  std::unique_ptr<rocksdb::DB> OpenRaw() {
+    rocksdb::Options options;
+    options.merge_operator = NewCountMergeOperator();
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Status s = rocksdb::DB::Open(options, path_, &raw);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return std::unique_ptr<rocksdb::DB>(raw);
   }
   std::vector<EdgeChange> Apply(std::vector<EdgeWrite> writes) {
     return Must(store_->Apply(writes));

@@ -29,13 +29,15 @@ using testing::Client;
 
 class RoostdGraphTest : public testing::RoostdTest {};
 
-// Every id of a Select, page by page (at most `limit` each) by cursor.
-std::vector<uint64_t> SelectPages(Client& c, v1::SelectRequest req, uint32_t limit) {
+// Every id of a paged read (Select or Query), page by page (at most `limit` each) by
+// cursor; `call` makes one call.
+template <typename Response, typename Request, typename Call>
+std::vector<uint64_t> AllPages(Request req, uint32_t limit, Call call) {
   req.set_limit(limit);
   std::vector<uint64_t> ids;
   for (int pages = 0; pages < 100; ++pages) {
-    v1::SelectResponse resp;
-    grpc::Status status = c.graph()->Select(Client::Ctx().get(), req, &resp);
+    Response resp;
+    grpc::Status status = call(req, &resp);
     EXPECT_TRUE(status.ok()) << status.error_message();
     EXPECT_THAT(resp.ids(), SizeIs(Le(limit)));
     ids.insert(ids.end(), resp.ids().begin(), resp.ids().end());
@@ -45,20 +47,18 @@ std::vector<uint64_t> SelectPages(Client& c, v1::SelectRequest req, uint32_t lim
   return ids;
 }
 
-// Every id of a Query, page by page (at most `limit` each) by cursor.
+std::vector<uint64_t> SelectPages(Client& c, v1::SelectRequest req, uint32_t limit) {
+  return AllPages<v1::SelectResponse>(
+      std::move(req), limit, [&c](const v1::SelectRequest& r, v1::SelectResponse* resp) {
+        return c.graph()->Select(Client::Ctx().get(), r, resp);
+      });
+}
+
 std::vector<uint64_t> QueryPages(Client& c, v1::QueryRequest req, uint32_t limit) {
-  req.set_limit(limit);
-  std::vector<uint64_t> ids;
-  for (int pages = 0; pages < 100; ++pages) {
-    v1::QueryResponse resp;
-    grpc::Status status = c.graph()->Query(Client::Ctx().get(), req, &resp);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    EXPECT_THAT(resp.ids(), SizeIs(Le(limit)));
-    ids.insert(ids.end(), resp.ids().begin(), resp.ids().end());
-    if (!status.ok() || resp.next_cursor() == 0) break;
-    req.set_cursor(resp.next_cursor());
-  }
-  return ids;
+  return AllPages<v1::QueryResponse>(
+      std::move(req), limit, [&c](const v1::QueryRequest& r, v1::QueryResponse* resp) {
+        return c.graph()->Query(Client::Ctx().get(), r, resp);
+      });
 }
 
 // A query over the BACKWARD FOLLOWS lists (the followers) of `users`.

@@ -1,16 +1,13 @@
-// Mass changes as background jobs of the graph writers: GraphBolt driven by hand
-// (deterministic slices), then the whole pipeline's applied offset.
+// Mass changes as background jobs of the graph writers: GraphBolt driven by hand, so
+// that every slice is deterministic (pipeline_test covers them through the pipeline).
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "ingest/pipeline.h"
 #include "ingest/pipeline_bolts.h"
-#include "ingest/pipeline_timeline_source.h"
 #include "ingest/pipeline_tuples.h"
 #include "roost/v1/events.pb.h"
 
@@ -175,90 +172,6 @@ TEST_F(GraphBoltTest, AJobOfAPipelineWithOtherWritersIsAdoptedByTheFirstForAllSo
   RunBackground();
   EXPECT_EQ(Count(graph::EdgeState::kArchived), uint64_t{kFollowers});
   EXPECT_TRUE(graph_->PendingMassJobs()->empty());
-}
-
-// The whole pipeline: a read that waits for the mass change's position sees it
-// whole, the graph and the followers' home timelines both.
-class MassPipelineTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = ::testing::TempDir() + "mass_pipeline_test";
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    log::LogOptions log_options;
-    log_options.sync = log::SyncPolicy::kNone;
-    log_ = *log::Log::Open(dir_ + "/log", log_options);
-    tweets_ = *tweets::TweetStore::Open(dir_ + "/tweets", {});
-    graph_ = *graph::GraphStore::Open(dir_ + "/graph", {});
-    source_ = std::make_unique<StoreTimelineSource>(graph_.get(), tweets_.get());
-    timelines_ = std::make_unique<timelines::HomeTimelines>(timelines::HomeTimelinesOptions{},
-                                                            source_.get());
-    pipeline_ = *Pipeline::Start(
-        {log_.get(), tweets_.get(), graph_.get(), timelines_.get(), &metrics_}, {});
-  }
-  void TearDown() override {
-    pipeline_.reset();
-    timelines_.reset();
-    source_.reset();
-    graph_.reset();
-    tweets_.reset();
-    log_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  LogOffset Append(const events::Event& event) { return *log_->Append(event.SerializeAsString()); }
-  void WaitApplied(LogOffset offset) {
-    ASSERT_TRUE(pipeline_->WaitForApplied(offset, absl::Now() + absl::Seconds(60)));
-  }
-
-  std::string dir_;
-  MetricsRegistry metrics_;
-  std::unique_ptr<log::Log> log_;
-  std::unique_ptr<tweets::TweetStore> tweets_;
-  std::unique_ptr<graph::GraphStore> graph_;
-  std::unique_ptr<StoreTimelineSource> source_;
-  std::unique_ptr<timelines::HomeTimelines> timelines_;
-  std::unique_ptr<Pipeline> pipeline_;
-};
-
-TEST_F(MassPipelineTest, AppliedOffsetCoversAMassChangeWholeTimelinesIncluded) {
-  constexpr int kFollowers = 20000;
-  uint64_t time = 1;
-  for (UserId f = 1000; f < 1000 + kFollowers; ++f) {
-    events::Event follow;
-    follow.set_event_id(time++);
-    follow.mutable_edge_changed()->set_graph(v1::FOLLOWS);
-    follow.mutable_edge_changed()->set_source_id(f);
-    follow.mutable_edge_changed()->set_destination_id(kCeleb);
-    Append(follow);
-  }
-  events::Event post;
-  post.set_event_id(time++);
-  post.mutable_tweet_posted()->set_tweet_id(post.event_id());
-  post.mutable_tweet_posted()->set_author_id(kCeleb);
-  WaitApplied(Append(post));
-  // Materialize some followers' timelines: they hold the post.
-  for (UserId f : {1000, 5000, 20999}) {
-    auto read = timelines_->Read(f, 0, 0, 10, nullptr);
-    ASSERT_TRUE(read.ok());
-    ASSERT_EQ(read->entries.size(), 1u);
-  }
-
-  events::Event archive;
-  archive.set_event_id(time++);
-  *archive.mutable_edges_mass_changed() = MassEvent(0, kCeleb, v1::NORMAL, v1::ARCHIVED)
-                                              ->edges_mass_changed();
-  const LogOffset archived_at = Append(archive);
-  WaitApplied(archived_at);
-  EXPECT_EQ(*graph_->Count(graph::kFollows, kCeleb, graph::Direction::kBackward,
-                           graph::StateBit(graph::EdgeState::kArchived)),
-            uint64_t{kFollowers});
-  EXPECT_EQ(pipeline_->mass_jobs_pending(), 0u);
-  for (UserId f : {1000, 5000, 20999}) {
-    auto read = timelines_->Read(f, 0, 0, 10, nullptr);
-    ASSERT_TRUE(read.ok());
-    EXPECT_TRUE(read->entries.empty()) << "follower " << f << " still sees the archived author";
-  }
-  EXPECT_EQ(metrics_.Snapshot()["pipeline.graph.mass_jobs_pending"], 0);
 }
 
 }  // namespace

@@ -154,6 +154,34 @@ TEST_F(PipelineTest, BlockEndsFollowsBothWays) {
   EXPECT_THAT(*blocks, ElementsAre(true));
 }
 
+// A mass change runs in the background (GraphBolt), but a read that waits for its
+// position sees it whole: the graph, and the home timelines of the followers.
+TEST_F(PipelineTest, AppliedOffsetCoversAMassChangeWholeTimelinesIncluded) {
+  constexpr int kFollowers = 20000;  // 200 slices
+  constexpr UserId kCeleb = 7;
+  uint64_t time = 1;
+  for (UserId f = 1000; f < 1000 + kFollowers; ++f) Edge(time++, v1::FOLLOWS, f, kCeleb);
+  WaitApplied(Post(time++, kCeleb));
+  const std::vector<UserId> readers = {1000, 5000, 1000 + kFollowers - 1};
+  for (UserId f : readers) ASSERT_EQ(Home(f).size(), 1u) << "materialized, holding the post";
+
+  events::Event archive;
+  archive.set_event_id(time++);
+  events::EdgesMassChanged* mass = archive.mutable_edges_mass_changed();
+  mass->set_graph(v1::FOLLOWS);
+  mass->set_user_id(kCeleb);
+  mass->add_from_states(v1::NORMAL);
+  mass->set_to_state(v1::ARCHIVED);
+  WaitApplied(Append(archive));
+  EXPECT_EQ(*graph_->Count(graph::kFollows, kCeleb, graph::Direction::kBackward,
+                           graph::StateBit(graph::EdgeState::kArchived)),
+            uint64_t{kFollowers});
+  EXPECT_EQ(pipeline_->mass_jobs_pending(), 0u);
+  EXPECT_EQ(pipeline_->processed_offset(), pipeline_->applied_offset());
+  for (UserId f : readers) EXPECT_THAT(Home(f), ::testing::IsEmpty()) << "follower " << f;
+  EXPECT_EQ(metrics_->Snapshot()["pipeline.graph.mass_jobs_pending"], 0);
+}
+
 TEST_F(PipelineTest, RestartResumesFromTheCommittedOffsetAndLosesNothing) {
   Edge(10, v1::FOLLOWS, kAlice, kBob);
   const LogOffset last = Post(100, kBob);
