@@ -11,7 +11,9 @@
 // history, so if a pair's writes straddle a REMOVED (or the creation) and arrive out
 // of updated_at order, the position may differ from in-order application (e.g.
 // NORMAL@1 pos 1, NORMAL@3 pos 3 arriving in reverse keeps position 3, in order 1).
-// Replaying the log in its own order always reproduces the same positions.
+// Replaying the log in its own order always reproduces the same positions, and
+// Roost's log holds events in id order (Roost::AppendWithId), so its writers never
+// meet the out-of-order case.
 #ifndef ROOST_GRAPH_LAST_WRITE_WINS_H_
 #define ROOST_GRAPH_LAST_WRITE_WINS_H_
 

@@ -215,6 +215,13 @@ void Roost::Append(std::string event, Done<LogOffset> done) {
                     });
 }
 
+void Roost::AppendWithId(
+    absl::FunctionRef<std::pair<std::string, Done<LogOffset>>(uint64_t id)> event) {
+  absl::MutexLock lock(&append_order_mu_);
+  auto [payload, done] = event(ids_->Next());
+  Append(std::move(payload), std::move(done));
+}
+
 void Roost::Post(PostArgs args, Done<PostResult> done) {
   absl::Status status = ValidateUserId(args.author, "author_id");
   if (status.ok()) status = ValidateTweetText(args.text, args.retweet_of != 0);
@@ -262,26 +269,27 @@ void Roost::Post(PostArgs args, Done<PostResult> done) {
     }
   }
 
-  const TweetId id = ids_->Next();
-  events::Event event;
-  event.set_event_id(id);
-  events::TweetPosted* post = event.mutable_tweet_posted();
-  post->set_tweet_id(id);
-  post->set_author_id(args.author);
-  post->set_text(std::move(args.text));
-  post->set_created_at_ms(SnowflakeTimeMs(id));
-  post->set_reply_to_id(args.reply_to);
-  post->set_retweet_of_id(args.retweet_of);
-  post->set_request_id(args.request_id);
-  Append(event.SerializeAsString(),
-         [this, key = std::move(key), id, done = std::move(done)](
-             absl::StatusOr<LogOffset> position) mutable {
-           absl::StatusOr<PostResult> result =
-               position.ok() ? absl::StatusOr<PostResult>(PostResult{id, *position})
-                             : absl::StatusOr<PostResult>(position.status());
-           if (!key.second.empty()) FinishRequest(key, result);
-           done(std::move(result));
-         });
+  AppendWithId([&](uint64_t id) {
+    events::Event event;
+    event.set_event_id(id);
+    events::TweetPosted* post = event.mutable_tweet_posted();
+    post->set_tweet_id(id);
+    post->set_author_id(args.author);
+    post->set_text(std::move(args.text));
+    post->set_created_at_ms(SnowflakeTimeMs(id));
+    post->set_reply_to_id(args.reply_to);
+    post->set_retweet_of_id(args.retweet_of);
+    post->set_request_id(args.request_id);
+    Done<LogOffset> appended = [this, key = std::move(key), id, done = std::move(done)](
+                                   absl::StatusOr<LogOffset> position) mutable {
+      absl::StatusOr<PostResult> result =
+          position.ok() ? absl::StatusOr<PostResult>(PostResult{id, *position})
+                        : absl::StatusOr<PostResult>(position.status());
+      if (!key.second.empty()) FinishRequest(key, result);
+      done(std::move(result));
+    };
+    return std::make_pair(event.SerializeAsString(), std::move(appended));
+  });
 }
 
 void Roost::FinishRequest(const RequestKey& key, const absl::StatusOr<PostResult>& result) {
@@ -335,11 +343,13 @@ void Roost::Delete(UserId author, TweetId id, absl::Time deadline, Done<LogOffse
                       absl::StrCat("tweet ", id, " belongs to another author")));
                   return;
                 }
-                events::Event event;
-                event.set_event_id(ids_->Next());
-                event.mutable_tweet_deleted()->set_tweet_id(id);
-                event.mutable_tweet_deleted()->set_author_id(author);
-                Append(event.SerializeAsString(), std::move(done));
+                AppendWithId([&](uint64_t event_id) {
+                  events::Event event;
+                  event.set_event_id(event_id);
+                  event.mutable_tweet_deleted()->set_tweet_id(id);
+                  event.mutable_tweet_deleted()->set_author_id(author);
+                  return std::make_pair(event.SerializeAsString(), std::move(done));
+                });
               });
 }
 
@@ -353,14 +363,16 @@ void Roost::SetEdge(graph::GraphId g, UserId source, UserId destination,
     done(status);
     return;
   }
-  events::Event event;
-  event.set_event_id(ids_->Next());
-  events::EdgeChanged* edge = event.mutable_edge_changed();
-  edge->set_graph(static_cast<roost::v1::GraphKind>(g));
-  edge->set_source_id(source);
-  edge->set_destination_id(destination);
-  edge->set_state(static_cast<roost::v1::EdgeState>(state));
-  Append(event.SerializeAsString(), std::move(done));
+  AppendWithId([&](uint64_t id) {
+    events::Event event;
+    event.set_event_id(id);
+    events::EdgeChanged* edge = event.mutable_edge_changed();
+    edge->set_graph(static_cast<roost::v1::GraphKind>(g));
+    edge->set_source_id(source);
+    edge->set_destination_id(destination);
+    edge->set_state(static_cast<roost::v1::EdgeState>(state));
+    return std::make_pair(event.SerializeAsString(), std::move(done));
+  });
 }
 
 void Roost::MassChange(graph::GraphId g, UserId user, graph::StateMask from,
@@ -371,16 +383,20 @@ void Roost::MassChange(graph::GraphId g, UserId user, graph::StateMask from,
     done(status);
     return;
   }
-  events::Event event;
-  event.set_event_id(ids_->Next());
-  events::EdgesMassChanged* mass = event.mutable_edges_mass_changed();
-  mass->set_graph(static_cast<roost::v1::GraphKind>(g));
-  mass->set_user_id(user);
-  for (int s = 0; s < graph::kNumEdgeStates; ++s) {
-    if (from & (1 << s)) mass->add_from_states(static_cast<roost::v1::EdgeState>(s));
-  }
-  mass->set_to_state(static_cast<roost::v1::EdgeState>(to));
-  Append(event.SerializeAsString(), std::move(done));
+  AppendWithId([&](uint64_t id) {
+    events::Event event;
+    event.set_event_id(id);
+    events::EdgesMassChanged* mass = event.mutable_edges_mass_changed();
+    mass->set_graph(static_cast<roost::v1::GraphKind>(g));
+    mass->set_user_id(user);
+    for (int s = 0; s < graph::kNumEdgeStates; ++s) {
+      if (graph::HasState(from, static_cast<graph::EdgeState>(s))) {
+        mass->add_from_states(static_cast<roost::v1::EdgeState>(s));
+      }
+    }
+    mass->set_to_state(static_cast<roost::v1::EdgeState>(to));
+    return std::make_pair(event.SerializeAsString(), std::move(done));
+  });
 }
 
 void Roost::WhenApplied(LogOffset position, absl::Time deadline,

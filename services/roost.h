@@ -25,6 +25,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
@@ -182,6 +183,14 @@ class Roost {
   absl::Status Init();
   // Appends `event` (a serialized events::Event) and calls `done` when durable.
   void Append(std::string event, Done<LogOffset> done);
+  // Gives an event its id and appends it in one critical section, so that the log's
+  // order is its ids' order. Ids are the events' times, which last-write-wins
+  // compares; were a write logged after another but with an older id, a replay in log
+  // order and one by time could disagree (a mass change carried out in the background
+  // would catch the older write or not depending on timing). `event` is called with
+  // the id and returns the serialized event and its `done`.
+  void AppendWithId(
+      absl::FunctionRef<std::pair<std::string, Done<LogOffset>>(uint64_t id)> event);
   absl::StatusOr<TimelineResult> Finish(std::vector<TweetId> ids, uint32_t limit, bool hydrate,
                                         bool rebuilt);
   absl::StatusOr<timelines::AuthorSet> HiddenAuthors(UserId reader);
@@ -220,6 +229,7 @@ class Roost {
   absl::Notification stop_retention_;
   std::thread retention_;
 
+  absl::Mutex append_order_mu_;  // see AppendWithId
   absl::Mutex writes_mu_;
   bool draining_ ABSL_GUARDED_BY(writes_mu_) = false;
   int writes_in_flight_ ABSL_GUARDED_BY(writes_mu_) = 0;

@@ -1,18 +1,27 @@
 // Restart at any moment: a real roostd is driven through gRPC with a generated
 // workload (posts, deletes, follows, unfollows, blocks, unblocks, mutes, unmutes among
-// a few dozen users) and SIGKILLed at seeded random moments, with writes in flight
-// and the pipeline part way through the log, then restarted on the same data
-// directory. It must resume from the committed offsets and converge (idempotent
-// sinks): every acknowledged write is reflected, and every home timeline, graph list
-// and count, and tweet agrees with TimelineModel (tests/pipeline/timeline_model.h)
-// built from the acknowledged writes, and with a `roostd --rebuild` of the same log.
+// a few dozen users, and now and then an archive, unarchive or remove-all of a user's
+// edges) and SIGKILLed at seeded random moments, with writes in flight and the
+// pipeline part way through the log, then restarted on the same data directory. It
+// must resume from the committed offsets and converge (idempotent sinks): every
+// acknowledged write is reflected, and every home timeline, graph list and count, and
+// tweet agrees with TimelineModel (tests/pipeline/timeline_model.h) built from the
+// acknowledged writes, and with a `roostd --rebuild` of the same log.
+//
+// A crowd of kCrowd users follows one celebrity first, and several kills come shortly
+// after an archive, unarchive or remove-all of the celebrity's follows (as soon as its
+// job is seen running, if it is): a background job of thousands of edges that the kill
+// leaves pending (recorded in the graph store, or only in the log), for the restart to
+// resume or replay. The summary line counts those kills that found a job recorded.
 //
 // A write that was in flight at the kill may or may not have reached the log. The
 // client does what a real one would: it retries it after the restart (a post with its
 // request id, so a post that did reach the log is answered with its first id; a
-// delete that did is answered NOT_FOUND). Writes are sent in batches of concurrent
-// calls that touch different user pairs and tweets, so their order within a batch,
-// which the test cannot know, decides nothing; batches follow each other.
+// delete that did is answered NOT_FOUND; a mass change that did runs again and finds
+// nothing left to move). Writes are sent in batches of concurrent calls that touch
+// different user pairs and tweets, and a mass change shares its batch with no edge
+// write of its user, so their order within a batch, which the test cannot know,
+// decides nothing; batches follow each other.
 #include <signal.h>
 #include <unistd.h>
 
@@ -24,6 +33,8 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <numeric>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -37,6 +48,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/subprocess.h"
+#include "graph/graph_store.h"
 #include "gtest/gtest.h"
 #include "roost/v1/roost.grpc.pb.h"
 #include "tests/integration/roostd_process.h"
@@ -48,12 +60,23 @@ namespace {
 namespace v1 = ::roost::v1;
 using ::roost::testing::HomeVerdict;
 using ::roost::testing::ModelGraph;
+using ::roost::testing::ModelState;
 using ::roost::testing::TimelineModel;
 
 constexpr int kUsers = 30;
 constexpr int kKills = 10;
 constexpr int kBatch = 16;         // concurrent writes
 constexpr int kFinalWrites = 600;  // after the last restart, with no kill
+// Users kFirstCrowdUser.. follow the celebrity (a multiple of kBatch, so the crowd's
+// follows fill whole batches) and, now and then, unfollow and follow it again.
+constexpr int kCrowd = 2400;
+constexpr uint64_t kFirstCrowdUser = 1001;
+// Crowd users whose home timelines and graph lists are checked like the users'.
+constexpr int kCrowdChecked = 8;
+// The celebrity's mass changes, each issued a few batches before one of the kills.
+enum class Mass { kArchive, kUnarchive, kRemoveAll };
+constexpr Mass kCelebrityMasses[] = {Mass::kArchive,   Mass::kUnarchive, Mass::kArchive,
+                                     Mass::kRemoveAll, Mass::kArchive,   Mass::kUnarchive};
 // A small cap (passed to roostd) so that this workload drives many timelines past it.
 constexpr size_t kCap = 200;
 constexpr uint32_t kPage = 200;  // the server's largest page
@@ -68,15 +91,40 @@ std::unique_ptr<grpc::ClientContext> Ctx(int seconds = 20) {
 
 v1::GraphKind Kind(ModelGraph g) { return static_cast<v1::GraphKind>(g); }
 
+// The states a mass change moves edges from, as the Graph service asks for them.
+std::vector<ModelState> MassFrom(Mass mass) {
+  switch (mass) {
+    case Mass::kArchive:
+      return {ModelState::kNormal};
+    case Mass::kUnarchive:
+      return {ModelState::kArchived};
+    case Mass::kRemoveAll:
+      return {ModelState::kNormal, ModelState::kArchived, ModelState::kNegative};
+  }
+  return {};
+}
+ModelState MassTo(Mass mass) {
+  switch (mass) {
+    case Mass::kArchive:
+      return ModelState::kArchived;
+    case Mass::kUnarchive:
+      return ModelState::kNormal;
+    case Mass::kRemoveAll:
+      return ModelState::kRemoved;
+  }
+  return ModelState::kNormal;
+}
+
 // One write the client wants made.
 struct Op {
-  enum class Type { kPost, kDelete, kEdge };
+  enum class Type { kPost, kDelete, kEdge, kMass };
   Type type = Type::kPost;
-  uint64_t user = 0;   // author, or edge source
+  uint64_t user = 0;   // author, edge source, or the user of a mass change
   uint64_t other = 0;  // edge destination
   uint64_t tweet = 0;  // kDelete
   ModelGraph graph = ModelGraph::kFollows;
   bool add = true;
+  Mass mass = Mass::kArchive;
   std::string request_id;  // kPost
 
   std::string ToString() const {
@@ -88,8 +136,39 @@ struct Op {
       case Type::kEdge:
         return absl::StrCat(add ? "add " : "remove ", "graph ", static_cast<int>(graph), " ",
                             user, " -> ", other);
+      case Type::kMass:
+        return absl::StrCat(mass == Mass::kArchive     ? "archive"
+                            : mass == Mass::kUnarchive ? "unarchive"
+                                                       : "remove-all",
+                            " of graph ", static_cast<int>(graph), " of ", user);
     }
     return "";
+  }
+};
+
+// What the writes of one batch have claimed, so that no two of them decide each
+// other's outcome by their order in the log.
+struct BatchClaims {
+  std::set<std::pair<uint64_t, uint64_t>> pairs;  // (lower, higher) user of an edge write
+  std::set<uint64_t> tweets;                      // deleted
+  std::set<uint64_t> edge_users;                  // an end of an edge write
+  uint64_t mass_user = 0;                         // of the mass change, if any
+
+  // One edge write per pair (a block also ends follows both ways), none to the pairs
+  // of the mass change's user.
+  bool ClaimEdge(uint64_t source, uint64_t destination) {
+    if (source == mass_user || destination == mass_user ||
+        !pairs.insert(std::minmax(source, destination)).second) {
+      return false;
+    }
+    edge_users.insert({source, destination});
+    return true;
+  }
+  // One mass change a batch: two could both move an edge between their users.
+  bool ClaimMass(uint64_t user) {
+    if (mass_user != 0 || edge_users.contains(user)) return false;
+    mass_user = user;
+    return true;
   }
 };
 
@@ -102,6 +181,7 @@ struct Call {
   v1::DeleteRequest del;
   v1::DeleteResponse deleted;
   v1::EdgeRequest edge;
+  v1::MassRequest mass;
   v1::WriteResponse written;
   grpc::Status status;
 };
@@ -137,13 +217,46 @@ class RestartTest : public ::testing::TestWithParam<uint64_t> {
 
   // ---- The workload.
 
-  // A write among the users, not touching a pair or tweet in `busy` (the batch's).
-  Op NextOp(std::set<std::pair<uint64_t, uint64_t>>* busy_pairs, std::set<uint64_t>* busy_tweets) {
+  // A write among the users that the batch's `claims` allow: first the crowd's
+  // follows of the celebrity, until all are made.
+  Op NextOp(BatchClaims* claims) {
     auto user = [&](bool popular) {
       return popular ? by_posting_[skewed_(rng_)] : 1 + rng_() % kUsers;
     };
+    if (crowd_to_follow_ < kCrowd) {
+      Op op;
+      op.type = Op::Type::kEdge;
+      op.user = kFirstCrowdUser + crowd_to_follow_++;
+      op.other = celebrity_;
+      EXPECT_TRUE(claims->ClaimEdge(op.user, op.other));
+      return op;
+    }
     for (int attempt = 0; attempt < 20; ++attempt) {
       Op op;
+      // A crowd user unfollows the celebrity, or follows it again (after a remove-all,
+      // a new edge), while the celebrity's mass changes may be running.
+      if (rng_() % 25 == 0) {
+        op.type = Op::Type::kEdge;
+        op.user = kFirstCrowdUser + rng_() % kCrowd;
+        op.other = celebrity_;
+        op.add = rng_() % 10 < 7;
+        if (!claims->ClaimEdge(op.user, op.other)) continue;
+        return op;
+      }
+      // Now and then a mass change of one of the users' few edges.
+      if (rng_() % 300 == 0) {
+        op.type = Op::Type::kMass;
+        op.user = user(rng_() % 2 == 0);
+        const int graph_roll = static_cast<int>(rng_() % 10);
+        op.graph = graph_roll < 6   ? ModelGraph::kFollows
+                   : graph_roll < 8 ? ModelGraph::kMutes
+                                    : ModelGraph::kBlocks;
+        const int mass_roll = static_cast<int>(rng_() % 20);
+        op.mass = mass_roll < 9 ? Mass::kArchive : mass_roll < 16 ? Mass::kUnarchive
+                                                                  : Mass::kRemoveAll;
+        if (!claims->ClaimMass(op.user)) continue;
+        return op;
+      }
       const int roll = static_cast<int>(rng_() % 100);
       if (roll < 40) {
         op.type = Op::Type::kPost;
@@ -157,7 +270,7 @@ class RestartTest : public ::testing::TestWithParam<uint64_t> {
         const std::vector<uint64_t>& tweets = live_[op.user];
         if (tweets.empty()) continue;
         op.tweet = tweets[tweets.size() - 1 - rng_() % std::min<size_t>(tweets.size(), 40)];
-        if (!busy_tweets->insert(op.tweet).second) continue;
+        if (!claims->tweets.insert(op.tweet).second) continue;
         return op;
       }
       op.type = Op::Type::kEdge;
@@ -184,8 +297,7 @@ class RestartTest : public ::testing::TestWithParam<uint64_t> {
         const std::vector<uint64_t> existing = model_.List(op.graph, op.user, /*forward=*/true);
         if (!existing.empty()) op.other = existing[rng_() % existing.size()];
       }
-      // A block also ends follows both ways: one batch touches a pair once.
-      if (!busy_pairs->insert(std::minmax(op.user, op.other)).second) continue;
+      if (!claims->ClaimEdge(op.user, op.other)) continue;
       return op;
     }
     Op post;
@@ -207,6 +319,10 @@ class RestartTest : public ::testing::TestWithParam<uint64_t> {
         break;
       case Op::Type::kEdge:
         model_.SetEdge(op.graph, op.user, op.other, op.add, ++model_time_);
+        break;
+      case Op::Type::kMass:
+        model_.MassChange(op.graph, op.user, MassFrom(op.mass), MassTo(op.mass), ++model_time_);
+        ++mass_changes_;
         break;
     }
     ++acknowledged_;
@@ -239,6 +355,21 @@ class RestartTest : public ::testing::TestWithParam<uint64_t> {
           graph_->async()->Remove(&call->ctx, &call->edge, &call->written, callback);
         }
         break;
+      case Op::Type::kMass:
+        call->mass.set_graph(Kind(op.graph));
+        call->mass.set_user_id(op.user);
+        switch (op.mass) {
+          case Mass::kArchive:
+            graph_->async()->Archive(&call->ctx, &call->mass, &call->written, callback);
+            break;
+          case Mass::kUnarchive:
+            graph_->async()->Unarchive(&call->ctx, &call->mass, &call->written, callback);
+            break;
+          case Mass::kRemoveAll:
+            graph_->async()->RemoveAll(&call->ctx, &call->mass, &call->written, callback);
+            break;
+        }
+        break;
     }
   }
 
@@ -247,18 +378,45 @@ class RestartTest : public ::testing::TestWithParam<uint64_t> {
   // in flight, some of it perhaps in the log), or, with `kill_when_sent`, just after
   // the next batch is sent (all of it in flight). With kill_after < 0, sends `count`
   // writes. Returns the writes whose fate the kill left unknown.
-  std::vector<Op> Drive(int count, int kill_after, bool kill_when_sent = false) {
+  //
+  // `mass` (if any, with kill_after >= 0) leads the first batch sent once at most
+  // `lead` writes short of kill_after. Once it is acknowledged, the kill comes sooner
+  // if a check between batches finds its job in progress (processed, not yet
+  // applied): just after the next batch is sent.
+  std::vector<Op> Drive(int count, int kill_after, bool kill_when_sent = false,
+                        std::optional<Op> mass = std::nullopt, int lead = 0) {
     std::vector<Op> unknown;
     absl::Mutex mu;
     int acknowledged_this_run = 0;
     bool killed = false;
+    Call* mass_call = nullptr;
+    uint64_t mass_position = 0;  // of `mass` once acknowledged, until seen applied
     for (int sent = 0; sent < count && !killed;) {
-      std::set<std::pair<uint64_t, uint64_t>> busy_pairs;
-      std::set<uint64_t> busy_tweets;
+      BatchClaims claims;
       std::vector<std::unique_ptr<Call>> calls;
-      for (int i = 0; i < kBatch; ++i) {
+      bool mass_now = false;
+      if (mass.has_value()) {
+        absl::MutexLock lock(&mu);
+        mass_now = acknowledged_this_run + lead >= kill_after;
+      }
+      if (mass_now) {
+        EXPECT_TRUE(claims.ClaimMass(mass->user));
         calls.push_back(std::make_unique<Call>());
-        calls.back()->op = NextOp(&busy_pairs, &busy_tweets);
+        calls.back()->op = *std::exchange(mass, std::nullopt);
+        mass_call = calls.back().get();
+      }
+      while (calls.size() < static_cast<size_t>(kBatch)) {
+        calls.push_back(std::make_unique<Call>());
+        calls.back()->op = NextOp(&claims);
+      }
+      bool kill_mid_job = false;
+      if (mass_position != 0) {
+        const v1::StatsResponse stats = Stats();
+        if (stats.applied_position() >= mass_position) {
+          mass_position = 0;  // done already: the kill comes as planned
+        } else {
+          kill_mid_job = stats.processed_position() >= mass_position;
+        }
       }
       int pending = kBatch;
       for (auto& call : calls) {
@@ -272,9 +430,9 @@ class RestartTest : public ::testing::TestWithParam<uint64_t> {
           }
         });
       }
-      if (kill_when_sent && kill_after >= 0) {
+      if ((kill_when_sent && kill_after >= 0) || kill_mid_job) {
         absl::MutexLock lock(&mu);
-        if (acknowledged_this_run >= kill_after) {
+        if (kill_mid_job || acknowledged_this_run >= kill_after) {
           server_.Kill();
           killed = true;
         }
@@ -285,6 +443,10 @@ class RestartTest : public ::testing::TestWithParam<uint64_t> {
         mu.Await(absl::Condition(+[](int* n) { return *n == 0; }, &pending));
       }
       sent += kBatch;
+      if (mass_call != nullptr && mass_call->status.ok()) {
+        mass_position = mass_call->written.position();
+      }
+      mass_call = nullptr;
       for (auto& call : calls) {
         if (call->status.ok()) {
           Confirm(call->op, call->posted.tweet_id());
@@ -325,12 +487,17 @@ class RestartTest : public ::testing::TestWithParam<uint64_t> {
 
   // ---- Reads.
 
-  // Events the stores' writers executed since this roostd started (replayed ones
-  // included).
-  int64_t Executed() {
+  v1::StatsResponse Stats() {
     v1::StatsResponse stats;
     grpc::Status status = admin_->Stats(Ctx().get(), v1::StatsRequest(), &stats);
     EXPECT_TRUE(status.ok()) << status.error_message();
+    return stats;
+  }
+
+  // Events the stores' writers executed since this roostd started (replayed ones
+  // included).
+  int64_t Executed() {
+    const v1::StatsResponse stats = Stats();
     int64_t executed = 0;
     for (const char* counter : {"topology.tweets.executed", "topology.graph.executed"}) {
       auto it = stats.counters().find(counter);
@@ -339,12 +506,7 @@ class RestartTest : public ::testing::TestWithParam<uint64_t> {
     return executed;
   }
 
-  uint64_t Appended() {
-    v1::StatsResponse stats;
-    grpc::Status status = admin_->Stats(Ctx().get(), v1::StatsRequest(), &stats);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return stats.appended_position();
-  }
+  uint64_t Appended() { return Stats().appended_position(); }
 
   struct HomeRead {
     std::vector<uint64_t> ids;
@@ -391,25 +553,27 @@ class RestartTest : public ::testing::TestWithParam<uint64_t> {
     exact_homes_ += verdict.exact;
   }
 
-  // Everything a client can observe of the graph and the tweets, by a readable key,
-  // each checked against the model on the way (graph lists as sets: a write retried
-  // after a kill may have created its edge at the first attempt's position).
+  // Everything a client can observe of the graph and the tweets of the checked users,
+  // by a readable key, each checked against the model on the way (graph lists as sets:
+  // a write retried after a kill may have created its edge at the first attempt's
+  // position). The celebrity's lists hold every crowd user's edge.
   std::map<std::string, std::vector<uint64_t>> ObserveAndCheck(uint64_t min_position) {
     std::map<std::string, std::vector<uint64_t>> seen;
-    for (uint64_t user = 1; user <= kUsers; ++user) {
+    for (uint64_t user : checked_users_) {
       for (ModelGraph g : ::roost::testing::kModelGraphs) {
         for (bool forward : {true, false}) {
           const std::string key = absl::StrCat("user ", user, " graph ", static_cast<int>(g),
                                                forward ? " forward" : " backward");
           std::vector<uint64_t>& list = seen[key];
           int64_t cursor = 0;
-          for (int page = 0; page < kUsers; ++page) {
+          for (int page = 0; page < 3 + (kUsers + kCrowd) / static_cast<int>(kPage); ++page) {
             v1::SelectRequest request;
             request.set_graph(Kind(g));
             request.set_user_id(user);
             request.set_direction(forward ? v1::FORWARD : v1::BACKWARD);
             request.set_cursor(cursor);
-            request.set_limit(7);  // several pages for the larger lists
+            // Several pages for the larger lists, then the largest for the celebrity's.
+            request.set_limit(page < 3 ? 7 : kPage);
             request.set_min_position(min_position);
             v1::SelectResponse response;
             grpc::Status status = graph_->Select(Ctx().get(), request, &response);
@@ -422,7 +586,7 @@ class RestartTest : public ::testing::TestWithParam<uint64_t> {
           std::sort(got.begin(), got.end());
           std::sort(expected.begin(), expected.end());
           EXPECT_EQ(got, expected) << "seed " << seed_ << ", " << key;
-          for (v1::EdgeState state : {v1::NORMAL, v1::REMOVED}) {
+          for (v1::EdgeState state : {v1::NORMAL, v1::REMOVED, v1::ARCHIVED}) {
             v1::CountRequest request;
             request.set_graph(Kind(g));
             request.set_user_id(user);
@@ -431,7 +595,8 @@ class RestartTest : public ::testing::TestWithParam<uint64_t> {
             v1::CountResponse response;
             grpc::Status status = graph_->Count(Ctx().get(), request, &response);
             EXPECT_TRUE(status.ok()) << key << ": " << status.error_message();
-            EXPECT_EQ(response.count(), model_.Count(g, user, forward, state == v1::NORMAL))
+            EXPECT_EQ(response.count(),
+                      model_.Count(g, user, forward, static_cast<ModelState>(state)))
                 << "seed " << seed_ << ", " << key << ", count of state " << state;
             seen[absl::StrCat(key, " count ", state)] = {response.count()};
           }
@@ -481,6 +646,21 @@ class RestartTest : public ::testing::TestWithParam<uint64_t> {
     return seen;
   }
 
+  // The mass jobs the graph store holds as pending (roostd must not be running): those
+  // a kill interrupted, which the restart resumes.
+  size_t PendingMassJobsOnDisk() {
+    graph::GraphStoreOptions options;
+    options.create_if_missing = false;
+    options.read_only = true;
+    absl::StatusOr<std::unique_ptr<graph::GraphStore>> store =
+        graph::GraphStore::Open(dir_ + "/graph", options);
+    EXPECT_TRUE(store.ok()) << store.status();
+    if (!store.ok()) return 0;
+    absl::StatusOr<std::vector<graph::MassJob>> jobs = (*store)->PendingMassJobs();
+    EXPECT_TRUE(jobs.ok()) << jobs.status();
+    return jobs.ok() ? jobs->size() : 0;
+  }
+
   const uint64_t seed_ = GetParam();
   const std::string dir_ = absl::StrCat(::testing::TempDir(), "restart_test_", seed_, "_", getpid());
   testing::RoostdProcess server_;
@@ -505,11 +685,27 @@ class RestartTest : public ::testing::TestWithParam<uint64_t> {
     for (int i = 0; i < kUsers; ++i) weights.push_back(1.0 / std::pow(i + 1.0, 0.8));
     return std::discrete_distribution<int>(weights.begin(), weights.end());
   }();
+  // A poster of middling activity: enough tweets for the crowd's timelines to show
+  // what the mass changes do, few enough that fanning each out to the whole crowd
+  // does not dominate the run (or the rebuild).
+  const uint64_t celebrity_ = by_posting_[kUsers * 2 / 3];
+  int crowd_to_follow_ = 0;  // the crowd users who have not been sent their follow yet
+  // The users whose home timelines, lists and tweets are checked: all of them, and
+  // kCrowdChecked of the crowd.
+  const std::vector<uint64_t> checked_users_ = [this] {
+    std::vector<uint64_t> users;
+    for (uint64_t u = 1; u <= kUsers; ++u) users.push_back(u);
+    for (int i = 0; i < kCrowdChecked; ++i) users.push_back(kFirstCrowdUser + rng_() % kCrowd);
+    std::sort(users.begin(), users.end());
+    users.erase(std::unique(users.begin(), users.end()), users.end());
+    return users;
+  }();
 
   TimelineModel model_{kCap};
   uint64_t model_time_ = 0;
   int requests_ = 0;
   int acknowledged_ = 0;
+  int mass_changes_ = 0;  // acknowledged
   std::map<uint64_t, std::vector<uint64_t>> live_;  // acknowledged undeleted tweets by author
   std::set<uint64_t> read_since_start_;  // users whose home timeline this roostd has built
   int home_checks_ = 0, exact_homes_ = 0;
@@ -519,17 +715,44 @@ TEST_P(RestartTest, ResumesFromTheCommittedOffsetsAndConvergesAfterEveryKill) {
   const absl::Time began = absl::Now();
   std::filesystem::remove_all(dir_);
   ASSERT_NO_FATAL_FAILURE(Start());
-  int kills = 0, unknown_writes = 0;
+  // The crowd follows the celebrity first (NextOp sends those follows before anything).
+  ASSERT_TRUE(Drive(kCrowd, /*kill_after=*/-1).empty());
+  ASSERT_EQ(model_.List(ModelGraph::kFollows, celebrity_, /*forward=*/false).size(),
+            static_cast<size_t>(kCrowd));
+
+  // The kills that come shortly after one of the celebrity's mass changes, in order.
+  std::vector<int> mass_kills(kKills);
+  std::iota(mass_kills.begin(), mass_kills.end(), 0);
+  std::shuffle(mass_kills.begin(), mass_kills.end(), rng_);
+  mass_kills.resize(std::size(kCelebrityMasses));
+  std::sort(mass_kills.begin(), mass_kills.end());
+  int kills = 0, unknown_writes = 0, kills_with_jobs_pending = 0;
   int64_t replayed = 0;
   for (; kills < kKills && !HasFailure(); ++kills) {
     // Kill at a random moment: after a random number of acknowledged writes, from
     // the last one's completion or once the next batch is sent, with writes in flight
     // and the pipeline somewhere behind the log.
     const int kill_after = 100 + static_cast<int>(rng_() % 1500);
+    const bool kill_when_sent = rng_() % 2 == 0;
+    // For some kills, a mass change of the celebrity's thousands of edges is sent 0 to
+    // 2 batches ahead of the kill, and the kill comes early if its job is seen in
+    // progress: so the kill finds it in flight (to be retried), in the log only (to be
+    // replayed), or recorded and part way (to be resumed), and now and then done.
+    std::optional<Op> mass;
+    int lead = 0;
+    if (auto it = std::find(mass_kills.begin(), mass_kills.end(), kills); it != mass_kills.end()) {
+      mass.emplace();
+      mass->type = Op::Type::kMass;
+      mass->user = celebrity_;
+      mass->mass = kCelebrityMasses[it - mass_kills.begin()];
+      constexpr int kLeadBatches[] = {0, 1, 1, 2};
+      lead = kBatch * kLeadBatches[rng_() % std::size(kLeadBatches)];
+    }
     const std::vector<Op> unknown =
-        Drive(/*count=*/1 << 20, kill_after, /*kill_when_sent=*/rng_() % 2 == 0);
+        Drive(/*count=*/1 << 20, kill_after, kill_when_sent, mass, lead);
     const int code = Reap();
     ASSERT_EQ(code, 128 + SIGKILL) << "roostd did not die by the kill: " << last_output_;
+    if (mass.has_value()) kills_with_jobs_pending += PendingMassJobsOnDisk() > 0;
 
     ASSERT_NO_FATAL_FAILURE(Start());
     // Roost::Open applies the log from the committed offsets before serving: what it
@@ -542,7 +765,7 @@ TEST_P(RestartTest, ResumesFromTheCommittedOffsetsAndConvergesAfterEveryKill) {
     // wait makes the check independent of that. Half the users read now (rebuilding
     // their timelines), and their timelines are then kept by the pipeline.
     const uint64_t position = Appended();
-    for (uint64_t user = 1; user <= kUsers; ++user) {
+    for (uint64_t user : checked_users_) {
       if (rng_() % 2 == 0) {
         CheckHome(user, position, absl::StrCat("after restart ", kills + 1, ", user ", user));
       }
@@ -555,7 +778,7 @@ TEST_P(RestartTest, ResumesFromTheCommittedOffsetsAndConvergesAfterEveryKill) {
   const std::vector<Op> unknown = Drive(kFinalWrites, /*kill_after=*/-1);
   ASSERT_TRUE(unknown.empty());
   const uint64_t position = Appended();
-  for (uint64_t user = 1; user <= kUsers; ++user) {
+  for (uint64_t user : checked_users_) {
     CheckHome(user, position, absl::StrCat("end, user ", user));
   }
   const auto live = ObserveAndCheck(position);
@@ -577,17 +800,19 @@ TEST_P(RestartTest, ResumesFromTheCommittedOffsetsAndConvergesAfterEveryKill) {
   for (const auto& [key, values] : live) {
     EXPECT_EQ(rebuilt.at(key), values) << "live vs --rebuild: " << key;
   }
-  for (uint64_t user = 1; user <= kUsers; ++user) {
+  for (uint64_t user : checked_users_) {
     CheckHome(user, rebuilt_position, absl::StrCat("after --rebuild, user ", user));
   }
   ASSERT_EQ(Reap(), 0) << last_output_;
 
-  std::printf("seed %llu: %d kills, %d writes acknowledged (%d retried after a kill), "
-              "%lld events replayed on restarts, %zu tweets, %d home timeline checks "
-              "(%d exactly the model), %.1f s\n",
-              static_cast<unsigned long long>(seed_), kills, acknowledged_, unknown_writes,
-              static_cast<long long>(replayed), model_.AllTweets().size(), home_checks_,
-              exact_homes_, absl::ToDoubleSeconds(absl::Now() - began));
+  std::printf("seed %llu: %d kills (%d with a mass job pending in the graph store), %d writes "
+              "acknowledged (%d mass changes, %d retried after a kill), %lld events replayed "
+              "on restarts, %zu tweets, %d home timeline checks (%d exactly the model), "
+              "%.1f s\n",
+              static_cast<unsigned long long>(seed_), kills, kills_with_jobs_pending,
+              acknowledged_, mass_changes_, unknown_writes, static_cast<long long>(replayed),
+              model_.AllTweets().size(), home_checks_, exact_homes_,
+              absl::ToDoubleSeconds(absl::Now() - began));
 }
 
 // ROOST_RESTART_SEEDS (default 3) seeds from ROOST_RESTART_FIRST_SEED (default 1).

@@ -4,10 +4,18 @@
 //
 //  - Tweets: posted with an id and an author; a delete marks one deleted.
 //  - Edges (FOLLOWS, BLOCKS, MUTES): last write wins by the write's time (ties go to
-//    the higher state, REMOVED over NORMAL); a write that creates an edge, or revives a
-//    REMOVED one, gives it the write's time as its position; lists are newest position
-//    first. A block set NORMAL also ends the follows between the two users, both ways,
-//    at the block's time.
+//    the higher state, in ModelState's order); a write that creates an edge, or revives
+//    a REMOVED one, gives it the write's time as its position; lists are newest
+//    position first. A block set NORMAL also ends the follows between the two users,
+//    both ways, at the block's time.
+//  - Mass changes (archive, unarchive, remove-all): every edge of the user in one
+//    graph, both directions, whose state is in `from` takes `to` as of the change's
+//    time, by the same rule (an edge written later than the change keeps its state),
+//    and keeps its position: unarchive restores the order, and a write after a
+//    remove-all starts a new edge at the write's time. Each pair sees the change at its
+//    place in the log, as the graph writers guarantee (a write that a pending job has
+//    not reached yet gets the job applied to its pair first). A mass change of blocks
+//    ends no follows: only a block's own write does.
 //  - Home timeline of u (DESIGN.md, "Consistency"): the newest-first merge of the
 //    undeleted tweets of u and of everyone u follows (FOLLOWS in state NORMAL), minus
 //    the authors u blocks or mutes, capped.
@@ -32,6 +40,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/types/span.h"
 
 namespace roost::testing {
 
@@ -39,6 +48,12 @@ namespace roost::testing {
 enum class ModelGraph : int { kFollows = 1, kBlocks = 2, kMutes = 3 };
 inline constexpr ModelGraph kModelGraphs[] = {ModelGraph::kFollows, ModelGraph::kBlocks,
                                               ModelGraph::kMutes};
+
+// Edge states, numbered as in roost.v1.EdgeState and graph/edge.h: the numbers are the
+// last-write-wins tie-break order (the higher state wins a tie in time).
+enum class ModelState : int { kNormal = 0, kRemoved = 1, kArchived = 2, kNegative = 3 };
+inline constexpr ModelState kModelStates[] = {ModelState::kNormal, ModelState::kRemoved,
+                                              ModelState::kArchived, ModelState::kNegative};
 
 // What CheckHome concluded about one read timeline.
 struct HomeVerdict {
@@ -74,6 +89,27 @@ class TimelineModel {
     if (graph == ModelGraph::kBlocks && normal) {
       Write(ModelGraph::kFollows, source, destination, kRemoved, time);
       Write(ModelGraph::kFollows, destination, source, kRemoved, time);
+    }
+  }
+  // One EdgesMassChanged event at `time`: archive is {NORMAL} -> ARCHIVED, unarchive
+  // {ARCHIVED} -> NORMAL, remove-all {NORMAL, ARCHIVED, NEGATIVE} -> REMOVED.
+  void MassChange(ModelGraph graph, uint64_t user, absl::Span<const ModelState> from,
+                  ModelState to, uint64_t time) {
+    for (bool forward : {true, false}) {
+      auto others = adjacency_.find({graph, user, forward});
+      if (others == adjacency_.end()) continue;
+      for (uint64_t other : others->second) {
+        const uint64_t source = forward ? user : other;
+        const uint64_t destination = forward ? other : user;
+        EdgeRecord& edge = edges_.at({graph, source, destination});
+        if (std::find(from.begin(), from.end(), edge.state) == from.end()) continue;
+        if (!IsNewer(edge, to, time)) continue;
+        edge.state = to;  // the position stays
+        edge.updated_at = time;
+        if (graph == ModelGraph::kFollows && to == kNormal) {
+          ever_followed_[source].insert(destination);
+        }
+      }
     }
   }
 
@@ -113,27 +149,19 @@ class TimelineModel {
   // The user's NORMAL edges in one direction, newest position first.
   std::vector<uint64_t> List(ModelGraph graph, uint64_t user, bool forward) const {
     std::vector<std::pair<uint64_t, uint64_t>> by_position;  // (position, other)
-    for (const auto& [key, edge] : edges_) {
-      const auto& [g, source, destination] = key;
-      if (g != graph || edge.state != kNormal) continue;
-      if (forward && source == user) by_position.push_back({edge.position, destination});
-      if (!forward && destination == user) by_position.push_back({edge.position, source});
-    }
+    ForEachEdge(graph, user, forward, [&](uint64_t other, const EdgeRecord& edge) {
+      if (edge.state == kNormal) by_position.push_back({edge.position, other});
+    });
     std::sort(by_position.rbegin(), by_position.rend());
     std::vector<uint64_t> ids;
     for (const auto& [position, other] : by_position) ids.push_back(other);
     return ids;
   }
-  // How many of the user's edges in one direction are NORMAL (or REMOVED).
-  uint64_t Count(ModelGraph graph, uint64_t user, bool forward, bool normal) const {
+  // How many of the user's edges in one direction are in `state`.
+  uint64_t Count(ModelGraph graph, uint64_t user, bool forward, ModelState state) const {
     uint64_t count = 0;
-    for (const auto& [key, edge] : edges_) {
-      const auto& [g, source, destination] = key;
-      if (g == graph && edge.state == (normal ? kNormal : kRemoved) &&
-          (forward ? source : destination) == user) {
-        ++count;
-      }
-    }
+    ForEachEdge(graph, user, forward,
+                [&](uint64_t, const EdgeRecord& edge) { count += edge.state == state; });
     return count;
   }
 
@@ -244,9 +272,10 @@ class TimelineModel {
   }
 
  private:
-  enum State : int { kNormal = 0, kRemoved = 1 };  // numbered as roost.v1.EdgeState
+  static constexpr ModelState kNormal = ModelState::kNormal;
+  static constexpr ModelState kRemoved = ModelState::kRemoved;
   struct EdgeRecord {
-    int state = kNormal;
+    ModelState state = kNormal;
     uint64_t updated_at = 0;
     uint64_t position = 0;
   };
@@ -255,20 +284,42 @@ class TimelineModel {
     bool deleted = false;
   };
   using EdgeKey = std::tuple<ModelGraph, uint64_t, uint64_t>;
+  // (graph, user, forward): the other ends of the user's edges in that direction, in
+  // every state (edges are never forgotten, only REMOVED).
+  using AdjacencyKey = std::tuple<ModelGraph, uint64_t, bool>;
 
-  void Write(ModelGraph graph, uint64_t source, uint64_t destination, int state,
+  // Whether a write of `state` at `time` wins over the stored edge (last write wins).
+  static bool IsNewer(const EdgeRecord& edge, ModelState state, uint64_t time) {
+    if (time != edge.updated_at) return time > edge.updated_at;
+    return state > edge.state;
+  }
+
+  void Write(ModelGraph graph, uint64_t source, uint64_t destination, ModelState state,
              uint64_t time) {
     if (graph == ModelGraph::kFollows && state == kNormal) {
       ever_followed_[source].insert(destination);
     }
     auto [it, created] = edges_.try_emplace({graph, source, destination});
     EdgeRecord& edge = it->second;
-    if (!created && (time < edge.updated_at || (time == edge.updated_at && state <= edge.state))) {
+    if (created) {
+      adjacency_[{graph, source, true}].insert(destination);
+      adjacency_[{graph, destination, false}].insert(source);
+    } else if (!IsNewer(edge, state, time)) {
       return;  // stale or repeated: last write wins
     }
     if (created || (edge.state == kRemoved && state != kRemoved)) edge.position = time;
     edge.state = state;
     edge.updated_at = time;
+  }
+
+  // Calls visit(other, edge) for each of the user's edges in one direction.
+  template <typename Visit>
+  void ForEachEdge(ModelGraph graph, uint64_t user, bool forward, Visit visit) const {
+    auto others = adjacency_.find({graph, user, forward});
+    if (others == adjacency_.end()) return;
+    for (uint64_t other : others->second) {
+      visit(other, edges_.at(forward ? EdgeKey{graph, user, other} : EdgeKey{graph, other, user}));
+    }
   }
 
   // The user and their current followees.
@@ -323,6 +374,7 @@ class TimelineModel {
   std::map<uint64_t, TweetRecord> tweets_;
   std::map<uint64_t, std::set<uint64_t, std::greater<uint64_t>>> by_author_;
   std::map<EdgeKey, EdgeRecord> edges_;
+  std::map<AdjacencyKey, std::set<uint64_t>> adjacency_;
   std::map<uint64_t, std::set<uint64_t>> ever_followed_;
 };
 

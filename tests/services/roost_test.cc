@@ -2,12 +2,17 @@
 // deduplication across its window and a restart, and draining.
 #include "services/roost.h"
 
+#include <atomic>
 #include <filesystem>
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/notification.h"
 #include "common/ids.h"
 #include "gtest/gtest.h"
+#include "roost/v1/events.pb.h"
 
 namespace roost {
 namespace {
@@ -49,6 +54,57 @@ class RoostTest : public ::testing::Test {
   RoostOptions options_;
   std::unique_ptr<Roost> roost_;
 };
+
+// Concurrent writers of every kind: the log holds their events in id order, which is
+// what lets last-write-wins by id and replay in log order agree.
+TEST_F(RoostTest, TheLogHoldsEventsInIdOrderUnderConcurrentWriters) {
+  constexpr int kThreads = 4, kPerThread = 300;
+  std::atomic<int> failed{0};
+  std::vector<std::thread> writers;
+  for (int t = 0; t < kThreads; ++t) {
+    writers.emplace_back([&, t] {
+      absl::BlockingCounter acked(kPerThread);
+      for (int i = 0; i < kPerThread; ++i) {
+        auto count = [&](absl::Status s) {
+          if (!s.ok()) failed.fetch_add(1);
+          acked.DecrementCount();
+        };
+        const UserId user = 10 + t;
+        switch (i % 3) {
+          case 0:
+            roost_->Post(PostArgs{user, "hello"},
+                         [count](absl::StatusOr<PostResult> r) mutable { count(r.status()); });
+            break;
+          case 1:
+            roost_->SetEdge(graph::kFollows, user, 100 + i, graph::EdgeState::kNormal,
+                            [count](absl::StatusOr<LogOffset> r) mutable { count(r.status()); });
+            break;
+          default:
+            roost_->MassChange(graph::kFollows, user, graph::kNormalOnly,
+                               graph::EdgeState::kArchived,
+                               [count](absl::StatusOr<LogOffset> r) mutable { count(r.status()); });
+        }
+      }
+      acked.Wait();
+    });
+  }
+  for (std::thread& w : writers) w.join();
+  ASSERT_EQ(failed.load(), 0);
+
+  absl::StatusOr<std::unique_ptr<log::LogReader>> reader = roost_->NewChangeReader(1);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  std::vector<log::LogRecord> records;
+  ASSERT_TRUE((*reader)->ReadBatch(kThreads * kPerThread, absl::Now(), &records).ok());
+  ASSERT_EQ(records.size(), size_t{kThreads * kPerThread});
+  uint64_t previous = 0;
+  for (const log::LogRecord& record : records) {
+    v1::events::Event event;
+    ASSERT_TRUE(event.ParseFromString(record.payload));
+    EXPECT_GT(event.event_id(), previous) << "at log offset " << record.offset;
+    previous = event.event_id();
+  }
+  reader->reset();
+}
 
 TEST_F(RoostTest, RequestIdAnswersRetriesWithinItsWindowOnly) {
   absl::StatusOr<PostResult> first = Post(1, "r");
