@@ -18,9 +18,14 @@ bool RoostdProcess::Start(const std::string& data_dir, const std::vector<std::st
     *output = started.ToString();
     return false;
   }
-  // roostd prints one line once it serves, or an error and exits.
-  const bool serving = process_.ReadUntil("\n", absl::Now() + absl::Seconds(60), output) &&
-                       output->find("serving on 127.0.0.1:") != std::string::npos;
+  // roostd prints a line once it serves (after progress lines when its recovery takes
+  // over a second), or an error and exits.
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  bool serving = process_.ReadUntil("serving on 127.0.0.1:", deadline, output);
+  // The rest of that line, the port, unless it came with it.
+  if (serving && output->find('\n', output->find("serving on")) == std::string::npos) {
+    serving = process_.ReadUntil("\n", deadline, output);
+  }
   if (!serving) {
     Stop(output);
     return false;
