@@ -43,9 +43,9 @@ void FollowerCache::OnChange(const EdgeChange& change) {
 std::optional<std::vector<UserId>> FollowerCache::All(UserId user) {
   std::shared_ptr<List> list = Find(user);
   if (list == nullptr) return std::nullopt;
-  list->last_used.store(clock_.fetch_add(1) + 1, std::memory_order_relaxed);
   absl::ReaderMutexLock lock(&list->mu);
   if (list->loading) return std::nullopt;
+  list->last_used.store(clock_.fetch_add(1) + 1, std::memory_order_relaxed);
   std::vector<UserId> ids;
   ids.reserve(list->entries.size());
   for (const Entry& entry : list->entries) ids.push_back(entry.second);
@@ -56,9 +56,9 @@ std::optional<Page> FollowerCache::Select(UserId user, uint64_t before, size_t l
                                           uint64_t min_position) {
   std::shared_ptr<List> list = Find(user);
   if (list == nullptr) return std::nullopt;
-  list->last_used.store(clock_.fetch_add(1) + 1, std::memory_order_relaxed);
   absl::ReaderMutexLock lock(&list->mu);
   if (list->loading) return std::nullopt;
+  list->last_used.store(clock_.fetch_add(1) + 1, std::memory_order_relaxed);
   // Positions strictly below `before` start at ~(before - 1), as ListSeekKey.
   auto it = before == 0 ? list->entries.begin()
                         : list->entries.lower_bound(Entry{~(before - 1), 0});
@@ -77,14 +77,19 @@ std::optional<Page> FollowerCache::Select(UserId user, uint64_t before, size_t l
   return page;
 }
 
-bool FollowerCache::BeginLoad(UserId user) {
+std::shared_ptr<FollowerCache::List> FollowerCache::BeginLoad(UserId user) {
   absl::MutexLock lock(&mu_);
-  return lists_.try_emplace(user, std::make_shared<List>()).second;
+  auto [it, inserted] = lists_.try_emplace(user, nullptr);
+  if (!inserted) return nullptr;
+  it->second = std::make_shared<List>();
+  return it->second;
 }
 
-void FollowerCache::FinishLoad(UserId user, std::vector<Entry> scanned) {
-  std::shared_ptr<List> list = Find(user);
-  if (list == nullptr) return;
+void FollowerCache::FinishLoad(UserId user, const std::shared_ptr<List>& list,
+                               std::vector<Entry> scanned) {
+  // Only the registration this load made: once it is gone (evicted), changes are no
+  // longer queued to it, and another load may have registered the user again.
+  if (Find(user) != list) return;
   size_t size = 0;
   {
     absl::MutexLock lock(&list->mu);
@@ -104,13 +109,16 @@ void FollowerCache::FinishLoad(UserId user, std::vector<Entry> scanned) {
   }
   list->last_used.store(clock_.fetch_add(1) + 1, std::memory_order_relaxed);
   absl::MutexLock lock(&mu_);
+  auto it = lists_.find(user);
+  if (it == lists_.end() || it->second != list) return;  // evicted while installing
   bytes_ += size * kBytesPerEntry;
   EvictOverBudget(user);
 }
 
-void FollowerCache::AbortLoad(UserId user) {
+void FollowerCache::AbortLoad(UserId user, const std::shared_ptr<List>& list) {
   absl::MutexLock lock(&mu_);
-  lists_.erase(user);
+  auto it = lists_.find(user);
+  if (it != lists_.end() && it->second == list) lists_.erase(it);
 }
 
 void FollowerCache::EvictOverBudget(UserId keep) {

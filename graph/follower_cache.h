@@ -57,13 +57,17 @@ class FollowerCache {
   std::optional<Page> Select(UserId user, uint64_t before, size_t limit,
                              uint64_t min_position) ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Registers `user`'s list as loading; false when it is cached or loading already.
-  bool BeginLoad(UserId user) ABSL_LOCKS_EXCLUDED(mu_);
-  // Installs the list scanned after BeginLoad (in list order), replays the changes
-  // queued meanwhile, and evicts other lists if over budget.
-  void FinishLoad(UserId user, std::vector<Entry> scanned) ABSL_LOCKS_EXCLUDED(mu_);
+  struct List;
+  // Registers `user`'s list as loading and returns it; null when it is cached or
+  // loading already.
+  std::shared_ptr<List> BeginLoad(UserId user) ABSL_LOCKS_EXCLUDED(mu_);
+  // Installs the list scanned after BeginLoad (in list order) into `list`, replays the
+  // changes queued meanwhile, and evicts other lists if over budget. Nothing happens
+  // if `list` was evicted meanwhile (a later load may have registered another).
+  void FinishLoad(UserId user, const std::shared_ptr<List>& list, std::vector<Entry> scanned)
+      ABSL_LOCKS_EXCLUDED(mu_);
   // Forgets a load that failed.
-  void AbortLoad(UserId user) ABSL_LOCKS_EXCLUDED(mu_);
+  void AbortLoad(UserId user, const std::shared_ptr<List>& list) ABSL_LOCKS_EXCLUDED(mu_);
 
   size_t lists() const ABSL_LOCKS_EXCLUDED(mu_);
   size_t bytes() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -71,16 +75,16 @@ class FollowerCache {
   // Approximate bytes per cached follower (btree node overhead included).
   static constexpr size_t kBytesPerEntry = 24;
 
- private:
   struct List {
     absl::Mutex mu;
     bool loading ABSL_GUARDED_BY(mu) = true;
     absl::btree_set<Entry> entries ABSL_GUARDED_BY(mu);
     // Changes committed while loading: (entry, present after the change).
     std::vector<std::pair<Entry, bool>> queued ABSL_GUARDED_BY(mu);
-    std::atomic<uint64_t> last_used{0};
+    std::atomic<uint64_t> last_used{0};  // 0 until installed: not evictable while loading
   };
 
+ private:
   std::shared_ptr<List> Find(UserId user) ABSL_LOCKS_EXCLUDED(mu_);
   void EvictOverBudget(UserId keep) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

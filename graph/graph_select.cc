@@ -68,7 +68,8 @@ std::optional<std::vector<UserId>> GraphStoreImpl::CachedFollowers(UserId user) 
   absl::StatusOr<uint64_t> followers = Count(kFollows, user, Direction::kBackward, kNormalOnly);
   if (!followers.ok() || *followers < cache_min_followers_) return std::nullopt;
   // Another reader loading it meanwhile: this one reads the store.
-  if (!cache_->BeginLoad(user)) return std::nullopt;
+  std::shared_ptr<FollowerCache::List> loading = cache_->BeginLoad(user);
+  if (loading == nullptr) return std::nullopt;
   // The snapshot is taken after the registration (follower_cache.h says why).
   rocksdb::ManagedSnapshot snapshot(db_.get());
   std::vector<FollowerCache::Entry> scanned;
@@ -77,10 +78,10 @@ std::optional<std::vector<UserId>> GraphStoreImpl::CachedFollowers(UserId user) 
                    EdgeState::kNormal, 0);
   for (; scan.Valid(); scan.Next()) scanned.emplace_back(~scan.position(), scan.other());
   if (!scan.status().ok()) {
-    cache_->AbortLoad(user);
+    cache_->AbortLoad(user, loading);
     return std::nullopt;
   }
-  cache_->FinishLoad(user, std::move(scanned));
+  cache_->FinishLoad(user, loading, std::move(scanned));
   return cache_->All(user);
 }
 

@@ -1,6 +1,7 @@
 #include "ingest/pipeline_bolts.h"
 
 #include <cstdio>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -109,15 +110,23 @@ absl::Status GraphBolt::Prepare(const topology::TaskContext& context) {
   };
   const auto parallelism = static_cast<uint32_t>(context.parallelism);
   owner_ = (parallelism << 16) | static_cast<uint32_t>(context.task_index);
-  // Resume the jobs a previous run left pending. Jobs recorded by a pipeline with
-  // another number of writers have no owner here; the first writer adopts them for
-  // every source (the store serializes its writes with the others' per pair, and
-  // last-write-wins orders them).
+  // Resume the jobs a previous run left pending, in log order. A job recorded by a
+  // pipeline with another number of writers is split anew: every writer records its
+  // own share (its sources), so each pair still has one writer applying its jobs in
+  // order, and the old record goes once a share is done. Every writer's Prepare runs
+  // before any Background step, so no share is missed.
   ASSIGN_OR_RETURN(std::vector<graph::MassJob> pending, store_->PendingMassJobs());
   for (const graph::MassJob& job : pending) {
     const bool orphan = (job.owner >> 16) != parallelism;
-    if (job.owner != owner_ && !(orphan && context.task_index == 0)) continue;
-    jobs_.push_back(PendingJob{job, {}, orphan});
+    if (job.owner != owner_ && !orphan) continue;
+    bool have = false;
+    for (const PendingJob& p : jobs_) have = have || p.job.offset == job.offset;
+    if (have) continue;
+    graph::MassJob mine = job;
+    mine.owner = owner_;
+    if (orphan) RETURN_IF_ERROR(store_->RecordMassJob(mine));
+    jobs_.push_back(PendingJob{mine, {}, orphan ? std::optional<graph::MassJob>(job)
+                                               : std::nullopt});
     if (listener_ != nullptr) listener_->MassJobStarted(job.offset);
   }
   return absl::OkStatus();
@@ -168,7 +177,7 @@ absl::Status GraphBolt::RecordJob(const topology::Tuple& input) {
   // Recorded before the event is acknowledged: the committed offset that passes it is
   // persisted to the same store later, so a restart finds one or the other.
   RETURN_IF_ERROR(store_->RecordMassJob(job));
-  jobs_.push_back(PendingJob{job, {}, false});
+  jobs_.push_back(PendingJob{job, {}, std::nullopt});
   if (listener_ != nullptr) listener_->MassJobStarted(job.offset);
   return absl::OkStatus();
 }
@@ -177,7 +186,7 @@ bool GraphBolt::Background(topology::Emitter& out) {
   if (jobs_.empty()) return false;
   PendingJob& pending = jobs_.front();
   absl::StatusOr<bool> done = store_->MassUpdateSlice(
-      pending.job.spec, pending.all_sources ? nullptr : owned_sources_, kMassSliceEdges,
+      pending.job.spec, owned_sources_, kMassSliceEdges,
       &pending.cursor, [this, &out, offset = pending.job.offset](
                            absl::Span<const graph::EdgeChange> changes) {
         for (const auto& change : changes) EmitFollowChange(change, out, offset, listener_);
@@ -192,8 +201,13 @@ bool GraphBolt::Background(topology::Emitter& out) {
   if (!*done) return true;
   // Should the record outlive the job, a restart runs the job again, which changes
   // nothing that later writes did not.
-  if (absl::Status s = store_->FinishMassJob(pending.job); !s.ok()) {
-    std::fprintf(stderr, "roost graph: clearing a finished mass job: %s\n", s.ToString().c_str());
+  absl::Status cleared = store_->FinishMassJob(pending.job);
+  if (cleared.ok() && pending.split_from.has_value()) {
+    cleared = store_->FinishMassJob(*pending.split_from);
+  }
+  if (!cleared.ok()) {
+    std::fprintf(stderr, "roost graph: clearing a finished mass job: %s\n",
+                 cleared.ToString().c_str());
   }
   const LogOffset offset = pending.job.offset;
   jobs_.erase(jobs_.begin());

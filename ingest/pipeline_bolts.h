@@ -4,6 +4,7 @@
 #define ROOST_INGEST_PIPELINE_BOLTS_H_
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "common/metrics.h"
@@ -91,7 +92,9 @@ class GraphBolt : public topology::Bolt {
   struct PendingJob {
     graph::MassJob job;
     graph::MassCursor cursor;
-    bool all_sources = false;  // adopted from a pipeline with another number of writers
+    // The record of a pipeline with another number of writers this share was split
+    // from; cleared with the share.
+    std::optional<graph::MassJob> split_from;
   };
 
   // Applies the edge writes of inputs[begin, end) (none a mass change) in one call.

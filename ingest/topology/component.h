@@ -95,7 +95,8 @@ class Bolt {
   // millions of edges, so that it delays no other input for long). The engine calls
   // it on the bolt's thread after input, after a tick, and again whenever the worker
   // is free for as long as it returns true ("more to do"), but only while little
-  // work is queued in the topology (idle priority). Each call delays the
+  // work is queued in the topology (idle priority; under a sustained load, one step
+  // every 50 ms, so it never starves). Each call delays the
   // worker's inputs by its length: keep a step to a few milliseconds. Output is
   // anchored to nothing, like Tick's. It stops with the ticks when the topology
   // stops, so the work left over must be resumable by the bolt's next incarnation.

@@ -12,6 +12,7 @@ namespace {
 // Background steps run only while at most this much work is in flight; a worker
 // looks again this soon at background work held back.
 constexpr int64_t kBackgroundMaxInFlight = 128;
+constexpr std::chrono::milliseconds kBackgroundMaxWait{50};
 constexpr absl::Duration kBackgroundRecheck = absl::Milliseconds(1);
 
 // The Emitter a bolt sees: output anchored to the tuple being executed (or, for
@@ -198,8 +199,14 @@ Worker::Background Worker::RunBackground(BoltTask& task) {
   // Background output goes behind whatever the queues hold, and input that arrives
   // meanwhile queues behind that: running only while little is in flight bounds what
   // new input waits for. (The back-pressure gate would allow thousands per queue.)
-  // So background work has idle priority: under a sustained full load it waits.
-  if (runtime_->in_flight().count() > kBackgroundMaxInFlight) return Background::kHeldBack;
+  // So background work has idle priority, but under a sustained full load it still
+  // takes a step every kBackgroundMaxWait rather than starve.
+  const auto now = std::chrono::steady_clock::now();
+  if (runtime_->in_flight().count() > kBackgroundMaxInFlight &&
+      now - task.last_background < kBackgroundMaxWait) {
+    return Background::kHeldBack;
+  }
+  task.last_background = now;
   bool more = false;
   RunUnanchored(task, [&task, &more](Emitter& out) { more = task.bolt->Background(out); });
   task.background = more;

@@ -11,6 +11,7 @@
 #define ROOST_INGEST_TOPOLOGY_WORKER_H_
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -46,6 +47,8 @@ struct BoltTask {
   // Whether Bolt::Background may have work: set by input and ticks, cleared when it
   // answers "nothing more". Worker thread only.
   bool background = true;
+  // When Bolt::Background last ran: under a sustained load it still runs this often.
+  std::chrono::steady_clock::time_point last_background{};
   // Taken from the queue and not yet executed: taken[next..]. Worker thread only.
   std::vector<Envelope> taken;
   size_t next = 0;

@@ -156,8 +156,9 @@ TEST(FollowerCacheTest, ChangesQueuedDuringALoadAreReplayedInOrder) {
   auto follow = [](UserId source, uint64_t position, EdgeState state) {
     return Edge{kFollows, source, /*destination=*/1, position, state, position};
   };
-  ASSERT_TRUE(cache.BeginLoad(1));
-  EXPECT_FALSE(cache.BeginLoad(1)) << "one load at a time";
+  std::shared_ptr<FollowerCache::List> loading = cache.BeginLoad(1);
+  ASSERT_NE(loading, nullptr);
+  EXPECT_EQ(cache.BeginLoad(1), nullptr) << "one load at a time";
   EXPECT_FALSE(cache.All(1).has_value()) << "not served while loading";
   // Follower 10 unfollows after the snapshot; 20 follows after it; 30 follows before
   // the snapshot (so it is in the scan too) and then unfollows after it.
@@ -167,7 +168,7 @@ TEST(FollowerCacheTest, ChangesQueuedDuringALoadAreReplayedInOrder) {
   cache.OnChange({follow(30, 7, EdgeState::kNormal), follow(30, 7, EdgeState::kRemoved), 0});
   // Not a FOLLOWS change: ignored.
   cache.OnChange({std::nullopt, Edge{kBlocks, 40, 1, 8, EdgeState::kNormal, 8}, 0});
-  cache.FinishLoad(1, {{~uint64_t{7}, 30}, {~uint64_t{5}, 10}, {~uint64_t{3}, 11}});
+  cache.FinishLoad(1, loading, {{~uint64_t{7}, 30}, {~uint64_t{5}, 10}, {~uint64_t{3}, 11}});
   EXPECT_THAT(*cache.All(1), ::testing::ElementsAre(20, 11));
   // Installed: changes now apply at once, and pages work by cursor.
   cache.OnChange({std::nullopt, follow(12, 4, EdgeState::kNormal), 0});
@@ -180,6 +181,31 @@ TEST(FollowerCacheTest, ChangesQueuedDuringALoadAreReplayedInOrder) {
   EXPECT_THAT(page->ids, ::testing::ElementsAre(11));
   EXPECT_EQ(page->next_cursor, 0);
   EXPECT_FALSE(cache.All(2).has_value());
+}
+
+// A loading list is never evicted; and a load whose registration is gone (aborted)
+// installs nothing, even when another load has registered the user again since: that
+// one's queue, not the first's, holds the changes made after.
+TEST(FollowerCacheTest, ALoadWhoseRegistrationIsGoneInstallsNothing) {
+  FollowerCache cache(/*max_bytes=*/2 * FollowerCache::kBytesPerEntry);
+  std::shared_ptr<FollowerCache::List> first = cache.BeginLoad(1);
+  ASSERT_NE(first, nullptr);
+  // User 2's list fills the budget; a third evicts the least recently used installed
+  // one. User 1's loading list is not installed, so it is not a candidate.
+  std::shared_ptr<FollowerCache::List> other = cache.BeginLoad(2);
+  cache.FinishLoad(2, other, {{~uint64_t{9}, 50}, {~uint64_t{8}, 51}});
+  std::shared_ptr<FollowerCache::List> third = cache.BeginLoad(3);
+  cache.FinishLoad(3, third, {{~uint64_t{9}, 60}, {~uint64_t{8}, 61}});
+  EXPECT_FALSE(cache.All(2).has_value()) << "evicted";
+  EXPECT_TRUE(cache.All(3).has_value());
+  EXPECT_EQ(cache.lists(), 2u) << "user 1's loading list stays";
+  cache.AbortLoad(1, first);
+  std::shared_ptr<FollowerCache::List> second = cache.BeginLoad(1);
+  ASSERT_NE(second, nullptr);
+  cache.FinishLoad(1, first, {{~uint64_t{5}, 10}});  // stale: ignored
+  EXPECT_FALSE(cache.All(1).has_value()) << "still loading: the second load's";
+  cache.FinishLoad(1, second, {{~uint64_t{6}, 11}});
+  EXPECT_THAT(*cache.All(1), ::testing::ElementsAre(11));
 }
 
 TEST(FollowerCacheTest, SmallListsAreNotCached) {

@@ -163,15 +163,31 @@ TEST_F(GraphBoltTest, APendingJobResumesAfterARestartOfItsWriter) {
   EXPECT_TRUE(graph_->PendingMassJobs()->empty());
 }
 
-TEST_F(GraphBoltTest, AJobOfAPipelineWithOtherWritersIsAdoptedByTheFirstForAllSources) {
-  NewBolt(1, 2);
+// A job recorded by writer 1 of 3 (its share: a third of the sources), resumed by a
+// pipeline of 2 writers: each takes its own share anew, so every pair still has one
+// writer. The old record goes with the first share done; the other share's own record
+// keeps it pending until it is done too.
+TEST_F(GraphBoltTest, AJobOfAPipelineWithOtherWritersIsSplitAnewAmongTheWriters) {
+  NewBolt(1, 3);
   Execute(100, GraphTask{kCeleb, MassEvent(50000, kCeleb, v1::NORMAL, v1::ARCHIVED), {}});
+  bolt_.reset();
   listener_ = CountingListener();
-  NewBolt(/*index=*/0, /*parallelism=*/1);  // restarted with one writer
-  EXPECT_THAT(listener_.started, ::testing::ElementsAre(100));
-  RunBackground();
+  GraphBolt first(graph_.get(), &listener_), second(graph_.get(), &listener_);
+  ASSERT_TRUE(first.Prepare({"graph", 0, 2}).ok());
+  ASSERT_TRUE(second.Prepare({"graph", 1, 2}).ok());
+  EXPECT_THAT(listener_.started, ::testing::ElementsAre(100, 100));
+  EXPECT_EQ(graph_->PendingMassJobs()->size(), 3u) << "the old record and two shares";
+  for (int i = 0; i < 1000 && first.Background(out_); ++i) {
+  }
+  const uint64_t half = Count(graph::EdgeState::kArchived);
+  EXPECT_GT(half, 0u);
+  EXPECT_LT(half, uint64_t{kFollowers}) << "only the first writer's sources";
+  EXPECT_EQ(graph_->PendingMassJobs()->size(), 1u) << "the second share's record";
+  for (int i = 0; i < 1000 && second.Background(out_); ++i) {
+  }
   EXPECT_EQ(Count(graph::EdgeState::kArchived), uint64_t{kFollowers});
   EXPECT_TRUE(graph_->PendingMassJobs()->empty());
+  EXPECT_THAT(listener_.finished, ::testing::ElementsAre(100, 100));
 }
 
 }  // namespace
