@@ -4,8 +4,8 @@
 // so a 1M-follower author's fanout spent ~130 ms reading it; from memory it is a copy.
 //
 // The store keeps the cache exact: after every committed write that changes a FOLLOWS
-// edge, still holding the pair's lock, it calls OnChange. A list is loaded on first
-// read by the store: BeginLoad registers it (changes from then on are queued), the
+// edge, still holding the pair's lock, it calls OnChange. The store loads a list once a
+// read finds it big enough: BeginLoad registers it (changes from then on are queued), the
 // store scans the list at a snapshot taken after that, and FinishLoad installs the
 // scan and replays the queue. A change committed before the snapshot is in the scan,
 // and one committed after it is queued (its writer checks the cache after committing,

@@ -27,7 +27,7 @@ absl::StatusOr<Page> GraphStoreImpl::SelectRange(GraphId graph, UserId user,
   if (ServesFromCache(graph, direction, states)) {
     std::optional<Page> page =
         cache_->Select(user, static_cast<uint64_t>(cursor), limit, min_position);
-    if (!page.has_value() && CachedFollowers(user).has_value()) {
+    if (!page.has_value() && LoadFollowers(user, std::nullopt)) {
       page = cache_->Select(user, static_cast<uint64_t>(cursor), limit, min_position);
     }
     if (page.has_value()) return *std::move(page);
@@ -50,8 +50,9 @@ absl::StatusOr<std::vector<UserId>> GraphStoreImpl::SelectAll(GraphId graph, Use
                                                               Direction direction,
                                                               StateMask states) {
   RETURN_IF_ERROR(ValidateStates(states));
-  if (ServesFromCache(graph, direction, states)) {
-    std::optional<std::vector<UserId>> ids = CachedFollowers(user);
+  const bool cacheable = ServesFromCache(graph, direction, states);
+  if (cacheable) {
+    std::optional<std::vector<UserId>> ids = cache_->All(user);
     if (ids.has_value()) return *std::move(ids);
   }
   rocksdb::ManagedSnapshot snapshot(db_.get());
@@ -59,17 +60,22 @@ absl::StatusOr<std::vector<UserId>> GraphStoreImpl::SelectAll(GraphId graph, Use
   std::vector<UserId> ids;
   for (; lists.Valid(); lists.Next()) ids.push_back(lists.other());
   RETURN_IF_ERROR(lists.status());
+  // Fanout reads this for every tweet: the size just read decides, not a count read
+  // per call, and only a list big enough is read again to load it.
+  if (cacheable && ids.size() >= cache_min_followers_) LoadFollowers(user, ids.size());
   return ids;
 }
 
-std::optional<std::vector<UserId>> GraphStoreImpl::CachedFollowers(UserId user) {
-  std::optional<std::vector<UserId>> ids = cache_->All(user);
-  if (ids.has_value()) return ids;
-  absl::StatusOr<uint64_t> followers = Count(kFollows, user, Direction::kBackward, kNormalOnly);
-  if (!followers.ok() || *followers < cache_min_followers_) return std::nullopt;
+bool GraphStoreImpl::LoadFollowers(UserId user, std::optional<uint64_t> followers) {
+  if (!followers.has_value()) {
+    absl::StatusOr<uint64_t> counted = Count(kFollows, user, Direction::kBackward, kNormalOnly);
+    if (!counted.ok()) return false;
+    followers = *counted;
+  }
+  if (*followers < cache_min_followers_) return false;
   // Another reader loading it meanwhile: this one reads the store.
   std::shared_ptr<FollowerCache::List> loading = cache_->BeginLoad(user);
-  if (loading == nullptr) return std::nullopt;
+  if (loading == nullptr) return false;
   // The snapshot is taken after the registration (follower_cache.h says why).
   rocksdb::ManagedSnapshot snapshot(db_.get());
   std::vector<FollowerCache::Entry> scanned;
@@ -79,10 +85,10 @@ std::optional<std::vector<UserId>> GraphStoreImpl::CachedFollowers(UserId user) 
   for (; scan.Valid(); scan.Next()) scanned.emplace_back(~scan.position(), scan.other());
   if (!scan.status().ok()) {
     cache_->AbortLoad(user, loading);
-    return std::nullopt;
+    return false;
   }
   cache_->FinishLoad(user, loading, std::move(scanned));
-  return cache_->All(user);
+  return true;
 }
 
 }  // namespace roost::graph

@@ -109,9 +109,9 @@ class GraphStoreImpl : public GraphStore {
                              absl::Span<const QueryTerm> terms, uint64_t cursor,
                              size_t limit);
 
-  // The cached follower list of `user` (loading it if the user has enough
-  // followers), newest first, or nullopt when it is not served from the cache.
-  std::optional<std::vector<UserId>> CachedFollowers(UserId user);
+  // Loads `user`'s follower list into the cache if it has at least the minimum
+  // (`followers`: its size when the caller knows it); true when this call loaded it.
+  bool LoadFollowers(UserId user, std::optional<uint64_t> followers);
   bool ServesFromCache(GraphId graph, Direction direction, StateMask states) const {
     return cache_ != nullptr && graph == kFollows && direction == Direction::kBackward &&
            states == kNormalOnly;
