@@ -107,6 +107,10 @@ absl::Status Roost::Init() {
                     [t = timelines_.get()] { return static_cast<int64_t>(t->materialized_count()); });
   metrics_.SetGauge("timelines.entries",
                     [t = timelines_.get()] { return static_cast<int64_t>(t->entry_count()); });
+  metrics_.SetGauge("timelines.bytes",
+                    [t = timelines_.get()] { return static_cast<int64_t>(t->memory_bytes()); });
+  metrics_.SetGauge("timelines.evicted",
+                    [t = timelines_.get()] { return static_cast<int64_t>(t->evicted_count()); });
   metrics_.SetGauge("graph.follower_cache.lists", [g = graph_.get()] {
     return static_cast<int64_t>(g->FollowerCacheStats().lists);
   });

@@ -55,6 +55,10 @@ ABSL_FLAG(bool, rebuild, false,
 ABSL_FLAG(uint32_t, node_id, 0, "Snowflake node id of this process, 0..1023.");
 ABSL_FLAG(uint32_t, timeline_max_entries, 800, "Entries kept per home timeline.");
 ABSL_FLAG(int32_t, timeline_shards, 16, "Home timeline shards (each has one writer).");
+ABSL_FLAG(uint64_t, timeline_memory_limit, uint64_t{2} << 30,
+          "Bytes the home timelines may hold (about 4 KiB per full timeline of 800); over it "
+          "the timelines read least recently are dropped, and rebuilt from the stores when "
+          "read again (0: no limit).");
 ABSL_FLAG(uint64_t, graph_follower_cache_bytes, uint64_t{256} << 20,
           "Memory for the follower lists of the most-followed users, which fanout reads for "
           "each of their tweets (0: none).");
@@ -155,6 +159,7 @@ int main(int argc, char** argv) {
   options.graph.follower_cache_min_followers =
       absl::GetFlag(FLAGS_graph_follower_cache_min_followers);
   options.timelines.shards = absl::GetFlag(FLAGS_timeline_shards);
+  options.timelines.memory_limit_bytes = absl::GetFlag(FLAGS_timeline_memory_limit);
   options.pipeline.worker_threads = absl::GetFlag(FLAGS_worker_threads);
   if (options.timelines.max_entries == 0 || options.timelines.shards <= 0) {
     return Fail("--timeline-max-entries and --timeline-shards must be positive");

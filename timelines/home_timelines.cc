@@ -42,38 +42,40 @@ std::vector<Entry> MergeNewestFirst(const std::vector<std::vector<Entry>>& lists
 
 }  // namespace
 
-// One user's timeline and, while a rebuild reads the source, what it must not undo.
-struct UserTimeline {
-  explicit UserTimeline(size_t max_entries) : timeline(max_entries) {}
-
-  // Live entries. While building, writer-side calls land here as usual; the rebuilt
-  // entries are merged in when the build finishes.
-  Timeline timeline;
-  bool building = true;
-  // Removals seen while building. The source may have been read before they happened,
-  // so they are applied to the rebuilt entries before those are merged in.
+// Removals seen while a timeline is rebuilt. The source may have been read before
+// they happened, so they are applied to the rebuilt entries before those are merged.
+struct BuildState {
   absl::flat_hash_set<TweetId> removed_tweets;
   absl::flat_hash_set<UserId> removed_authors;
 
-  void RemoveTweet(TweetId id) {
-    timeline.RemoveTweet(id);
-    if (building) removed_tweets.insert(id);
-  }
-  void RemoveAuthor(UserId author) {
-    timeline.RemoveAuthor(author);
-    if (building) removed_authors.insert(author);
-  }
-  // Whether a rebuilt entry was removed while the source was being read.
   bool Removed(const Entry& entry) const {
     return removed_tweets.contains(entry.id) || removed_authors.contains(entry.author);
   }
 };
 
+// One user's timeline. While building, writer-side calls land in `timeline` as usual;
+// the rebuilt entries are merged in when the build finishes.
+struct UserTimeline {
+  explicit UserTimeline(size_t max_entries) : timeline(max_entries) {}
+
+  Timeline timeline;
+  // read_clock_ at the last read. Readers holding the shard's lock shared store it
+  // through an atomic_ref.
+  mutable uint32_t last_read = 0;
+  bool building = true;
+};
+
+// What a timeline costs beyond its heap bytes: its slot in the shard's table.
+constexpr size_t kSlotBytes = sizeof(std::pair<const UserId, UserTimeline>);
+
 struct HomeTimelines::Shard {
-  // Readers take it shared for pages of ready timelines; the writer and rebuilds take it
-  // exclusively. Never held while the source is read.
+  // Readers take it shared for pages of ready timelines; the writer, rebuilds and
+  // evictions take it exclusively. Never held while the source is read.
   mutable absl::Mutex mu;
   absl::flat_hash_map<UserId, UserTimeline> timelines ABSL_GUARDED_BY(mu);
+  absl::flat_hash_map<UserId, BuildState> builds ABSL_GUARDED_BY(mu);
+  size_t bytes ABSL_GUARDED_BY(mu) = 0;
+  uint64_t evicted ABSL_GUARDED_BY(mu) = 0;
 
   // Ready or building: writer-side calls apply. Null otherwise.
   UserTimeline* Find(UserId user) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
@@ -84,6 +86,29 @@ struct HomeTimelines::Shard {
     auto it = timelines.find(user);
     return it == timelines.end() || it->second.building ? nullptr : &it->second;
   }
+  // Runs `change` on `state`'s timeline, keeping `bytes` up to date.
+  template <typename F>
+  void Change(UserTimeline& state, F change) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    const size_t before = state.timeline.heap_bytes();
+    change(state.timeline);
+    bytes = bytes + state.timeline.heap_bytes() - before;
+  }
+  void RemoveTweet(UserId user, UserTimeline& state, TweetId id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    Change(state, [id](Timeline& t) { t.RemoveTweet(id); });
+    if (state.building) builds[user].removed_tweets.insert(id);
+  }
+  void RemoveAuthor(UserId user, UserTimeline& state, UserId author)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    Change(state, [author](Timeline& t) { t.RemoveAuthor(author); });
+    if (state.building) builds[user].removed_authors.insert(author);
+  }
+  void Erase(absl::flat_hash_map<UserId, UserTimeline>::iterator it)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    bytes -= kSlotBytes + it->second.timeline.heap_bytes();
+    builds.erase(it->first);
+    timelines.erase(it);
+  }
 };
 
 HomeTimelines::HomeTimelines(const HomeTimelinesOptions& options, TimelineSource* source)
@@ -91,6 +116,9 @@ HomeTimelines::HomeTimelines(const HomeTimelinesOptions& options, TimelineSource
   const int shards = std::max(options_.shards, 1);
   shards_.reserve(shards);
   for (int i = 0; i < shards; ++i) shards_.push_back(std::make_unique<Shard>());
+  if (options_.memory_limit_bytes > 0) {
+    shard_limit_bytes_ = std::max<size_t>(options_.memory_limit_bytes / shards, 1);
+  }
 }
 
 HomeTimelines::~HomeTimelines() = default;
@@ -104,19 +132,43 @@ int HomeTimelines::ShardOf(UserId user) const {
 void HomeTimelines::Insert(UserId user, const Entry& entry) {
   Shard& shard = *shards_[ShardOf(user)];
   absl::MutexLock lock(&shard.mu);
-  if (UserTimeline* state = shard.Find(user)) state->timeline.Insert(entry);
+  UserTimeline* state = shard.Find(user);
+  if (state == nullptr) return;
+  shard.Change(*state, [&entry](Timeline& t) { t.Insert(entry); });
+  EvictIfOver(shard);
 }
 
 void HomeTimelines::RemoveTweet(UserId user, TweetId id) {
   Shard& shard = *shards_[ShardOf(user)];
   absl::MutexLock lock(&shard.mu);
-  if (UserTimeline* state = shard.Find(user)) state->RemoveTweet(id);
+  if (UserTimeline* state = shard.Find(user)) shard.RemoveTweet(user, *state, id);
 }
 
 void HomeTimelines::RemoveAuthor(UserId user, UserId author) {
   Shard& shard = *shards_[ShardOf(user)];
   absl::MutexLock lock(&shard.mu);
-  if (UserTimeline* state = shard.Find(user)) state->RemoveAuthor(author);
+  if (UserTimeline* state = shard.Find(user)) shard.RemoveAuthor(user, *state, author);
+}
+
+void HomeTimelines::EvictIfOver(Shard& shard) {
+  if (shard_limit_bytes_ == 0 || shard.bytes <= shard_limit_bytes_) return;
+  // Oldest read first. Ages are taken from the clock's current value, so they stay
+  // right across its wrap for any timeline read within the last 2^32 reads.
+  const uint32_t now = read_clock_.load(std::memory_order_relaxed);
+  std::vector<std::pair<uint32_t, UserId>> by_age;
+  by_age.reserve(shard.timelines.size());
+  for (const auto& [user, state] : shard.timelines) {
+    if (state.building) continue;  // its builder owns it until it is ready
+    const uint32_t last = std::atomic_ref<uint32_t>(state.last_read).load(std::memory_order_relaxed);
+    by_age.emplace_back(now - last, user);
+  }
+  std::sort(by_age.begin(), by_age.end(), std::greater<>());
+  const size_t target = shard_limit_bytes_ / 10 * 9;
+  for (const auto& [age, user] : by_age) {
+    if (shard.bytes <= target) break;
+    shard.Erase(shard.timelines.find(user));
+    ++shard.evicted;
+  }
 }
 
 absl::Status HomeTimelines::MergeAuthor(UserId user, UserId author) {
@@ -131,7 +183,10 @@ absl::Status HomeTimelines::MergeAuthor(UserId user, UserId author) {
   ASSIGN_OR_RETURN(const std::vector<Entry> recent,
                    source_->RecentTweets(author, options_.max_entries));
   absl::MutexLock lock(&shard.mu);
-  if (UserTimeline* state = shard.Find(user)) state->timeline.Merge(recent);
+  if (UserTimeline* state = shard.Find(user)) {
+    shard.Change(*state, [&recent](Timeline& t) { t.Merge(recent); });
+    EvictIfOver(shard);
+  }
   return absl::OkStatus();
 }
 
@@ -158,6 +213,7 @@ absl::StatusOr<ReadResult> HomeTimelines::Read(UserId user, TweetId max_id, Twee
   {
     absl::ReaderMutexLock lock(&shard.mu);
     if (const UserTimeline* state = shard.FindReady(user)) {
+      std::atomic_ref<uint32_t>(state->last_read).store(NextReadTick(), std::memory_order_relaxed);
       state->timeline.Page(max_id, since_id, limit, exclude, &result.entries);
       return result;
     }
@@ -172,9 +228,11 @@ absl::StatusOr<ReadResult> HomeTimelines::Read(UserId user, TweetId max_id, Twee
       auto it = shard.timelines.find(user);
       if (it == shard.timelines.end()) {
         shard.timelines.try_emplace(user, options_.max_entries);
+        shard.bytes += kSlotBytes;
         break;  // this reader builds
       }
       if (!it->second.building) {
+        it->second.last_read = NextReadTick();
         it->second.timeline.Page(max_id, since_id, limit, exclude, &result.entries);
         return result;
       }
@@ -202,16 +260,19 @@ absl::StatusOr<ReadResult> HomeTimelines::Read(UserId user, TweetId max_id, Twee
   }
   UserTimeline& state = it->second;
   if (!built.ok()) {
-    shard.timelines.erase(it);  // never visible as ready
+    shard.Erase(it);  // never visible as ready
     return built.status();
   }
   std::vector<Entry>& entries = *built;
-  std::erase_if(entries, [&state](const Entry& e) { return state.Removed(e); });
-  state.timeline.Merge(entries);
+  if (auto build = shard.builds.find(user); build != shard.builds.end()) {
+    std::erase_if(entries, [&build](const Entry& e) { return build->second.Removed(e); });
+    shard.builds.erase(build);
+  }
+  shard.Change(state, [&entries](Timeline& t) { t.Merge(entries); });
   state.building = false;
-  state.removed_tweets.clear();
-  state.removed_authors.clear();
+  state.last_read = NextReadTick();
   state.timeline.Page(max_id, since_id, limit, exclude, &result.entries);
+  EvictIfOver(shard);
   return result;
 }
 
@@ -228,6 +289,24 @@ size_t HomeTimelines::materialized_count() const {
     for (const auto& [user, state] : shard->timelines) count += state.building ? 0 : 1;
   }
   return count;
+}
+
+size_t HomeTimelines::memory_bytes() const {
+  size_t bytes = 0;
+  for (const auto& shard : shards_) {
+    absl::ReaderMutexLock lock(&shard->mu);
+    bytes += shard->bytes;
+  }
+  return bytes;
+}
+
+uint64_t HomeTimelines::evicted_count() const {
+  uint64_t evicted = 0;
+  for (const auto& shard : shards_) {
+    absl::ReaderMutexLock lock(&shard->mu);
+    evicted += shard->evicted;
+  }
+  return evicted;
 }
 
 size_t HomeTimelines::entry_count() const {

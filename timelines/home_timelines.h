@@ -12,6 +12,12 @@
 // rather than removing again from the merged timeline, keeps what writes added after
 // the removal: an unfollow then a re-follow during a rebuild keeps the author.)
 //
+// Memory is bounded by HomeTimelinesOptions::memory_limit_bytes: each shard keeps its
+// share, and a shard over it evicts the timelines read least recently (a scan, then
+// down to 90% of the share, so scans are rare). Writes do not count as use: a timeline
+// that receives tweets but is never read is idle. An evicted timeline is rebuilt by
+// its next read.
+//
 // One reader rebuilds a missing timeline; concurrent readers of the same user wait for
 // it (and report rebuilt = true too) instead of reading the source again. If the source
 // fails, the error is returned, the half-built timeline is dropped, and a waiting
@@ -21,6 +27,7 @@
 #ifndef ROOST_TIMELINES_HOME_TIMELINES_H_
 #define ROOST_TIMELINES_HOME_TIMELINES_H_
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -44,6 +51,8 @@ class TimelineSource {
 struct HomeTimelinesOptions {
   int shards = 16;
   size_t max_entries = 800;
+  // Bytes of memory the timelines may hold, all shards together; 0: no limit.
+  size_t memory_limit_bytes = 0;
 };
 
 struct ReadResult {
@@ -78,14 +87,26 @@ class HomeTimelines {
   size_t materialized_count() const;
   // Entries held in memory, including those of timelines being rebuilt.
   size_t entry_count() const;
+  // Bytes held: each timeline's encoded entries and dictionary, by capacity, and its
+  // slot in the shard's table. (The table's empty slots and malloc's overhead are not
+  // counted; loadgen's timeline_bench measures the whole process.)
+  size_t memory_bytes() const;
+  // Timelines evicted to stay within the memory limit, since construction.
+  uint64_t evicted_count() const;
 
  private:
   struct Shard;
   // The newest-first merge of the recent tweets of `user` and its followees, capped.
   absl::StatusOr<std::vector<Entry>> ReadSource(UserId user);
+  uint32_t NextReadTick() { return read_clock_.fetch_add(1, std::memory_order_relaxed) + 1; }
+  // Evicts idle timelines of `shard` while it is over its share of the memory limit.
+  // The caller holds shard.mu exclusively.
+  void EvictIfOver(Shard& shard);
 
   const HomeTimelinesOptions options_;
   TimelineSource* const source_;
+  size_t shard_limit_bytes_ = 0;  // 0: no limit
+  std::atomic<uint32_t> read_clock_{0};  // orders reads, for eviction
   std::vector<std::unique_ptr<Shard>> shards_;
 };
 

@@ -6,26 +6,246 @@
 namespace roost::timelines {
 namespace {
 
-// Entries are kept id descending, so "comes before" means "has a larger id".
-bool Newer(const Entry& a, const Entry& b) { return a.id > b.id; }
+// A Snowflake id is milliseconds above 22 bits of node and sequence.
+constexpr int kTimeShift = 22;
+constexpr uint64_t kLowMask = (uint64_t{1} << kTimeShift) - 1;
+// The delta varint: ms delta << 3 | flags << 1 | has_xor.
+constexpr uint64_t kHasXor = 1;
+constexpr int kDeltaShift = 3;
+// The longest record: a 4-byte xor, a 10-byte delta and a 5-byte author index.
+constexpr size_t kMaxRecordBytes = 25;
 
-// Below this many new entries, binary inserts into the existing vector beat
-// rebuilding it.
-constexpr size_t kMergeByInsertBelow = 8;
+uint8_t* PutVarint(uint64_t v, uint8_t* p) {
+  while (v >= 0x80) {
+    *p++ = static_cast<uint8_t>(v | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<uint8_t>(v);
+  return p;
+}
+
+// Reads the varint that ends just before *end and moves *end to its first byte. Only a
+// varint's last byte has the high bit clear, so the one before it ends where that bit
+// is clear again.
+uint64_t GetVarintBefore(const uint8_t* base, size_t* end) {
+  size_t begin = *end - 1;
+  while (begin > 0 && (base[begin - 1] & 0x80) != 0) --begin;
+  uint64_t v = 0;
+  int shift = 0;
+  for (size_t i = begin; i < *end; ++i, shift += 7) v |= static_cast<uint64_t>(base[i] & 0x7f) << shift;
+  *end = begin;
+  return v;
+}
+
+// Encodes entry `id` relative to the entry before it (`older`, 0 for the first) into
+// `out`, returning the end of the record.
+uint8_t* EncodeRecord(TweetId older, TweetId id, uint32_t author_index, uint32_t flags,
+                      uint8_t* out) {
+  const uint64_t low_xor = (id ^ older) & kLowMask;
+  if (low_xor != 0) out = PutVarint(low_xor, out);
+  out = PutVarint((((id >> kTimeShift) - (older >> kTimeShift)) << kDeltaShift) |
+                      ((flags & kFlagMask) << 1) | (low_xor != 0 ? kHasXor : 0),
+                  out);
+  return PutVarint(author_index, out);
+}
+
+// One record read backwards: the entry's fields and where its bytes begin.
+struct Record {
+  size_t begin = 0;
+  TweetId older = 0;  // the id of the entry before it (0 for the first)
+  uint32_t author_index = 0;
+  uint32_t flags = 0;
+};
+
+// Decodes the record that ends at `end` and holds entry `id`.
+Record DecodeRecordBefore(const uint8_t* base, size_t end, TweetId id) {
+  Record record;
+  record.author_index = static_cast<uint32_t>(GetVarintBefore(base, &end));
+  const uint64_t delta = GetVarintBefore(base, &end);
+  const uint64_t low_xor = (delta & kHasXor) != 0 ? GetVarintBefore(base, &end) : 0;
+  record.begin = end;
+  record.older = (((id >> kTimeShift) - (delta >> kDeltaShift)) << kTimeShift) |
+                 ((id & kLowMask) ^ low_xor);
+  record.flags = static_cast<uint32_t>(delta >> 1) & kFlagMask;
+  return record;
+}
+
+// Walks records newest first. At each step, id() is the entry and [begin(), end()) its
+// record; Next() moves to the entry before it.
+class Cursor {
+ public:
+  Cursor(const std::vector<uint8_t>& bytes, TweetId newest)
+      : base_(bytes.data()), end_(bytes.size()), id_(newest) {
+    if (end_ > 0) record_ = DecodeRecordBefore(base_, end_, id_);
+  }
+  TweetId id() const { return id_; }
+  const Record& record() const { return record_; }
+  size_t begin() const { return record_.begin; }
+  size_t end() const { return end_; }
+  // Only while there is an older record.
+  void Next() {
+    end_ = record_.begin;
+    id_ = record_.older;
+    if (end_ > 0) record_ = DecodeRecordBefore(base_, end_, id_);
+  }
+
+ private:
+  const uint8_t* base_;
+  size_t end_;
+  TweetId id_;
+  Record record_;
+};
+
+bool Newer(const Entry& a, const Entry& b) { return a.id > b.id; }
 
 }  // namespace
 
+Timeline::Timeline(size_t max_entries)
+    : max_entries_(static_cast<uint32_t>(std::max<size_t>(max_entries, 1))) {}
+
+void Timeline::Reserve(size_t more) {
+  if (bytes_.size() + more <= bytes_.capacity()) return;
+  bytes_.reserve(bytes_.size() + more + bytes_.size() / 4 + 16);
+}
+
+void Timeline::Replace(size_t begin, size_t end, const uint8_t* data, const uint8_t* data_end) {
+  const size_t old_size = end - begin;
+  const size_t new_size = static_cast<size_t>(data_end - data);
+  const auto at = [this](size_t i) { return bytes_.begin() + static_cast<ptrdiff_t>(i); };
+  if (new_size > old_size) {
+    Reserve(new_size - old_size);
+    bytes_.insert(at(end), data + old_size, data_end);
+  } else if (new_size < old_size) {
+    bytes_.erase(at(begin + new_size), at(end));
+  }
+  std::copy(data, data + std::min(old_size, new_size), at(begin));
+}
+
+uint32_t Timeline::AcquireAuthor(UserId author) {
+  // Home timelines hold few distinct authors, so a scan beats a hash index, which
+  // would cost more memory than the entries it indexes.
+  size_t free_slot = authors_.size();
+  for (size_t i = 0; i < authors_.size(); ++i) {
+    if (authors_[i] == author) {
+      ++refs_[i];
+      return static_cast<uint32_t>(i);
+    }
+    if (refs_[i] == 0 && free_slot == authors_.size()) free_slot = i;
+  }
+  if (free_slot == authors_.size()) {
+    authors_.push_back(author);
+    refs_.push_back(1);
+  } else {
+    authors_[free_slot] = author;
+    refs_[free_slot] = 1;
+  }
+  return static_cast<uint32_t>(free_slot);
+}
+
 bool Timeline::Insert(const Entry& entry) {
-  const auto pos = std::lower_bound(entries_.begin(), entries_.end(), entry, Newer);
-  if (pos != entries_.end() && pos->id == entry.id) return false;
-  // Older than everything in a full timeline: it would be trimmed at once.
-  if (entries_.size() >= max_entries_ && pos == entries_.end()) return false;
-  entries_.insert(pos, entry);
-  if (entries_.size() > max_entries_) entries_.pop_back();
+  if (entry.id == 0) return false;  // not a tweet id; 0 means "none" here
+  const uint32_t live = count_ - dead_;
+  if (count_ == 0 || entry.id > newest_) {
+    // The common case: newer than everything, so appended.
+    Reserve(kMaxRecordBytes);
+    uint8_t record[kMaxRecordBytes];
+    uint8_t* end =
+        EncodeRecord(newest_, entry.id, AcquireAuthor(entry.author), entry.flags, record);
+    bytes_.insert(bytes_.end(), record, end);
+    newest_ = entry.id;
+    ++count_;
+    if (live == max_entries_) ++dead_;
+    if (dead_ > max_entries_ / 8) DropDead();
+    return true;
+  }
+
+  // Find the newest entry older than this one; `newer` is the one after it.
+  Cursor cursor(bytes_, newest_);
+  Cursor newer = cursor;
+  uint32_t seen = 0;
+  while (seen < live && cursor.id() > entry.id) {
+    newer = cursor;
+    cursor.Next();
+    ++seen;
+  }
+  if (seen < live && cursor.id() == entry.id) return false;
+  if (seen == live) {
+    // Older than every live entry.
+    if (live == max_entries_) return false;
+    if (dead_ > 0) {
+      // It belongs among the dead, which must stay dead: cut them first.
+      DropDead();
+      return Insert(entry);
+    }
+  }
+  // Between `cursor` (older; id 0 when none) and `newer`: re-encode `newer` relative
+  // to the new entry and put the new record before it.
+  const TweetId older_id = seen == live ? 0 : cursor.id();
+  uint8_t records[2 * kMaxRecordBytes];
+  uint8_t* end =
+      EncodeRecord(older_id, entry.id, AcquireAuthor(entry.author), entry.flags, records);
+  end = EncodeRecord(entry.id, newer.id(), newer.record().author_index, newer.record().flags,
+                     end);
+  Replace(newer.begin(), newer.end(), records, end);
+  ++count_;
+  if (live == max_entries_) ++dead_;
+  if (dead_ > max_entries_ / 8) DropDead();
   return true;
 }
 
+void Timeline::DropDead() {
+  if (dead_ == 0) return;
+  const uint32_t live = count_ - dead_;
+  if (live == 0) {
+    Reset({});
+    return;
+  }
+  Cursor cursor(bytes_, newest_);
+  for (uint32_t i = 1; i < live; ++i) cursor.Next();
+  // `cursor` is the oldest live entry; release the authors of the dead before it.
+  const Record oldest = cursor.record();
+  const TweetId oldest_id = cursor.id();
+  const size_t oldest_end = cursor.end();
+  for (uint32_t i = 0; i < dead_; ++i) {
+    cursor.Next();
+    --refs_[cursor.record().author_index];
+  }
+  uint8_t record[kMaxRecordBytes];
+  Replace(0, oldest_end, record,
+          EncodeRecord(0, oldest_id, oldest.author_index, oldest.flags, record));
+  count_ = live;
+  dead_ = 0;
+}
+
+void Timeline::Reset(absl::Span<const Entry> entries) {
+  bytes_.clear();
+  authors_.clear();
+  refs_.clear();
+  newest_ = 0;
+  count_ = 0;
+  dead_ = 0;
+  if (entries.empty()) {
+    bytes_.shrink_to_fit();
+    authors_.shrink_to_fit();
+    refs_.shrink_to_fit();
+    return;
+  }
+  Reserve(entries.size() * 4);
+  uint8_t record[kMaxRecordBytes];
+  TweetId older = 0;
+  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+    Reserve(kMaxRecordBytes);
+    uint8_t* end = EncodeRecord(older, it->id, AcquireAuthor(it->author), it->flags, record);
+    bytes_.insert(bytes_.end(), record, end);
+    older = it->id;
+  }
+  newest_ = older;
+  count_ = static_cast<uint32_t>(entries.size());
+}
+
 void Timeline::Merge(absl::Span<const Entry> entries) {
+  // Below this many new entries, inserts in place beat re-encoding the timeline.
+  constexpr size_t kMergeByInsertBelow = 8;
   if (entries.size() < kMergeByInsertBelow) {
     for (const Entry& entry : entries) Insert(entry);
     return;
@@ -34,17 +254,18 @@ void Timeline::Merge(absl::Span<const Entry> entries) {
   if (!std::is_sorted(incoming.begin(), incoming.end(), Newer)) {
     std::stable_sort(incoming.begin(), incoming.end(), Newer);
   }
+  const std::vector<Entry> present = this->entries();
 
-  // A two-way merge that keeps the existing entry on an id tie (as Insert does), drops
+  // A two-way merge that keeps the present entry on an id tie (as Insert does), drops
   // duplicates within `incoming`, and stops at the cap.
   std::vector<Entry> merged;
-  merged.reserve(std::min(max_entries_, entries_.size() + incoming.size()));
-  auto old_it = entries_.begin();
+  merged.reserve(std::min<size_t>(max_entries_, present.size() + incoming.size()));
+  auto old_it = present.begin();
   auto new_it = incoming.begin();
   while (merged.size() < max_entries_ &&
-         (old_it != entries_.end() || new_it != incoming.end())) {
+         (old_it != present.end() || new_it != incoming.end())) {
     const Entry* next;
-    if (new_it == incoming.end() || (old_it != entries_.end() && old_it->id >= new_it->id)) {
+    if (new_it == incoming.end() || (old_it != present.end() && old_it->id >= new_it->id)) {
       next = &*old_it++;
     } else {
       next = &*new_it++;
@@ -52,33 +273,80 @@ void Timeline::Merge(absl::Span<const Entry> entries) {
     if (!merged.empty() && merged.back().id == next->id) continue;
     merged.push_back(*next);
   }
-  entries_ = std::move(merged);
+  Reset(merged);
 }
 
 size_t Timeline::RemoveTweet(TweetId id) {
-  const auto pos = std::lower_bound(entries_.begin(), entries_.end(), Entry{id, 0, 0}, Newer);
-  if (pos == entries_.end() || pos->id != id) return 0;
-  entries_.erase(pos);
+  const uint32_t live = count_ - dead_;
+  if (live == 0 || id > newest_) return 0;
+  Cursor cursor(bytes_, newest_);
+  Cursor newer = cursor;
+  bool has_newer = false;
+  uint32_t seen = 0;
+  while (cursor.id() > id) {
+    if (++seen == live) return 0;
+    newer = cursor;
+    has_newer = true;
+    cursor.Next();
+  }
+  if (cursor.id() != id) return 0;
+  --refs_[cursor.record().author_index];
+  --count_;
+  const TweetId older_id = cursor.record().older;
+  if (!has_newer) {
+    // The newest: its predecessor (live or dead) becomes the last record.
+    bytes_.erase(bytes_.begin() + static_cast<ptrdiff_t>(cursor.begin()), bytes_.end());
+    newest_ = count_ == 0 ? 0 : older_id;
+  } else {
+    // Re-encode `newer` relative to the removed entry's predecessor, over both records.
+    uint8_t record[kMaxRecordBytes];
+    Replace(cursor.begin(), newer.end(), record,
+            EncodeRecord(older_id, newer.id(), newer.record().author_index,
+                         newer.record().flags, record));
+  }
+  if (count_ == dead_) Reset({});
   return 1;
 }
 
 size_t Timeline::RemoveAuthor(UserId author) {
-  return std::erase_if(entries_, [author](const Entry& e) { return e.author == author; });
+  const auto it = std::find(authors_.begin(), authors_.end(), author);
+  if (it == authors_.end() || refs_[static_cast<size_t>(it - authors_.begin())] == 0) return 0;
+  std::vector<Entry> kept = entries();
+  const size_t before = kept.size();
+  std::erase_if(kept, [author](const Entry& e) { return e.author == author; });
+  const size_t removed = before - kept.size();
+  if (removed > 0 || dead_ > 0) Reset(kept);
+  return removed;
 }
 
 void Timeline::Page(TweetId max_id, TweetId since_id, size_t limit, const AuthorSet* exclude,
                     std::vector<Entry>* out) const {
-  // First entry with id < max_id: ids fall along the vector.
-  auto it = entries_.begin();
-  if (max_id != 0) {
-    it = std::upper_bound(entries_.begin(), entries_.end(), max_id,
-                          [](TweetId bound, const Entry& e) { return bound > e.id; });
+  const uint32_t live = count_ - dead_;
+  if (live == 0 || limit == 0) return;
+  Cursor cursor(bytes_, newest_);
+  size_t taken = 0;
+  for (uint32_t i = 0; i < live; ++i) {
+    if (i > 0) cursor.Next();
+    const TweetId id = cursor.id();
+    if (id <= since_id) return;
+    if (max_id != 0 && id >= max_id) continue;
+    const UserId author = authors_[cursor.record().author_index];
+    if (exclude != nullptr && exclude->contains(author)) continue;
+    out->push_back(Entry{id, author, cursor.record().flags});
+    if (++taken == limit) return;
   }
-  for (size_t taken = 0; it != entries_.end() && it->id > since_id && taken < limit; ++it) {
-    if (exclude != nullptr && exclude->contains(it->author)) continue;
-    out->push_back(*it);
-    ++taken;
-  }
+}
+
+std::vector<Entry> Timeline::entries() const {
+  std::vector<Entry> out;
+  out.reserve(size());
+  Page(0, 0, size(), nullptr, &out);
+  return out;
+}
+
+size_t Timeline::heap_bytes() const {
+  return bytes_.capacity() + authors_.capacity() * sizeof(UserId) +
+         refs_.capacity() * sizeof(uint32_t);
 }
 
 }  // namespace roost::timelines

@@ -1,7 +1,26 @@
-// Timeline is one user's home timeline: entries sorted by tweet id descending (newest
-// first), capped at a maximum length by dropping the oldest. Inserts are
-// order-tolerant (binary search, dedup by id), so late, replayed and out-of-order
-// entries land in place and a repeated insert leaves no trace.
+// Timeline is one user's home timeline: entries newest first (by tweet id), capped at a
+// maximum length by dropping the oldest. Inserts are order-tolerant (dedup by id), so
+// late, replayed and out-of-order entries land in place and a repeated insert leaves no
+// trace.
+//
+// Entries are held compressed, about 3 to 5 bytes each instead of the 24 of an Entry
+// (the figure is loadgen's timeline_bench). Records are kept oldest first in one byte
+// vector, each relative to the entry before it:
+//
+//   [varint(low-bits xor)]  varint(ms delta << 3 | flags << 1 | has_xor)  varint(author index)
+//
+// where a tweet id is a Snowflake id (ms << 22 | node and sequence), so the ms delta
+// between neighbours in one timeline is small, and the low 22 bits usually differ only
+// in the sequence. The author is an index into the timeline's own author dictionary
+// (home timelines hold the tweets of a few hundred followees at most). A varint's last
+// byte is the only one with the high bit clear, so records decode from the newest
+// backwards (author index, then delta, whose low bit says whether a xor precedes it):
+// newest_ plus the deltas gives every id.
+//
+// New entries append at the end (the common case, O(1) amortized). The oldest entries a
+// full timeline drops stay in the buffer, dead, until there are max/8 of them, and are
+// then cut off in one move, so a full timeline does not shift its bytes on every insert.
+// Dead entries never come back: a removal leaves them dead.
 //
 // Not thread-safe; HomeTimelines guards each timeline with its shard's lock.
 #ifndef ROOST_TIMELINES_TIMELINE_H_
@@ -17,9 +36,10 @@
 
 namespace roost::timelines {
 
-// Entry flags.
+// Entry flags. Only these two bits are kept.
 inline constexpr uint32_t kRetweet = 1;
 inline constexpr uint32_t kReply = 2;
+inline constexpr uint32_t kFlagMask = kRetweet | kReply;
 
 struct Entry {
   TweetId id = 0;
@@ -34,12 +54,15 @@ using AuthorSet = absl::flat_hash_set<UserId>;
 
 class Timeline {
  public:
-  explicit Timeline(size_t max_entries) : max_entries_(max_entries) {}
+  explicit Timeline(size_t max_entries);
+
+  Timeline(Timeline&&) = default;
+  Timeline& operator=(Timeline&&) = default;
 
   // Inserts in id order unless present; trims to the cap. False when nothing changed
   // (a duplicate, or older than every entry of a full timeline).
   bool Insert(const Entry& entry);
-  // Inserts many (any order).
+  // Inserts many (any order). On an id already present, the present entry is kept.
   void Merge(absl::Span<const Entry> entries);
   // Returns how many entries were removed.
   size_t RemoveTweet(TweetId id);
@@ -51,13 +74,33 @@ class Timeline {
   void Page(TweetId max_id, TweetId since_id, size_t limit, const AuthorSet* exclude,
             std::vector<Entry>* out) const;
 
-  size_t size() const { return entries_.size(); }
+  // Live entries.
+  size_t size() const { return count_ - dead_; }
   size_t max_entries() const { return max_entries_; }
-  absl::Span<const Entry> entries() const { return entries_; }
+  // Every live entry, decoded, newest first.
+  std::vector<Entry> entries() const;
+  // Heap bytes held (records and dictionary, by capacity), not counting sizeof(*this).
+  size_t heap_bytes() const;
 
  private:
-  size_t max_entries_;
-  std::vector<Entry> entries_;  // id descending
+  // Index of `author` in the dictionary, counting one more record that uses it.
+  uint32_t AcquireAuthor(UserId author);
+  // Cuts the dead records off the front of the buffer.
+  void DropDead();
+  // Replaces everything with `entries` (newest first, sorted, distinct ids).
+  void Reset(absl::Span<const Entry> entries);
+  // Replaces bytes_[begin, end) with [data, data_end).
+  void Replace(size_t begin, size_t end, const uint8_t* data, const uint8_t* data_end);
+  // Makes room for `more` bytes, growing by a quarter rather than doubling.
+  void Reserve(size_t more);
+
+  std::vector<uint8_t> bytes_;    // records, oldest first
+  std::vector<UserId> authors_;   // dictionary: index -> author
+  std::vector<uint32_t> refs_;    // records (dead ones included) using each index
+  TweetId newest_ = 0;            // id of the last record; 0 when empty
+  uint32_t max_entries_;
+  uint32_t count_ = 0;            // records in bytes_
+  uint32_t dead_ = 0;             // the oldest `dead_` records are trimmed
 };
 
 }  // namespace roost::timelines

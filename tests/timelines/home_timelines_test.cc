@@ -110,6 +110,64 @@ TEST_F(HomeTimelinesTest, ShardOfIsStableAndInRange) {
   EXPECT_EQ(seen.size(), 4u);  // sequential ids spread over every shard
 }
 
+TEST(HomeTimelinesMemoryTest, OverTheLimitTheLeastRecentlyReadAreEvictedAndRebuiltOnRead) {
+  FakeSource source;
+  for (UserId user = 1; user <= 5; ++user) {
+    for (TweetId i = 1; i <= 5; ++i) source.Post(user, user * 100 + i);
+  }
+  // What one such timeline costs, from a store without a limit.
+  size_t per_timeline = 0;
+  {
+    HomeTimelines unlimited(HomeTimelinesOptions{1, 5}, &source);
+    ASSERT_TRUE(unlimited.Read(1, 0, 0, 10, nullptr).ok());
+    per_timeline = unlimited.memory_bytes();
+    ASSERT_GT(per_timeline, 0u);
+    ASSERT_TRUE(unlimited.Read(2, 0, 0, 10, nullptr).ok());
+    ASSERT_EQ(unlimited.memory_bytes(), 2 * per_timeline);
+  }
+  // Room for four and a half.
+  HomeTimelines timelines(HomeTimelinesOptions{1, 5, per_timeline * 9 / 2}, &source);
+  const auto read = [&timelines](UserId user) {
+    auto result = timelines.Read(user, 0, 0, 10, nullptr);
+    EXPECT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->entries.size(), 5u);
+    return result->rebuilt;
+  };
+  for (UserId user = 1; user <= 4; ++user) EXPECT_TRUE(read(user));
+  EXPECT_EQ(timelines.materialized_count(), 4u);
+  EXPECT_FALSE(read(1));                 // 2 is now the least recently read
+  timelines.Insert(2, {299, 2, 0});      // a write is not a read
+  EXPECT_TRUE(read(5));
+  EXPECT_EQ(timelines.evicted_count(), 1u);
+  EXPECT_FALSE(timelines.IsMaterialized(2));
+  for (UserId user : {1, 3, 4, 5}) EXPECT_TRUE(timelines.IsMaterialized(user)) << user;
+  EXPECT_LE(timelines.memory_bytes(), per_timeline * 9 / 2);
+
+  EXPECT_TRUE(read(2));  // rebuilt on read; 3 goes now
+  EXPECT_FALSE(timelines.IsMaterialized(3));
+  EXPECT_EQ(timelines.evicted_count(), 2u);
+  // Writes to an evicted user are dropped, as for any user without a timeline.
+  timelines.Insert(3, {399, 3, 0});
+  EXPECT_FALSE(timelines.IsMaterialized(3));
+}
+
+TEST(HomeTimelinesMemoryTest, MemoryBytesFollowsEntriesAndReturnsToZero) {
+  FakeSource source;
+  HomeTimelines timelines(HomeTimelinesOptions{2, 800}, &source);
+  EXPECT_EQ(timelines.memory_bytes(), 0u);
+  ASSERT_TRUE(timelines.Read(7, 0, 0, 10, nullptr).ok());  // empty, but materialized
+  const size_t empty = timelines.memory_bytes();
+  EXPECT_GT(empty, 0u);
+  for (TweetId i = 1; i <= 800; ++i) timelines.Insert(7, {(i + 1000) << 22, 1 + i % 20, 0});
+  const size_t full = timelines.memory_bytes();
+  // 800 entries a millisecond apart: a few bytes each, far below an Entry's 24.
+  EXPECT_LT(full - empty, 800u * 6);
+  EXPECT_GT(full - empty, 800u * 2);
+  for (UserId author = 1; author <= 20; ++author) timelines.RemoveAuthor(7, author);
+  EXPECT_EQ(timelines.entry_count(), 0u);
+  EXPECT_EQ(timelines.memory_bytes(), empty);
+}
+
 TEST_F(HomeTimelinesTest, ReadOfMissingTimelineRebuildsNewestFirstAndCapped) {
   source_.Follow(1, 2);
   source_.Follow(1, 3);

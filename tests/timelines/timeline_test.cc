@@ -1,5 +1,7 @@
 #include "timelines/timeline.h"
 
+#include <algorithm>
+#include <random>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -108,6 +110,125 @@ TEST(TimelineTest, PageAppendsToOutput) {
   std::vector<Entry> out = {{99, 9, 0}};
   t.Page(0, 0, 10, nullptr, &out);
   EXPECT_THAT(Ids(out), ElementsAre(99, 1));
+}
+
+TEST(TimelineTest, ZeroIsNotATweetId) {
+  Timeline t(10);
+  EXPECT_FALSE(t.Insert({0, 1, 0}));
+  EXPECT_EQ(t.size(), 0u);
+}
+
+TEST(TimelineTest, FlagsBeyondRetweetAndReplyAreNotKept) {
+  Timeline t(10);
+  t.Insert({5, 1, kRetweet | kReply | 8});
+  EXPECT_EQ(t.entries()[0].flags, kRetweet | kReply);
+}
+
+TEST(TimelineTest, SnowflakeIdsTakeAFewBytesEach) {
+  // 800 tweets a second apart from 50 authors, as a Snowflake node 1 would number them.
+  Timeline t(800);
+  for (uint64_t i = 0; i < 800; ++i) {
+    const uint64_t ms = 200'000'000'000 + i * 1000;
+    t.Insert({(ms << 22) | (1 << 12) | (i % 3), 1000 + i % 50, 0});
+  }
+  EXPECT_EQ(t.size(), 800u);
+  // Records: 1 byte of sequence xor, 2 of ms delta, 1 of author index. Then the
+  // dictionary (50 authors, 12 bytes each, by capacity) and the buffer's spare capacity.
+  EXPECT_LE(t.heap_bytes(), 800u * 6);
+  EXPECT_GE(t.heap_bytes(), 800u * 4);
+}
+
+TEST(TimelineTest, RemovingLeavesTrimmedEntriesTrimmed) {
+  Timeline t(4);
+  for (TweetId id = 1; id <= 6; ++id) t.Insert({id, 1, 0});  // 1 and 2 are trimmed
+  EXPECT_EQ(t.RemoveTweet(5), 1u);
+  EXPECT_THAT(Ids(t.entries()), ElementsAre(6, 4, 3));
+  EXPECT_EQ(t.RemoveTweet(2), 0u);
+  EXPECT_TRUE(t.Insert({2, 1, 0}));  // room again, and it is the oldest
+  EXPECT_THAT(Ids(t.entries()), ElementsAre(6, 4, 3, 2));
+  EXPECT_EQ(t.RemoveAuthor(1), 4u);
+  EXPECT_EQ(t.size(), 0u);
+  EXPECT_TRUE(t.Insert({1, 2, 0}));
+  EXPECT_THAT(Ids(t.entries()), ElementsAre(1));
+}
+
+// The obvious implementation: a sorted vector trimmed on every insert.
+class ModelTimeline {
+ public:
+  explicit ModelTimeline(size_t max) : max_(max) {}
+  bool Insert(const Entry& e) {
+    const auto pos = std::lower_bound(v_.begin(), v_.end(), e,
+                                      [](const Entry& a, const Entry& b) { return a.id > b.id; });
+    if (pos != v_.end() && pos->id == e.id) return false;
+    if (v_.size() >= max_ && pos == v_.end()) return false;
+    v_.insert(pos, Entry{e.id, e.author, e.flags & kFlagMask});
+    if (v_.size() > max_) v_.pop_back();
+    return true;
+  }
+  size_t RemoveTweet(TweetId id) {
+    return std::erase_if(v_, [id](const Entry& e) { return e.id == id; });
+  }
+  size_t RemoveAuthor(UserId a) {
+    return std::erase_if(v_, [a](const Entry& e) { return e.author == a; });
+  }
+  const std::vector<Entry>& entries() const { return v_; }
+
+ private:
+  size_t max_;
+  std::vector<Entry> v_;
+};
+
+TEST(TimelineTest, MatchesTheObviousImplementationUnderRandomOperations) {
+  for (uint32_t seed = 1; seed <= 40; ++seed) {
+    std::mt19937_64 rng(seed);
+    const size_t max = 1 + rng() % 60;
+    Timeline t(max);
+    ModelTimeline model(max);
+    // Snowflake-like ids over a short span, so neighbours share milliseconds.
+    const uint64_t base_ms = 100'000'000'000 + rng() % 1000;
+    const auto random_id = [&] {
+      return ((base_ms + rng() % 400) << 22) | ((rng() % 4) << 12) | (rng() % 5);
+    };
+    std::vector<TweetId> used;
+    for (int step = 0; step < 2000; ++step) {
+      const int op = static_cast<int>(rng() % 100);
+      if (op < 70) {
+        const Entry e{random_id(), 1 + rng() % 12, static_cast<uint32_t>(rng() % 8)};
+        used.push_back(e.id);
+        ASSERT_EQ(t.Insert(e), model.Insert(e)) << "seed " << seed << " step " << step;
+      } else if (op < 85 && !used.empty()) {
+        const TweetId id = used[rng() % used.size()];
+        ASSERT_EQ(t.RemoveTweet(id), model.RemoveTweet(id)) << "seed " << seed;
+      } else if (op < 88) {
+        const UserId a = 1 + rng() % 12;
+        ASSERT_EQ(t.RemoveAuthor(a), model.RemoveAuthor(a)) << "seed " << seed;
+      } else if (op < 91) {
+        std::vector<Entry> batch;
+        const size_t n = rng() % 20;
+        for (size_t i = 0; i < n; ++i) batch.push_back({random_id(), 1 + rng() % 12, 0});
+        t.Merge(batch);
+        // Merge is Insert of each, newest first (what a present entry wins on is the same).
+        std::sort(batch.begin(), batch.end(),
+                  [](const Entry& a, const Entry& b) { return a.id > b.id; });
+        for (const Entry& e : batch) model.Insert(e);
+      } else {
+        const TweetId max_id = rng() % 3 == 0 ? 0 : random_id();
+        const TweetId since_id = rng() % 2 == 0 ? 0 : random_id();
+        const size_t limit = rng() % 30;
+        const AuthorSet hidden = {1 + rng() % 12, 1 + rng() % 12};
+        std::vector<Entry> got;
+        t.Page(max_id, since_id, limit, &hidden, &got);
+        std::vector<Entry> want;
+        for (const Entry& e : model.entries()) {
+          if (want.size() == limit || e.id <= since_id) break;
+          if ((max_id != 0 && e.id >= max_id) || hidden.contains(e.author)) continue;
+          want.push_back(e);
+        }
+        ASSERT_EQ(got, want) << "seed " << seed << " step " << step;
+      }
+      ASSERT_EQ(t.entries(), model.entries()) << "seed " << seed << " step " << step;
+    }
+  }
 }
 
 }  // namespace
