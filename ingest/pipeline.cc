@@ -93,7 +93,7 @@ absl::Status Pipeline::Build(LogOffset start) {
   builder
       .AddBolt("timelines",
                [parts, listener = static_cast<MassJobListener*>(this)] {
-                 return std::make_unique<TimelineBolt>(parts.timelines, listener);
+                 return std::make_unique<TimelineBolt>(parts.timelines, listener, parts.metrics);
                },
                options_.timeline_writers)
       .Fields("fanout", 0, ShardKey);

@@ -280,6 +280,12 @@ FanoutBolt::FanoutBolt(graph::GraphStore* graph, const timelines::HomeTimelines*
   if (metrics != nullptr) deliveries_ = metrics->GetCounter("pipeline.fanout.deliveries");
 }
 
+TimelineBolt::TimelineBolt(timelines::HomeTimelines* timelines, MassJobListener* listener,
+                           MetricsRegistry* metrics)
+    : timelines_(timelines), listener_(listener) {
+  if (metrics != nullptr) inserted_ = metrics->GetCounter("pipeline.timelines.inserted");
+}
+
 absl::Status FanoutBolt::Execute(const topology::Tuple& input, topology::Emitter& out) {
   const FanoutWork& work = std::any_cast<const FanoutWork&>(input.value);
   if (work.kind == FanoutWork::Kind::kFollow || work.kind == FanoutWork::Kind::kUnfollow) {
@@ -288,7 +294,11 @@ absl::Status FanoutBolt::Execute(const topology::Tuple& input, topology::Emitter
                                                      : TimelineOp::Kind::kRemoveAuthor;
     op.user = work.follower;
     op.author = work.author;
-    out.Emit(0, TimelineBatch{timelines_->ShardOf(work.follower), {op}, work.mass_job});
+    TimelineBatch batch;
+    batch.shard = timelines_->ShardOf(work.follower);
+    batch.ops.push_back(op);
+    batch.mass_job = work.mass_job;
+    out.Emit(0, std::move(batch));
     return absl::OkStatus();
   }
 
@@ -299,19 +309,29 @@ absl::Status FanoutBolt::Execute(const topology::Tuple& input, topology::Emitter
                                      graph::kNormalOnly));
   audience.push_back(work.author);
 
-  absl::flat_hash_map<int, TimelineBatch> by_shard;
-  TimelineOp op;
-  op.kind = work.kind == FanoutWork::Kind::kDeliver ? TimelineOp::Kind::kInsert
-                                                    : TimelineOp::Kind::kRemoveTweet;
-  op.entry = work.entry;
+  // Per shard, in chunks: a large audience is spread over every timeline writer, and
+  // no single batch holds a writer long while other authors' tweets wait behind it.
+  const int shards = timelines_->shard_count();
+  by_shard_.resize(static_cast<size_t>(shards));
+  const auto emit = [&](int shard) {
+    TimelineBatch batch;
+    batch.shard = shard;
+    batch.retract = work.kind == FanoutWork::Kind::kRetract;
+    batch.entry = work.entry;
+    batch.users = std::move(by_shard_[static_cast<size_t>(shard)]);
+    by_shard_[static_cast<size_t>(shard)].clear();
+    out.Emit(0, std::move(batch));
+  };
   for (UserId user : audience) {
     const int shard = timelines_->ShardOf(user);
-    TimelineBatch& batch = by_shard[shard];
-    batch.shard = shard;
-    op.user = user;
-    batch.ops.push_back(op);
+    std::vector<UserId>& users = by_shard_[static_cast<size_t>(shard)];
+    if (users.empty()) users.reserve(std::min(audience.size(), kChunkUsers));
+    users.push_back(user);
+    if (users.size() == kChunkUsers) emit(shard);
   }
-  for (auto& [shard, batch] : by_shard) out.Emit(0, std::move(batch));
+  for (int shard = 0; shard < shards; ++shard) {
+    if (!by_shard_[static_cast<size_t>(shard)].empty()) emit(shard);
+  }
   if (deliveries_ != nullptr) deliveries_->Add(static_cast<int64_t>(audience.size()));
   return absl::OkStatus();
 }
@@ -319,14 +339,16 @@ absl::Status FanoutBolt::Execute(const topology::Tuple& input, topology::Emitter
 absl::Status TimelineBolt::Execute(const topology::Tuple& input, topology::Emitter& out) {
   const TimelineBatch& batch = std::any_cast<const TimelineBatch&>(input.value);
   // Every operation is idempotent, so a retried batch may safely re-apply its prefix.
+  if (!batch.users.empty()) {
+    if (batch.retract) {
+      timelines_->Retract(batch.shard, batch.entry.id, batch.users);
+    } else {
+      const size_t inserted = timelines_->Deliver(batch.shard, batch.entry, batch.users);
+      if (inserted_ != nullptr) inserted_->Add(static_cast<int64_t>(inserted));
+    }
+  }
   for (const TimelineOp& op : batch.ops) {
     switch (op.kind) {
-      case TimelineOp::Kind::kInsert:
-        timelines_->Insert(op.user, op.entry);
-        break;
-      case TimelineOp::Kind::kRemoveTweet:
-        timelines_->RemoveTweet(op.user, op.entry.id);
-        break;
       case TimelineOp::Kind::kRemoveAuthor:
         timelines_->RemoveAuthor(op.user, op.author);
         break;

@@ -115,6 +115,7 @@ class GraphBolt : public topology::Bolt {
 };
 
 // Turns FanoutWork into per-shard timeline batches, reading followers from the graph.
+// Counts pipeline.fanout.deliveries: the audience of each tweet (followers and author).
 class FanoutBolt : public topology::Bolt {
  public:
   FanoutBolt(graph::GraphStore* graph, const timelines::HomeTimelines* timelines,
@@ -122,22 +123,27 @@ class FanoutBolt : public topology::Bolt {
   absl::Status Execute(const topology::Tuple& input, topology::Emitter& out) override;
 
  private:
+  // A delivery batch holds at most this many users.
+  static constexpr size_t kChunkUsers = 4096;
+
   graph::GraphStore* const graph_;
   const timelines::HomeTimelines* const timelines_;
   Counter* deliveries_ = nullptr;
+  std::vector<std::vector<UserId>> by_shard_;  // Execute's scratch
 };
 
 // Applies timeline batches to the shards it owns.
 class TimelineBolt : public topology::Bolt {
  public:
-  // `listener` may be null.
-  TimelineBolt(timelines::HomeTimelines* timelines, MassJobListener* listener)
-      : timelines_(timelines), listener_(listener) {}
+  // `listener` and `metrics` may be null.
+  TimelineBolt(timelines::HomeTimelines* timelines, MassJobListener* listener,
+               MetricsRegistry* metrics);
   absl::Status Execute(const topology::Tuple& input, topology::Emitter& out) override;
 
  private:
   timelines::HomeTimelines* const timelines_;
   MassJobListener* const listener_;
+  Counter* inserted_ = nullptr;  // entries that landed in materialized timelines
 };
 
 }  // namespace roost::ingest

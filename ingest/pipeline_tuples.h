@@ -55,18 +55,22 @@ struct FanoutWork {
   LogOffset mass_job = 0;
 };
 
-// One operation on one user's home timeline.
+// A follow or unfollow's change to the follower's home timeline.
 struct TimelineOp {
-  enum class Kind { kInsert, kRemoveTweet, kRemoveAuthor, kMergeAuthor };
-  Kind kind = Kind::kInsert;
+  enum class Kind { kRemoveAuthor, kMergeAuthor };
+  Kind kind = Kind::kRemoveAuthor;
   UserId user = 0;
-  timelines::Entry entry;  // kInsert; entry.id for kRemoveTweet
-  UserId author = 0;       // kRemoveAuthor, kMergeAuthor
+  UserId author = 0;
 };
 
-// Operations for one timeline shard, applied in order by the shard's single writer.
+// Work for one timeline shard, applied in order by the shard's single writer: a tweet
+// delivered to (or retracted from) some of the shard's users, 8 bytes a user, and
+// follow changes.
 struct TimelineBatch {
   int shard = 0;
+  bool retract = false;
+  timelines::Entry entry;      // retract: entry.id alone
+  std::vector<UserId> users;   // whom `entry` is delivered to or retracted from
   std::vector<TimelineOp> ops;
   LogOffset mass_job = 0;  // as FanoutWork's
 };

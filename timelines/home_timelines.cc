@@ -130,18 +130,52 @@ int HomeTimelines::ShardOf(UserId user) const {
 }
 
 void HomeTimelines::Insert(UserId user, const Entry& entry) {
-  Shard& shard = *shards_[ShardOf(user)];
+  Deliver(ShardOf(user), entry, absl::MakeConstSpan(&user, 1));
+}
+
+size_t HomeTimelines::Deliver(int shard_index, const Entry& entry,
+                              absl::Span<const UserId> users) {
+  Shard& shard = *shards_[static_cast<size_t>(shard_index)];
   absl::MutexLock lock(&shard.mu);
-  UserTimeline* state = shard.Find(user);
-  if (state == nullptr) return;
-  shard.Change(*state, [&entry](Timeline& t) { t.Insert(entry); });
+  // Two cache misses a user (the table slot, then the timeline's tail) would dominate
+  // an insert of a few bytes, so both are prefetched ahead: slots kSlotAhead users
+  // ahead, tails kTailAhead ahead, found while the slots are already in cache.
+  constexpr size_t kSlotAhead = 16;
+  constexpr size_t kTailAhead = 8;
+  UserTimeline* found[kTailAhead] = {};
+  const size_t n = users.size();
+  size_t inserted = 0;
+  for (size_t i = 0; i < std::min(n, kSlotAhead); ++i) shard.timelines.prefetch(users[i]);
+  for (size_t i = 0; i < n + kTailAhead; ++i) {
+    if (i + kSlotAhead < n) shard.timelines.prefetch(users[i + kSlotAhead]);
+    UserTimeline*& slot = found[i % kTailAhead];
+    if (i >= kTailAhead && slot != nullptr) {
+      // The user of kTailAhead steps ago. The table does not change in this loop
+      // (evictions wait until after it), so the pointer is still good.
+      bool added = false;
+      shard.Change(*slot, [&](Timeline& t) { added = t.Insert(entry); });
+      inserted += added ? 1 : 0;
+    }
+    slot = nullptr;
+    if (i < n) {
+      slot = shard.Find(users[i]);
+      if (slot != nullptr) slot->timeline.PrefetchTail();
+    }
+  }
   EvictIfOver(shard);
+  return inserted;
 }
 
 void HomeTimelines::RemoveTweet(UserId user, TweetId id) {
-  Shard& shard = *shards_[ShardOf(user)];
+  Retract(ShardOf(user), id, absl::MakeConstSpan(&user, 1));
+}
+
+void HomeTimelines::Retract(int shard_index, TweetId id, absl::Span<const UserId> users) {
+  Shard& shard = *shards_[static_cast<size_t>(shard_index)];
   absl::MutexLock lock(&shard.mu);
-  if (UserTimeline* state = shard.Find(user)) shard.RemoveTweet(user, *state, id);
+  for (UserId user : users) {
+    if (UserTimeline* state = shard.Find(user)) shard.RemoveTweet(user, *state, id);
+  }
 }
 
 void HomeTimelines::RemoveAuthor(UserId user, UserId author) {

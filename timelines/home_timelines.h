@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "common/types.h"
 #include "timelines/timeline.h"
 
@@ -74,6 +75,12 @@ class HomeTimelines {
   void Insert(UserId user, const Entry& entry);
   void RemoveTweet(UserId user, TweetId id);
   void RemoveAuthor(UserId user, UserId author);
+  // Inserts `entry` into the timelines of those of `users` (all of shard `shard`) that
+  // are materialized; returns how many it landed in. One lock for the batch, and the
+  // users' table slots and timeline tails are prefetched ahead of use: fanout's path.
+  size_t Deliver(int shard, const Entry& entry, absl::Span<const UserId> users);
+  // Removes tweet `id` from the timelines of `users` (all of shard `shard`).
+  void Retract(int shard, TweetId id, absl::Span<const UserId> users);
   // Merges `author`'s recent tweets (from the source) into `user`'s timeline: on follow.
   absl::Status MergeAuthor(UserId user, UserId author);
 

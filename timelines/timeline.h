@@ -79,6 +79,11 @@ class Timeline {
   size_t max_entries() const { return max_entries_; }
   // Every live entry, decoded, newest first.
   std::vector<Entry> entries() const;
+  // Asks the CPU to fetch what the next Insert of a newest entry touches.
+  void PrefetchTail() const {
+    if (!bytes_.empty()) __builtin_prefetch(bytes_.data() + bytes_.size() - 1, 1);
+    if (!authors_.empty()) __builtin_prefetch(authors_.data());
+  }
   // Heap bytes held (records and dictionary, by capacity), not counting sizeof(*this).
   size_t heap_bytes() const;
 

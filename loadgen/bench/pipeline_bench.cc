@@ -34,6 +34,7 @@
 #include "benchmark/benchmark.h"
 #include "loadgen/bench/bench_clock.h"
 #include "loadgen/bench/bench_env.h"
+#include "loadgen/bench/bench_roost.h"
 #include "loadgen/histogram.h"
 #include "loadgen/social_graph.h"
 #include "loadgen/workload.h"
@@ -43,7 +44,6 @@ namespace roost::loadgen {
 namespace {
 
 constexpr double kMeanFollowees = 50;
-constexpr int kMaxInFlight = 512;
 
 SocialGraph* NewGraph(uint64_t users) {
   absl::StatusOr<SocialGraph> g = SocialGraph::Create({users, kMeanFollowees, 1.0, 1});
@@ -62,46 +62,6 @@ uint64_t Posts() { return Scaled(100'000); }
 const SocialGraph& EdgeGraph() {
   static const SocialGraph* graph = NewGraph(Scaled(21'000));
   return *graph;
-}
-
-// Bounds the writes in flight and counts their outcomes.
-class InFlight {
- public:
-  void Acquire() {
-    absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(
-        +[](int* n) { return *n < kMaxInFlight; }, &in_flight_));
-    ++in_flight_;
-  }
-  void Release(const absl::Status& status) {
-    absl::MutexLock lock(&mu_);
-    --in_flight_;
-    if (!status.ok() && first_error_.ok()) first_error_ = status;
-  }
-  // Waits for every write and fails the benchmark process on any error.
-  void Finish() {
-    absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(+[](int* n) { return *n == 0; }, &in_flight_));
-    if (!first_error_.ok()) Die("write", first_error_);
-  }
-
- private:
-  absl::Mutex mu_;
-  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
-  absl::Status first_error_ ABSL_GUARDED_BY(mu_);
-};
-
-RoostOptions Options(const std::string& dir, log::SyncPolicy sync) {
-  RoostOptions options;
-  options.data_dir = dir;
-  options.log_sync = sync;
-  return options;
-}
-
-std::unique_ptr<Roost> OpenRoost(const RoostOptions& options) {
-  absl::StatusOr<std::unique_ptr<Roost>> roost = Roost::Open(options);
-  if (!roost.ok()) Die("open " + options.data_dir, roost.status());
-  return *std::move(roost);
 }
 
 // `social`'s follows, then `posts` posts by Graph()'s popularity; returns the events
@@ -134,7 +94,7 @@ struct SharedDir {
   SharedDir(const std::string& name, const SocialGraph& social, uint64_t posts)
       : path(BenchPath(name)) {
     std::filesystem::remove_all(path);
-    std::unique_ptr<Roost> roost = OpenRoost(Options(path, log::SyncPolicy::kNone));
+    std::unique_ptr<Roost> roost = OpenRoost(BenchOptions(path, log::SyncPolicy::kNone));
     events = Populate(*roost, social, posts);
     roost->Shutdown();
   }
@@ -159,7 +119,7 @@ const SharedDir& FollowsOnly() {
 // Rebuilds `dir` (`roostd --rebuild`): reports <unit>s, <unit>s_per_s and the cost per
 // <unit>, every event in the dir being one.
 void Rebuild(benchmark::State& state, const SharedDir& dir, const std::string& unit) {
-  RoostOptions options = Options(dir.path, log::SyncPolicy::kNone);
+  RoostOptions options = BenchOptions(dir.path, log::SyncPolicy::kNone);
   options.rebuild = true;
   for (auto _ : state) {
     const int64_t start = NowNs();
@@ -189,18 +149,12 @@ BENCHMARK(BM_EdgeWrites)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecon
 void BM_LiveIngest(benchmark::State& state) {
   const SharedDir& dir = Populated();
   for (auto _ : state) {
-    std::unique_ptr<Roost> roost = OpenRoost(Options(dir.path, log::SyncPolicy::kNone));
+    std::unique_ptr<Roost> roost = OpenRoost(BenchOptions(dir.path, log::SyncPolicy::kNone));
     const LogOffset before = roost->applied_position();
     const int64_t start = NowNs();
     const Cost cost;
     const int64_t events = Populate(*roost, Graph(), Posts());
-    absl::Notification applied;
-    roost->WhenApplied(roost->appended_position(), absl::Now() + absl::Minutes(5),
-                       [&](absl::Status s) {
-                         if (!s.ok()) Die("wait for applied", s);
-                         applied.Notify();
-                       });
-    applied.WaitForNotification();
+    WaitApplied(*roost, absl::Minutes(5));
     const double seconds = static_cast<double>(NowNs() - start) / 1e9;
     state.SetIterationTime(seconds);
     state.counters["events"] = static_cast<double>(events);
@@ -220,7 +174,7 @@ void BM_ApplyLag(benchmark::State& state) {
   constexpr absl::Duration kDuration = absl::Seconds(10);
   absl::StatusOr<Mix> mix = ParseMix("post=80,follow=15,unfollow=5");
   for (auto _ : state) {
-    std::unique_ptr<Roost> roost = OpenRoost(Options(dir.path, log::SyncPolicy::kAlways));
+    std::unique_ptr<Roost> roost = OpenRoost(BenchOptions(dir.path, log::SyncPolicy::kAlways));
     Workload workload(&Graph(), *mix, /*seed=*/3);
     Histogram lag;
     absl::Mutex lag_mu;
@@ -279,7 +233,7 @@ uint64_t MassFollowers() { return Scaled(1'000'000); }
 struct MassDir {
   MassDir() : path(BenchPath("roost-mass-bench")) {
     std::filesystem::remove_all(path);
-    std::unique_ptr<Roost> roost = OpenRoost(Options(path, log::SyncPolicy::kNone));
+    std::unique_ptr<Roost> roost = OpenRoost(BenchOptions(path, log::SyncPolicy::kNone));
     InFlight in_flight;
     for (UserId follower = 2; follower < 2 + MassFollowers(); ++follower) {
       in_flight.Acquire();
@@ -306,7 +260,7 @@ void BM_MassArchive(benchmark::State& state) {
   constexpr int64_t kRate = 1000;
   constexpr absl::Duration kBefore = absl::Seconds(2);
   for (auto _ : state) {
-    std::unique_ptr<Roost> roost = OpenRoost(Options(dir.path, log::SyncPolicy::kAlways));
+    std::unique_ptr<Roost> roost = OpenRoost(BenchOptions(dir.path, log::SyncPolicy::kAlways));
     // Archives the followers, or unarchives them if an earlier repetition archived them.
     absl::StatusOr<uint64_t> normal = roost->Count(graph::kFollows, kCelebrity,
                                                    graph::Direction::kBackward, graph::kNormalOnly);

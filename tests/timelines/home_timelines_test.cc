@@ -4,6 +4,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <random>
 #include <set>
 #include <thread>
 #include <vector>
@@ -166,6 +167,63 @@ TEST(HomeTimelinesMemoryTest, MemoryBytesFollowsEntriesAndReturnsToZero) {
   for (UserId author = 1; author <= 20; ++author) timelines.RemoveAuthor(7, author);
   EXPECT_EQ(timelines.entry_count(), 0u);
   EXPECT_EQ(timelines.memory_bytes(), empty);
+}
+
+TEST(HomeTimelinesDeliverTest, DeliverReachesExactlyTheMaterializedUsersOfABatch) {
+  FakeSource source;
+  HomeTimelines timelines(HomeTimelinesOptions{1, 10}, &source);
+  // Every third of 100 users is materialized; a batch names all of them, some twice.
+  std::vector<UserId> batch;
+  for (UserId user = 1; user <= 100; ++user) {
+    if (user % 3 == 0) ASSERT_TRUE(timelines.Read(user, 0, 0, 1, nullptr).ok());
+    batch.push_back(user);
+    if (user % 10 == 0) batch.push_back(user);
+  }
+  EXPECT_EQ(timelines.Deliver(0, {500, 7, kReply}, batch), 33u);
+  EXPECT_EQ(timelines.Deliver(0, {500, 7, kReply}, batch), 0u);  // already there
+  for (UserId user = 1; user <= 100; ++user) {
+    if (user % 3 != 0) {
+      EXPECT_FALSE(timelines.IsMaterialized(user));
+      continue;
+    }
+    auto read = timelines.Read(user, 0, 0, 10, nullptr);
+    ASSERT_TRUE(read.ok());
+    EXPECT_THAT(read->entries, ElementsAre(Entry{500, 7, kReply})) << user;
+  }
+  EXPECT_EQ(timelines.Deliver(0, {400, 8, 0}, absl::MakeConstSpan(batch).subspan(0, 5)), 1u);
+  timelines.Retract(0, 500, batch);
+  EXPECT_EQ(timelines.entry_count(), 1u);  // user 3's 400
+}
+
+TEST(HomeTimelinesDeliverTest, DeliverMatchesInsertingOneByOne) {
+  FakeSource source;
+  HomeTimelines batched(HomeTimelinesOptions{4, 50}, &source);
+  HomeTimelines single(HomeTimelinesOptions{4, 50}, &source);
+  std::mt19937_64 rng(5);
+  for (UserId user = 1; user <= 3000; ++user) {
+    if (rng() % 2 == 0) continue;
+    ASSERT_TRUE(batched.Read(user, 0, 0, 1, nullptr).ok());
+    ASSERT_TRUE(single.Read(user, 0, 0, 1, nullptr).ok());
+  }
+  for (int round = 0; round < 200; ++round) {
+    const Entry entry{(1000 + rng() % 100000) << 22, 1 + rng() % 30, 0};
+    std::vector<std::vector<UserId>> by_shard(4);
+    const size_t n = rng() % 3000;
+    for (size_t i = 0; i < n; ++i) {
+      const UserId user = 1 + rng() % 3000;
+      by_shard[static_cast<size_t>(batched.ShardOf(user))].push_back(user);
+    }
+    for (int shard = 0; shard < 4; ++shard) {
+      batched.Deliver(shard, entry, by_shard[static_cast<size_t>(shard)]);
+      for (UserId user : by_shard[static_cast<size_t>(shard)]) single.Insert(user, entry);
+    }
+  }
+  for (UserId user = 1; user <= 3000; ++user) {
+    auto a = batched.Read(user, 0, 0, 100, nullptr);
+    auto b = single.Read(user, 0, 0, 100, nullptr);
+    ASSERT_TRUE(a.ok() && b.ok());
+    ASSERT_EQ(Ids(a->entries), Ids(b->entries)) << user;
+  }
 }
 
 TEST_F(HomeTimelinesTest, ReadOfMissingTimelineRebuildsNewestFirstAndCapped) {

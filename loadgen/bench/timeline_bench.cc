@@ -1,0 +1,321 @@
+// Benchmarks of home timelines and fanout (issue 7), on a Zipf follow graph of 1M users
+// (mean 20 followees, ~20M edges; counts scale with $ROOST_BENCH_SCALE):
+//  - BM_BytesPerEntry: 10k users' home timelines filled to 800 entries each, with
+//    Snowflake ids and authors as their followees would produce them (each followee
+//    posting 10 tweets a day, ids of node 1 with a small sequence): heap bytes per entry
+//    the process gained (mallinfo2), beside redis-server's used_memory per entry for the
+//    same entries as Mastodon keeps them (ZADD h:<user> id id), in the same run.
+//  - BM_Fanout/<posters>: posts through the engine (log -> tweet store -> fanout ->
+//    timeline shards) with every user's timeline materialized: deliveries (timeline
+//    inserts) per second from the first post until the last is applied. Posters are
+//    uniform over users (0) or chosen by popularity (1: in proportion to followers, so
+//    the celebrities post most and each post reaches many). Then the same deliveries, up
+//    to 20M, as pipelined ZADDs on one connection to a redis-server started here.
+// The graph is loaded once into $ROOST_BENCH_DIR/roost-timeline-graph-<users> (straight
+// into the graph store, in batches) and kept for later runs: remove it to reload. Each
+// benchmark starts from a copy (table files hard-linked).
+#include <hiredis/hiredis.h>
+#include <malloc.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "benchmark/benchmark.h"
+#include "graph/graph_store.h"
+#include "loadgen/bench/bench_clock.h"
+#include "loadgen/bench/bench_env.h"
+#include "loadgen/bench/bench_graph.h"
+#include "loadgen/bench/bench_roost.h"
+#include "loadgen/redis_target.h"
+#include "loadgen/social_graph.h"
+#include "timelines/home_timelines.h"
+
+namespace roost::loadgen {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr double kMeanFollowees = 20;
+uint64_t Users() { return Scaled(1'000'000); }
+
+const SocialGraph& Social() {
+  static const SocialGraph* graph = [] {
+    absl::StatusOr<SocialGraph> g = SocialGraph::Create({Users(), kMeanFollowees, 1.0, 7});
+    if (!g.ok()) Die("social graph", g.status());
+    return new SocialGraph(*std::move(g));
+  }();
+  return *graph;
+}
+
+std::string BenchRoot() {
+  const char* root = std::getenv("ROOST_BENCH_DIR");
+  return root != nullptr ? root : "/var/tmp";
+}
+
+// The graph store with Social()'s follows, loaded once and kept.
+const std::string& CachedGraph() {
+  static const std::string* path = [] {
+    auto* dir = new std::string(absl::StrCat(BenchRoot(), "/roost-timeline-graph-", Users()));
+    const std::string stamp = *dir + "/LOADED";
+    if (fs::exists(stamp)) return dir;
+    fs::remove_all(*dir);
+    EdgeList edges;
+    Social().ForEachFollow(1, Users() + 1, [&](UserId a, UserId b) { edges.emplace_back(a, b); });
+    std::fprintf(stderr, "loading %zu edges into %s (kept for later runs)\n", edges.size(),
+                 dir->c_str());
+    {
+      absl::StatusOr<std::unique_ptr<graph::GraphStore>> store =
+          graph::GraphStore::Open(*dir, graph::GraphStoreOptions{});
+      if (!store.ok()) Die("open graph", store.status());
+      const double seconds = LoadEdges(**store, edges);
+      std::fprintf(stderr, "loaded in %.1f s\n", seconds);
+    }
+    std::ofstream(stamp) << edges.size() << "\n";
+    return dir;
+  }();
+  return *path;
+}
+
+// A data dir of its own holding a copy of the cached graph: table files are never
+// changed once written, so they are hard-linked; the rest is copied.
+std::string FreshDataDir(const std::string& name) {
+  const std::string dir = BenchPath(name);
+  fs::remove_all(dir);
+  fs::create_directories(dir + "/graph");
+  for (const fs::directory_entry& file : fs::directory_iterator(CachedGraph())) {
+    const fs::path to = fs::path(dir) / "graph" / file.path().filename();
+    if (file.path().extension() == ".sst") {
+      fs::create_hard_link(file.path(), to);
+    } else if (file.path().filename() != "LOADED" && file.path().filename() != "LOCK") {
+      fs::copy_file(file.path(), to);
+    }
+  }
+  return dir;
+}
+
+// Reads every user's home timeline once, so each is materialized, from two threads.
+void MaterializeAll(Roost& roost) {
+  const int64_t start = NowNs();
+  std::atomic<UserId> next{1};
+  auto work = [&] {
+    for (UserId user = next++; user <= Users(); user = next++) {
+      absl::StatusOr<TimelineResult> read = roost.HomeTimeline(TimelineQuery{user, 0, 0, 1});
+      if (!read.ok()) Die("home timeline", read.status());
+    }
+  };
+  std::thread other(work);
+  work();
+  other.join();
+  std::fprintf(stderr, "materialized %llu timelines in %.1f s\n",
+               static_cast<unsigned long long>(Users()),
+               static_cast<double>(NowNs() - start) / 1e9);
+}
+
+int64_t Counter(const Roost& roost, const std::string& name) {
+  const std::map<std::string, int64_t> counters = roost.Counters();
+  auto it = counters.find(name);
+  return it == counters.end() ? 0 : it->second;
+}
+
+// One hiredis connection sending commands in pipelined batches.
+class RedisPipe {
+ public:
+  explicit RedisPipe(int port) : c_(redisConnect("127.0.0.1", port)) {
+    if (c_ == nullptr || c_->err) Die("redis", absl::UnavailableError("cannot connect"));
+  }
+  ~RedisPipe() { redisFree(c_); }
+  void Zadd(UserId user, TweetId id) {
+    const std::string key = absl::StrCat("h:", user);
+    const std::string member = absl::StrCat(id);
+    const char* argv[] = {"ZADD", key.data(), member.data(), member.data()};
+    const size_t lengths[] = {4, key.size(), member.size(), member.size()};
+    redisAppendCommandArgv(c_, 4, argv, lengths);
+    if (++pending_ == 1000) Flush();
+  }
+  void Flush() {
+    for (; pending_ > 0; --pending_) {
+      void* reply = nullptr;
+      if (redisGetReply(c_, &reply) != REDIS_OK) Die("redis", absl::UnavailableError(c_->errstr));
+      freeReplyObject(reply);
+    }
+  }
+
+ private:
+  redisContext* c_;
+  int pending_ = 0;
+};
+
+std::unique_ptr<RedisServer> StartRedis(const std::string& dir) {
+  absl::StatusOr<std::unique_ptr<RedisServer>> redis = RedisServer::Start(dir, "");
+  if (!redis.ok()) Die("redis-server", redis.status());
+  return *std::move(redis);
+}
+
+uint64_t HeapInUse() { return mallinfo2().uordblks; }
+
+// Answers rebuilds with nothing: BM_BytesPerEntry fills timelines itself.
+class NoSource : public timelines::TimelineSource {
+ public:
+  absl::StatusOr<std::vector<UserId>> Followees(UserId) override { return std::vector<UserId>{}; }
+  absl::StatusOr<std::vector<timelines::Entry>> RecentTweets(UserId, size_t) override {
+    return std::vector<timelines::Entry>{};
+  }
+};
+
+void BM_BytesPerEntry(benchmark::State& state) {
+  constexpr size_t kEntries = 800;
+  constexpr uint32_t kNode = 1;
+  const uint64_t users = Scaled(10'000);
+  // The entries, made first so that only the timelines count in the heap's growth.
+  std::vector<std::pair<UserId, std::vector<timelines::Entry>>> timelines_entries;
+  std::mt19937_64 rng(11);
+  const uint64_t start_ms = 220'000'000'000;  // ~7 years after the Snowflake epoch
+  for (UserId user = 1; user <= users; ++user) {
+    const std::vector<UserId> followees = Social().Followees(user);
+    if (followees.empty()) continue;
+    // Each followee posts 10 tweets a day: the timeline receives one every
+    // 8.64M / (10 * followees) ms on average.
+    std::exponential_distribution<double> gap(10.0 * static_cast<double>(followees.size()) /
+                                              86'400'000.0);
+    std::vector<timelines::Entry> entries;
+    double ms = static_cast<double>(start_ms);
+    for (size_t i = 0; i < kEntries; ++i) {
+      ms += gap(rng);
+      const TweetId id =
+          (static_cast<uint64_t>(ms) << 22) | (kNode << 12) | static_cast<uint64_t>(rng() % 5);
+      if (!entries.empty() && id <= entries.back().id) continue;
+      entries.push_back({id, followees[rng() % followees.size()], 0});
+    }
+    timelines_entries.emplace_back(user, std::move(entries));
+  }
+  size_t total = 0;
+  for (const auto& [user, entries] : timelines_entries) total += entries.size();
+
+  for (auto _ : state) {
+    NoSource source;
+    const uint64_t heap_before = HeapInUse();
+    auto timelines = std::make_unique<timelines::HomeTimelines>(
+        timelines::HomeTimelinesOptions{16, kEntries, 0}, &source);
+    for (const auto& [user, entries] : timelines_entries) {
+      if (!timelines->Read(user, 0, 0, 1, nullptr).ok()) Die("read", absl::InternalError(""));
+      for (const timelines::Entry& entry : entries) timelines->Insert(user, entry);
+    }
+    const uint64_t heap_after = HeapInUse();
+    if (timelines->entry_count() != total) Die("entries", absl::InternalError("count differs"));
+    const double roost = static_cast<double>(heap_after - heap_before) / static_cast<double>(total);
+
+    const std::string redis_dir = BenchPath("roost-bytes-redis");
+    fs::create_directories(redis_dir);
+    std::unique_ptr<RedisServer> redis = StartRedis(redis_dir);
+    absl::StatusOr<uint64_t> redis_before = redis->UsedMemory();
+    {
+      RedisPipe pipe(redis->port());
+      for (const auto& [user, entries] : timelines_entries) {
+        for (const timelines::Entry& entry : entries) pipe.Zadd(user, entry.id);
+      }
+      pipe.Flush();
+    }
+    absl::StatusOr<uint64_t> redis_after = redis->UsedMemory();
+    if (!redis_before.ok() || !redis_after.ok()) Die("redis memory", redis_after.status());
+    const double per_redis =
+        static_cast<double>(*redis_after - *redis_before) / static_cast<double>(total);
+    redis.reset();
+    fs::remove_all(redis_dir);
+
+    state.counters["entries"] = static_cast<double>(total);
+    state.counters["bytes_per_entry"] = roost;
+    state.counters["accounted_bytes_per_entry"] =
+        static_cast<double>(timelines->memory_bytes()) / static_cast<double>(total);
+    state.counters["redis_bytes_per_entry"] = per_redis;
+    state.counters["redis_over_roost"] = per_redis / roost;
+  }
+}
+BENCHMARK(BM_BytesPerEntry)->Iterations(1)->Unit(benchmark::kSecond);
+
+void BM_Fanout(benchmark::State& state) {
+  const bool by_popularity = state.range(0) == 1;
+  const uint64_t posts = by_popularity ? Scaled(2'000) : Scaled(200'000);
+  state.SetLabel(by_popularity ? "posters by popularity" : "uniform posters");
+  for (auto _ : state) {
+    const std::string dir = FreshDataDir("roost-fanout-bench");
+    RoostOptions options = BenchOptions(dir, log::SyncPolicy::kNone);
+    options.timelines.memory_limit_bytes = 0;
+    std::unique_ptr<Roost> roost = OpenRoost(options);
+    MaterializeAll(*roost);
+
+    std::mt19937_64 rng(by_popularity ? 21 : 22);
+    std::uniform_real_distribution<double> uniform(0, 1);
+    std::vector<std::pair<UserId, TweetId>> written(posts);
+    const int64_t deliveries_before = Counter(*roost, "pipeline.fanout.deliveries");
+    const int64_t start = NowNs();
+    const Cost cost;
+    InFlight in_flight;
+    for (uint64_t i = 0; i < posts; ++i) {
+      const UserId author =
+          by_popularity ? Social().UserByPopularity(uniform(rng)) : 1 + rng() % Users();
+      in_flight.Acquire();
+      roost->Post(PostArgs{author, "a tweet of about forty characters, typical"},
+                  [&, i, author](absl::StatusOr<PostResult> r) {
+                    if (r.ok()) written[i] = {author, r->tweet_id};
+                    in_flight.Release(r.status());
+                  });
+    }
+    in_flight.Finish();
+    WaitApplied(*roost);
+    const double seconds = static_cast<double>(NowNs() - start) / 1e9;
+    const auto deliveries =
+        static_cast<double>(Counter(*roost, "pipeline.fanout.deliveries") - deliveries_before);
+    state.SetIterationTime(seconds);
+    state.counters["posts"] = static_cast<double>(posts);
+    state.counters["deliveries"] = deliveries;
+    state.counters["deliveries_per_s"] = deliveries / seconds;
+    cost.Report(state, deliveries, "delivery");
+    roost->Shutdown();
+    roost.reset();
+
+    // The same deliveries, up to 20M, as pipelined ZADDs.
+    absl::StatusOr<std::unique_ptr<graph::GraphStore>> graph =
+        graph::GraphStore::Open(dir + "/graph", graph::GraphStoreOptions{});
+    if (!graph.ok()) Die("open graph", graph.status());
+    const uint64_t redis_cap = Scaled(20'000'000);
+    std::vector<std::pair<UserId, TweetId>> zadds;
+    for (const auto& [author, id] : written) {
+      absl::StatusOr<std::vector<UserId>> followers = (*graph)->SelectAll(
+          graph::kFollows, author, graph::Direction::kBackward, graph::kNormalOnly);
+      if (!followers.ok()) Die("followers", followers.status());
+      zadds.emplace_back(author, id);
+      for (UserId f : *followers) zadds.emplace_back(f, id);
+      if (zadds.size() >= redis_cap) break;
+    }
+    graph->reset();
+    std::unique_ptr<RedisServer> redis = StartRedis(dir);
+    const int64_t redis_start = NowNs();
+    {
+      RedisPipe pipe(redis->port());
+      for (const auto& [user, id] : zadds) pipe.Zadd(user, id);
+      pipe.Flush();
+    }
+    const double redis_rate =
+        static_cast<double>(zadds.size()) / (static_cast<double>(NowNs() - redis_start) / 1e9);
+    state.counters["redis_zadds"] = static_cast<double>(zadds.size());
+    state.counters["redis_zadd_per_s"] = redis_rate;
+    state.counters["roost_over_redis"] = deliveries / seconds / redis_rate;
+    redis.reset();
+    fs::remove_all(dir);
+  }
+}
+BENCHMARK(BM_Fanout)->ArgName("popular")->Arg(0)->Arg(1)->Iterations(1)->UseManualTime()
+    ->Unit(benchmark::kSecond);
+
+}  // namespace
+}  // namespace roost::loadgen
+
+BENCHMARK_MAIN();
