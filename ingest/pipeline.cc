@@ -84,8 +84,9 @@ absl::Status Pipeline::Build(LogOffset start) {
       .All("log", kGraphMassEvents);
   builder
       .AddBolt("fanout",
-               [parts] {
-                 return std::make_unique<FanoutBolt>(parts.graph, parts.timelines, parts.metrics);
+               [parts, threshold = options_.fanout_read_threshold] {
+                 return std::make_unique<FanoutBolt>(parts.graph, parts.timelines, threshold,
+                                                     parts.metrics);
                },
                options_.fanout_workers)
       .Fields("tweets", 0, AuthorKey)

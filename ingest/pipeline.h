@@ -63,6 +63,9 @@ struct PipelineOptions {
   int graph_writers = 2;
   int fanout_workers = 2;
   int timeline_writers = 2;  // each owns a subset of the timeline shards
+  // Tweets of authors with more followers than this are pulled into their followers'
+  // timelines at read time instead of pushed (FanoutBolt); 0: always pushed.
+  uint64_t fanout_read_threshold = 100'000;
   int worker_threads = 0;    // 0: the machine's hardware concurrency
   // How often the committed offset is persisted to the stores.
   absl::Duration commit_interval = absl::Milliseconds(200);

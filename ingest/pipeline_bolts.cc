@@ -274,16 +274,10 @@ absl::Status GraphBolt::ApplyPendingJobsToRun(absl::Span<const topology::Tuple* 
   return absl::OkStatus();
 }
 
-FanoutBolt::FanoutBolt(graph::GraphStore* graph, const timelines::HomeTimelines* timelines,
-                       MetricsRegistry* metrics)
-    : graph_(graph), timelines_(timelines) {
+FanoutBolt::FanoutBolt(graph::GraphStore* graph, timelines::HomeTimelines* timelines,
+                       uint64_t read_threshold, MetricsRegistry* metrics)
+    : graph_(graph), timelines_(timelines), read_threshold_(read_threshold) {
   if (metrics != nullptr) deliveries_ = metrics->GetCounter("pipeline.fanout.deliveries");
-}
-
-TimelineBolt::TimelineBolt(timelines::HomeTimelines* timelines, MassJobListener* listener,
-                           MetricsRegistry* metrics)
-    : timelines_(timelines), listener_(listener) {
-  if (metrics != nullptr) inserted_ = metrics->GetCounter("pipeline.timelines.inserted");
 }
 
 absl::Status FanoutBolt::Execute(const topology::Tuple& input, topology::Emitter& out) {
@@ -302,13 +296,39 @@ absl::Status FanoutBolt::Execute(const topology::Tuple& input, topology::Emitter
     return absl::OkStatus();
   }
 
+  bool mark_pulled = false;
+  if (work.kind == FanoutWork::Kind::kDeliver && read_threshold_ > 0) {
+    ASSIGN_OR_RETURN(const uint64_t followers,
+                     graph_->Count(graph::kFollows, work.author, graph::Direction::kBackward,
+                                   graph::kNormalOnly));
+    if (followers > read_threshold_) {
+      if (timelines_->IsPulled(work.author)) {
+        timelines_->Pull(work.entry);
+        Emit(work, absl::MakeConstSpan(&work.author, 1), false, out);
+        return absl::OkStatus();
+      }
+      mark_pulled = true;  // the first: pushed to all, marking them
+    }
+  }
+  if (work.kind == FanoutWork::Kind::kRetract) timelines_->Unpull(work.author, work.entry.id);
+
   // The follower list is read now, after the tweet store holds the tweet (see
-  // pipeline.h), and includes the author's own timeline.
+  // pipeline.h), and includes the author's own timeline. (A retraction goes to every
+  // follower, pulled author or not: rebuilds and follows merge pulled tweets into
+  // timelines too.)
   ASSIGN_OR_RETURN(std::vector<UserId> audience,
                    graph_->SelectAll(graph::kFollows, work.author, graph::Direction::kBackward,
                                      graph::kNormalOnly));
   audience.push_back(work.author);
+  Emit(work, audience, mark_pulled, out);
+  // Only now, with nothing left to fail: a retried Execute must find the author not yet
+  // pulled, or its followers would never be marked.
+  if (mark_pulled) timelines_->Pull(work.entry);
+  return absl::OkStatus();
+}
 
+void FanoutBolt::Emit(const FanoutWork& work, absl::Span<const UserId> audience,
+                      bool mark_pulled, topology::Emitter& out) {
   // Per shard, in chunks: a large audience is spread over every timeline writer, and
   // no single batch holds a writer long while other authors' tweets wait behind it.
   const int shards = timelines_->shard_count();
@@ -317,6 +337,7 @@ absl::Status FanoutBolt::Execute(const topology::Tuple& input, topology::Emitter
     TimelineBatch batch;
     batch.shard = shard;
     batch.retract = work.kind == FanoutWork::Kind::kRetract;
+    batch.mark_pulled = mark_pulled;
     batch.entry = work.entry;
     batch.users = std::move(by_shard_[static_cast<size_t>(shard)]);
     by_shard_[static_cast<size_t>(shard)].clear();
@@ -333,7 +354,12 @@ absl::Status FanoutBolt::Execute(const topology::Tuple& input, topology::Emitter
     if (!by_shard_[static_cast<size_t>(shard)].empty()) emit(shard);
   }
   if (deliveries_ != nullptr) deliveries_->Add(static_cast<int64_t>(audience.size()));
-  return absl::OkStatus();
+}
+
+TimelineBolt::TimelineBolt(timelines::HomeTimelines* timelines, MassJobListener* listener,
+                           MetricsRegistry* metrics)
+    : timelines_(timelines), listener_(listener) {
+  if (metrics != nullptr) inserted_ = metrics->GetCounter("pipeline.timelines.inserted");
 }
 
 absl::Status TimelineBolt::Execute(const topology::Tuple& input, topology::Emitter& out) {
@@ -343,7 +369,8 @@ absl::Status TimelineBolt::Execute(const topology::Tuple& input, topology::Emitt
     if (batch.retract) {
       timelines_->Retract(batch.shard, batch.entry.id, batch.users);
     } else {
-      const size_t inserted = timelines_->Deliver(batch.shard, batch.entry, batch.users);
+      const size_t inserted =
+          timelines_->Deliver(batch.shard, batch.entry, batch.users, batch.mark_pulled);
       if (inserted_ != nullptr) inserted_->Add(static_cast<int64_t>(inserted));
     }
   }

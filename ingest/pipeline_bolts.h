@@ -11,6 +11,7 @@
 #include "graph/graph_store.h"
 #include "ingest/log/log.h"
 #include "ingest/log/log_reader.h"
+#include "ingest/pipeline_tuples.h"
 #include "ingest/topology/component.h"
 #include "timelines/home_timelines.h"
 #include "tweetstore/tweet_store.h"
@@ -116,20 +117,33 @@ class GraphBolt : public topology::Bolt {
 
 // Turns FanoutWork into per-shard timeline batches, reading followers from the graph.
 // Counts pipeline.fanout.deliveries: the audience of each tweet (followers and author).
+//
+// Hybrid fanout: a tweet whose author has more than `read_threshold` followers (0: no
+// limit) is not pushed to them; it goes to the author's own timeline and to
+// HomeTimelines::Pull, and reads of the followers' timelines merge it in. The first
+// such tweet of an author is still pushed to every follower, marking the author as one
+// to pull in each follower's timeline; the author's follows come through this same
+// instance (keyed by author), so a follower is marked by that push or by its follow's
+// merge, whichever comes second.
 class FanoutBolt : public topology::Bolt {
  public:
-  FanoutBolt(graph::GraphStore* graph, const timelines::HomeTimelines* timelines,
-             MetricsRegistry* metrics);
+  FanoutBolt(graph::GraphStore* graph, timelines::HomeTimelines* timelines,
+             uint64_t read_threshold, MetricsRegistry* metrics);
   absl::Status Execute(const topology::Tuple& input, topology::Emitter& out) override;
 
  private:
   // A delivery batch holds at most this many users.
   static constexpr size_t kChunkUsers = 4096;
 
+  // Emits `work`'s entry to `audience`, per shard and in chunks.
+  void Emit(const FanoutWork& work, absl::Span<const UserId> audience, bool mark_pulled,
+            topology::Emitter& out);
+
   graph::GraphStore* const graph_;
-  const timelines::HomeTimelines* const timelines_;
+  timelines::HomeTimelines* const timelines_;
+  const uint64_t read_threshold_;
   Counter* deliveries_ = nullptr;
-  std::vector<std::vector<UserId>> by_shard_;  // Execute's scratch
+  std::vector<std::vector<UserId>> by_shard_;  // Emit's scratch
 };
 
 // Applies timeline batches to the shards it owns.

@@ -69,6 +69,7 @@ struct TimelineOp {
 struct TimelineBatch {
   int shard = 0;
   bool retract = false;
+  bool mark_pulled = false;    // see HomeTimelines::Deliver
   timelines::Entry entry;      // retract: entry.id alone
   std::vector<UserId> users;   // whom `entry` is delivered to or retracted from
   std::vector<TimelineOp> ops;

@@ -11,6 +11,8 @@
 #include "ingest/pipeline_timeline_source.h"
 #include "roost/v1/events.pb.h"
 #include "services/validation.h"
+#include "tweetstore/cached_tweet_store.h"
+#include "tweetstore/memcached_client.h"
 
 namespace roost {
 namespace {
@@ -44,6 +46,9 @@ absl::StatusOr<std::unique_ptr<Roost>> Roost::Open(const RoostOptions& options) 
   if (options.node_id > kMaxSnowflakeNode) {
     return absl::InvalidArgumentError(
         absl::StrCat("node id ", options.node_id, " is above the maximum ", kMaxSnowflakeNode));
+  }
+  if (!options.tweet_cache.empty()) {
+    RETURN_IF_ERROR(tweets::ParseMemcachedSpec(options.tweet_cache).status());
   }
   std::unique_ptr<Roost> roost(new Roost(options));
   RETURN_IF_ERROR(roost->Init());
@@ -85,6 +90,14 @@ absl::Status Roost::Init() {
     }
   }
   ASSIGN_OR_RETURN(tweets_, tweets::TweetStore::Open(dir + "/tweets", {}));
+  if (!options_.tweet_cache.empty()) {
+    tweets::MemcachedOptions cache;
+    ASSIGN_OR_RETURN(cache.servers, tweets::ParseMemcachedSpec(options_.tweet_cache));
+    ASSIGN_OR_RETURN(std::unique_ptr<tweets::MemcachedClient> client,
+                     tweets::MemcachedClient::Create(cache));
+    tweets_ = std::make_unique<tweets::CachedTweetStore>(std::move(tweets_), std::move(client),
+                                                         &metrics_);
+  }
   ASSIGN_OR_RETURN(graph_, graph::GraphStore::Open(dir + "/graph", options_.graph));
 
   // Ids must keep growing across restarts even if the clock stepped back: start
@@ -109,6 +122,9 @@ absl::Status Roost::Init() {
                     [t = timelines_.get()] { return static_cast<int64_t>(t->entry_count()); });
   metrics_.SetGauge("timelines.bytes",
                     [t = timelines_.get()] { return static_cast<int64_t>(t->memory_bytes()); });
+  metrics_.SetGauge("timelines.pulled_authors", [t = timelines_.get()] {
+    return static_cast<int64_t>(t->pulled_author_count());
+  });
   metrics_.SetGauge("timelines.evicted",
                     [t = timelines_.get()] { return static_cast<int64_t>(t->evicted_count()); });
   metrics_.SetGauge("graph.follower_cache.lists", [g = graph_.get()] {

@@ -62,6 +62,9 @@ struct RoostOptions {
   timelines::HomeTimelinesOptions timelines;
   // The graph store's (its follower cache; the path is data_dir/graph).
   graph::GraphStoreOptions graph;
+  // A memcached read-through cache in front of the tweet store,
+  // "memcached:HOST:PORT[,HOST:PORT...]" (tweetstore/cached_tweet_store.h); empty: none.
+  std::string tweet_cache;
   ingest::PipelineOptions pipeline;
   absl::Duration request_id_window = absl::Hours(24);
   // Drop the derived stores (tweets, graph; timelines live in memory) and rebuild them

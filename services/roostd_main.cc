@@ -22,6 +22,7 @@
 #include "services/metrics_endpoint.h"
 #include "services/roost.h"
 #include "services/server.h"
+#include "tweetstore/memcached_client.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:7070",
           "Address to serve gRPC on, host:port. Port 0 picks a free port (see --port-file).");
@@ -59,12 +60,22 @@ ABSL_FLAG(uint64_t, timeline_memory_limit, uint64_t{2} << 30,
           "Bytes the home timelines may hold (about 4 KiB per full timeline of 800); over it "
           "the timelines read least recently are dropped, and rebuilt from the stores when "
           "read again (0: no limit).");
+ABSL_FLAG(uint64_t, fanout_read_threshold, 100'000,
+          "Hybrid fanout: tweets of authors with more followers than this are not pushed to "
+          "every follower's home timeline but merged into it when it is read (0: always "
+          "pushed).");
 ABSL_FLAG(uint64_t, graph_follower_cache_bytes, uint64_t{256} << 20,
           "Memory for the follower lists of the most-followed users, which fanout reads for "
           "each of their tweets (0: none).");
 ABSL_FLAG(uint64_t, graph_follower_cache_min_followers, 10'000,
           "Users with at least this many followers have their follower list cached once "
           "read.");
+ABSL_FLAG(std::string, tweet_cache, "",
+          "A memcached read-through cache in front of the tweet store, for deployments "
+          "where many API nodes read the same tweets: "
+          "memcached:HOST:PORT[,HOST:PORT...], keys spread by consistent hashing (ketama). "
+          "A cache failure never fails a read; a deleted tweet is never served from it. "
+          "Empty: no cache.");
 ABSL_FLAG(int32_t, worker_threads, 0,
           "Pipeline worker threads; 0 uses the machine's hardware concurrency.");
 ABSL_FLAG(std::string, metrics_listen, "",
@@ -161,8 +172,16 @@ int main(int argc, char** argv) {
   options.timelines.shards = absl::GetFlag(FLAGS_timeline_shards);
   options.timelines.memory_limit_bytes = absl::GetFlag(FLAGS_timeline_memory_limit);
   options.pipeline.worker_threads = absl::GetFlag(FLAGS_worker_threads);
+  options.pipeline.fanout_read_threshold = absl::GetFlag(FLAGS_fanout_read_threshold);
   if (options.timelines.max_entries == 0 || options.timelines.shards <= 0) {
     return Fail("--timeline-max-entries and --timeline-shards must be positive");
+  }
+  options.tweet_cache = absl::GetFlag(FLAGS_tweet_cache);
+  if (!options.tweet_cache.empty()) {
+    if (absl::Status cache = roost::tweets::ParseMemcachedSpec(options.tweet_cache).status();
+        !cache.ok()) {
+      return Fail(absl::StrCat("--tweet-cache: ", cache.message()));
+    }
   }
 
   const absl::Time opening = absl::Now();

@@ -63,6 +63,20 @@ struct UserTimeline {
   // through an atomic_ref.
   mutable uint32_t last_read = 0;
   bool building = true;
+  // The pulled authors (pulled_authors.h) this user follows, whose recent tweets reads
+  // merge in.
+  std::vector<UserId> pulled_followees;
+
+  size_t heap_bytes() const {
+    return timeline.heap_bytes() + pulled_followees.capacity() * sizeof(UserId);
+  }
+  void AddPulledFollowee(UserId author) {
+    if (std::find(pulled_followees.begin(), pulled_followees.end(), author) ==
+        pulled_followees.end()) {
+      pulled_followees.push_back(author);
+    }
+  }
+  void RemovePulledFollowee(UserId author) { std::erase(pulled_followees, author); }
 };
 
 // What a timeline costs beyond its heap bytes: its slot in the shard's table.
@@ -89,9 +103,16 @@ struct HomeTimelines::Shard {
   // Runs `change` on `state`'s timeline, keeping `bytes` up to date.
   template <typename F>
   void Change(UserTimeline& state, F change) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-    const size_t before = state.timeline.heap_bytes();
+    const size_t before = state.heap_bytes();
     change(state.timeline);
-    bytes = bytes + state.timeline.heap_bytes() - before;
+    bytes = bytes + state.heap_bytes() - before;
+  }
+  // As Change, for the list of pulled followees.
+  template <typename F>
+  void ChangePulled(UserTimeline& state, F change) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    const size_t before = state.heap_bytes();
+    change(state);
+    bytes = bytes + state.heap_bytes() - before;
   }
   void RemoveTweet(UserId user, UserTimeline& state, TweetId id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
@@ -101,18 +122,19 @@ struct HomeTimelines::Shard {
   void RemoveAuthor(UserId user, UserTimeline& state, UserId author)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     Change(state, [author](Timeline& t) { t.RemoveAuthor(author); });
+    ChangePulled(state, [author](UserTimeline& s) { s.RemovePulledFollowee(author); });
     if (state.building) builds[user].removed_authors.insert(author);
   }
   void Erase(absl::flat_hash_map<UserId, UserTimeline>::iterator it)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-    bytes -= kSlotBytes + it->second.timeline.heap_bytes();
+    bytes -= kSlotBytes + it->second.heap_bytes();
     builds.erase(it->first);
     timelines.erase(it);
   }
 };
 
 HomeTimelines::HomeTimelines(const HomeTimelinesOptions& options, TimelineSource* source)
-    : options_(options), source_(source) {
+    : options_(options), source_(source), pulled_(options.max_entries) {
   const int shards = std::max(options_.shards, 1);
   shards_.reserve(shards);
   for (int i = 0; i < shards; ++i) shards_.push_back(std::make_unique<Shard>());
@@ -130,11 +152,11 @@ int HomeTimelines::ShardOf(UserId user) const {
 }
 
 void HomeTimelines::Insert(UserId user, const Entry& entry) {
-  Deliver(ShardOf(user), entry, absl::MakeConstSpan(&user, 1));
+  Deliver(ShardOf(user), entry, absl::MakeConstSpan(&user, 1), false);
 }
 
 size_t HomeTimelines::Deliver(int shard_index, const Entry& entry,
-                              absl::Span<const UserId> users) {
+                              absl::Span<const UserId> users, bool mark_pulled) {
   Shard& shard = *shards_[static_cast<size_t>(shard_index)];
   absl::MutexLock lock(&shard.mu);
   // Two cache misses a user (the table slot, then the timeline's tail) would dominate
@@ -155,6 +177,9 @@ size_t HomeTimelines::Deliver(int shard_index, const Entry& entry,
       bool added = false;
       shard.Change(*slot, [&](Timeline& t) { added = t.Insert(entry); });
       inserted += added ? 1 : 0;
+      if (mark_pulled && users[i - kTailAhead] != entry.author) {
+        shard.ChangePulled(*slot, [&](UserTimeline& s) { s.AddPulledFollowee(entry.author); });
+      }
     }
     slot = nullptr;
     if (i < n) {
@@ -216,16 +241,23 @@ absl::Status HomeTimelines::MergeAuthor(UserId user, UserId author) {
   // meanwhile reads the followees after the follow, so it has the author too.
   ASSIGN_OR_RETURN(const std::vector<Entry> recent,
                    source_->RecentTweets(author, options_.max_entries));
+  // Fanout sends a pulled author's first pulled tweet (which makes it pulled) and its
+  // follows through the same instance, so either the follower list it marked held this
+  // user, or the author was pulled before this follow got here.
+  const bool pulled = author != user && pulled_.IsPulled(author);
   absl::MutexLock lock(&shard.mu);
   if (UserTimeline* state = shard.Find(user)) {
     shard.Change(*state, [&recent](Timeline& t) { t.Merge(recent); });
+    if (pulled) shard.ChangePulled(*state, [author](UserTimeline& s) { s.AddPulledFollowee(author); });
     EvictIfOver(shard);
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<Entry>> HomeTimelines::ReadSource(UserId user) {
+absl::StatusOr<std::vector<Entry>> HomeTimelines::ReadSource(UserId user,
+                                                             std::vector<UserId>* followees) {
   ASSIGN_OR_RETURN(std::vector<UserId> authors, source_->Followees(user));
+  *followees = authors;
   authors.push_back(user);
   std::sort(authors.begin(), authors.end());
   authors.erase(std::unique(authors.begin(), authors.end()), authors.end());
@@ -248,7 +280,7 @@ absl::StatusOr<ReadResult> HomeTimelines::Read(UserId user, TweetId max_id, Twee
     absl::ReaderMutexLock lock(&shard.mu);
     if (const UserTimeline* state = shard.FindReady(user)) {
       std::atomic_ref<uint32_t>(state->last_read).store(NextReadTick(), std::memory_order_relaxed);
-      state->timeline.Page(max_id, since_id, limit, exclude, &result.entries);
+      PageOf(*state, max_id, since_id, limit, exclude, &result.entries);
       return result;
     }
   }
@@ -267,7 +299,7 @@ absl::StatusOr<ReadResult> HomeTimelines::Read(UserId user, TweetId max_id, Twee
       }
       if (!it->second.building) {
         it->second.last_read = NextReadTick();
-        it->second.timeline.Page(max_id, since_id, limit, exclude, &result.entries);
+        PageOf(it->second, max_id, since_id, limit, exclude, &result.entries);
         return result;
       }
       // Wakes when the build ends either way; a failed build erased the entry, and
@@ -284,7 +316,8 @@ absl::StatusOr<ReadResult> HomeTimelines::Read(UserId user, TweetId max_id, Twee
     }
   }
 
-  absl::StatusOr<std::vector<Entry>> built = ReadSource(user);
+  std::vector<UserId> followees;
+  absl::StatusOr<std::vector<Entry>> built = ReadSource(user, &followees);
 
   absl::MutexLock lock(&shard.mu);
   auto it = shard.timelines.find(user);
@@ -298,17 +331,57 @@ absl::StatusOr<ReadResult> HomeTimelines::Read(UserId user, TweetId max_id, Twee
     return built.status();
   }
   std::vector<Entry>& entries = *built;
+  std::vector<UserId> pulled = pulled_.Among(followees);
+  std::erase(pulled, user);
   if (auto build = shard.builds.find(user); build != shard.builds.end()) {
     std::erase_if(entries, [&build](const Entry& e) { return build->second.Removed(e); });
+    std::erase_if(pulled, [&build](UserId a) { return build->second.removed_authors.contains(a); });
     shard.builds.erase(build);
   }
   shard.Change(state, [&entries](Timeline& t) { t.Merge(entries); });
+  shard.ChangePulled(state, [&pulled](UserTimeline& s) {
+    for (UserId author : pulled) s.AddPulledFollowee(author);
+  });
   state.building = false;
   state.last_read = NextReadTick();
-  state.timeline.Page(max_id, since_id, limit, exclude, &result.entries);
+  PageOf(state, max_id, since_id, limit, exclude, &result.entries);
   EvictIfOver(shard);
   return result;
 }
+
+void HomeTimelines::PageOf(const UserTimeline& state, TweetId max_id, TweetId since_id,
+                           size_t limit, const AuthorSet* exclude,
+                           std::vector<Entry>* out) const {
+  if (state.pulled_followees.empty()) {
+    state.timeline.Page(max_id, since_id, limit, exclude, out);
+    return;
+  }
+  // The timeline and the pulled followees' recent tweets, merged, make the timeline a
+  // push of every tweet would have made: the newest max_entries of them, in which the
+  // page is then taken. (So the whole timeline is read, up to the cap: a cost only the
+  // followers of pulled authors pay.)
+  std::vector<std::vector<Entry>> lists(1 + state.pulled_followees.size());
+  state.timeline.Page(0, since_id, options_.max_entries, nullptr, &lists[0]);
+  for (size_t i = 0; i < state.pulled_followees.size(); ++i) {
+    pulled_.AppendRecent(state.pulled_followees[i], since_id, &lists[i + 1]);
+  }
+  size_t taken = 0;
+  for (const Entry& entry : MergeNewestFirst(lists, options_.max_entries)) {
+    if (taken == limit) break;
+    if (max_id != 0 && entry.id >= max_id) continue;
+    if (exclude != nullptr && exclude->contains(entry.author)) continue;
+    out->push_back(entry);
+    ++taken;
+  }
+}
+
+void HomeTimelines::Pull(const Entry& entry) { pulled_.Add(entry); }
+
+void HomeTimelines::Unpull(UserId author, TweetId id) { pulled_.Remove(author, id); }
+
+bool HomeTimelines::IsPulled(UserId author) const { return pulled_.IsPulled(author); }
+
+size_t HomeTimelines::pulled_author_count() const { return pulled_.author_count(); }
 
 bool HomeTimelines::IsMaterialized(UserId user) const {
   const Shard& shard = *shards_[ShardOf(user)];

@@ -34,6 +34,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "common/types.h"
+#include "timelines/pulled_authors.h"
 #include "timelines/timeline.h"
 
 namespace roost::timelines {
@@ -61,6 +62,8 @@ struct ReadResult {
   bool rebuilt = false;
 };
 
+struct UserTimeline;  // home_timelines.cc
+
 class HomeTimelines {
  public:
   // `source` is not owned and must outlive this object.
@@ -78,11 +81,23 @@ class HomeTimelines {
   // Inserts `entry` into the timelines of those of `users` (all of shard `shard`) that
   // are materialized; returns how many it landed in. One lock for the batch, and the
   // users' table slots and timeline tails are prefetched ahead of use: fanout's path.
-  size_t Deliver(int shard, const Entry& entry, absl::Span<const UserId> users);
+  // With `mark_pulled`, the entry's author is also recorded as a pulled followee of
+  // each of them (the first tweet of a newly pulled author is pushed so, to its whole
+  // audience; see pulled_authors.h).
+  size_t Deliver(int shard, const Entry& entry, absl::Span<const UserId> users,
+                 bool mark_pulled = false);
   // Removes tweet `id` from the timelines of `users` (all of shard `shard`).
   void Retract(int shard, TweetId id, absl::Span<const UserId> users);
   // Merges `author`'s recent tweets (from the source) into `user`'s timeline: on follow.
   absl::Status MergeAuthor(UserId user, UserId author);
+
+  // Hybrid fanout (pulled_authors.h), called by fanout, any thread: a tweet that was
+  // not pushed to its author's followers, which reads of their timelines merge in
+  // instead; and its deletion.
+  void Pull(const Entry& entry);
+  void Unpull(UserId author, TweetId id);
+  bool IsPulled(UserId author) const;
+  size_t pulled_author_count() const;
 
   // Reader side, any thread: a page of `user`'s timeline, rebuilding it first if it is
   // not materialized.
@@ -103,8 +118,13 @@ class HomeTimelines {
 
  private:
   struct Shard;
-  // The newest-first merge of the recent tweets of `user` and its followees, capped.
-  absl::StatusOr<std::vector<Entry>> ReadSource(UserId user);
+  // The newest-first merge of the recent tweets of `user` and its followees, capped;
+  // and the followees.
+  absl::StatusOr<std::vector<Entry>> ReadSource(UserId user, std::vector<UserId>* followees);
+  // A page of a ready timeline, with its pulled followees' tweets merged in. The
+  // caller holds the shard's lock.
+  void PageOf(const UserTimeline& state, TweetId max_id, TweetId since_id, size_t limit,
+              const AuthorSet* exclude, std::vector<Entry>* out) const;
   uint32_t NextReadTick() { return read_clock_.fetch_add(1, std::memory_order_relaxed) + 1; }
   // Evicts idle timelines of `shard` while it is over its share of the memory limit.
   // The caller holds shard.mu exclusively.
@@ -114,6 +134,7 @@ class HomeTimelines {
   TimelineSource* const source_;
   size_t shard_limit_bytes_ = 0;  // 0: no limit
   std::atomic<uint32_t> read_clock_{0};  // orders reads, for eviction
+  PulledAuthors pulled_;
   std::vector<std::unique_ptr<Shard>> shards_;
 };
 

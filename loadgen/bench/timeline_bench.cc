@@ -11,6 +11,16 @@
 //    uniform over users (0) or chosen by popularity (1: in proportion to followers, so
 //    the celebrities post most and each post reaches many). Then the same deliveries, up
 //    to 20M, as pipelined ZADDs on one connection to a redis-server started here.
+//  - BM_PostToVisible/<followers>: one post at a time (log synced, as roostd's default)
+//    by an author with about 100, 10k or the most followers, on the live engine with
+//    every timeline materialized: the time from the post call until it is in every
+//    follower's timeline (the pipeline has applied it), p50/p99.
+//  - BM_HomeRead: a home timeline page of 20 hydrated tweets, in process, p50/p99, for
+//    users with at least 20 entries.
+//  - BM_RebuildOnMiss: the first read of a user who follows 1,000 authors and has no
+//    timeline in memory (a k-way merge of their recent tweets from the tweet store).
+// The last three share one engine: every timeline materialized, then 200k posts by
+// uniform posters and 2k by popularity.
 // The graph is loaded once into $ROOST_BENCH_DIR/roost-timeline-graph-<users> (straight
 // into the graph store, in batches) and kept for later runs: remove it to reload. Each
 // benchmark starts from a copy (table files hard-linked).
@@ -28,6 +38,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "loadgen/histogram.h"
 #include "benchmark/benchmark.h"
 #include "graph/graph_store.h"
 #include "loadgen/bench/bench_clock.h"
@@ -314,6 +326,153 @@ void BM_Fanout(benchmark::State& state) {
 }
 BENCHMARK(BM_Fanout)->ArgName("popular")->Arg(0)->Arg(1)->Iterations(1)->UseManualTime()
     ->Unit(benchmark::kSecond);
+
+// The engine the latency benchmarks share (see the top of the file).
+struct Live {
+  Live() : dir(FreshDataDir("roost-timeline-live")) {
+    roost = OpenRoost(BenchOptions(dir, log::SyncPolicy::kAlways));
+    MaterializeAll(*roost);
+    std::mt19937_64 rng(31);
+    std::uniform_real_distribution<double> uniform(0, 1);
+    InFlight in_flight;
+    const uint64_t uniform_posts = Scaled(200'000), popular_posts = Scaled(2'000);
+    for (uint64_t i = 0; i < uniform_posts + popular_posts; ++i) {
+      const UserId author =
+          i < uniform_posts ? 1 + rng() % Users() : Social().UserByPopularity(uniform(rng));
+      in_flight.Acquire();
+      roost->Post(PostArgs{author, "a tweet of about forty characters, typical"},
+                  [&](absl::StatusOr<PostResult> r) { in_flight.Release(r.status()); });
+    }
+    in_flight.Finish();
+    WaitApplied(*roost);
+  }
+  ~Live() {
+    roost->Shutdown();
+    roost.reset();
+    fs::remove_all(dir);
+  }
+  const std::string dir;
+  std::unique_ptr<Roost> roost;
+};
+
+Live& SharedLive() {
+  static Live* live = new Live();  // never destroyed: benchmarks end by process exit
+  return *live;
+}
+
+// The user whose follower count is closest to `target`.
+std::pair<UserId, uint64_t> AuthorWithFollowers(Roost& roost, uint64_t target) {
+  std::pair<UserId, uint64_t> best{0, 0};
+  uint64_t best_distance = UINT64_MAX;
+  // Follower counts fall with the id (Zipf rank), so a scan stops once past the target.
+  for (UserId user = 1; user <= Users(); ++user) {
+    absl::StatusOr<uint64_t> n =
+        roost.Count(graph::kFollows, user, graph::Direction::kBackward, graph::kNormalOnly);
+    if (!n.ok()) Die("count", n.status());
+    const uint64_t distance = *n > target ? *n - target : target - *n;
+    if (distance < best_distance) best = {user, *n}, best_distance = distance;
+    if (*n < target / 2 && user > 100) break;
+  }
+  return best;
+}
+
+void BM_PostToVisible(benchmark::State& state) {
+  Live& live = SharedLive();
+  const auto [author, followers] = AuthorWithFollowers(*live.roost, state.range(0));
+  state.SetLabel(absl::StrCat("author ", author, " with ", followers, " followers"));
+  const int posts = 200;
+  Histogram lag;
+  for (auto _ : state) {
+    for (int i = 0; i < posts; ++i) {
+      absl::Notification visible;
+      const int64_t start = NowNs();
+      int64_t done_ns = 0;
+      live.roost->Post(PostArgs{author, "lag probe"}, [&](absl::StatusOr<PostResult> r) {
+        if (!r.ok()) Die("post", r.status());
+        live.roost->WhenApplied(r->position, absl::Now() + absl::Minutes(1), [&](absl::Status s) {
+          if (!s.ok()) Die("applied", s);
+          done_ns = NowNs();
+          visible.Notify();
+        });
+      });
+      visible.WaitForNotification();
+      lag.Record(static_cast<uint64_t>(done_ns - start));
+    }
+  }
+  state.counters["followers"] = static_cast<double>(followers);
+  state.counters["p50_ms"] = static_cast<double>(lag.ValueAtPercentile(50)) / 1e6;
+  state.counters["p99_ms"] = static_cast<double>(lag.ValueAtPercentile(99)) / 1e6;
+}
+BENCHMARK(BM_PostToVisible)->ArgName("followers")->Arg(100)->Arg(10'000)->Arg(1'000'000)
+    ->Iterations(1)->Unit(benchmark::kMillisecond);
+
+void BM_HomeRead(benchmark::State& state) {
+  Live& live = SharedLive();
+  // Readers with a full first page.
+  std::vector<UserId> readers;
+  std::mt19937_64 rng(41);
+  while (readers.size() < 10'000) {
+    const UserId user = 1 + rng() % Users();
+    absl::StatusOr<TimelineResult> page = live.roost->HomeTimeline(TimelineQuery{user, 0, 0, 20});
+    if (!page.ok()) Die("home", page.status());
+    if (page->ids.size() == 20) readers.push_back(user);
+  }
+  const auto read = [&](UserId user) {
+    absl::StatusOr<TimelineResult> page =
+        live.roost->HomeTimeline(TimelineQuery{user, 0, 0, 20, /*hydrate=*/true});
+    if (!page.ok() || page->tweets.size() != 20) Die("home", page.status());
+  };
+  for (UserId user : readers) read(user);  // warm the block cache
+  Histogram h;
+  const Cost cost;
+  for (auto _ : state) {
+    for (int i = 0; i < 50'000; ++i) {
+      const UserId user = readers[rng() % readers.size()];
+      const int64_t start = NowNs();
+      read(user);
+      h.Record(static_cast<uint64_t>(NowNs() - start));
+    }
+  }
+  state.counters["p50_us"] = static_cast<double>(h.ValueAtPercentile(50)) / 1e3;
+  state.counters["p99_us"] = static_cast<double>(h.ValueAtPercentile(99)) / 1e3;
+  cost.Report(state, 50'000, "read");
+}
+BENCHMARK(BM_HomeRead)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+void BM_RebuildOnMiss(benchmark::State& state) {
+  Live& live = SharedLive();
+  constexpr int kReaders = 20;
+  constexpr int kFollowees = 1000;
+  std::mt19937_64 rng(51);
+  // New users above every graph id, each following 1,000 random users.
+  InFlight in_flight;
+  const UserId first = Users() + 1'000'000;
+  for (UserId user = first; user < first + kReaders; ++user) {
+    for (int i = 0; i < kFollowees; ++i) {
+      in_flight.Acquire();
+      live.roost->SetEdge(graph::kFollows, user, 1 + rng() % Users(), graph::EdgeState::kNormal,
+                          [&](absl::StatusOr<LogOffset> r) { in_flight.Release(r.status()); });
+    }
+  }
+  in_flight.Finish();
+  WaitApplied(*live.roost);
+  Histogram h;
+  size_t entries = 0;
+  for (auto _ : state) {
+    for (UserId user = first; user < first + kReaders; ++user) {
+      const int64_t start = NowNs();
+      absl::StatusOr<TimelineResult> page =
+          live.roost->HomeTimeline(TimelineQuery{user, 0, 0, 20, /*hydrate=*/true});
+      h.Record(static_cast<uint64_t>(NowNs() - start));
+      if (!page.ok() || !page->rebuilt) Die("rebuild", page.status());
+      entries += page->ids.size();
+    }
+  }
+  state.counters["p50_ms"] = static_cast<double>(h.ValueAtPercentile(50)) / 1e6;
+  state.counters["max_ms"] = static_cast<double>(h.ValueAtPercentile(100)) / 1e6;
+  state.counters["page_entries"] = static_cast<double>(entries) / kReaders;
+}
+BENCHMARK(BM_RebuildOnMiss)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace roost::loadgen

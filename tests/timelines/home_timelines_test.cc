@@ -226,6 +226,49 @@ TEST(HomeTimelinesDeliverTest, DeliverMatchesInsertingOneByOne) {
   }
 }
 
+TEST(HomeTimelinesPullTest, PulledTweetsMergeIntoReadsWithinTheCap) {
+  FakeSource source;
+  HomeTimelines timelines(HomeTimelinesOptions{1, 5}, &source);
+  constexpr UserId kReader = 1, kFriend = 2, kStar = 9;
+  ASSERT_TRUE(timelines.Read(kReader, 0, 0, 10, nullptr).ok());
+  for (TweetId id : {10, 20, 30}) timelines.Insert(kReader, {id, kFriend, 0});
+  // The star's first pulled tweet is pushed, marking the reader; the rest are pulled.
+  timelines.Deliver(0, {5, kStar, 0}, std::vector<UserId>{kReader}, /*mark_pulled=*/true);
+  timelines.Pull({5, kStar, 0});
+  for (TweetId id : {15, 25, 35, 45}) timelines.Pull({id, kStar, 0});
+  EXPECT_EQ(timelines.pulled_author_count(), 1u);
+
+  const auto ids = [&](TweetId max_id, TweetId since_id, const AuthorSet* exclude) {
+    auto read = timelines.Read(kReader, max_id, since_id, 10, exclude);
+    EXPECT_TRUE(read.ok());
+    return Ids(read->entries);
+  };
+  // As if every tweet had been pushed: the newest 5 of all of them.
+  EXPECT_THAT(ids(0, 0, nullptr), ElementsAre(45, 35, 30, 25, 20));
+  EXPECT_THAT(ids(30, 0, nullptr), ElementsAre(25, 20));
+  EXPECT_THAT(ids(0, 25, nullptr), ElementsAre(45, 35, 30));
+  const AuthorSet muted = {kStar};
+  EXPECT_THAT(ids(0, 0, &muted), ElementsAre(30, 20));  // filtered after the cap
+  timelines.Unpull(kStar, 45);
+  EXPECT_THAT(ids(0, 0, nullptr), ElementsAre(35, 30, 25, 20, 15));
+  // Unfollowing the star drops the pushed entry and the pulled ones.
+  timelines.RemoveAuthor(kReader, kStar);
+  EXPECT_THAT(ids(0, 0, nullptr), ElementsAre(30, 20, 10));
+  // A follow's merge marks the star again.
+  source.Post(kStar, 35);
+  ASSERT_TRUE(timelines.MergeAuthor(kReader, kStar).ok());
+  EXPECT_THAT(ids(0, 0, nullptr), ElementsAre(35, 30, 25, 20, 15));
+
+  // A rebuilt timeline of a follower is marked from the followee list.
+  constexpr UserId kOther = 3;
+  source.Follow(kOther, kStar);
+  EXPECT_THAT(ids(0, 0, nullptr).size(), 5u);
+  auto rebuilt = timelines.Read(kOther, 0, 0, 10, nullptr);
+  ASSERT_TRUE(rebuilt.ok());
+  EXPECT_TRUE(rebuilt->rebuilt);
+  EXPECT_THAT(Ids(rebuilt->entries), ElementsAre(35, 25, 15, 5));
+}
+
 TEST_F(HomeTimelinesTest, ReadOfMissingTimelineRebuildsNewestFirstAndCapped) {
   source_.Follow(1, 2);
   source_.Follow(1, 3);

@@ -8,6 +8,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/tweetstore/tweet_test_util.h"
 
 namespace roost::tweets {
 namespace {
@@ -15,22 +16,10 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-Tweet MakeTweet(TweetId id, UserId author, std::string text = "text") {
-  Tweet t;
-  t.id = id;
-  t.author = author;
-  t.text = std::move(text);
-  t.created_at_ms = static_cast<int64_t>(id) * 10;
-  return t;
-}
-
 class TweetStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = std::filesystem::path(::testing::TempDir()) /
-            (std::string("tweetstore_") + info->name());
-    std::filesystem::remove_all(path_);
+    path_ = FreshTestPath("tweetstore_");
     Reopen();
   }
   void TearDown() override {
