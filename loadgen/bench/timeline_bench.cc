@@ -19,8 +19,10 @@
 //    users with at least 20 entries.
 //  - BM_RebuildOnMiss: the first read of a user who follows 1,000 authors and has no
 //    timeline in memory (a k-way merge of their recent tweets from the tweet store).
-// The last three share one engine: every timeline materialized, then 200k posts by
-// uniform posters and 2k by popularity.
+// The last three share an engine: every timeline materialized, then 200k posts by
+// uniform posters and 2k by popularity; every tweet pushed, or (BM_HomeRead/hybrid:1)
+// with roostd's default hybrid fanout, where the authors with over 100k followers are
+// pulled into their followers' pages at read time.
 // The graph is loaded once into $ROOST_BENCH_DIR/roost-timeline-graph-<users> (straight
 // into the graph store, in batches) and kept for later runs: remove it to reload. Each
 // benchmark starts from a copy (table files hard-linked).
@@ -260,6 +262,7 @@ void BM_Fanout(benchmark::State& state) {
     const std::string dir = FreshDataDir("roost-fanout-bench");
     RoostOptions options = BenchOptions(dir, log::SyncPolicy::kNone);
     options.timelines.memory_limit_bytes = 0;
+    options.pipeline.fanout_read_threshold = 0;  // every tweet pushed: fanout's capacity
     std::unique_ptr<Roost> roost = OpenRoost(options);
     MaterializeAll(*roost);
 
@@ -329,8 +332,11 @@ BENCHMARK(BM_Fanout)->ArgName("popular")->Arg(0)->Arg(1)->Iterations(1)->UseManu
 
 // The engine the latency benchmarks share (see the top of the file).
 struct Live {
-  Live() : dir(FreshDataDir("roost-timeline-live")) {
-    roost = OpenRoost(BenchOptions(dir, log::SyncPolicy::kAlways));
+  explicit Live(uint64_t read_threshold) : dir(FreshDataDir("roost-timeline-live")) {
+    RoostOptions options = BenchOptions(dir, log::SyncPolicy::kAlways);
+    options.pipeline.fanout_read_threshold = read_threshold;
+    options.timelines.memory_limit_bytes = 0;
+    roost = OpenRoost(options);
     MaterializeAll(*roost);
     std::mt19937_64 rng(31);
     std::uniform_real_distribution<double> uniform(0, 1);
@@ -355,9 +361,15 @@ struct Live {
   std::unique_ptr<Roost> roost;
 };
 
-Live& SharedLive() {
-  static Live* live = new Live();  // never destroyed: benchmarks end by process exit
-  return *live;
+// Pushing every tweet (`hybrid` false), or with roostd's default hybrid fanout. Each is
+// made on first use and removed at exit.
+Live& SharedLive(bool hybrid) {
+  if (hybrid) {
+    static Live live(ingest::PipelineOptions{}.fanout_read_threshold);
+    return live;
+  }
+  static Live live(0);
+  return live;
 }
 
 // The user whose follower count is closest to `target`.
@@ -377,7 +389,7 @@ std::pair<UserId, uint64_t> AuthorWithFollowers(Roost& roost, uint64_t target) {
 }
 
 void BM_PostToVisible(benchmark::State& state) {
-  Live& live = SharedLive();
+  Live& live = SharedLive(/*hybrid=*/false);
   const auto [author, followers] = AuthorWithFollowers(*live.roost, state.range(0));
   state.SetLabel(absl::StrCat("author ", author, " with ", followers, " followers"));
   const int posts = 200;
@@ -407,7 +419,9 @@ BENCHMARK(BM_PostToVisible)->ArgName("followers")->Arg(100)->Arg(10'000)->Arg(1'
     ->Iterations(1)->Unit(benchmark::kMillisecond);
 
 void BM_HomeRead(benchmark::State& state) {
-  Live& live = SharedLive();
+  const bool hybrid = state.range(0) == 1;
+  state.SetLabel(hybrid ? "hybrid fanout" : "every tweet pushed");
+  Live& live = SharedLive(hybrid);
   // Readers with a full first page.
   std::vector<UserId> readers;
   std::mt19937_64 rng(41);
@@ -437,10 +451,11 @@ void BM_HomeRead(benchmark::State& state) {
   state.counters["p99_us"] = static_cast<double>(h.ValueAtPercentile(99)) / 1e3;
   cost.Report(state, 50'000, "read");
 }
-BENCHMARK(BM_HomeRead)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_HomeRead)->ArgName("hybrid")->Arg(0)->Arg(1)->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 void BM_RebuildOnMiss(benchmark::State& state) {
-  Live& live = SharedLive();
+  Live& live = SharedLive(/*hybrid=*/false);
   constexpr int kReaders = 20;
   constexpr int kFollowees = 1000;
   std::mt19937_64 rng(51);

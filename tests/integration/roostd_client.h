@@ -89,6 +89,14 @@ class Client {
     req.set_hydrate(hydrate);
     return timelines_->Home(Ctx(deadline_ms).get(), req, page);
   }
+  // One page of the home timeline after `min_position`, failing the test on error.
+  v1::TimelinePage MustHome(uint64_t user, uint64_t min_position, uint32_t limit = 200,
+                            uint64_t max_id = 0, uint64_t since_id = 0, bool hydrate = false) {
+    v1::TimelinePage page;
+    grpc::Status status = Home(user, min_position, &page, limit, max_id, since_id, hydrate);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return page;
+  }
   // The whole home timeline's ids (one page of 200), after `min_position`.
   std::vector<uint64_t> HomeIds(uint64_t user, uint64_t min_position) {
     v1::TimelinePage page;
@@ -192,6 +200,14 @@ class Client {
     grpc::Status status = admin_->Stats(Ctx().get(), v1::StatsRequest(), &resp);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return resp;
+  }
+  // One counter or gauge of Admin.Stats (say "timelines.evicted"); a missing one fails
+  // the test and reads as 0.
+  int64_t Counter(const std::string& name) {
+    const v1::StatsResponse stats = Stats();
+    auto it = stats.counters().find(name);
+    EXPECT_TRUE(it != stats.counters().end()) << name << " is not in Admin.Stats";
+    return it == stats.counters().end() ? 0 : it->second;
   }
 
   v1::Tweets::Stub* tweets() { return tweets_.get(); }
