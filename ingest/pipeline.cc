@@ -84,9 +84,10 @@ absl::Status Pipeline::Build(LogOffset start) {
       .All("log", kGraphMassEvents);
   builder
       .AddBolt("fanout",
-               [parts, threshold = options_.fanout_read_threshold] {
-                 return std::make_unique<FanoutBolt>(parts.graph, parts.timelines, threshold,
-                                                     parts.metrics);
+               [parts, writers = options_.timeline_writers,
+                threshold = options_.fanout_read_threshold] {
+                 return std::make_unique<FanoutBolt>(parts.graph, parts.timelines, writers,
+                                                     threshold, parts.metrics);
                },
                options_.fanout_workers)
       .Fields("tweets", 0, AuthorKey)

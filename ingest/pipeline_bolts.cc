@@ -275,8 +275,11 @@ absl::Status GraphBolt::ApplyPendingJobsToRun(absl::Span<const topology::Tuple* 
 }
 
 FanoutBolt::FanoutBolt(graph::GraphStore* graph, timelines::HomeTimelines* timelines,
-                       uint64_t read_threshold, MetricsRegistry* metrics)
-    : graph_(graph), timelines_(timelines), read_threshold_(read_threshold) {
+                       int timeline_writers, uint64_t read_threshold, MetricsRegistry* metrics)
+    : graph_(graph),
+      timelines_(timelines),
+      timeline_writers_(std::max(timeline_writers, 1)),
+      read_threshold_(read_threshold) {
   if (metrics != nullptr) deliveries_ = metrics->GetCounter("pipeline.fanout.deliveries");
 }
 
@@ -329,29 +332,38 @@ absl::Status FanoutBolt::Execute(const topology::Tuple& input, topology::Emitter
 
 void FanoutBolt::Emit(const FanoutWork& work, absl::Span<const UserId> audience,
                       bool mark_pulled, topology::Emitter& out) {
-  // Per shard, in chunks: a large audience is spread over every timeline writer, and
-  // no single batch holds a writer long while other authors' tweets wait behind it.
+  // By shard, then one batch per timeline writer holding runs for each of its shards:
+  // a tweet to 25 followers spread over 16 shards is 2 tuples, not 16. A large audience
+  // is cut into batches of at most kChunkUsers, so it is spread over every writer and
+  // no batch holds one long while other authors' tweets wait behind it.
   const int shards = timelines_->shard_count();
   by_shard_.resize(static_cast<size_t>(shards));
-  const auto emit = [&](int shard) {
-    TimelineBatch batch;
-    batch.shard = shard;
+  for (UserId user : audience) by_shard_[static_cast<size_t>(timelines_->ShardOf(user))].push_back(user);
+  std::vector<TimelineBatch> batches(static_cast<size_t>(timeline_writers_));
+  const auto emit = [&](TimelineBatch& batch) {
     batch.retract = work.kind == FanoutWork::Kind::kRetract;
     batch.mark_pulled = mark_pulled;
     batch.entry = work.entry;
-    batch.users = std::move(by_shard_[static_cast<size_t>(shard)]);
-    by_shard_[static_cast<size_t>(shard)].clear();
     out.Emit(0, std::move(batch));
+    batch = TimelineBatch{};
   };
-  for (UserId user : audience) {
-    const int shard = timelines_->ShardOf(user);
-    std::vector<UserId>& users = by_shard_[static_cast<size_t>(shard)];
-    if (users.empty()) users.reserve(std::min(audience.size(), kChunkUsers));
-    users.push_back(user);
-    if (users.size() == kChunkUsers) emit(shard);
-  }
   for (int shard = 0; shard < shards; ++shard) {
-    if (!by_shard_[static_cast<size_t>(shard)].empty()) emit(shard);
+    std::vector<UserId>& users = by_shard_[static_cast<size_t>(shard)];
+    TimelineBatch& batch = batches[static_cast<size_t>(
+        topology::FieldsInstance(static_cast<uint64_t>(shard), timeline_writers_))];
+    for (size_t done = 0; done < users.size();) {
+      if (batch.users.size() == kChunkUsers) emit(batch);
+      const size_t n = std::min(users.size() - done, kChunkUsers - batch.users.size());
+      if (batch.runs.empty()) batch.shard = shard;
+      batch.runs.push_back({shard, static_cast<uint32_t>(n)});
+      batch.users.insert(batch.users.end(), users.begin() + static_cast<ptrdiff_t>(done),
+                         users.begin() + static_cast<ptrdiff_t>(done + n));
+      done += n;
+    }
+    users.clear();
+  }
+  for (TimelineBatch& batch : batches) {
+    if (!batch.users.empty()) emit(batch);
   }
   if (deliveries_ != nullptr) deliveries_->Add(static_cast<int64_t>(audience.size()));
 }
@@ -365,15 +377,18 @@ TimelineBolt::TimelineBolt(timelines::HomeTimelines* timelines, MassJobListener*
 absl::Status TimelineBolt::Execute(const topology::Tuple& input, topology::Emitter& out) {
   const TimelineBatch& batch = std::any_cast<const TimelineBatch&>(input.value);
   // Every operation is idempotent, so a retried batch may safely re-apply its prefix.
-  if (!batch.users.empty()) {
+  absl::Span<const UserId> users = batch.users;
+  size_t inserted = 0;
+  for (const TimelineBatch::Run& run : batch.runs) {
+    const absl::Span<const UserId> run_users = users.subspan(0, run.users);
+    users.remove_prefix(run.users);
     if (batch.retract) {
-      timelines_->Retract(batch.shard, batch.entry.id, batch.users);
+      timelines_->Retract(run.shard, batch.entry.id, run_users);
     } else {
-      const size_t inserted =
-          timelines_->Deliver(batch.shard, batch.entry, batch.users, batch.mark_pulled);
-      if (inserted_ != nullptr) inserted_->Add(static_cast<int64_t>(inserted));
+      inserted += timelines_->Deliver(run.shard, batch.entry, run_users, batch.mark_pulled);
     }
   }
+  if (inserted_ != nullptr && inserted > 0) inserted_->Add(static_cast<int64_t>(inserted));
   for (const TimelineOp& op : batch.ops) {
     switch (op.kind) {
       case TimelineOp::Kind::kRemoveAuthor:

@@ -127,20 +127,22 @@ class GraphBolt : public topology::Bolt {
 // merge, whichever comes second.
 class FanoutBolt : public topology::Bolt {
  public:
+  // `timeline_writers`: the parallelism of the timeline bolt, which batches are made for.
   FanoutBolt(graph::GraphStore* graph, timelines::HomeTimelines* timelines,
-             uint64_t read_threshold, MetricsRegistry* metrics);
+             int timeline_writers, uint64_t read_threshold, MetricsRegistry* metrics);
   absl::Status Execute(const topology::Tuple& input, topology::Emitter& out) override;
 
  private:
   // A delivery batch holds at most this many users.
   static constexpr size_t kChunkUsers = 4096;
 
-  // Emits `work`'s entry to `audience`, per shard and in chunks.
+  // Emits `work`'s entry to `audience`, per timeline writer and in chunks.
   void Emit(const FanoutWork& work, absl::Span<const UserId> audience, bool mark_pulled,
             topology::Emitter& out);
 
   graph::GraphStore* const graph_;
   timelines::HomeTimelines* const timelines_;
+  const int timeline_writers_;
   const uint64_t read_threshold_;
   Counter* deliveries_ = nullptr;
   std::vector<std::vector<UserId>> by_shard_;  // Emit's scratch

@@ -63,16 +63,21 @@ struct TimelineOp {
   UserId author = 0;
 };
 
-// Work for one timeline shard, applied in order by the shard's single writer: a tweet
-// delivered to (or retracted from) some of the shard's users, 8 bytes a user, and
-// follow changes.
+// Work for one timeline writer, applied in order: a tweet delivered to (or retracted
+// from) users of the shards it owns, 8 bytes a user, in runs by shard; and follow
+// changes of one shard. `shard` (the first run's shard) routes the batch to its writer.
 struct TimelineBatch {
+  struct Run {
+    int shard = 0;
+    uint32_t users = 0;  // the next this many of `users`
+  };
   int shard = 0;
   bool retract = false;
   bool mark_pulled = false;    // see HomeTimelines::Deliver
   timelines::Entry entry;      // retract: entry.id alone
   std::vector<UserId> users;   // whom `entry` is delivered to or retracted from
-  std::vector<TimelineOp> ops;
+  std::vector<Run> runs;       // `users`, by shard
+  std::vector<TimelineOp> ops;  // all of shard `shard`
   LogOffset mass_job = 0;  // as FanoutWork's
 };
 

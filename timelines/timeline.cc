@@ -124,21 +124,20 @@ void Timeline::Replace(size_t begin, size_t end, const uint8_t* data, const uint
 uint32_t Timeline::AcquireAuthor(UserId author) {
   // Home timelines hold few distinct authors, so a scan beats a hash index, which
   // would cost more memory than the entries it indexes.
+  const auto low = static_cast<uint32_t>(author);
+  const auto high = static_cast<uint32_t>(author >> 32);
   size_t free_slot = authors_.size();
   for (size_t i = 0; i < authors_.size(); ++i) {
-    if (authors_[i] == author) {
-      ++refs_[i];
+    AuthorSlot& slot = authors_[i];
+    if (slot.id_low == low && slot.id_high == high) {
+      ++slot.refs;
       return static_cast<uint32_t>(i);
     }
-    if (refs_[i] == 0 && free_slot == authors_.size()) free_slot = i;
+    if (slot.refs == 0 && free_slot == authors_.size()) free_slot = i;
   }
-  if (free_slot == authors_.size()) {
-    authors_.push_back(author);
-    refs_.push_back(1);
-  } else {
-    authors_[free_slot] = author;
-    refs_[free_slot] = 1;
-  }
+  if (free_slot == authors_.size()) authors_.emplace_back();
+  authors_[free_slot].set_id(author);
+  authors_[free_slot].refs = 1;
   return static_cast<uint32_t>(free_slot);
 }
 
@@ -208,7 +207,7 @@ void Timeline::DropDead() {
   const size_t oldest_end = cursor.end();
   for (uint32_t i = 0; i < dead_; ++i) {
     cursor.Next();
-    --refs_[cursor.record().author_index];
+    --authors_[cursor.record().author_index].refs;
   }
   uint8_t record[kMaxRecordBytes];
   Replace(0, oldest_end, record,
@@ -220,14 +219,12 @@ void Timeline::DropDead() {
 void Timeline::Reset(absl::Span<const Entry> entries) {
   bytes_.clear();
   authors_.clear();
-  refs_.clear();
   newest_ = 0;
   count_ = 0;
   dead_ = 0;
   if (entries.empty()) {
     bytes_.shrink_to_fit();
     authors_.shrink_to_fit();
-    refs_.shrink_to_fit();
     return;
   }
   Reserve(entries.size() * 4);
@@ -290,7 +287,7 @@ size_t Timeline::RemoveTweet(TweetId id) {
     cursor.Next();
   }
   if (cursor.id() != id) return 0;
-  --refs_[cursor.record().author_index];
+  --authors_[cursor.record().author_index].refs;
   --count_;
   const TweetId older_id = cursor.record().older;
   if (!has_newer) {
@@ -309,8 +306,9 @@ size_t Timeline::RemoveTweet(TweetId id) {
 }
 
 size_t Timeline::RemoveAuthor(UserId author) {
-  const auto it = std::find(authors_.begin(), authors_.end(), author);
-  if (it == authors_.end() || refs_[static_cast<size_t>(it - authors_.begin())] == 0) return 0;
+  const auto it = std::find_if(authors_.begin(), authors_.end(),
+                               [author](const AuthorSlot& slot) { return slot.id() == author; });
+  if (it == authors_.end() || it->refs == 0) return 0;
   std::vector<Entry> kept = entries();
   const size_t before = kept.size();
   std::erase_if(kept, [author](const Entry& e) { return e.author == author; });
@@ -330,7 +328,7 @@ void Timeline::Page(TweetId max_id, TweetId since_id, size_t limit, const Author
     const TweetId id = cursor.id();
     if (id <= since_id) return;
     if (max_id != 0 && id >= max_id) continue;
-    const UserId author = authors_[cursor.record().author_index];
+    const UserId author = authors_[cursor.record().author_index].id();
     if (exclude != nullptr && exclude->contains(author)) continue;
     out->push_back(Entry{id, author, cursor.record().flags});
     if (++taken == limit) return;
@@ -345,8 +343,7 @@ std::vector<Entry> Timeline::entries() const {
 }
 
 size_t Timeline::heap_bytes() const {
-  return bytes_.capacity() + authors_.capacity() * sizeof(UserId) +
-         refs_.capacity() * sizeof(uint32_t);
+  return bytes_.capacity() + authors_.capacity() * sizeof(AuthorSlot);
 }
 
 }  // namespace roost::timelines

@@ -82,7 +82,10 @@ class Timeline {
   // Asks the CPU to fetch what the next Insert of a newest entry touches.
   void PrefetchTail() const {
     if (!bytes_.empty()) __builtin_prefetch(bytes_.data() + bytes_.size() - 1, 1);
-    if (!authors_.empty()) __builtin_prefetch(authors_.data());
+    if (!authors_.empty()) {
+      __builtin_prefetch(authors_.data(), 1);
+      __builtin_prefetch(reinterpret_cast<const char*>(authors_.data()) + 64, 1);
+    }
   }
   // Heap bytes held (records and dictionary, by capacity), not counting sizeof(*this).
   size_t heap_bytes() const;
@@ -100,8 +103,19 @@ class Timeline {
   void Reserve(size_t more);
 
   std::vector<uint8_t> bytes_;    // records, oldest first
-  std::vector<UserId> authors_;   // dictionary: index -> author
-  std::vector<uint32_t> refs_;    // records (dead ones included) using each index
+  // The dictionary: index -> author, and how many records (dead ones included) use
+  // it. One array of 12-byte slots, so an insert touches one block, not two.
+  struct AuthorSlot {
+    uint32_t id_low = 0;
+    uint32_t id_high = 0;
+    uint32_t refs = 0;
+    UserId id() const { return (UserId{id_high} << 32) | id_low; }
+    void set_id(UserId id) {
+      id_low = static_cast<uint32_t>(id);
+      id_high = static_cast<uint32_t>(id >> 32);
+    }
+  };
+  std::vector<AuthorSlot> authors_;
   TweetId newest_ = 0;            // id of the last record; 0 when empty
   uint32_t max_entries_;
   uint32_t count_ = 0;            // records in bytes_
