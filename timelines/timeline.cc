@@ -12,6 +12,7 @@ constexpr uint64_t kLowMask = (uint64_t{1} << kTimeShift) - 1;
 // The delta varint: ms delta << 3 | flags << 1 | has_xor.
 constexpr uint64_t kHasXor = 1;
 constexpr int kDeltaShift = 3;
+constexpr size_t kMinAuthorSlots = 8;
 // The longest record: a 4-byte xor, a 10-byte delta and a 5-byte author index.
 constexpr size_t kMaxRecordBytes = 25;
 
@@ -121,35 +122,70 @@ void Timeline::Replace(size_t begin, size_t end, const uint8_t* data, const uint
   std::copy(data, data + std::min(old_size, new_size), at(begin));
 }
 
-uint32_t Timeline::AcquireAuthor(UserId author) {
-  // Home timelines hold few distinct authors, so a scan beats a hash index, which
-  // would cost more memory than the entries it indexes.
+size_t Timeline::FindAuthor(UserId author, bool* found) const {
   const auto low = static_cast<uint32_t>(author);
   const auto high = static_cast<uint32_t>(author >> 32);
-  size_t free_slot = authors_.size();
-  for (size_t i = 0; i < authors_.size(); ++i) {
-    AuthorSlot& slot = authors_[i];
-    if (slot.id_low == low && slot.id_high == high) {
-      ++slot.refs;
-      return static_cast<uint32_t>(i);
+  const size_t mask = authors_.size() - 1;
+  size_t reusable = authors_.size();
+  // Fibonacci hashing: the top bits of the product.
+  const int shift = 64 - __builtin_ctzll(authors_.size());
+  for (size_t i = (author * 0x9E3779B97F4A7C15ull) >> shift;; i = (i + 1) & mask) {
+    const AuthorSlot& slot = authors_[i];
+    if (slot.refs == AuthorSlot::kUnused) {
+      *found = false;
+      return reusable != authors_.size() ? reusable : i;
     }
-    if (slot.refs == 0 && free_slot == authors_.size()) free_slot = i;
+    if (slot.id_low == low && slot.id_high == high) {
+      *found = true;
+      return i;
+    }
+    if (slot.refs == 0 && reusable == authors_.size()) reusable = i;
   }
-  if (free_slot == authors_.size()) authors_.emplace_back();
-  authors_[free_slot].set_id(author);
-  authors_[free_slot].refs = 1;
-  return static_cast<uint32_t>(free_slot);
+}
+
+uint32_t Timeline::AcquireAuthor(UserId author) {
+  if (authors_.empty()) authors_.resize(kMinAuthorSlots);
+  bool found = false;
+  size_t i = FindAuthor(author, &found);
+  if (!found && authors_[i].refs == AuthorSlot::kUnused) {
+    // Taking a fresh slot. At most 7/8 taken keeps a slot free and probes short enough
+    // (a table of 12-byte slots is a few cache lines), at the memory the records save.
+    if ((used_slots_ + 1) * 8 > authors_.size() * 7) {
+      // Rebuilt without the slots no record uses any more; twice the size only if the
+      // authors in use would still fill more than 7/16 of it, so that churn of authors
+      // never grows the table without bound.
+      size_t in_use = 1;
+      for (const AuthorSlot& slot : authors_) {
+        in_use += slot.refs != 0 && slot.refs != AuthorSlot::kUnused ? 1 : 0;
+      }
+      const size_t slots =
+          in_use * 16 > authors_.size() * 7 ? authors_.size() * 2 : authors_.size();
+      const std::vector<Entry> live = entries();
+      Reset(live, slots);
+      i = FindAuthor(author, &found);
+    }
+    if (!found && authors_[i].refs == AuthorSlot::kUnused) ++used_slots_;
+  }
+  AuthorSlot& slot = authors_[i];
+  if (!found) {
+    slot.set_id(author);
+    slot.refs = 0;
+  }
+  ++slot.refs;
+  return static_cast<uint32_t>(i);
 }
 
 bool Timeline::Insert(const Entry& entry) {
   if (entry.id == 0) return false;  // not a tweet id; 0 means "none" here
+  // First, as it may re-encode everything; given back if nothing is inserted.
+  const uint32_t author_index = AcquireAuthor(entry.author);
+  const auto give_back = [&] { --authors_[author_index].refs; };
   const uint32_t live = count_ - dead_;
   if (count_ == 0 || entry.id > newest_) {
     // The common case: newer than everything, so appended.
     Reserve(kMaxRecordBytes);
     uint8_t record[kMaxRecordBytes];
-    uint8_t* end =
-        EncodeRecord(newest_, entry.id, AcquireAuthor(entry.author), entry.flags, record);
+    uint8_t* end = EncodeRecord(newest_, entry.id, author_index, entry.flags, record);
     bytes_.insert(bytes_.end(), record, end);
     newest_ = entry.id;
     ++count_;
@@ -167,12 +203,19 @@ bool Timeline::Insert(const Entry& entry) {
     cursor.Next();
     ++seen;
   }
-  if (seen < live && cursor.id() == entry.id) return false;
+  if (seen < live && cursor.id() == entry.id) {
+    give_back();
+    return false;
+  }
   if (seen == live) {
     // Older than every live entry.
-    if (live == max_entries_) return false;
+    if (live == max_entries_) {
+      give_back();
+      return false;
+    }
     if (dead_ > 0) {
       // It belongs among the dead, which must stay dead: cut them first.
+      give_back();
       DropDead();
       return Insert(entry);
     }
@@ -181,8 +224,7 @@ bool Timeline::Insert(const Entry& entry) {
   // to the new entry and put the new record before it.
   const TweetId older_id = seen == live ? 0 : cursor.id();
   uint8_t records[2 * kMaxRecordBytes];
-  uint8_t* end =
-      EncodeRecord(older_id, entry.id, AcquireAuthor(entry.author), entry.flags, records);
+  uint8_t* end = EncodeRecord(older_id, entry.id, author_index, entry.flags, records);
   end = EncodeRecord(entry.id, newer.id(), newer.record().author_index, newer.record().flags,
                      end);
   Replace(newer.begin(), newer.end(), records, end);
@@ -216,17 +258,30 @@ void Timeline::DropDead() {
   dead_ = 0;
 }
 
-void Timeline::Reset(absl::Span<const Entry> entries) {
+void Timeline::Reset(absl::Span<const Entry> entries, size_t min_author_slots) {
   bytes_.clear();
   authors_.clear();
+  used_slots_ = 0;
   newest_ = 0;
   count_ = 0;
   dead_ = 0;
-  if (entries.empty()) {
+  if (entries.empty() && min_author_slots == 0) {
     bytes_.shrink_to_fit();
     authors_.shrink_to_fit();
     return;
   }
+  // A table the entries' authors fill at most 7/8 of, so no insert below grows it.
+  std::vector<UserId> distinct;
+  distinct.reserve(entries.size());
+  for (const Entry& entry : entries) distinct.push_back(entry.author);
+  std::sort(distinct.begin(), distinct.end());
+  const size_t authors =
+      static_cast<size_t>(std::unique(distinct.begin(), distinct.end()) - distinct.begin());
+  size_t slots = std::max(kMinAuthorSlots, min_author_slots);
+  while (authors * 8 > slots * 7) slots *= 2;
+  authors_.assign(slots, AuthorSlot{});
+  authors_.shrink_to_fit();
+
   Reserve(entries.size() * 4);
   uint8_t record[kMaxRecordBytes];
   TweetId older = 0;
@@ -306,9 +361,10 @@ size_t Timeline::RemoveTweet(TweetId id) {
 }
 
 size_t Timeline::RemoveAuthor(UserId author) {
-  const auto it = std::find_if(authors_.begin(), authors_.end(),
-                               [author](const AuthorSlot& slot) { return slot.id() == author; });
-  if (it == authors_.end() || it->refs == 0) return 0;
+  if (authors_.empty()) return 0;
+  bool found = false;
+  const size_t slot = FindAuthor(author, &found);
+  if (!found || authors_[slot].refs == 0) return 0;
   std::vector<Entry> kept = entries();
   const size_t before = kept.size();
   std::erase_if(kept, [author](const Entry& e) { return e.author == author; });

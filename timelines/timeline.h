@@ -91,31 +91,42 @@ class Timeline {
   size_t heap_bytes() const;
 
  private:
-  // Index of `author` in the dictionary, counting one more record that uses it.
+  // Index of `author` in the dictionary, counting one more record that uses it. May
+  // grow the table, which re-encodes every record (so no record position or index
+  // held across the call stays good).
   uint32_t AcquireAuthor(UserId author);
+  // The slot holding `author` (*found), or the one it would take.
+  size_t FindAuthor(UserId author, bool* found) const;
   // Cuts the dead records off the front of the buffer.
   void DropDead();
-  // Replaces everything with `entries` (newest first, sorted, distinct ids).
-  void Reset(absl::Span<const Entry> entries);
+  // Replaces everything with `entries` (newest first, sorted, distinct ids), with a
+  // dictionary of at least `min_author_slots`.
+  void Reset(absl::Span<const Entry> entries, size_t min_author_slots = 0);
   // Replaces bytes_[begin, end) with [data, data_end).
   void Replace(size_t begin, size_t end, const uint8_t* data, const uint8_t* data_end);
   // Makes room for `more` bytes, growing by a quarter rather than doubling.
   void Reserve(size_t more);
 
   std::vector<uint8_t> bytes_;    // records, oldest first
-  // The dictionary: index -> author, and how many records (dead ones included) use
-  // it. One array of 12-byte slots, so an insert touches one block, not two.
+  // The dictionary: an open-addressing hash table whose slot numbers are the author
+  // indices the records hold, so finding an author is a probe or two, not a scan, and
+  // an index never moves until the table grows (which re-encodes the records). Each
+  // slot holds an author and how many records (dead ones included) use it; a slot
+  // whose count falls to 0 may take another author. 12 bytes a slot, so an insert
+  // touches one block.
   struct AuthorSlot {
+    static constexpr uint32_t kUnused = UINT32_MAX;  // `refs` of a slot never taken
     uint32_t id_low = 0;
     uint32_t id_high = 0;
-    uint32_t refs = 0;
+    uint32_t refs = kUnused;
     UserId id() const { return (UserId{id_high} << 32) | id_low; }
     void set_id(UserId id) {
       id_low = static_cast<uint32_t>(id);
       id_high = static_cast<uint32_t>(id >> 32);
     }
   };
-  std::vector<AuthorSlot> authors_;
+  std::vector<AuthorSlot> authors_;  // empty, or a power of two of slots
+  uint32_t used_slots_ = 0;          // slots ever taken since the table was made
   TweetId newest_ = 0;            // id of the last record; 0 when empty
   uint32_t max_entries_;
   uint32_t count_ = 0;            // records in bytes_

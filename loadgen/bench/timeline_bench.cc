@@ -15,8 +15,14 @@
 //    by an author with about 100, 10k or the most followers, on the live engine with
 //    every timeline materialized: the time from the post call until it is in every
 //    follower's timeline (the pipeline has applied it), p50/p99.
+//  - BM_LagWhileCelebrityPosts/hybrid:H: while the most followed user (~590k) posts
+//    twice a second, the lag of a 100-follower author's posts until a follower's home
+//    read shows them; every tweet pushed (H=0) or hybrid (H=1).
 //  - BM_HomeRead: a home timeline page of 20 hydrated tweets, in process, p50/p99, for
 //    users with at least 20 entries.
+//  - BM_GrpcHomeRead: the same page through Timelines.Home on the real server in this
+//    process, one call at a time, alternating with Admin.Ping (the empty RPC) as the
+//    baseline of the same run.
 //  - BM_RebuildOnMiss: the first read of a user who follows 1,000 authors and has no
 //    timeline in memory (a k-way merge of their recent tweets from the tweet store).
 // The last three share an engine: every timeline materialized, then 200k posts by
@@ -26,6 +32,7 @@
 // The graph is loaded once into $ROOST_BENCH_DIR/roost-timeline-graph-<users> (straight
 // into the graph store, in batches) and kept for later runs: remove it to reload. Each
 // benchmark starts from a copy (table files hard-linked).
+#include <grpcpp/grpcpp.h>
 #include <hiredis/hiredis.h>
 #include <malloc.h>
 
@@ -50,12 +57,15 @@
 #include "loadgen/bench/bench_roost.h"
 #include "loadgen/redis_target.h"
 #include "loadgen/social_graph.h"
+#include "roost/v1/roost.grpc.pb.h"
+#include "services/server.h"
 #include "timelines/home_timelines.h"
 
 namespace roost::loadgen {
 namespace {
 
 namespace fs = std::filesystem;
+namespace v1 = ::roost::v1;
 
 constexpr double kMeanFollowees = 20;
 uint64_t Users() { return Scaled(1'000'000); }
@@ -332,7 +342,8 @@ BENCHMARK(BM_Fanout)->ArgName("popular")->Arg(0)->Arg(1)->Iterations(1)->UseManu
 
 // The engine the latency benchmarks share (see the top of the file).
 struct Live {
-  explicit Live(uint64_t read_threshold) : dir(FreshDataDir("roost-timeline-live")) {
+  explicit Live(uint64_t read_threshold)
+      : dir(FreshDataDir(read_threshold == 0 ? "roost-timeline-push" : "roost-timeline-hybrid")) {
     RoostOptions options = BenchOptions(dir, log::SyncPolicy::kAlways);
     options.pipeline.fanout_read_threshold = read_threshold;
     options.timelines.memory_limit_bytes = 0;
@@ -418,19 +429,84 @@ void BM_PostToVisible(benchmark::State& state) {
 BENCHMARK(BM_PostToVisible)->ArgName("followers")->Arg(100)->Arg(10'000)->Arg(1'000'000)
     ->Iterations(1)->Unit(benchmark::kMillisecond);
 
-void BM_HomeRead(benchmark::State& state) {
-  const bool hybrid = state.range(0) == 1;
-  state.SetLabel(hybrid ? "hybrid fanout" : "every tweet pushed");
-  Live& live = SharedLive(hybrid);
-  // Readers with a full first page.
+// 10k users with a full first page of 20.
+std::vector<UserId> FullPageReaders(Roost& roost) {
   std::vector<UserId> readers;
   std::mt19937_64 rng(41);
   while (readers.size() < 10'000) {
     const UserId user = 1 + rng() % Users();
-    absl::StatusOr<TimelineResult> page = live.roost->HomeTimeline(TimelineQuery{user, 0, 0, 20});
+    absl::StatusOr<TimelineResult> page = roost.HomeTimeline(TimelineQuery{user, 0, 0, 20});
     if (!page.ok()) Die("home", page.status());
     if (page->ids.size() == 20) readers.push_back(user);
   }
+  return readers;
+}
+
+// While the most followed user posts twice a second, a user with about 100 followers
+// posts every 20 ms: the time from each of those posts until one of its followers' home
+// reads shows it (polled), p50/p99. Pushed (hybrid:0), each celebrity tweet is ~590k
+// inserts, queued at the timeline writers ahead of what comes after it; with hybrid
+// fanout (hybrid:1) it is none.
+void BM_LagWhileCelebrityPosts(benchmark::State& state) {
+  const bool hybrid = state.range(0) == 1;
+  state.SetLabel(hybrid ? "hybrid fanout" : "every tweet pushed");
+  Live& live = SharedLive(hybrid);
+  Roost& roost = *live.roost;
+  const auto [author, followers] = AuthorWithFollowers(roost, 100);
+  absl::StatusOr<graph::Page> fans =
+      roost.Select(graph::kFollows, author, graph::Direction::kBackward, graph::kNormalOnly, 0, 1);
+  if (!fans.ok() || fans->ids.empty()) Die("follower", fans.status());
+  const UserId reader = fans->ids[0];
+  std::atomic<bool> stop{false};
+  std::atomic<int> celebrity_posts{0};
+  std::thread celebrity([&] {
+    while (!stop.load()) {
+      roost.Post(PostArgs{1, "celebrity"}, [&](absl::StatusOr<PostResult> r) {
+        if (r.ok()) ++celebrity_posts;
+      });
+      absl::SleepFor(absl::Milliseconds(500));
+    }
+  });
+  Histogram lag;
+  for (auto _ : state) {
+    for (int i = 0; i < 250; ++i) {
+      absl::SleepFor(absl::Milliseconds(20));
+      absl::Notification acked;
+      TweetId id = 0;
+      const int64_t start = NowNs();
+      roost.Post(PostArgs{author, "small"}, [&](absl::StatusOr<PostResult> r) {
+        if (!r.ok()) Die("post", r.status());
+        id = r->tweet_id;
+        acked.Notify();
+      });
+      acked.WaitForNotification();
+      for (const int64_t deadline = start + 30'000'000'000;;) {
+        absl::StatusOr<TimelineResult> page =
+            roost.HomeTimeline(TimelineQuery{reader, 0, id - 1, 1});
+        if (!page.ok()) Die("home", page.status());
+        if (!page->ids.empty() && page->ids.back() == id) break;
+        if (NowNs() > deadline) Die("lag", absl::DeadlineExceededError("never visible"));
+      }
+      lag.Record(static_cast<uint64_t>(NowNs() - start));
+    }
+  }
+  stop = true;
+  celebrity.join();
+  WaitApplied(roost);
+  state.counters["small_author_followers"] = static_cast<double>(followers);
+  state.counters["celebrity_posts"] = celebrity_posts.load();
+  state.counters["p50_ms"] = static_cast<double>(lag.ValueAtPercentile(50)) / 1e6;
+  state.counters["p99_ms"] = static_cast<double>(lag.ValueAtPercentile(99)) / 1e6;
+}
+BENCHMARK(BM_LagWhileCelebrityPosts)->ArgName("hybrid")->Arg(0)->Arg(1)->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
+
+void BM_HomeRead(benchmark::State& state) {
+  const bool hybrid = state.range(0) == 1;
+  state.SetLabel(hybrid ? "hybrid fanout" : "every tweet pushed");
+  Live& live = SharedLive(hybrid);
+  const std::vector<UserId> readers = FullPageReaders(*live.roost);
+  std::mt19937_64 rng(42);
   const auto read = [&](UserId user) {
     absl::StatusOr<TimelineResult> page =
         live.roost->HomeTimeline(TimelineQuery{user, 0, 0, 20, /*hydrate=*/true});
@@ -453,6 +529,63 @@ void BM_HomeRead(benchmark::State& state) {
 }
 BENCHMARK(BM_HomeRead)->ArgName("hybrid")->Arg(0)->Arg(1)->Iterations(1)
     ->Unit(benchmark::kMillisecond);
+
+// The same page over gRPC: the real server (services/server.h) on 127.0.0.1:0 in this
+// process, serving the push-all engine; one client, one call at a time (latency without
+// load). Admin.Ping, the empty RPC, in the same run is the baseline.
+void BM_GrpcHomeRead(benchmark::State& state) {
+  Live& live = SharedLive(/*hybrid=*/false);
+  const std::vector<UserId> readers = FullPageReaders(*live.roost);
+  absl::StatusOr<std::unique_ptr<service::Server>> server =
+      service::Server::Start(live.roost.get(), "127.0.0.1:0");
+  if (!server.ok()) Die("start server", server.status());
+  std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", (*server)->port()), grpc::InsecureChannelCredentials());
+  std::unique_ptr<v1::Timelines::Stub> timelines = v1::Timelines::NewStub(channel);
+  std::unique_ptr<v1::Admin::Stub> admin = v1::Admin::NewStub(channel);
+  const auto home = [&](UserId user) {
+    v1::HomeRequest request;
+    request.set_user_id(user);
+    request.set_limit(20);
+    request.set_hydrate(true);
+    v1::TimelinePage page;
+    grpc::ClientContext context;
+    const grpc::Status status = timelines->Home(&context, request, &page);
+    if (!status.ok() || page.tweets_size() != 20) {
+      Die("grpc home", absl::InternalError(status.error_message()));
+    }
+  };
+  const auto ping = [&](UserId) {
+    v1::PingResponse response;
+    grpc::ClientContext context;
+    if (!admin->Ping(&context, v1::PingRequest{}, &response).ok()) {
+      Die("ping", absl::InternalError("failed"));
+    }
+  };
+  std::mt19937_64 rng(43);
+  Histogram h[2];
+  for (int i = 0; i < 2000; ++i) home(readers[rng() % readers.size()]);  // warm up
+  for (auto _ : state) {
+    // Alternating, so that both see the same machine.
+    for (int i = 0; i < 40'000; ++i) {
+      const UserId user = readers[rng() % readers.size()];
+      const int64_t start = NowNs();
+      if (i % 2 == 0) {
+        home(user);
+      } else {
+        ping(user);
+      }
+      h[i % 2].Record(static_cast<uint64_t>(NowNs() - start));
+    }
+  }
+  state.counters["home_p50_us"] = static_cast<double>(h[0].ValueAtPercentile(50)) / 1e3;
+  state.counters["home_p99_us"] = static_cast<double>(h[0].ValueAtPercentile(99)) / 1e3;
+  state.counters["ping_p50_us"] = static_cast<double>(h[1].ValueAtPercentile(50)) / 1e3;
+  state.counters["home_over_ping_p50"] = static_cast<double>(h[0].ValueAtPercentile(50)) /
+                                         static_cast<double>(h[1].ValueAtPercentile(50));
+  (*server)->Shutdown(absl::Now() + absl::Seconds(1));
+}
+BENCHMARK(BM_GrpcHomeRead)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 void BM_RebuildOnMiss(benchmark::State& state) {
   Live& live = SharedLive(/*hybrid=*/false);

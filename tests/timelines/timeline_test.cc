@@ -138,6 +138,21 @@ TEST(TimelineTest, SnowflakeIdsTakeAFewBytesEach) {
   EXPECT_GE(t.heap_bytes(), 800u * 4);
 }
 
+TEST(TimelineTest, AChurnOfAuthorsDoesNotGrowTheDictionary) {
+  // Every entry by a new author: the authors of trimmed entries must make room.
+  Timeline t(10);
+  size_t most = 0;
+  for (TweetId id = 1; id <= 20'000; ++id) {
+    ASSERT_TRUE(t.Insert({id << 22, 1'000'000 + id, 0}));
+    if (id > 100) most = std::max(most, t.heap_bytes());
+  }
+  EXPECT_LE(most, 600u);  // about 12 live authors' slots, doubled, and the records
+  EXPECT_EQ(t.entries().size(), 10u);
+  EXPECT_EQ(t.entries()[0].author, 1'020'000u);
+  EXPECT_EQ(t.RemoveAuthor(1'019'995), 1u);
+  EXPECT_EQ(t.RemoveAuthor(1'000'001), 0u);  // long gone
+}
+
 TEST(TimelineTest, RemovingLeavesTrimmedEntriesTrimmed) {
   Timeline t(4);
   for (TweetId id = 1; id <= 6; ++id) t.Insert({id, 1, 0});  // 1 and 2 are trimmed
