@@ -358,21 +358,40 @@ void HomeTimelines::PageOf(const UserTimeline& state, TweetId max_id, TweetId si
   }
   // The timeline and the pulled followees' recent tweets, merged, make the timeline a
   // push of every tweet would have made: the newest max_entries of them, in which the
-  // page is then taken. (So the whole timeline is read, up to the cap: a cost only the
-  // followers of pulled authors pay.)
+  // page is then taken. A first page (no max_id) reads only the newest `want` of each
+  // list: the merge is exact down to the highest id at which a list was cut, and only
+  // if the page needs entries below that (readers who filter many authors) is it taken
+  // again from the whole lists. A page below max_id needs the rank of its entries in
+  // the union, so it reads the whole lists.
+  const size_t cap = options_.max_entries;
+  size_t want = max_id == 0 ? std::min(cap, 2 * limit + 8) : cap;
   std::vector<std::vector<Entry>> lists(1 + state.pulled_followees.size());
-  state.timeline.Page(0, since_id, options_.max_entries, nullptr, &lists[0]);
-  for (size_t i = 0; i < state.pulled_followees.size(); ++i) {
-    pulled_.AppendRecent(state.pulled_followees[i], since_id, &lists[i + 1]);
+  std::vector<Entry> page;
+  while (true) {
+    TweetId floor = 0;  // below it a cut list may be missing entries
+    for (std::vector<Entry>& list : lists) list.clear();
+    state.timeline.Page(0, since_id, want, nullptr, &lists[0]);
+    for (size_t i = 0; i < state.pulled_followees.size(); ++i) {
+      pulled_.AppendRecent(state.pulled_followees[i], since_id, want, &lists[i + 1]);
+    }
+    if (want < cap) {
+      for (const std::vector<Entry>& list : lists) {
+        if (list.size() == want) floor = std::max(floor, list.back().id);
+      }
+    }
+    page.clear();
+    // Exact if the page fills above the floor, or nothing was cut.
+    bool exact = floor == 0;
+    for (const Entry& entry : MergeNewestFirst(lists, cap)) {
+      if (page.size() == limit || entry.id < floor) break;
+      if (max_id != 0 && entry.id >= max_id) continue;
+      if (exclude != nullptr && exclude->contains(entry.author)) continue;
+      page.push_back(entry);
+    }
+    if (exact || page.size() == limit) break;
+    want = cap;
   }
-  size_t taken = 0;
-  for (const Entry& entry : MergeNewestFirst(lists, options_.max_entries)) {
-    if (taken == limit) break;
-    if (max_id != 0 && entry.id >= max_id) continue;
-    if (exclude != nullptr && exclude->contains(entry.author)) continue;
-    out->push_back(entry);
-    ++taken;
-  }
+  out->insert(out->end(), page.begin(), page.end());
 }
 
 void HomeTimelines::Pull(const Entry& entry) { pulled_.Add(entry); }

@@ -39,13 +39,16 @@ std::vector<UserId> PulledAuthors::Among(absl::Span<const UserId> users) const {
   return pulled;
 }
 
-void PulledAuthors::AppendRecent(UserId author, TweetId since_id, std::vector<Entry>* out) const {
+void PulledAuthors::AppendRecent(UserId author, TweetId since_id, size_t limit,
+                                 std::vector<Entry>* out) const {
   absl::ReaderMutexLock lock(&mu_);
   auto it = recent_.find(author);
   if (it == recent_.end()) return;
+  size_t taken = 0;
   for (const Entry& entry : it->second) {
-    if (entry.id <= since_id) break;
+    if (entry.id <= since_id || taken == limit) break;
     out->push_back(entry);
+    ++taken;
   }
 }
 

@@ -40,8 +40,9 @@ class PulledAuthors {
   bool IsPulled(UserId author) const;
   // The pulled ones among `users`, in their order.
   std::vector<UserId> Among(absl::Span<const UserId> users) const;
-  // Appends `author`'s tweets with id > since_id to *out, newest first.
-  void AppendRecent(UserId author, TweetId since_id, std::vector<Entry>* out) const;
+  // Appends `author`'s tweets with id > since_id to *out, newest first, at most `limit`.
+  void AppendRecent(UserId author, TweetId since_id, size_t limit,
+                    std::vector<Entry>* out) const;
 
   size_t author_count() const;
 

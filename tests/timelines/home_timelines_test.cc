@@ -269,6 +269,46 @@ TEST(HomeTimelinesPullTest, PulledTweetsMergeIntoReadsWithinTheCap) {
   EXPECT_THAT(Ids(rebuilt->entries), ElementsAre(35, 25, 15, 5));
 }
 
+TEST(HomeTimelinesPullTest, AFirstPageFilteredPastItsFirstCutReadsTheWholeLists) {
+  FakeSource source;
+  HomeTimelines timelines(HomeTimelinesOptions{1, 100}, &source);
+  constexpr UserId kReader = 1, kFriend = 2, kStar = 9;
+  ASSERT_TRUE(timelines.Read(kReader, 0, 0, 10, nullptr).ok());
+  for (TweetId id = 1; id <= 30; ++id) timelines.Insert(kReader, {id, kFriend, 0});
+  timelines.Deliver(0, {100, kStar, 0}, std::vector<UserId>{kReader}, /*mark_pulled=*/true);
+  for (TweetId id = 100; id < 130; ++id) timelines.Pull({id, kStar, 0});
+  // A first page of 2 reads the newest 12 of each list; the star's fill them and are
+  // all filtered, so the page comes from below where the lists were cut.
+  const AuthorSet muted = {kStar};
+  auto read = timelines.Read(kReader, 0, 0, 2, &muted);
+  ASSERT_TRUE(read.ok());
+  EXPECT_THAT(Ids(read->entries), ElementsAre(30, 29));
+  read = timelines.Read(kReader, 0, 0, 3, nullptr);
+  ASSERT_TRUE(read.ok());
+  EXPECT_THAT(Ids(read->entries), ElementsAre(129, 128, 127));
+  const AuthorSet friend_muted = {kFriend};
+  read = timelines.Read(kReader, 0, 0, 40, &friend_muted);
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->entries.size(), 30u);  // the star's 30, past any cut
+}
+
+TEST(HomeTimelinesPullTest, AFirstPageThatRunsOutAboveTheCutReadsTheWholeLists) {
+  FakeSource source;
+  HomeTimelines timelines(HomeTimelinesOptions{1, 100}, &source);
+  constexpr UserId kReader = 1, kFriend = 2, kOther = 3, kStar = 9;
+  ASSERT_TRUE(timelines.Read(kReader, 0, 0, 10, nullptr).ok());
+  timelines.Insert(kReader, {5, kOther, 0});
+  for (TweetId id = 10; id < 40; ++id) timelines.Insert(kReader, {id, kFriend, 0});
+  timelines.Deliver(0, {100, kStar, 0}, std::vector<UserId>{kReader}, /*mark_pulled=*/true);
+  timelines.Pull({100, kStar, 0});
+  // The newest 12 of the timeline end above 5, and the star's list holds only 100: the
+  // merge runs out above the cut with the page not full.
+  const AuthorSet muted = {kFriend};
+  auto read = timelines.Read(kReader, 0, 0, 2, &muted);
+  ASSERT_TRUE(read.ok());
+  EXPECT_THAT(Ids(read->entries), ElementsAre(100, 5));
+}
+
 TEST_F(HomeTimelinesTest, ReadOfMissingTimelineRebuildsNewestFirstAndCapped) {
   source_.Follow(1, 2);
   source_.Follow(1, 3);
