@@ -38,7 +38,7 @@ absl::StatusOr<int> FreeLoopbackPort() {
   return ntohs(addr.sin_port);
 }
 
-using Reply = std::unique_ptr<redisReply, void (*)(void*)>;
+using Reply = RedisReply;
 
 }  // namespace
 
@@ -102,54 +102,6 @@ absl::StatusOr<uint64_t> RedisServer::UsedMemory() {
 // RedisTarget
 
 // One blocking connection, used by one worker thread at a time.
-class RedisTarget::Connection {
- public:
-  explicit Connection(redisContext* context) : c_(context) {}
-  ~Connection() { redisFree(c_); }
-
-  // Queues a command (pipelining); Read() collects the replies in order.
-  void Append(const std::vector<std::string>& args) {
-    std::vector<const char*> argv;
-    std::vector<size_t> lengths;
-    for (const std::string& a : args) {
-      argv.push_back(a.data());
-      lengths.push_back(a.size());
-    }
-    redisAppendCommandArgv(c_, static_cast<int>(args.size()), argv.data(), lengths.data());
-    ++pending_;
-  }
-  // The replies of every appended command; UNAVAILABLE on a connection error,
-  // INTERNAL on an error reply.
-  absl::StatusOr<std::vector<Reply>> Read() {
-    std::vector<Reply> replies;
-    absl::Status status;
-    for (; pending_ > 0; --pending_) {
-      void* raw = nullptr;
-      if (redisGetReply(c_, &raw) != REDIS_OK) {
-        pending_ = 0;
-        return absl::UnavailableError(absl::StrCat("redis: ", c_->errstr));
-      }
-      Reply reply(static_cast<redisReply*>(raw), freeReplyObject);
-      if (reply->type == REDIS_REPLY_ERROR && status.ok()) {
-        status = absl::InternalError(absl::StrCat("redis: ", reply->str));
-      }
-      replies.push_back(std::move(reply));
-    }
-    if (!status.ok()) return status;
-    return replies;
-  }
-  absl::StatusOr<Reply> Command(const std::vector<std::string>& args) {
-    Append(args);
-    absl::StatusOr<std::vector<Reply>> replies = Read();
-    if (!replies.ok()) return replies.status();
-    return std::move(replies->front());
-  }
-
- private:
-  redisContext* const c_;
-  int pending_ = 0;
-};
-
 namespace {
 
 std::string Key(char kind, uint64_t id) { return absl::StrCat(std::string(1, kind), ":", id); }
@@ -192,15 +144,9 @@ absl::StatusOr<std::unique_ptr<RedisTarget>> RedisTarget::Connect(int port, int 
   if (workers < 1) return absl::InvalidArgumentError("need at least one Redis connection");
   std::unique_ptr<RedisTarget> target(new RedisTarget());
   for (int i = 0; i < workers; ++i) {
-    const timeval timeout{10, 0};
-    redisContext* c = redisConnectWithTimeout("127.0.0.1", port, timeout);
-    if (c == nullptr || c->err) {
-      const std::string why = c != nullptr ? c->errstr : "out of memory";
-      if (c != nullptr) redisFree(c);
-      return absl::UnavailableError(absl::StrCat("cannot connect to Redis on port ", port, ": ", why));
-    }
-    redisSetTimeout(c, timeval{30, 0});
-    target->connections_.push_back(std::make_unique<Connection>(c));
+    absl::StatusOr<std::unique_ptr<Connection>> c = RedisConnection::Connect(port);
+    if (!c.ok()) return c.status();
+    target->connections_.push_back(*std::move(c));
   }
   for (auto& connection : target->connections_) {
     target->workers_.emplace_back([t = target.get(), c = connection.get()] { t->Work(c); });

@@ -31,6 +31,7 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "common/subprocess.h"
+#include "loadgen/redis_connection.h"
 #include "loadgen/social_graph.h"
 #include "loadgen/target.h"
 
@@ -73,7 +74,7 @@ class RedisTarget final : public Target {
   // than one follow at a time (the Redis baseline's graph is set up, not measured).
   absl::Status LoadGraph(const SocialGraph& graph);
 
-  class Connection;  // one blocking hiredis connection (redis_target.cc)
+  using Connection = RedisConnection;
 
  private:
   using Task = absl::AnyInvocable<void(Connection&)>;

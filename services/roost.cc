@@ -47,15 +47,17 @@ absl::StatusOr<std::unique_ptr<Roost>> Roost::Open(const RoostOptions& options) 
     return absl::InvalidArgumentError(
         absl::StrCat("node id ", options.node_id, " is above the maximum ", kMaxSnowflakeNode));
   }
+  // Checked before the data dir is touched.
+  std::vector<tweets::MemcachedAddress> cache_servers;
   if (!options.tweet_cache.empty()) {
-    RETURN_IF_ERROR(tweets::ParseMemcachedSpec(options.tweet_cache).status());
+    ASSIGN_OR_RETURN(cache_servers, tweets::ParseMemcachedSpec(options.tweet_cache));
   }
   std::unique_ptr<Roost> roost(new Roost(options));
-  RETURN_IF_ERROR(roost->Init());
+  RETURN_IF_ERROR(roost->Init(std::move(cache_servers)));
   return roost;
 }
 
-absl::Status Roost::Init() {
+absl::Status Roost::Init(std::vector<tweets::MemcachedAddress> cache_servers) {
   log::Env* env = log::Env::Default();
   const std::string& dir = options_.data_dir;
   RETURN_IF_ERROR(env->CreateDirs(dir));
@@ -90,9 +92,9 @@ absl::Status Roost::Init() {
     }
   }
   ASSIGN_OR_RETURN(tweets_, tweets::TweetStore::Open(dir + "/tweets", {}));
-  if (!options_.tweet_cache.empty()) {
+  if (!cache_servers.empty()) {
     tweets::MemcachedOptions cache;
-    ASSIGN_OR_RETURN(cache.servers, tweets::ParseMemcachedSpec(options_.tweet_cache));
+    cache.servers = std::move(cache_servers);
     ASSIGN_OR_RETURN(std::unique_ptr<tweets::MemcachedClient> client,
                      tweets::MemcachedClient::Create(cache));
     tweets_ = std::make_unique<tweets::CachedTweetStore>(std::move(tweets_), std::move(client),

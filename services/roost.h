@@ -40,6 +40,7 @@
 #include "ingest/log/log_reader.h"
 #include "ingest/pipeline.h"
 #include "timelines/home_timelines.h"
+#include "tweetstore/memcached_client.h"
 #include "tweetstore/tweet_store.h"
 
 namespace roost {
@@ -183,7 +184,8 @@ class Roost {
 
  private:
   explicit Roost(const RoostOptions& options);
-  absl::Status Init();
+  // `cache_servers`: the parsed tweet_cache option (empty: no cache).
+  absl::Status Init(std::vector<tweets::MemcachedAddress> cache_servers);
   // Appends `event` (a serialized events::Event) and calls `done` when durable.
   void Append(std::string event, Done<LogOffset> done);
   // Gives an event its id and appends it in one critical section, so that the log's

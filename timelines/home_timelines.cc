@@ -408,40 +408,39 @@ bool HomeTimelines::IsMaterialized(UserId user) const {
   return shard.FindReady(user) != nullptr;
 }
 
-size_t HomeTimelines::materialized_count() const {
-  size_t count = 0;
+template <typename F>
+size_t HomeTimelines::SumShards(F f) const {
+  size_t sum = 0;
   for (const auto& shard : shards_) {
     absl::ReaderMutexLock lock(&shard->mu);
-    for (const auto& [user, state] : shard->timelines) count += state.building ? 0 : 1;
+    sum += f(*shard);
   }
-  return count;
+  return sum;
+}
+
+size_t HomeTimelines::materialized_count() const {
+  return SumShards([](const Shard& shard) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    size_t count = 0;
+    for (const auto& [user, state] : shard.timelines) count += state.building ? 0 : 1;
+    return count;
+  });
 }
 
 size_t HomeTimelines::memory_bytes() const {
-  size_t bytes = 0;
-  for (const auto& shard : shards_) {
-    absl::ReaderMutexLock lock(&shard->mu);
-    bytes += shard->bytes;
-  }
-  return bytes;
+  return SumShards([](const Shard& shard) ABSL_NO_THREAD_SAFETY_ANALYSIS { return shard.bytes; });
 }
 
 uint64_t HomeTimelines::evicted_count() const {
-  uint64_t evicted = 0;
-  for (const auto& shard : shards_) {
-    absl::ReaderMutexLock lock(&shard->mu);
-    evicted += shard->evicted;
-  }
-  return evicted;
+  return SumShards(
+      [](const Shard& shard) ABSL_NO_THREAD_SAFETY_ANALYSIS { return shard.evicted; });
 }
 
 size_t HomeTimelines::entry_count() const {
-  size_t count = 0;
-  for (const auto& shard : shards_) {
-    absl::ReaderMutexLock lock(&shard->mu);
-    for (const auto& [user, state] : shard->timelines) count += state.timeline.size();
-  }
-  return count;
+  return SumShards([](const Shard& shard) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    size_t count = 0;
+    for (const auto& [user, state] : shard.timelines) count += state.timeline.size();
+    return count;
+  });
 }
 
 }  // namespace roost::timelines

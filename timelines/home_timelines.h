@@ -125,6 +125,9 @@ class HomeTimelines {
   // caller holds the shard's lock.
   void PageOf(const UserTimeline& state, TweetId max_id, TweetId since_id, size_t limit,
               const AuthorSet* exclude, std::vector<Entry>* out) const;
+  // The sum of f(shard) over the shards, each read under its lock.
+  template <typename F>
+  size_t SumShards(F f) const;
   uint32_t NextReadTick() { return read_clock_.fetch_add(1, std::memory_order_relaxed) + 1; }
   // Evicts idle timelines of `shard` while it is over its share of the memory limit.
   // The caller holds shard.mu exclusively.

@@ -33,7 +33,6 @@
 // into the graph store, in batches) and kept for later runs: remove it to reload. Each
 // benchmark starts from a copy (table files hard-linked).
 #include <grpcpp/grpcpp.h>
-#include <hiredis/hiredis.h>
 #include <malloc.h>
 
 #include <atomic>
@@ -55,6 +54,7 @@
 #include "loadgen/bench/bench_env.h"
 #include "loadgen/bench/bench_graph.h"
 #include "loadgen/bench/bench_roost.h"
+#include "loadgen/redis_connection.h"
 #include "loadgen/redis_target.h"
 #include "loadgen/social_graph.h"
 #include "roost/v1/roost.grpc.pb.h"
@@ -149,33 +149,21 @@ int64_t Counter(const Roost& roost, const std::string& name) {
   return it == counters.end() ? 0 : it->second;
 }
 
-// One hiredis connection sending commands in pipelined batches.
-class RedisPipe {
- public:
-  explicit RedisPipe(int port) : c_(redisConnect("127.0.0.1", port)) {
-    if (c_ == nullptr || c_->err) Die("redis", absl::UnavailableError("cannot connect"));
-  }
-  ~RedisPipe() { redisFree(c_); }
-  void Zadd(UserId user, TweetId id) {
-    const std::string key = absl::StrCat("h:", user);
+// Sends ZADD h:<user> id id for each pair on one connection, pipelined in batches of
+// 1000, as Mastodon adds to home feeds.
+void PipelinedZadds(int port, absl::Span<const std::pair<UserId, TweetId>> zadds) {
+  absl::StatusOr<std::unique_ptr<RedisConnection>> c = RedisConnection::Connect(port);
+  if (!c.ok()) Die("redis", c.status());
+  const auto read = [&] {
+    if (absl::Status s = (*c)->Read().status(); !s.ok()) Die("redis", s);
+  };
+  for (const auto& [user, id] : zadds) {
     const std::string member = absl::StrCat(id);
-    const char* argv[] = {"ZADD", key.data(), member.data(), member.data()};
-    const size_t lengths[] = {4, key.size(), member.size(), member.size()};
-    redisAppendCommandArgv(c_, 4, argv, lengths);
-    if (++pending_ == 1000) Flush();
+    (*c)->Append({"ZADD", absl::StrCat("h:", user), member, member});
+    if ((*c)->pending() == 1000) read();
   }
-  void Flush() {
-    for (; pending_ > 0; --pending_) {
-      void* reply = nullptr;
-      if (redisGetReply(c_, &reply) != REDIS_OK) Die("redis", absl::UnavailableError(c_->errstr));
-      freeReplyObject(reply);
-    }
-  }
-
- private:
-  redisContext* c_;
-  int pending_ = 0;
-};
+  read();
+}
 
 std::unique_ptr<RedisServer> StartRedis(const std::string& dir) {
   absl::StatusOr<std::unique_ptr<RedisServer>> redis = RedisServer::Start(dir, "");
@@ -241,11 +229,12 @@ void BM_BytesPerEntry(benchmark::State& state) {
     std::unique_ptr<RedisServer> redis = StartRedis(redis_dir);
     absl::StatusOr<uint64_t> redis_before = redis->UsedMemory();
     {
-      RedisPipe pipe(redis->port());
+      std::vector<std::pair<UserId, TweetId>> zadds;
+      zadds.reserve(total);
       for (const auto& [user, entries] : timelines_entries) {
-        for (const timelines::Entry& entry : entries) pipe.Zadd(user, entry.id);
+        for (const timelines::Entry& entry : entries) zadds.emplace_back(user, entry.id);
       }
-      pipe.Flush();
+      PipelinedZadds(redis->port(), zadds);
     }
     absl::StatusOr<uint64_t> redis_after = redis->UsedMemory();
     if (!redis_before.ok() || !redis_after.ok()) Die("redis memory", redis_after.status());
@@ -323,11 +312,7 @@ void BM_Fanout(benchmark::State& state) {
     graph->reset();
     std::unique_ptr<RedisServer> redis = StartRedis(dir);
     const int64_t redis_start = NowNs();
-    {
-      RedisPipe pipe(redis->port());
-      for (const auto& [user, id] : zadds) pipe.Zadd(user, id);
-      pipe.Flush();
-    }
+    PipelinedZadds(redis->port(), zadds);
     const double redis_rate =
         static_cast<double>(zadds.size()) / (static_cast<double>(NowNs() - redis_start) / 1e9);
     state.counters["redis_zadds"] = static_cast<double>(zadds.size());
