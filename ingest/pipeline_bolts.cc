@@ -8,6 +8,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "ingest/event_codec.h"
 #include "ingest/pipeline_tuples.h"
 #include "ingest/topology/grouping.h"
 
@@ -59,9 +60,9 @@ absl::Status LogSpout::NextBatch(absl::Time deadline, topology::SpoutCollector& 
   RETURN_IF_ERROR(reader_->ReadBatch(/*max_records=*/512, deadline, &batch_));
   for (log::LogRecord& record : batch_) {
     auto event = std::make_shared<events::Event>();
-    if (!event->ParseFromString(record.payload)) {
+    if (absl::Status decoded = DecodeEvent(record.payload, event.get()); !decoded.ok()) {
       return absl::DataLossError(
-          absl::StrCat("log record at offset ", record.offset, " is not a valid event"));
+          absl::StrCat("log record at offset ", record.offset, ": ", decoded.message()));
     }
     if (event->has_tweet_posted() || event->has_tweet_deleted()) {
       out.Emit(record.offset, kTweetEvents, EventPtr(std::move(event)));

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "ingest/event_codec.h"
 #include "services/event_kinds.h"
 #include "services/grpc_status.h"
 
@@ -60,10 +61,11 @@ class Subscription final : public grpc::ServerWriteReactor<v1::ChangeEvent> {
         v1::ChangeEvent& message = message_;
         message.Clear();
         message.set_position(record.offset);
-        if (!message.mutable_event()->ParseFromString(record.payload)) {
+        if (absl::Status decoded = ingest::DecodeEvent(record.payload, message.mutable_event());
+            !decoded.ok()) {
           end = grpc::Status(grpc::StatusCode::DATA_LOSS,
-                             absl::StrCat("the record at position ", record.offset,
-                                          " is not an event"));
+                             absl::StrCat("the record at position ", record.offset, ": ",
+                                          decoded.message()));
           break;
         }
         if (!types_.empty() && !types_.contains(EventKindName(message.event()))) continue;
@@ -123,6 +125,10 @@ class Refusal final : public grpc::ServerWriteReactor<v1::ChangeEvent> {
 };
 
 }  // namespace
+
+grpc::ServerWriteReactor<v1::ChangeEvent>* RefusedSubscription(const grpc::Status& status) {
+  return new Refusal(status);
+}
 
 grpc::ServerWriteReactor<v1::ChangeEvent>* StartSubscription(
     Roost* roost, const v1::SubscribeRequest& request, std::atomic<int>* subscribers) {

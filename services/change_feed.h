@@ -23,6 +23,9 @@ inline constexpr int kMaxSubscribers = 64;
 grpc::ServerWriteReactor<::roost::v1::ChangeEvent>* StartSubscription(
     Roost* roost, const ::roost::v1::SubscribeRequest& request, std::atomic<int>* subscribers);
 
+// A stream that fails at once with `status`.
+grpc::ServerWriteReactor<::roost::v1::ChangeEvent>* RefusedSubscription(const grpc::Status& status);
+
 }  // namespace roost::service
 
 #endif  // ROOST_SERVICES_CHANGE_FEED_H_

@@ -119,6 +119,15 @@ Roost::Done<LogOffset> FinishWrite(grpc::ServerUnaryReactor* reactor, Response* 
   };
 }
 
+// OK when the server checks no tokens or the call carries one that grants `role`.
+absl::Status Authorize(const TokenAuth* auth, grpc::CallbackServerContext* ctx, Role role) {
+  if (auth == nullptr) return absl::OkStatus();
+  const auto& metadata = ctx->client_metadata();
+  const auto it = metadata.find("authorization");
+  if (it == metadata.end()) return auth->Check(false, "", role);
+  return auth->Check(true, absl::string_view(it->second.data(), it->second.size()), role);
+}
+
 grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* ctx, const absl::Status& status) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   reactor->Finish(ToGrpc(status));
@@ -133,6 +142,9 @@ grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* ctx, const absl
 grpc::ServerUnaryReactor* TweetsService::Post(grpc::CallbackServerContext* ctx,
                                               const v1::PostRequest* req,
                                               v1::PostResponse* resp) {
+  if (absl::Status denied = Authorize(auth_, ctx, Role::kUser); !denied.ok()) {
+    return FinishNow(ctx, denied);
+  }
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   PostArgs args{req->author_id(), req->text(), req->reply_to_id(), req->retweet_of_id(),
                 req->request_id()};
@@ -149,6 +161,9 @@ grpc::ServerUnaryReactor* TweetsService::Post(grpc::CallbackServerContext* ctx,
 grpc::ServerUnaryReactor* TweetsService::Delete(grpc::CallbackServerContext* ctx,
                                                 const v1::DeleteRequest* req,
                                                 v1::DeleteResponse* resp) {
+  if (absl::Status denied = Authorize(auth_, ctx, Role::kUser); !denied.ok()) {
+    return FinishNow(ctx, denied);
+  }
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   roost_->Delete(req->author_id(), req->tweet_id(), Deadline(ctx), FinishWrite(reactor, resp));
   return reactor;
@@ -156,6 +171,9 @@ grpc::ServerUnaryReactor* TweetsService::Delete(grpc::CallbackServerContext* ctx
 
 grpc::ServerUnaryReactor* TweetsService::Get(grpc::CallbackServerContext* ctx,
                                              const v1::GetRequest* req, v1::GetResponse* resp) {
+  if (absl::Status denied = Authorize(auth_, ctx, Role::kUser); !denied.ok()) {
+    return FinishNow(ctx, denied);
+  }
   std::vector<TweetId> ids(req->ids().begin(), req->ids().end());
   absl::StatusOr<std::vector<tweets::Tweet>> found = roost_->GetTweets(ids);
   if (found.ok()) {
@@ -167,6 +185,9 @@ grpc::ServerUnaryReactor* TweetsService::Get(grpc::CallbackServerContext* ctx,
 grpc::ServerUnaryReactor* TweetsService::UserTimeline(grpc::CallbackServerContext* ctx,
                                                       const v1::UserTimelineRequest* req,
                                                       v1::TimelinePage* resp) {
+  if (absl::Status denied = Authorize(auth_, ctx, Role::kUser); !denied.ok()) {
+    return FinishNow(ctx, denied);
+  }
   TimelineQuery query{req->user_id(), req->max_id(), req->since_id(), req->limit(),
                       req->hydrate()};
   return ReadAfter(roost_, ctx, req->min_position(), [this, query, resp] {
@@ -182,6 +203,9 @@ grpc::ServerUnaryReactor* TweetsService::UserTimeline(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* TimelinesService::Home(grpc::CallbackServerContext* ctx,
                                                  const v1::HomeRequest* req,
                                                  v1::TimelinePage* resp) {
+  if (absl::Status denied = Authorize(auth_, ctx, Role::kUser); !denied.ok()) {
+    return FinishNow(ctx, denied);
+  }
   TimelineQuery query{req->user_id(), req->max_id(), req->since_id(), req->limit(),
                       req->hydrate()};
   return ReadAfter(roost_, ctx, req->min_position(), [this, query, resp] {
@@ -197,6 +221,9 @@ grpc::ServerUnaryReactor* TimelinesService::Home(grpc::CallbackServerContext* ct
 grpc::ServerUnaryReactor* GraphService::SetEdge(grpc::CallbackServerContext* ctx,
                                                 const v1::EdgeRequest* req,
                                                 graph::EdgeState state, v1::WriteResponse* resp) {
+  if (absl::Status denied = Authorize(auth_, ctx, Role::kUser); !denied.ok()) {
+    return FinishNow(ctx, denied);
+  }
   absl::StatusOr<graph::GraphId> g = ToGraph(req->graph());
   if (!g.ok()) return FinishNow(ctx, g.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
@@ -224,6 +251,9 @@ grpc::ServerUnaryReactor* GraphService::Negate(grpc::CallbackServerContext* ctx,
 grpc::ServerUnaryReactor* GraphService::Mass(grpc::CallbackServerContext* ctx,
                                              const v1::MassRequest* req, graph::StateMask from,
                                              graph::EdgeState to, v1::WriteResponse* resp) {
+  if (absl::Status denied = Authorize(auth_, ctx, Role::kUser); !denied.ok()) {
+    return FinishNow(ctx, denied);
+  }
   absl::StatusOr<graph::GraphId> g = ToGraph(req->graph());
   if (!g.ok()) return FinishNow(ctx, g.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
@@ -256,6 +286,9 @@ grpc::ServerUnaryReactor* GraphService::RemoveAll(grpc::CallbackServerContext* c
 grpc::ServerUnaryReactor* GraphService::Select(grpc::CallbackServerContext* ctx,
                                                const v1::SelectRequest* req,
                                                v1::SelectResponse* resp) {
+  if (absl::Status denied = Authorize(auth_, ctx, Role::kUser); !denied.ok()) {
+    return FinishNow(ctx, denied);
+  }
   absl::StatusOr<ListArgs> list = ToListArgs(*req);
   if (!list.ok()) return FinishNow(ctx, list.status());
   return ReadAfter(roost_, ctx, req->min_position(), [this, list = *list, req, resp] {
@@ -270,6 +303,9 @@ grpc::ServerUnaryReactor* GraphService::Select(grpc::CallbackServerContext* ctx,
 grpc::ServerUnaryReactor* GraphService::Count(grpc::CallbackServerContext* ctx,
                                               const v1::CountRequest* req,
                                               v1::CountResponse* resp) {
+  if (absl::Status denied = Authorize(auth_, ctx, Role::kUser); !denied.ok()) {
+    return FinishNow(ctx, denied);
+  }
   absl::StatusOr<ListArgs> list = ToListArgs(*req);
   if (!list.ok()) return FinishNow(ctx, list.status());
   return ReadAfter(roost_, ctx, req->min_position(), [this, list = *list, req, resp] {
@@ -283,6 +319,9 @@ grpc::ServerUnaryReactor* GraphService::Count(grpc::CallbackServerContext* ctx,
 grpc::ServerUnaryReactor* GraphService::Contains(grpc::CallbackServerContext* ctx,
                                                  const v1::ContainsRequest* req,
                                                  v1::ContainsResponse* resp) {
+  if (absl::Status denied = Authorize(auth_, ctx, Role::kUser); !denied.ok()) {
+    return FinishNow(ctx, denied);
+  }
   absl::StatusOr<graph::GraphId> g = ToGraph(req->graph());
   if (!g.ok()) return FinishNow(ctx, g.status());
   return ReadAfter(roost_, ctx, req->min_position(), [this, g = *g, req, resp] {
@@ -300,6 +339,9 @@ grpc::ServerUnaryReactor* GraphService::Contains(grpc::CallbackServerContext* ct
 grpc::ServerUnaryReactor* GraphService::Query(grpc::CallbackServerContext* ctx,
                                               const v1::QueryRequest* req,
                                               v1::QueryResponse* resp) {
+  if (absl::Status denied = Authorize(auth_, ctx, Role::kUser); !denied.ok()) {
+    return FinishNow(ctx, denied);
+  }
   graph::SetOp op;
   switch (req->op()) {
     case v1::INTERSECT:
@@ -344,6 +386,9 @@ grpc::ServerUnaryReactor* GraphService::Query(grpc::CallbackServerContext* ctx,
 grpc::ServerUnaryReactor* AdminService::Stats(grpc::CallbackServerContext* ctx,
                                               const v1::StatsRequest* req,
                                               v1::StatsResponse* resp) {
+  if (absl::Status denied = Authorize(auth_, ctx, Role::kAdmin); !denied.ok()) {
+    return FinishNow(ctx, denied);
+  }
   resp->set_appended_position(roost_->appended_position());
   resp->set_applied_position(roost_->applied_position());
   resp->set_processed_position(roost_->processed_position());
@@ -353,11 +398,17 @@ grpc::ServerUnaryReactor* AdminService::Stats(grpc::CallbackServerContext* ctx,
 
 grpc::ServerUnaryReactor* AdminService::Ping(grpc::CallbackServerContext* ctx,
                                              const v1::PingRequest* req, v1::PingResponse* resp) {
+  if (absl::Status denied = Authorize(auth_, ctx, Role::kAdmin); !denied.ok()) {
+    return FinishNow(ctx, denied);
+  }
   return FinishNow(ctx, absl::OkStatus());
 }
 
 grpc::ServerWriteReactor<v1::ChangeEvent>* ChangeFeedService::Subscribe(
     grpc::CallbackServerContext* ctx, const v1::SubscribeRequest* req) {
+  if (absl::Status denied = Authorize(auth_, ctx, Role::kAdmin); !denied.ok()) {
+    return RefusedSubscription(ToGrpc(denied));
+  }
   return StartSubscription(roost_, *req, &subscribers_);
 }
 

@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "roost/v1/feed.grpc.pb.h"
 #include "roost/v1/roost.grpc.pb.h"
+#include "services/auth.h"
 #include "services/roost.h"
 
 namespace roost::service {
@@ -20,7 +21,8 @@ inline constexpr absl::Duration kMaxPositionWait = absl::Seconds(30);
 
 class TweetsService final : public v1::Tweets::CallbackService {
  public:
-  explicit TweetsService(Roost* roost) : roost_(roost) {}
+  // `auth` (not owned; may be null: no tokens checked) gates every call.
+  TweetsService(Roost* roost, const TokenAuth* auth) : roost_(roost), auth_(auth) {}
   grpc::ServerUnaryReactor* Post(grpc::CallbackServerContext* ctx, const v1::PostRequest* req,
                                  v1::PostResponse* resp) override;
   grpc::ServerUnaryReactor* Delete(grpc::CallbackServerContext* ctx,
@@ -34,21 +36,25 @@ class TweetsService final : public v1::Tweets::CallbackService {
 
  private:
   Roost* const roost_;
+  const TokenAuth* const auth_;
 };
 
 class TimelinesService final : public v1::Timelines::CallbackService {
  public:
-  explicit TimelinesService(Roost* roost) : roost_(roost) {}
+  // `auth` (not owned; may be null: no tokens checked) gates every call.
+  TimelinesService(Roost* roost, const TokenAuth* auth) : roost_(roost), auth_(auth) {}
   grpc::ServerUnaryReactor* Home(grpc::CallbackServerContext* ctx, const v1::HomeRequest* req,
                                  v1::TimelinePage* resp) override;
 
  private:
   Roost* const roost_;
+  const TokenAuth* const auth_;
 };
 
 class GraphService final : public v1::Graph::CallbackService {
  public:
-  explicit GraphService(Roost* roost) : roost_(roost) {}
+  // `auth` (not owned; may be null: no tokens checked) gates every call.
+  GraphService(Roost* roost, const TokenAuth* auth) : roost_(roost), auth_(auth) {}
   grpc::ServerUnaryReactor* Add(grpc::CallbackServerContext* ctx, const v1::EdgeRequest* req,
                                 v1::WriteResponse* resp) override;
   grpc::ServerUnaryReactor* Remove(grpc::CallbackServerContext* ctx, const v1::EdgeRequest* req,
@@ -81,11 +87,13 @@ class GraphService final : public v1::Graph::CallbackService {
                                  graph::StateMask from, graph::EdgeState to,
                                  v1::WriteResponse* resp);
   Roost* const roost_;
+  const TokenAuth* const auth_;
 };
 
 class AdminService final : public v1::Admin::CallbackService {
  public:
-  explicit AdminService(Roost* roost) : roost_(roost) {}
+  // `auth` (not owned; may be null: no tokens checked) gates every call.
+  AdminService(Roost* roost, const TokenAuth* auth) : roost_(roost), auth_(auth) {}
   grpc::ServerUnaryReactor* Stats(grpc::CallbackServerContext* ctx, const v1::StatsRequest* req,
                                   v1::StatsResponse* resp) override;
   grpc::ServerUnaryReactor* Ping(grpc::CallbackServerContext* ctx, const v1::PingRequest* req,
@@ -93,16 +101,19 @@ class AdminService final : public v1::Admin::CallbackService {
 
  private:
   Roost* const roost_;
+  const TokenAuth* const auth_;
 };
 
 class ChangeFeedService final : public v1::ChangeFeed::CallbackService {
  public:
-  explicit ChangeFeedService(Roost* roost) : roost_(roost) {}
+  // `auth` (not owned; may be null: no tokens checked) gates every call.
+  ChangeFeedService(Roost* roost, const TokenAuth* auth) : roost_(roost), auth_(auth) {}
   grpc::ServerWriteReactor<v1::ChangeEvent>* Subscribe(grpc::CallbackServerContext* ctx,
                                                        const v1::SubscribeRequest* req) override;
 
  private:
   Roost* const roost_;
+  const TokenAuth* const auth_;
   std::atomic<int> subscribers_{0};
 };
 

@@ -43,6 +43,9 @@ Roost::~Roost() { Shutdown(); }
 
 absl::StatusOr<std::unique_ptr<Roost>> Roost::Open(const RoostOptions& options) {
   if (options.data_dir.empty()) return absl::InvalidArgumentError("data_dir must be set");
+  if (options.max_pending_writes <= 0) {
+    return absl::InvalidArgumentError("max_pending_writes must be positive");
+  }
   if (options.node_id > kMaxSnowflakeNode) {
     return absl::InvalidArgumentError(
         absl::StrCat("node id ", options.node_id, " is above the maximum ", kMaxSnowflakeNode));
@@ -219,14 +222,21 @@ void Roost::Shutdown() {
 // Every write's event goes through here, so here is where draining refuses new ones
 // and counts those in flight.
 void Roost::Append(std::string event, Done<LogOffset> done) {
-  bool refused;
+  absl::Status refused;
   {
     absl::MutexLock lock(&writes_mu_);
-    refused = draining_;
-    if (!refused) ++writes_in_flight_;
+    if (draining_) {
+      refused = absl::UnavailableError("server is shutting down");
+    } else if (writes_in_flight_ >= options_.max_pending_writes) {
+      refused = absl::ResourceExhaustedError(
+          absl::StrCat(writes_in_flight_, " writes are waiting for the log already; retry later"));
+    } else {
+      ++writes_in_flight_;
+    }
   }
-  if (refused) {
-    done(absl::UnavailableError("server is shutting down"));
+  if (!refused.ok()) {
+    if (absl::IsResourceExhausted(refused)) writes_refused_->Add();
+    done(std::move(refused));
     return;
   }
   log_->AppendAsync(std::move(event),

@@ -68,6 +68,9 @@ struct RoostOptions {
   std::string tweet_cache;
   ingest::PipelineOptions pipeline;
   absl::Duration request_id_window = absl::Hours(24);
+  // Writes that may wait for the log at once; more are refused with RESOURCE_EXHAUSTED
+  // so that overload costs clients a retry, not this process its memory.
+  int max_pending_writes = 16384;
   // Drop the derived stores (tweets, graph; timelines live in memory) and rebuild them
   // by replaying the whole log through the pipeline, as live traffic is applied.
   bool rebuild = false;
@@ -215,6 +218,7 @@ class Roost {
   const RoostOptions options_;
   Clock* const clock_;
   MetricsRegistry metrics_;
+  Counter* const writes_refused_ = metrics_.GetCounter("server.writes_refused");
   std::unique_ptr<log::FileLock> lock_;
   std::unique_ptr<SnowflakeGenerator> ids_;
   std::unique_ptr<log::Log> log_;

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <iterator>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -43,6 +46,14 @@ ABSL_FLAG(std::string, direction, "forward",
 ABSL_FLAG(std::string, request_id, "", "post: a retry with the same id posts once.");
 ABSL_FLAG(uint64_t, reply_to, 0, "post: the id of the tweet this replies to.");
 ABSL_FLAG(int32_t, timeout_ms, 10000, "Deadline of each call.");
+ABSL_FLAG(std::string, tls_ca, "",
+          "Connect with TLS, trusting the server certificates this PEM CA bundle signed; "
+          "empty: plaintext.");
+ABSL_FLAG(std::string, tls_cert, "", "With --tls-ca: this PEM client certificate (mutual TLS).");
+ABSL_FLAG(std::string, tls_key, "", "With --tls-cert: its PEM private key.");
+ABSL_FLAG(std::string, token_file, "",
+          "Send the bearer token in this file (its first line) with every call; without "
+          "it, the environment variable ROOST_TOKEN is used if set.");
 ABSL_FLAG(std::string, data_dir, "", "log: roostd's data directory.");
 ABSL_FLAG(uint64_t, from, 0,
           "log dump: the first offset (0: the start); feed: the first position (0: only "
@@ -144,13 +155,62 @@ void PrintPage(const v1::TimelinePage& page) {
 
 struct Client {
   std::shared_ptr<grpc::Channel> channel;
+  std::string token;  // empty: none sent
+  void Authorize(grpc::ClientContext* ctx) const {
+    if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
+  }
   std::unique_ptr<grpc::ClientContext> Context() const {
     auto ctx = std::make_unique<grpc::ClientContext>();
     ctx->set_deadline(std::chrono::system_clock::now() +
                       std::chrono::milliseconds(absl::GetFlag(FLAGS_timeout_ms)));
+    Authorize(ctx.get());
     return ctx;
   }
 };
+
+bool ReadWholeFile(const std::string& path, std::string* contents) {
+  std::ifstream in(path);
+  if (!in) return false;
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  *contents = buffer.str();
+  return true;
+}
+
+// The channel and token the flags ask for; false (having said why) if a file is unusable.
+bool MakeClient(Client* client) {
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (const std::string ca = absl::GetFlag(FLAGS_tls_ca); !ca.empty()) {
+    grpc::SslCredentialsOptions ssl;
+    if (!ReadWholeFile(ca, &ssl.pem_root_certs)) {
+      std::fprintf(stderr, "roostctl: cannot read --tls-ca %s\n", ca.c_str());
+      return false;
+    }
+    const std::string cert = absl::GetFlag(FLAGS_tls_cert), key = absl::GetFlag(FLAGS_tls_key);
+    if (cert.empty() != key.empty()) {
+      std::fprintf(stderr, "roostctl: --tls-cert and --tls-key go together\n");
+      return false;
+    }
+    if (!cert.empty() && (!ReadWholeFile(cert, &ssl.pem_cert_chain) ||
+                          !ReadWholeFile(key, &ssl.pem_private_key))) {
+      std::fprintf(stderr, "roostctl: cannot read --tls-cert or --tls-key\n");
+      return false;
+    }
+    credentials = grpc::SslCredentials(ssl);
+  }
+  client->channel = grpc::CreateChannel(absl::GetFlag(FLAGS_target), credentials);
+  if (const std::string path = absl::GetFlag(FLAGS_token_file); !path.empty()) {
+    std::string contents;
+    if (!ReadWholeFile(path, &contents)) {
+      std::fprintf(stderr, "roostctl: cannot read --token-file %s\n", path.c_str());
+      return false;
+    }
+    client->token = std::string(absl::StripAsciiWhitespace(contents.substr(0, contents.find('\n'))));
+  } else if (const char* env = std::getenv("ROOST_TOKEN"); env != nullptr) {
+    client->token = env;
+  }
+  return true;
+}
 
 bool ParseGraph(v1::GraphKind* kind) {
   static const std::map<std::string, v1::GraphKind> kinds = {
@@ -234,7 +294,8 @@ int main(int argc, char** argv) {
                                      options);
   }
 
-  Client c{grpc::CreateChannel(absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials())};
+  Client c;
+  if (!MakeClient(&c)) return 2;
   const std::string command = args[0];
   std::vector<uint64_t> ids;
   auto need_ids = [&](size_t n, const char* what) {
@@ -420,6 +481,7 @@ int main(int argc, char** argv) {
     req.set_from_position(absl::GetFlag(FLAGS_from));
     if (!absl::GetFlag(FLAGS_type).empty()) req.add_types(absl::GetFlag(FLAGS_type));
     grpc::ClientContext context;  // no deadline: it runs until interrupted
+    c.Authorize(&context);
     auto stream = v1::ChangeFeed::NewStub(c.channel)->Subscribe(&context, req);
     google::protobuf::util::JsonPrintOptions json;
     json.preserve_proto_field_names = true;

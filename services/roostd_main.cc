@@ -1,6 +1,7 @@
 // roostd: serves tweets, home timelines and the social graph over gRPC from one
 // process, with its data in one directory.
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,10 +14,13 @@
 #include <thread>
 #include <vector>
 
+#include <google/protobuf/stubs/logging.h>
+
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/flag_names.h"
 #include "services/metrics_endpoint.h"
@@ -82,6 +86,23 @@ ABSL_FLAG(std::string, metrics_listen, "",
           "Serve Prometheus metrics (GET /metrics) on this host:port, e.g. 127.0.0.1:9464 "
           "(port 0 picks a free one); empty: no metrics endpoint. Admin.Stats (roostctl "
           "stats) serves the same numbers over gRPC either way.");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain to serve gRPC over TLS (with --tls-key); empty: plaintext.");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls-cert.");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA bundle: with TLS, clients must present a certificate signed by it (mutual "
+          "TLS); empty: any client may connect.");
+ABSL_FLAG(std::string, auth_tokens_file, "",
+          "Bearer tokens that may call, one `user TOKEN` or `admin TOKEN` per line (the file "
+          "must be readable by its owner only). Calls without a known token get "
+          "UNAUTHENTICATED; Admin and ChangeFeed need an admin token. Health and "
+          "reflection stay open. Without TLS only on a loopback address. Empty: no tokens.");
+ABSL_FLAG(int32_t, max_concurrent_streams, 1024,
+          "Calls one client connection may have open at once (HTTP/2 streams); further "
+          "calls wait in the client.");
+ABSL_FLAG(int32_t, max_pending_writes, 16384,
+          "Writes that may wait for the log at once; more get RESOURCE_EXHAUSTED at once "
+          "(clients retry with backoff) rather than queueing without bound.");
 ABSL_FLAG(int32_t, shutdown_grace_ms, 5000,
           "On SIGINT/SIGTERM, how long calls in flight may take to finish.");
 
@@ -90,6 +111,33 @@ namespace {
 int Fail(const std::string& message) {
   std::fprintf(stderr, "roostd: %s\n", message.c_str());
   return 1;
+}
+
+// Protobuf logs an error line for every request whose string field is not UTF-8 (the
+// call is refused either way): a client could fill the disk with them. At most one
+// line every 10 s gets through, saying how many were held back.
+void RateLimitedProtobufLog(google::protobuf::LogLevel level, const char* filename, int line,
+                            const std::string& message) {
+  static absl::Mutex mu(absl::kConstInit);
+  static absl::Time next = absl::InfinitePast();
+  static int64_t suppressed = 0;
+  absl::MutexLock lock(&mu);
+  const absl::Time now = absl::Now();
+  if (level < google::protobuf::LOGLEVEL_FATAL && now < next) {
+    ++suppressed;
+    return;
+  }
+  next = now + absl::Seconds(10);
+  std::fprintf(stderr, "roostd: protobuf: %s (%s:%d)", message.c_str(), filename, line);
+  if (suppressed > 0) std::fprintf(stderr, " [%lld similar lines held back]", static_cast<long long>(suppressed));
+  std::fprintf(stderr, "\n");
+  suppressed = 0;
+}
+
+// Whether `listen` ("host:port") names a loopback address.
+bool IsLoopback(const std::string& listen) {
+  const std::string host = listen.substr(0, listen.rfind(':'));
+  return host == "localhost" || host.rfind("127.", 0) == 0 || host == "[::1]" || host == "::1";
 }
 
 // Reports Open's replay of the log: a bar redrawn in place on a terminal, a line every
@@ -139,6 +187,10 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // Everything roostd creates (the log, RocksDB's files, the port file) is its owner's
+  // alone: tweets of protected accounts, blocks and mutes are private data.
+  umask(0077);
+  google::protobuf::SetLogHandler(&RateLimitedProtobufLog);
   // A closed stdout or socket must be an error on write, not the end of the process.
   signal(SIGPIPE, SIG_IGN);
 
@@ -184,12 +236,37 @@ int main(int argc, char** argv) {
     }
   }
 
+  options.max_pending_writes = absl::GetFlag(FLAGS_max_pending_writes);
+  if (options.max_pending_writes <= 0 || absl::GetFlag(FLAGS_max_concurrent_streams) <= 0) {
+    return Fail("--max-pending-writes and --max-concurrent-streams must be positive");
+  }
+
+  roost::service::ServerOptions server_options;
+  server_options.listen = absl::GetFlag(FLAGS_listen);
+  server_options.tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  server_options.tls_key = absl::GetFlag(FLAGS_tls_key);
+  server_options.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
+  server_options.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
+  std::unique_ptr<roost::service::TokenAuth> auth;
+  if (const std::string path = absl::GetFlag(FLAGS_auth_tokens_file); !path.empty()) {
+    if (server_options.tls_cert.empty() && !IsLoopback(server_options.listen)) {
+      return Fail(absl::StrCat("--auth-tokens-file with --listen=", server_options.listen,
+                               " needs TLS (--tls-cert, --tls-key): tokens would cross the "
+                               "network in clear text"));
+    }
+    absl::StatusOr<std::unique_ptr<roost::service::TokenAuth>> loaded =
+        roost::service::TokenAuth::Load(path);
+    if (!loaded.ok()) return Fail(absl::StrCat("--auth-tokens-file: ", loaded.status().message()));
+    auth = *std::move(loaded);
+    server_options.auth = auth.get();
+  }
+
   const absl::Time opening = absl::Now();
   absl::StatusOr<std::unique_ptr<roost::Roost>> roost = roost::Roost::Open(options);
   if (!roost.ok()) return Fail(std::string(roost.status().message()));
 
   absl::StatusOr<std::unique_ptr<roost::service::Server>> server =
-      roost::service::Server::Start(roost->get(), absl::GetFlag(FLAGS_listen));
+      roost::service::Server::Start(roost->get(), server_options);
   if (!server.ok()) return Fail(std::string(server.status().message()));
 
   std::unique_ptr<roost::service::MetricsEndpoint> metrics_endpoint;
@@ -203,8 +280,12 @@ int main(int argc, char** argv) {
   }
 
   const std::string host = absl::GetFlag(FLAGS_listen).substr(0, absl::GetFlag(FLAGS_listen).rfind(':'));
-  std::printf("roostd: serving on %s:%d (data dir %s, log position %llu, opened in %lld ms)\n",
-              host.c_str(), (*server)->port(), options.data_dir.c_str(),
+  std::printf("roostd: serving on %s:%d%s%s (data dir %s, log position %llu, opened in %lld ms)\n",
+              host.c_str(), (*server)->port(),
+              server_options.tls_cert.empty() ? "" :
+              server_options.tls_client_ca.empty() ? ", TLS" : ", mutual TLS",
+              auth == nullptr ? "" : absl::StrCat(", ", auth->size(), " tokens").c_str(),
+              options.data_dir.c_str(),
               static_cast<unsigned long long>((*roost)->appended_position()),
               static_cast<long long>(absl::ToInt64Milliseconds(absl::Now() - opening)));
   std::fflush(stdout);

@@ -4,17 +4,65 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/grpc_services.h"
 
 namespace roost::service {
 namespace {
 constexpr absl::Duration kStopWindow = absl::Milliseconds(250);
+
+// The PEM file at `path`, checked to hold a PEM block (gRPC's own error for a bad file
+// is only a log line and a server that does not start).
+absl::StatusOr<std::string> ReadPem(const std::string& path, absl::string_view flag) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(flag, ": cannot read ", path));
+  std::stringstream contents;
+  contents << in.rdbuf();
+  if (!absl::StrContains(contents.str(), "-----BEGIN ")) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, ": ", path, " is not a PEM file"));
+  }
+  return contents.str();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
+    const ServerOptions& options) {
+  if (options.tls_cert.empty() != options.tls_key.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  }
+  if (options.tls_cert.empty()) {
+    if (!options.tls_client_ca.empty()) {
+      return absl::InvalidArgumentError("--tls-client-ca needs --tls-cert and --tls-key");
+    }
+    return grpc::InsecureServerCredentials();
+  }
+  absl::StatusOr<std::string> cert = ReadPem(options.tls_cert, "--tls-cert");
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadPem(options.tls_key, "--tls-key");
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions ssl;
+  ssl.pem_key_cert_pairs.push_back({*key, *cert});
+  if (!options.tls_client_ca.empty()) {
+    absl::StatusOr<std::string> ca = ReadPem(options.tls_client_ca, "--tls-client-ca");
+    if (!ca.ok()) return ca.status();
+    ssl.pem_root_certs = *ca;
+    ssl.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(ssl);
+}
+
 }  // namespace
 
 struct Server::Services {
-  explicit Services(Roost* roost)
-      : tweets(roost), timelines(roost), graph(roost), admin(roost), feed(roost) {}
+  Services(Roost* roost, const TokenAuth* auth)
+      : tweets(roost, auth),
+        timelines(roost, auth),
+        graph(roost, auth),
+        admin(roost, auth),
+        feed(roost, auth) {}
   TweetsService tweets;
   TimelinesService timelines;
   GraphService graph;
@@ -23,9 +71,18 @@ struct Server::Services {
 };
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(Roost* roost, const std::string& listen) {
+  ServerOptions options;
+  options.listen = listen;
+  return Start(roost, options);
+}
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(Roost* roost, const ServerOptions& options) {
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials = Credentials(options);
+  if (!credentials.ok()) return credentials.status();
+  const std::string& listen = options.listen;
   std::unique_ptr<Server> server(new Server());
   server->roost_ = roost;
-  server->services_ = std::make_unique<Services>(roost);
+  server->services_ = std::make_unique<Services>(roost, options.auth);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -33,7 +90,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Roost* roost, const std::s
   // gRPC sets SO_REUSEPORT by default, which would let a second roostd bind the same
   // port and silently take half of the clients.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &server->port_);
+  if (options.max_concurrent_streams > 0) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options.max_concurrent_streams);
+  }
+  builder.AddListeningPort(listen, *credentials, &server->port_);
   builder.RegisterService(&server->services_->tweets);
   builder.RegisterService(&server->services_->timelines);
   builder.RegisterService(&server->services_->graph);

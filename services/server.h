@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "services/auth.h"
 #include "services/roost.h"
 
 namespace grpc {
@@ -16,11 +17,27 @@ class Server;
 
 namespace roost::service {
 
+struct ServerOptions {
+  std::string listen = "127.0.0.1:7070";  // "host:port"; port 0 picks a free one
+  // TLS: PEM files of the server's certificate chain and private key, both or neither
+  // (neither: plaintext).
+  std::string tls_cert;
+  std::string tls_key;
+  // PEM CA bundle; when set (TLS only), clients must present a certificate it signed.
+  std::string tls_client_ca;
+  // Not owned, must outlive the server; null: calls need no token (see auth.h).
+  const TokenAuth* auth = nullptr;
+  // Calls one client connection may have open at once; more wait in the client
+  // (HTTP/2 flow control), not in this server's memory.
+  int max_concurrent_streams = 1024;
+};
+
 class Server {
  public:
-  // Starts serving `roost` (not owned; must outlive the server) on `listen`
-  // ("host:port"; port 0 picks a free one). UNAVAILABLE when the address cannot be
-  // bound.
+  // Starts serving `roost` (not owned; must outlive the server). INVALID_ARGUMENT or
+  // NOT_FOUND for unusable TLS files, UNAVAILABLE when the address cannot be bound.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(Roost* roost, const ServerOptions& options);
+  // Plaintext, no tokens, on `listen`.
   static absl::StatusOr<std::unique_ptr<Server>> Start(Roost* roost, const std::string& listen);
   ~Server();
 

@@ -13,7 +13,11 @@
 #include <utility>
 #include <vector>
 
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
+
+#include <condition_variable>
+#include <mutex>
 
 #include "gtest/gtest.h"
 #include "roost/v1/roost.grpc.pb.h"
@@ -222,6 +226,43 @@ class Client {
   std::unique_ptr<v1::Admin::Stub> admin_;
   std::shared_ptr<grpc::Channel> channel_;
 };
+
+// Calls `method` ("/package.Service/Method") with `request` as the raw message bytes,
+// with `metadata` added, within `deadline_ms`; the response's bytes go to *response.
+// For calls no typed stub can make: malformed messages, methods chosen at run time.
+inline grpc::Status RawCall(grpc::GenericStub& stub, const std::string& method,
+                            const std::string& request,
+                            const std::vector<std::pair<std::string, std::string>>& metadata = {},
+                            std::string* response = nullptr, int deadline_ms = 10000) {
+  grpc::Slice slice(request);
+  grpc::ByteBuffer request_buffer(&slice, 1), response_buffer;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(deadline_ms));
+  for (const auto& [key, value] : metadata) ctx.AddMetadata(key, value);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  grpc::Status status;
+  stub.UnaryCall(&ctx, method, grpc::StubOptions(), &request_buffer, &response_buffer,
+                 [&](grpc::Status s) {
+                   std::lock_guard<std::mutex> lock(mu);
+                   status = std::move(s);
+                   done = true;
+                   cv.notify_one();
+                 });
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return done; });
+  if (response != nullptr && status.ok()) {
+    std::vector<grpc::Slice> slices;
+    response->clear();
+    if (response_buffer.Dump(&slices).ok()) {
+      for (const grpc::Slice& s : slices) {
+        response->append(reinterpret_cast<const char*>(s.begin()), s.size());
+      }
+    }
+  }
+  return status;
+}
 
 // Runs one roostd per test on a fresh data directory, with a Client on it.
 class RoostdTest : public ::testing::Test {

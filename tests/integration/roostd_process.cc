@@ -40,6 +40,10 @@ int RoostdProcess::Stop(std::string* output) {
   return process_.Wait(absl::Now() + absl::Seconds(60), output);
 }
 
+void RoostdProcess::ReadOutput(absl::Time deadline, std::string* output) {
+  process_.ReadUntil("\x01 never printed \x02", deadline, output);
+}
+
 void RoostdProcess::Kill() { process_.Signal(SIGKILL); }
 
 std::shared_ptr<grpc::Channel> RoostdProcess::channel() const {

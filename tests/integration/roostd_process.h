@@ -26,6 +26,11 @@ class RoostdProcess {
   // Safe to call from another thread while the owner only waits on gRPC calls.
   void Kill();
 
+  // Reads what roostd prints (appending to *output) until `deadline` or its exit: for
+  // a thread that keeps a chatty roostd's pipe from filling. Not concurrently with
+  // Start, Stop or another ReadOutput.
+  void ReadOutput(absl::Time deadline, std::string* output);
+
   int port() const { return port_; }
   std::shared_ptr<grpc::Channel> channel() const;
 

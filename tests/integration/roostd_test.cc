@@ -468,34 +468,25 @@ TEST_F(RoostdTest, ServesHealthAndKeepsDataOwnerOnly) {
   StartServer();
   // grpc.health.v1.Health/Check with an empty request; SERVING is field 1 = 1.
   grpc::GenericStub stub(server_.channel());
-  grpc::ByteBuffer request, response;
-  grpc::Slice empty;
-  request = grpc::ByteBuffer(&empty, 1);
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  grpc::Status status;
-  stub.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
-                 [&](grpc::Status s) {
-                   std::lock_guard<std::mutex> lock(mu);
-                   status = s;
-                   done = true;
-                   cv.notify_one();
-                 });
-  std::unique_lock<std::mutex> lock(mu);
-  cv.wait(lock, [&] { return done; });
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  std::vector<grpc::Slice> slices;
-  ASSERT_TRUE(response.Dump(&slices).ok());
   std::string bytes;
-  for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  const grpc::Status status = testing::RawCall(stub, "/grpc.health.v1.Health/Check", "", {}, &bytes);
+  ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(bytes, std::string("\x08\x01", 2));
 
+  // Some data in every store, then every directory and file (log, RocksDB's) checked.
+  client_->MustEdge(true, v1::FOLLOWS, 1, 2);
+  client_->MustPost(2, "private enough");
+  StopServer();
   struct stat st;
   ASSERT_EQ(::stat(dir_.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0077, 0u) << "data dir must be owner-only";
+  int checked = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_)) {
+    ASSERT_EQ(::stat(entry.path().c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0077, 0u) << entry.path() << " must be owner-only";
+    ++checked;
+  }
+  EXPECT_GT(checked, 10);
 }
 
 }  // namespace
