@@ -8,6 +8,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "common/coding.h"
+#include "common/rocks_logger.h"
 #include "common/status_macros.h"
 #include "graph/count_merge_operator.h"
 #include "graph/last_write_wins.h"
@@ -165,6 +166,7 @@ absl::StatusOr<std::unique_ptr<GraphStore>> GraphStore::Open(
   rocksdb::Options db_options;
   db_options.create_if_missing = options.create_if_missing;
   db_options.merge_operator = NewCountMergeOperator();
+  db_options.info_log = std::make_shared<RocksLogger>(path, "graph");
   rocksdb::BlockBasedTableOptions table_options;
   table_options.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   // Contains, LWW reads and query probes are point lookups, mostly of absent keys.

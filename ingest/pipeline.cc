@@ -69,7 +69,9 @@ absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Start(const PipelineParts& p
 absl::Status Pipeline::Build(LogOffset start) {
   const PipelineParts parts = parts_;
   topology::TopologyBuilder builder;
-  builder.AddSpout("log", [parts, start] { return std::make_unique<LogSpout>(parts.log, start); });
+  builder.AddSpout("log", [parts, start] {
+    return std::make_unique<LogSpout>(parts.log, start, parts.metrics);
+  });
   builder
       .AddBolt("tweets", [parts] { return std::make_unique<TweetBolt>(parts.tweets); },
                options_.tweet_writers)

@@ -1,5 +1,6 @@
 #include "ingest/pipeline_bolts.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <utility>
@@ -7,6 +8,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/status_macros.h"
 #include "ingest/event_codec.h"
 #include "ingest/pipeline_tuples.h"
@@ -57,7 +59,9 @@ std::vector<GraphTask> GraphTasksFor(const EventPtr& event) {
 
 absl::Status LogSpout::NextBatch(absl::Time deadline, topology::SpoutCollector& out) {
   batch_.clear();
-  RETURN_IF_ERROR(reader_->ReadBatch(/*max_records=*/512, deadline, &batch_));
+  const absl::Status read = reader_->ReadBatch(/*max_records=*/512, deadline, &batch_);
+  if (!read.ok() && !absl::IsUnavailable(read)) return read;
+  // Records read before a failure are good; they are emitted, then the read retried.
   for (log::LogRecord& record : batch_) {
     auto event = std::make_shared<events::Event>();
     if (absl::Status decoded = DecodeEvent(record.payload, event.get()); !decoded.ok()) {
@@ -78,6 +82,18 @@ absl::Status LogSpout::NextBatch(absl::Time deadline, topology::SpoutCollector& 
           absl::StrCat("log record at offset ", record.offset, " holds an unknown event"));
     }
   }
+  if (read.ok()) {
+    reported_read_error_ = false;
+    return absl::OkStatus();
+  }
+  if (read_errors_ != nullptr) read_errors_->Add();
+  if (!reported_read_error_) {
+    reported_read_error_ = true;
+    std::fprintf(stderr, "roost: reading the log failed, retrying every 10 ms: %s\n",
+                 std::string(read.message()).c_str());
+  }
+  absl::SleepFor(std::max(absl::ZeroDuration(),
+                          std::min(absl::Milliseconds(10), deadline - absl::Now())));
   return absl::OkStatus();
 }
 

@@ -61,7 +61,7 @@ absl::StatusOr<std::unique_ptr<Roost>> Roost::Open(const RoostOptions& options) 
 }
 
 absl::Status Roost::Init(std::vector<tweets::MemcachedAddress> cache_servers) {
-  log::Env* env = log::Env::Default();
+  log::Env* env = options_.log_env != nullptr ? options_.log_env : log::Env::Default();
   const std::string& dir = options_.data_dir;
   RETURN_IF_ERROR(env->CreateDirs(dir));
   absl::StatusOr<std::unique_ptr<log::FileLock>> lock = env->LockFile(dir + "/LOCK");
@@ -77,6 +77,7 @@ absl::Status Roost::Init(std::vector<tweets::MemcachedAddress> cache_servers) {
   log_options.recover = options_.log_recover;
   log_options.segment_bytes = options_.log_segment_bytes;
   log_options.segment_max_age = options_.log_segment_max_age;
+  log_options.env = env;
   ASSIGN_OR_RETURN(log_, log::Log::Open(dir + "/log", log_options));
   if (options_.rebuild) {
     // Only once the log has opened: a damaged log must not also cost the stores.

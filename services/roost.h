@@ -52,6 +52,9 @@ class StoreTimelineSource;
 struct RoostOptions {
   std::string data_dir;
   log::SyncPolicy log_sync = log::SyncPolicy::kAlways;
+  // The file system the log (and the data dir's lock) is reached through; not owned.
+  // nullptr: the real one. Tests inject faults through it.
+  log::Env* log_env = nullptr;
   log::RecoverMode log_recover = log::RecoverMode::kFail;
   uint64_t log_segment_bytes = uint64_t{128} << 20;
   absl::Duration log_segment_max_age = absl::ZeroDuration();  // 0: roll by size only

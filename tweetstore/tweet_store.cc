@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/coding.h"
+#include "common/rocks_logger.h"
 #include "common/status_macros.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/convenience.h"
@@ -270,6 +271,7 @@ absl::StatusOr<std::unique_ptr<TweetStore>> TweetStore::Open(const std::string& 
   db_options.create_if_missing = options.create_if_missing;
   db_options.create_missing_column_families = options.create_if_missing;
   db_options.max_background_jobs = 2;
+  db_options.info_log = std::make_shared<RocksLogger>(path, "tweets");
 
   rocksdb::ColumnFamilyOptions requests = FamilyOptions(cache, /*point_lookups=*/true);
   requests.merge_operator = std::make_shared<KeepLatestRequest>();

@@ -101,6 +101,31 @@ class FaultEnv::FaultFile final : public WritableFile {
   const std::unique_ptr<WritableFile> base_;
 };
 
+class FaultEnv::FaultReadFile final : public RandomAccessFile {
+ public:
+  FaultReadFile(FaultEnv* env, std::unique_ptr<RandomAccessFile> base)
+      : env_(env), base_(std::move(base)) {}
+
+  absl::Status Read(uint64_t offset, size_t n, absl::string_view* result,
+                    char* scratch) const override {
+    if (env_->reads_broken.load() || TakeFault(env_->fail_reads)) {
+      return absl::UnavailableError("injected pread failure: Input/output error");
+    }
+    return base_->Read(offset, n, result, scratch);
+  }
+
+ private:
+  FaultEnv* const env_;
+  const std::unique_ptr<RandomAccessFile> base_;
+};
+
+absl::StatusOr<std::unique_ptr<RandomAccessFile>> FaultEnv::NewRandomAccessFile(
+    const std::string& path) {
+  absl::StatusOr<std::unique_ptr<RandomAccessFile>> file = base_->NewRandomAccessFile(path);
+  if (!file.ok()) return file.status();
+  return std::make_unique<FaultReadFile>(this, std::move(file).value());
+}
+
 absl::StatusOr<std::unique_ptr<WritableFile>> FaultEnv::NewAppendableFile(
     const std::string& path) {
   absl::StatusOr<std::unique_ptr<WritableFile>> file = base_->NewAppendableFile(path);

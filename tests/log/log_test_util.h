@@ -68,6 +68,9 @@ class FaultEnv : public Env {
   std::atomic<int> fail_syncs{0};    // WritableFile::Sync fails (as fdatasync's EIO)
   std::atomic<int> fail_appends{0};  // WritableFile::Append writes half, then fails
   std::atomic<int> fail_creates{0};  // NewWritableFile fails
+  std::atomic<int> fail_reads{0};    // RandomAccessFile::Read fails (as pread's EIO)
+  // While set, every RandomAccessFile::Read fails (a device gone for a while).
+  std::atomic<bool> reads_broken{false};
   std::atomic<absl::StatusCode> append_error{absl::StatusCode::kUnavailable};
   std::atomic<int> syncs{0};         // WritableFile::Sync calls that succeeded
 
@@ -83,9 +86,7 @@ class FaultEnv : public Env {
   absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(
       const std::string& path) override;
   absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
-      const std::string& path) override {
-    return base_->NewRandomAccessFile(path);
-  }
+      const std::string& path) override;
   absl::StatusOr<std::vector<std::string>> ListDir(const std::string& dir) override {
     return base_->ListDir(dir);
   }
@@ -108,6 +109,8 @@ class FaultEnv : public Env {
  private:
   class FaultFile;
   friend class FaultFile;
+  class FaultReadFile;
+  friend class FaultReadFile;
 
   // Consumes one fault from `counter`; false when none is left.
   static bool TakeFault(std::atomic<int>& counter);
