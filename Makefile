@@ -4,7 +4,9 @@ JOBS ?= 2
 CMAKE_FLAGS ?=
 DATA_DIR ?= roost-data
 
-.PHONY: deps configure build run test clean
+FUZZ_SECONDS ?= 30
+
+.PHONY: deps configure build run test unit-test test-asan test-tsan fuzz clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -21,9 +23,32 @@ build: configure
 run: build
 	$(BUILD_DIR)/services/roostd --data-dir=$(DATA_DIR)
 
-# Builds and runs every test.
-test: build
+# Builds and runs every test: the suite, the suite again under ASan+UBSan, and each
+# fuzz target for FUZZ_SECONDS. What CI runs (.ci/run).
+test: unit-test test-asan fuzz
+
+# The suite alone, in $(BUILD_DIR): the quick loop while developing.
+unit-test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
 
+# The whole suite built with a sanitizer, in its own build directory. A report fails
+# the test that caused it (UBSan halts on the first error; ASan always does).
+SANITIZER_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+
+test-asan: deps
+	@[ -f build-asan/build.ninja ] || cmake -S . -B build-asan -G Ninja -DROOST_SANITIZE=address
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && $(SANITIZER_ENV) ROOST_SANITIZED=1 ctest --output-on-failure -j $(JOBS) --timeout 900
+
+test-tsan: deps
+	@[ -f build-tsan/build.ninja ] || cmake -S . -B build-tsan -G Ninja -DROOST_SANITIZE=thread
+	cmake --build build-tsan -j $(JOBS)
+	cd build-tsan && $(SANITIZER_ENV) ROOST_SANITIZED=1 ctest --output-on-failure -j $(JOBS) --timeout 900
+
+# libFuzzer targets (clang, ASan+UBSan), each for FUZZ_SECONDS.
+fuzz: deps
+	./scripts/fuzz.sh $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) build-asan build-tsan build-fuzz

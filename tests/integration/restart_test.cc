@@ -64,7 +64,8 @@ using ::roost::testing::ModelState;
 using ::roost::testing::TimelineModel;
 
 constexpr int kUsers = 30;
-constexpr int kKills = 10;
+// Kills per seed: ROOST_RESTART_KILLS (default 10; scripts/crash-loop.sh runs more).
+int KillsPerSeed();
 constexpr int kBatch = 16;         // concurrent writes
 constexpr int kFinalWrites = 600;  // after the last restart, with no kill
 // Users kFirstCrowdUser.. follow the celebrity (a multiple of kBatch, so the crowd's
@@ -721,6 +722,7 @@ TEST_P(RestartTest, ResumesFromTheCommittedOffsetsAndConvergesAfterEveryKill) {
             static_cast<size_t>(kCrowd));
 
   // The kills that come shortly after one of the celebrity's mass changes, in order.
+  const int kKills = KillsPerSeed();
   std::vector<int> mass_kills(kKills);
   std::iota(mass_kills.begin(), mass_kills.end(), 0);
   std::shuffle(mass_kills.begin(), mass_kills.end(), rng_);
@@ -815,12 +817,19 @@ TEST_P(RestartTest, ResumesFromTheCommittedOffsetsAndConvergesAfterEveryKill) {
               absl::ToDoubleSeconds(absl::Now() - began));
 }
 
+int EnvInt(const char* name, int fallback) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? std::atoi(value) : fallback;
+}
+
+int KillsPerSeed() {
+  // At least one kill for each of the celebrity's mass changes.
+  return std::max<int>(EnvInt("ROOST_RESTART_KILLS", 10), std::size(kCelebrityMasses));
+}
+
 // ROOST_RESTART_SEEDS (default 3) seeds from ROOST_RESTART_FIRST_SEED (default 1).
 std::vector<uint64_t> Seeds() {
-  auto env = [](const char* name, int fallback) {
-    const char* value = std::getenv(name);
-    return value != nullptr && *value != '\0' ? std::atoi(value) : fallback;
-  };
+  auto env = EnvInt;
   std::vector<uint64_t> seeds;
   const int first = env("ROOST_RESTART_FIRST_SEED", 1);
   for (int i = 0; i < env("ROOST_RESTART_SEEDS", 3); ++i) seeds.push_back(first + i);

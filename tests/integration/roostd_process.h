@@ -32,6 +32,7 @@ class RoostdProcess {
   void ReadOutput(absl::Time deadline, std::string* output);
 
   int port() const { return port_; }
+  pid_t pid() const { return process_.pid(); }
   std::shared_ptr<grpc::Channel> channel() const;
 
  private:
