@@ -4,6 +4,8 @@
 
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
+#include <system_error>
 #include <utility>
 
 namespace roost {
@@ -11,7 +13,12 @@ namespace roost {
 RocksLogger::RocksLogger(std::string dir, std::string name)
     : rocksdb::Logger(rocksdb::InfoLogLevel::INFO_LEVEL),
       dir_(std::move(dir)),
-      name_(std::move(name)) {}
+      name_(std::move(name)) {
+  // As RocksDB's own file logger does: the database's directory exists from here on
+  // (and a new database's first look at it is not an error worth echoing).
+  std::error_code ignored;
+  std::filesystem::create_directories(dir_, ignored);
+}
 
 RocksLogger::~RocksLogger() {
   absl::MutexLock lock(&mu_);

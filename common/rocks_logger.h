@@ -27,8 +27,8 @@ class RocksLogger final : public rocksdb::Logger {
  public:
   static constexpr uint64_t kRotateBytes = uint64_t{16} << 20;
 
-  // Logs to `dir`/LOG (the directory must exist when the first line is written; until
-  // then lines are dropped). `name` prefixes the lines echoed to stderr.
+  // Logs to `dir`/LOG, creating `dir` if missing. `name` prefixes the lines echoed to
+  // stderr.
   RocksLogger(std::string dir, std::string name);
   ~RocksLogger() override;
 

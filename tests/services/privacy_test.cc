@@ -1,0 +1,148 @@
+// Privacy rules of home timelines as tests: once a block is applied, none of the
+// blocked user's tweets reaches the blocker's home timeline: not tweets fanned out
+// while the block raced them, not after a restart rebuilds timelines from the stores,
+// not after the log is replayed into fresh stores; with tweets pushed into timelines
+// and with the author's tweets pulled at read time (hybrid fanout).
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "services/roost.h"
+
+namespace roost {
+namespace {
+
+constexpr UserId kBlocker = 1, kBlocked = 2, kFriend = 3;
+
+class PrivacyTest : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override {
+    options_.data_dir = absl::StrCat(::testing::TempDir(), "privacy_test_", GetParam(), "_",
+                                     getpid());
+    std::filesystem::remove_all(options_.data_dir);
+    options_.log_sync = log::SyncPolicy::kNone;
+    // Hybrid: the blocked user has more followers than this, so their tweets are not
+    // pushed but merged in when a follower reads.
+    options_.pipeline.fanout_read_threshold = GetParam() ? 3 : 0;
+    Open();
+  }
+  void TearDown() override {
+    roost_.reset();
+    std::filesystem::remove_all(options_.data_dir);
+  }
+  void Open() {
+    auto roost = Roost::Open(options_);
+    ASSERT_TRUE(roost.ok()) << roost.status();
+    roost_ = *std::move(roost);
+  }
+  LogOffset Edge(graph::GraphId g, UserId source, UserId destination) {
+    absl::Notification done;
+    absl::StatusOr<LogOffset> position;
+    roost_->SetEdge(g, source, destination, graph::EdgeState::kNormal,
+                    [&](absl::StatusOr<LogOffset> r) {
+                      position = std::move(r);
+                      done.Notify();
+                    });
+    done.WaitForNotification();
+    EXPECT_TRUE(position.ok()) << position.status();
+    return position.ok() ? *position : 0;
+  }
+  // The authors in the blocker's home timeline (two pages' worth), after `position`.
+  std::vector<UserId> HomeAuthors(LogOffset position) {
+    absl::Notification applied;
+    roost_->WhenApplied(position, absl::Now() + absl::Seconds(30), [&](absl::Status s) {
+      EXPECT_TRUE(s.ok()) << s;
+      applied.Notify();
+    });
+    applied.WaitForNotification();
+    std::vector<UserId> authors;
+    TimelineQuery query;
+    query.user = kBlocker;
+    query.limit = 200;
+    query.hydrate = true;
+    for (int page = 0; page < 2; ++page) {
+      absl::StatusOr<TimelineResult> result = roost_->HomeTimeline(query);
+      EXPECT_TRUE(result.ok()) << result.status();
+      if (!result.ok()) break;
+      for (const tweets::Tweet& tweet : result->tweets) authors.push_back(tweet.author);
+      if (result->next_max_id == 0) break;
+      query.max_id = result->next_max_id;
+    }
+    return authors;
+  }
+  static int Count(const std::vector<UserId>& authors, UserId author) {
+    return static_cast<int>(std::count(authors.begin(), authors.end(), author));
+  }
+
+  RoostOptions options_;
+  std::unique_ptr<Roost> roost_;
+};
+
+TEST_P(PrivacyTest, ABlockedUsersTweetsNeverReachTheBlockersHomeTimeline) {
+  Edge(graph::kFollows, kBlocker, kBlocked);
+  Edge(graph::kFollows, kBlocker, kFriend);
+  for (UserId fan = 10; fan < 20; ++fan) Edge(graph::kFollows, fan, kBlocked);
+
+  // The blocked user and a friend post without pause while the block is written.
+  std::atomic<bool> stop{false};
+  std::atomic<int> acked{0};
+  std::atomic<LogOffset> last{0};
+  std::thread posters([&] {
+    for (int i = 0; i < 3000 && !stop.load(); ++i) {
+      absl::Notification done;
+      roost_->Post(PostArgs{i % 4 == 0 ? kFriend : kBlocked, absl::StrCat("tweet ", i)},
+                   [&](absl::StatusOr<PostResult> r) {
+                     if (r.ok()) {
+                       acked.fetch_add(1);
+                       last.store(std::max(last.load(), r->position));
+                     }
+                     done.Notify();
+                   });
+      done.WaitForNotification();
+    }
+  });
+  while (acked.load() < 300) std::this_thread::yield();
+  // Before the block the blocked user's tweets are there (the test could not fail
+  // otherwise).
+  EXPECT_GT(Count(HomeAuthors(last.load()), kBlocked), 0);
+  const LogOffset blocked = Edge(graph::kBlocks, kBlocker, kBlocked);
+  // Every read at or after the block, while the blocked user keeps posting.
+  int reads = 0;
+  while (acked.load() < 2500) {
+    const std::vector<UserId> authors = HomeAuthors(std::max(blocked, last.load()));
+    ASSERT_EQ(Count(authors, kBlocked), 0) << "read " << reads << " after the block";
+    ++reads;
+  }
+  stop.store(true);
+  posters.join();
+  const std::vector<UserId> end = HomeAuthors(last.load());
+  EXPECT_EQ(Count(end, kBlocked), 0);
+  EXPECT_GT(Count(end, kFriend), 0) << "the friend's tweets are still there";
+  EXPECT_GT(reads, 0);
+
+  // Timelines rebuilt from the stores after a restart, and the log replayed into
+  // fresh stores: the same.
+  roost_.reset();
+  Open();
+  EXPECT_EQ(Count(HomeAuthors(roost_->appended_position()), kBlocked), 0) << "after a restart";
+  roost_.reset();
+  options_.rebuild = true;
+  Open();
+  EXPECT_EQ(Count(HomeAuthors(roost_->appended_position()), kBlocked), 0) << "after --rebuild";
+  EXPECT_GT(Count(HomeAuthors(roost_->appended_position()), kFriend), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Fanout, PrivacyTest, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Hybrid" : "Pushed";
+                         });
+
+}  // namespace
+}  // namespace roost
