@@ -148,7 +148,8 @@ absl::StatusOr<std::vector<EdgeChange>> GraphStoreImpl::MassUpdatePairs(
 
 absl::Status GraphStoreImpl::RecordMassJob(const MassJob& job) {
   RETURN_IF_ERROR(ValidateMassSpec(job.spec));
-  return FromRocks(db_->Put(rocksdb::WriteOptions(), MassJobKey(job), EncodeMassJob(job)));
+  return FromRocks(guard_.Run(
+      [&] { return db_->Put(rocksdb::WriteOptions(), MassJobKey(job), EncodeMassJob(job)); }));
 }
 
 absl::StatusOr<std::vector<MassJob>> GraphStoreImpl::PendingMassJobs() {
@@ -168,7 +169,8 @@ absl::StatusOr<std::vector<MassJob>> GraphStoreImpl::PendingMassJobs() {
 }
 
 absl::Status GraphStoreImpl::FinishMassJob(const MassJob& job) {
-  return FromRocks(db_->Delete(rocksdb::WriteOptions(), MassJobKey(job)));
+  return FromRocks(
+      guard_.Run([&] { return db_->Delete(rocksdb::WriteOptions(), MassJobKey(job)); }));
 }
 
 }  // namespace roost::graph

@@ -245,7 +245,8 @@ absl::StatusOr<std::vector<EdgeChange>> GraphStoreImpl::ApplyLocked(
     if (delta != 0) batch.Merge(key, keys::EncodeCount(delta));
   }
   rocksdb::WriteBatch sorted = batch.Build();
-  RETURN_IF_ERROR(FromRocks(db_->Write(rocksdb::WriteOptions(), &sorted)));
+  RETURN_IF_ERROR(
+      FromRocks(guard_.Run([&] { return db_->Write(rocksdb::WriteOptions(), &sorted); })));
   if (cache_ != nullptr) {
     for (const EdgeChange& change : changes) cache_->OnChange(change);  // pairs still locked
   }
@@ -353,7 +354,8 @@ absl::StatusOr<LogOffset> GraphStoreImpl::CommittedOffset() {
 absl::Status GraphStoreImpl::SetCommittedOffset(LogOffset offset) {
   std::string value;
   PutFixed64(&value, offset);
-  return FromRocks(db_->Put(rocksdb::WriteOptions(), keys::CommittedOffsetKey(), value));
+  return FromRocks(guard_.Run(
+      [&] { return db_->Put(rocksdb::WriteOptions(), keys::CommittedOffsetKey(), value); }));
 }
 
 }  // namespace roost::graph

@@ -23,6 +23,7 @@
 #include "graph/graph_store.h"
 #include "graph/list_scan.h"
 #include "graph/pair_locks.h"
+#include "common/rocks_write_guard.h"
 #include "rocksdb/db.h"
 
 namespace roost::graph {
@@ -118,6 +119,7 @@ class GraphStoreImpl : public GraphStore {
   }
 
   const std::unique_ptr<rocksdb::DB> db_;
+  RocksWriteGuard guard_{db_.get()};  // every write goes through it
   const uint64_t cache_min_followers_;
   const std::unique_ptr<FollowerCache> cache_;  // null: no cache
   PairLocks locks_;

@@ -17,6 +17,7 @@ inline absl::Status FromRocks(const rocksdb::Status& s) {
   if (s.IsInvalidArgument()) return absl::InvalidArgumentError(message);
   if (s.IsNotSupported()) return absl::UnimplementedError(message);
   if (s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) return absl::UnavailableError(message);
+  if (s.IsNoSpace()) return absl::ResourceExhaustedError(message);
   if (s.IsIOError()) return absl::UnavailableError(message);
   return absl::InternalError(message);
 }

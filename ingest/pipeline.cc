@@ -261,12 +261,21 @@ void Pipeline::PersistCommitted(LogOffset offset) {
   // A failure here only means more of the log is replayed after a restart.
   absl::Status status = parts_.tweets->SetCommittedOffset(offset);
   if (status.ok()) status = parts_.graph->SetCommittedOffset(offset);
+  absl::MutexLock lock(&mu_);
   if (!status.ok()) {
-    std::fprintf(stderr, "roost pipeline: persisting committed offset %llu failed: %s\n",
-                 static_cast<unsigned long long>(offset), status.ToString().c_str());
+    // Said once per run of failures: a full disk would repeat it every 200 ms.
+    if (!persist_failing_) {
+      std::fprintf(stderr, "roost pipeline: persisting committed offset %llu failed: %s\n",
+                   static_cast<unsigned long long>(offset), status.ToString().c_str());
+    }
+    persist_failing_ = true;
     return;
   }
-  absl::MutexLock lock(&mu_);
+  if (persist_failing_) {
+    std::fprintf(stderr, "roost pipeline: persisting committed offsets works again (%llu)\n",
+                 static_cast<unsigned long long>(offset));
+  }
+  persist_failing_ = false;
   persisted_ = std::max(persisted_, offset);
 }
 

@@ -149,6 +149,7 @@ class Pipeline : private MassJobListener {
   };
   std::map<LogOffset, MassProgress> mass_jobs_ ABSL_GUARDED_BY(mu_);
   LogOffset persisted_ ABSL_GUARDED_BY(mu_) = 0;
+  bool persist_failing_ ABSL_GUARDED_BY(mu_) = false;  // the last attempt failed
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool released_ ABSL_GUARDED_BY(mu_) = false;
   // Set when a waiter is added, so the notifier recomputes its wake-up time.

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/coding.h"
 #include "common/rocks_logger.h"
+#include "common/rocks_write_guard.h"
 #include "common/status_macros.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/convenience.h"
@@ -40,6 +41,7 @@ absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
   if (s.IsCorruption()) return absl::DataLossError(message);
   if (s.IsInvalidArgument()) return absl::InvalidArgumentError(message);
   if (s.IsBusy() || s.IsTryAgain() || s.IsTimedOut()) return absl::UnavailableError(message);
+  if (s.IsNoSpace()) return absl::ResourceExhaustedError(message);
   return absl::InternalError(message);
 }
 
@@ -250,10 +252,12 @@ class RocksTweetStore : public TweetStore {
   // Not synced: the log is the source of truth and RocksDB recovers a prefix of its
   // WAL, so a committed offset that survives a crash implies every write before it did.
   absl::Status Write(rocksdb::WriteBatch* batch) {
-    return FromRocks(db_->Write(rocksdb::WriteOptions(), batch), "write");
+    return FromRocks(guard_.Run([&] { return db_->Write(rocksdb::WriteOptions(), batch); }),
+                     "write");
   }
 
   const std::unique_ptr<rocksdb::DB> db_;
+  RocksWriteGuard guard_{db_.get()};
   const std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::ColumnFamilyHandle* const tweets_;
   rocksdb::ColumnFamilyHandle* const by_author_;

@@ -73,7 +73,9 @@ class Bolt {
   virtual absl::Status Prepare(const TaskContext& context) { return absl::OkStatus(); }
   // Processes one tuple. An error fails it: the engine retries it a bounded number of
   // times, then hands it to the dead-letter sink and treats it as processed. Output
-  // emitted by a failed attempt is not withdrawn (at-least-once).
+  // emitted by a failed attempt is not withdrawn (at-least-once). RESOURCE_EXHAUSTED
+  // (a full disk) is the exception: it is retried, with backoff up to 250 ms, until it
+  // succeeds or the topology stops (the bolt's worker waits meanwhile).
   virtual absl::Status Execute(const Tuple& input, Emitter& out) = 0;
 
   // A bolt that gains from handling many tuples at once (say, one store write for a

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <utility>
 
+#include "absl/time/clock.h"
 #include "ingest/topology/ack_tracker.h"
 
 namespace roost::topology {
@@ -165,6 +166,16 @@ void Worker::ExecuteOne(BoltTask& task, const Envelope& input, ExecuteCounts& co
       return;
     }
     ++counts.failed;
+    if (attempt >= options.max_retries && absl::IsResourceExhausted(status) &&
+        runtime_->ticks_enabled()) {
+      // Out of a resource that comes back (a full disk): giving the tuple up would
+      // stop applying for good; waiting for it, retrying with backoff, lets applying
+      // resume by itself. Stop ends the wait (ticks are disabled first), and the
+      // tuple is then dead-lettered, so its offset is never committed past.
+      absl::SleepFor(std::min(absl::Milliseconds(250),
+                              absl::Milliseconds(10) * (1 << std::min(attempt - options.max_retries, 5))));
+      continue;
+    }
     if (attempt >= options.max_retries) {
       ++counts.dead_lettered;
       options.dead_letter(task.context.component, input.tuple, status);

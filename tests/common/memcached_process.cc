@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -84,7 +85,28 @@ void MemcachedProcess::Kill() {
   process_.Wait(absl::Now() + absl::Seconds(10));
 }
 
-void MemcachedProcess::Pause() { process_.Signal(SIGSTOP); }
+void MemcachedProcess::Pause() {
+  process_.Signal(SIGSTOP);
+  // kill() returns before every thread has stopped: a worker thread already running
+  // could still answer one more request. Wait until the kernel shows them all stopped.
+  const std::string tasks = absl::StrCat("/proc/", process_.pid(), "/task");
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  for (bool all_stopped = false; !all_stopped && absl::Now() < deadline;) {
+    all_stopped = true;
+    std::error_code error;
+    for (const auto& task : std::filesystem::directory_iterator(tasks, error)) {
+      std::ifstream stat(task.path() / "stat");
+      std::string line;
+      std::getline(stat, line);
+      // "pid (comm) S ...": the state follows the last ')'.
+      const size_t paren = line.rfind(')');
+      if (paren == std::string::npos || paren + 2 >= line.size() || line[paren + 2] != 'T') {
+        all_stopped = false;
+      }
+    }
+    if (!all_stopped) std::this_thread::yield();
+  }
+}
 void MemcachedProcess::Resume() { process_.Signal(SIGCONT); }
 
 std::string MemcachedProcess::address() const { return absl::StrCat("127.0.0.1:", port_); }
