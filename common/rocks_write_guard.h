@@ -22,14 +22,18 @@ class RocksWriteGuard {
   explicit RocksWriteGuard(rocksdb::DB* db) : db_(db) {}
 
   // Runs `write` (returning rocksdb::Status), resuming the database first if a write
-  // ran out of space before. While it cannot resume, returns NoSpace without writing.
+  // ran out of space before. While it cannot resume for lack of space, returns NoSpace
+  // without writing; if resuming fails otherwise, that error.
   template <typename Write>
   rocksdb::Status Run(Write write) {
     if (out_of_space_.load(std::memory_order_acquire)) {
       const rocksdb::Status resumed = db_->Resume();
-      if (!resumed.ok()) {
+      // Busy: RocksDB's own recovery is waiting for free space. Anything else is a
+      // failure of another kind, and is returned as it is (it stops the pipeline).
+      if (resumed.IsNoSpace() || resumed.IsBusy()) {
         return rocksdb::Status::NoSpace("waiting for free space to resume", resumed.ToString());
       }
+      if (!resumed.ok()) return resumed;
       out_of_space_.store(false, std::memory_order_release);
     }
     const rocksdb::Status status = write();

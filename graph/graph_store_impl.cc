@@ -166,7 +166,9 @@ absl::StatusOr<std::unique_ptr<GraphStore>> GraphStore::Open(
   rocksdb::Options db_options;
   db_options.create_if_missing = options.create_if_missing;
   db_options.merge_operator = NewCountMergeOperator();
-  db_options.info_log = std::make_shared<RocksLogger>(path, "graph");
+  // A read-only open (roostctl graph verify, perhaps beside a running roostd) writes
+  // no log of its own, as RocksDB's read-only mode does not.
+  if (!options.read_only) db_options.info_log = std::make_shared<RocksLogger>(path, "graph");
   rocksdb::BlockBasedTableOptions table_options;
   table_options.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   // Contains, LWW reads and query probes are point lookups, mostly of absent keys.

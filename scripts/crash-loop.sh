@@ -20,7 +20,7 @@ ROOST_RESTART_SEEDS="$seeds" ROOST_RESTART_KILLS="$kills" \
   build/tests/integration/restart_test --gtest_brief=1 >"$log" 2>&1 || status=$?
 grep -E '^seed [0-9]+:' "$log" || true
 if [ "$status" -ne 0 ]; then
-  grep -B2 -A12 'Failure' "$log" | head -n 80
+  { grep -B2 -A12 'Failure' "$log" || tail -n 40 "$log"; } | head -n 80 || true
   echo "crash-loop: FAILED (exit $status)" >&2
   exit "$status"
 fi

@@ -12,7 +12,7 @@ packages=(
   redis-server memcached
   gnuplot-nox nlohmann-json3-dev
   prometheus-cpp-dev
-  openssl clang libclang-rt-14-dev
+  openssl libssl-dev clang libclang-rt-14-dev
 )
 
 missing=()

@@ -1,5 +1,6 @@
 #include "services/auth.h"
 
+#include <openssl/sha.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -36,6 +37,13 @@ bool ConstantTimeEquals(absl::string_view a, absl::string_view b) {
   return diff == 0;
 }
 
+std::string Sha256(absl::string_view text) {
+  std::string digest(SHA256_DIGEST_LENGTH, '\0');
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(),
+         reinterpret_cast<unsigned char*>(digest.data()));
+  return digest;
+}
+
 absl::StatusOr<std::unique_ptr<TokenAuth>> TokenAuth::Parse(absl::string_view contents) {
   std::unique_ptr<TokenAuth> auth(new TokenAuth());
   int line_number = 0;
@@ -64,10 +72,11 @@ absl::StatusOr<std::unique_ptr<TokenAuth>> TokenAuth::Parse(absl::string_view co
     for (char c : token) {
       if (!TokenChar(c)) return bad("token characters must be letters, digits or ._~+/=-");
     }
+    std::string digest = Sha256(token);
     for (const Entry& entry : auth->tokens_) {
-      if (entry.token == token) return bad("duplicate token");
+      if (entry.digest == digest) return bad("duplicate token");
     }
-    auth->tokens_.push_back({std::string(token), role});
+    auth->tokens_.push_back({std::move(digest), role});
   }
   if (auth->tokens_.empty()) {
     return absl::InvalidArgumentError("tokens file holds no token: every call would be refused");
@@ -108,12 +117,13 @@ absl::Status TokenAuth::Check(bool present, absl::string_view authorization, Rol
   if (!absl::StartsWithIgnoreCase(authorization, kScheme)) {
     return absl::UnauthenticatedError("authorization metadata must be `Bearer <token>`");
   }
-  const absl::string_view token = absl::StripAsciiWhitespace(authorization.substr(kScheme.size()));
-  // Every known token is compared, whichever matches.
+  const std::string digest =
+      Sha256(absl::StripAsciiWhitespace(authorization.substr(kScheme.size())));
+  // Every known token's digest is compared, whichever matches.
   bool found = false;
   Role role = Role::kUser;
   for (const Entry& entry : tokens_) {
-    const bool equal = ConstantTimeEquals(token, entry.token);
+    const bool equal = ConstantTimeEquals(digest, entry.digest);
     found |= equal;
     if (equal) role = entry.role;
   }

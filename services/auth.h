@@ -12,8 +12,8 @@
 // reflection stay open, so probes and tools need no token.
 //
 // Tokens are compared in time that does not depend on where (or whether) they differ
-// from a known one, nor on which known token matches: every known token is compared in
-// full, so response times tell an attacker nothing about the tokens.
+// from a known one, on which known token matches, nor on the known tokens' lengths:
+// what is compared are SHA-256 digests (32 bytes each), every known one in full.
 #ifndef ROOST_SERVICES_AUTH_H_
 #define ROOST_SERVICES_AUTH_H_
 
@@ -52,7 +52,7 @@ class TokenAuth {
 
  private:
   struct Entry {
-    std::string token;
+    std::string digest;  // SHA-256 of the token
     Role role;
   };
   TokenAuth() = default;
@@ -61,6 +61,9 @@ class TokenAuth {
 
 // Equal in time that depends only on the lengths of the two strings.
 bool ConstantTimeEquals(absl::string_view a, absl::string_view b);
+
+// The SHA-256 digest of `text`, 32 bytes.
+std::string Sha256(absl::string_view text);
 
 }  // namespace roost::service
 

@@ -1,5 +1,7 @@
 // roostd: serves tweets, home timelines and the social graph over gRPC from one
 // process, with its data in one directory.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -134,10 +136,16 @@ void RateLimitedProtobufLog(google::protobuf::LogLevel level, const char* filena
   suppressed = 0;
 }
 
-// Whether `listen` ("host:port") names a loopback address.
+// Whether `listen` ("host:port") names a loopback address: an IPv4 address in
+// 127.0.0.0/8, ::1, or localhost (not a name that merely starts with "127.").
 bool IsLoopback(const std::string& listen) {
-  const std::string host = listen.substr(0, listen.rfind(':'));
-  return host == "localhost" || host.rfind("127.", 0) == 0 || host == "[::1]" || host == "::1";
+  std::string host = listen.substr(0, listen.rfind(':'));
+  if (host == "localhost") return true;
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  in_addr v4;
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6;
+  return inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
 // Reports Open's replay of the log: a bar redrawn in place on a terminal, a line every
@@ -259,6 +267,11 @@ int main(int argc, char** argv) {
     if (!loaded.ok()) return Fail(absl::StrCat("--auth-tokens-file: ", loaded.status().message()));
     auth = *std::move(loaded);
     server_options.auth = auth.get();
+  }
+  // Before the data dir is opened: a typo in a TLS path must not cost a log replay, or
+  // the stores a --rebuild drops.
+  if (absl::Status tls = roost::service::Server::CheckOptions(server_options); !tls.ok()) {
+    return Fail(std::string(tls.message()));
   }
 
   const absl::Time opening = absl::Now();

@@ -70,6 +70,10 @@ struct Server::Services {
   ChangeFeedService feed;
 };
 
+absl::Status Server::CheckOptions(const ServerOptions& options) {
+  return Credentials(options).status();
+}
+
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(Roost* roost, const std::string& listen) {
   ServerOptions options;
   options.listen = listen;

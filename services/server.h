@@ -37,6 +37,9 @@ class Server {
   // Starts serving `roost` (not owned; must outlive the server). INVALID_ARGUMENT or
   // NOT_FOUND for unusable TLS files, UNAVAILABLE when the address cannot be bound.
   static absl::StatusOr<std::unique_ptr<Server>> Start(Roost* roost, const ServerOptions& options);
+  // The checks Start makes of `options` before binding (TLS files readable and PEM),
+  // for a caller that wants them before slow work such as opening the data dir.
+  static absl::Status CheckOptions(const ServerOptions& options);
   // Plaintext, no tokens, on `listen`.
   static absl::StatusOr<std::unique_ptr<Server>> Start(Roost* roost, const std::string& listen);
   ~Server();

@@ -81,6 +81,16 @@ TEST(TokenAuthTest, AFileOthersMayReadIsRefused) {
   EXPECT_TRUE(absl::IsNotFound(TokenAuth::Load(path).status()));
 }
 
+TEST(TokenAuthTest, Sha256MatchesTheStandardsTestVector) {
+  // FIPS 180-2, appendix B.1: SHA-256("abc").
+  const std::string digest = Sha256("abc");
+  ASSERT_EQ(digest.size(), 32u);
+  static const unsigned char kExpected[] = {
+      0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+      0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
+  EXPECT_EQ(digest, std::string(reinterpret_cast<const char*>(kExpected), 32));
+}
+
 TEST(TokenAuthTest, ConstantTimeEqualsIsEquality) {
   EXPECT_TRUE(ConstantTimeEquals("", ""));
   EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
