@@ -117,6 +117,8 @@ TEST_F(OverloadTest, TwiceTheCapacityIsRefusedQuicklyWithBoundedMemoryAndThenSer
       Load("recovery", {absl::StrCat("--rate=", static_cast<int>(ops / 2)), "--duration=5s",
                         "--warmup=2s", "--timeout=1s", "--graph=skip"});
   ASSERT_TRUE(after.contains("all"));
+  const uint64_t after_count = after["all"]["count"].get<uint64_t>();
+  EXPECT_GT(after_count, static_cast<uint64_t>(ops / 2 * 5 * 0.8)) << "served at half the rate";
   EXPECT_TRUE(after["all"]["errors"].empty()) << after["all"]["errors"];
   const double p99_ms = after["all"]["p99_ns"].get<double>() / 1e6;
   EXPECT_LT(p99_ms, 500.0);
@@ -134,12 +136,13 @@ TEST_F(OverloadTest, TwiceTheCapacityIsRefusedQuicklyWithBoundedMemoryAndThenSer
 
   std::printf("capacity %.0f ops/s; %d s at %d ops/s: %llu issued, %llu served (%.0f ops/s), "
               "%llu refused (RESOURCE_EXHAUSTED/DEADLINE_EXCEEDED), roostd peak RSS %.0f MiB "
-              "(bound %lld MiB); after, at %d ops/s: p99 %.1f ms, 0 errors; %llu events "
+              "(bound %lld MiB); after, at %d ops/s: %llu served, p99 %.1f ms, 0 errors; %llu events "
               "logged, all applied\n",
               ops, seconds, static_cast<int>(2 * ops), static_cast<unsigned long long>(issued),
               static_cast<unsigned long long>(ok), goodput,
               static_cast<unsigned long long>(refused), peak.load() / 1048576.0,
-              static_cast<long long>(kMemoryBoundBytes >> 20), static_cast<int>(ops / 2), p99_ms,
+              static_cast<long long>(kMemoryBoundBytes >> 20), static_cast<int>(ops / 2),
+              static_cast<unsigned long long>(after_count), p99_ms,
               static_cast<unsigned long long>(appended));
 }
 
