@@ -95,7 +95,10 @@ TEST_P(PrivacyTest, ABlockedUsersTweetsNeverReachTheBlockersHomeTimeline) {
   std::atomic<int> acked{0};
   std::atomic<LogOffset> last{0};
   std::thread posters([&] {
-    for (int i = 0; i < 100'000 && !stop.load(); ++i) {
+    // Bounded in count and time; in practice ended by `stop` once the reads are done
+    // (a slow build, say under TSan, must not run out of posts before the block).
+    const absl::Time give_up = absl::Now() + absl::Minutes(3);
+    for (int i = 0; i < 2'000'000 && !stop.load() && absl::Now() < give_up; ++i) {
       absl::Notification done;
       roost_->Post(PostArgs{i % 4 == 0 ? kFriend : kBlocked, absl::StrCat("tweet ", i)},
                    [&](absl::StatusOr<PostResult> r) {
