@@ -4,6 +4,13 @@ find_package(Protobuf REQUIRED)            # module mode: protobuf::libprotobuf,
 find_package(gRPC CONFIG REQUIRED)         # gRPC::grpc++, gRPC::grpc_cpp_plugin
 find_package(absl CONFIG REQUIRED)
 find_package(RocksDB CONFIG REQUIRED)      # RocksDB::rocksdb
+# The static library, except under TSan: there the shared one, so that the RocksDB
+# scripts/tsan-libs.sh builds with TSan replaces it through LD_LIBRARY_PATH.
+if(ROOST_SANITIZE STREQUAL "thread")
+  set(ROOST_ROCKSDB RocksDB::rocksdb-shared)
+else()
+  set(ROOST_ROCKSDB RocksDB::rocksdb)
+endif()
 find_package(GTest CONFIG REQUIRED)
 find_package(benchmark CONFIG REQUIRED)
 find_package(PkgConfig REQUIRED)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Roost needs to build and test, and nothing else.
 # Idempotent: apt-get runs only when a package is missing, so a second call is a no-op.
+# Packages named as arguments are wanted too (scripts/tsan-libs.sh's build dependencies).
 set -euo pipefail
 
 packages=(
@@ -13,6 +14,7 @@ packages=(
   gnuplot-nox nlohmann-json3-dev
   prometheus-cpp-dev
   openssl libssl-dev clang libclang-rt-14-dev
+  "$@"
 )
 
 missing=()

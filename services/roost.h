@@ -230,10 +230,6 @@ class Roost {
   std::unique_ptr<ingest::StoreTimelineSource> source_;
   std::unique_ptr<timelines::HomeTimelines> timelines_;
   std::unique_ptr<ingest::Pipeline> pipeline_;
-  // Runs the continuations of position waits (reads, deletes' checks), which may be
-  // slow (a timeline rebuild), off the pipeline's notifier thread. Declared last so
-  // that it is destroyed, running what it holds, before the stores.
-  std::unique_ptr<ThreadPool> continuations_;
   std::atomic<bool> releasing_{false};
 
   // Applies options_.log_retention every retention_interval until stop_retention_.
@@ -249,6 +245,14 @@ class Roost {
   absl::Mutex requests_mu_;
   absl::flat_hash_map<RequestKey, RecentRequest> recent_requests_
       ABSL_GUARDED_BY(requests_mu_);
+
+  // Runs the continuations of position waits (reads, deletes' checks), which may be
+  // slow (a timeline rebuild), off the pipeline's notifier thread. Declared last so
+  // that it is destroyed first, running what it holds and joining its threads, while
+  // everything a continuation touches (the stores, the mutexes above) still exists.
+  // (TSan caught a delete's continuation unlocking append_order_mu_ after it was
+  // destroyed, when this stood before the mutexes.)
+  std::unique_ptr<ThreadPool> continuations_;
 };
 
 }  // namespace roost

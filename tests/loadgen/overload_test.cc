@@ -26,8 +26,20 @@
 namespace roost::testing {
 namespace {
 
-// roostd's resident memory may not pass this while overloaded.
+// roostd's resident memory may not pass this while overloaded, and it must serve half
+// its capacity again within this many 7-second runs after the overload.
+#if defined(__SANITIZE_THREAD__)
+// ThreadSanitizer (`make test-tsan`) keeps shadow memory beside every byte and runs
+// roostd, gRPC and roost-loadgen 10-20x slower. Measured there: RSS 1.2 GiB under the
+// overload, and roostd's gRPC threads still busy with the departed client's ~40k
+// calls for over 7 s (perf: gRPC core's executor and TSan's runtime). That build is
+// for races; these bounds only keep it from failing on its own slowness.
+constexpr int64_t kMemoryBoundBytes = int64_t{4} << 30;
+constexpr int kRecoveryRuns = 6;
+#else
 constexpr int64_t kMemoryBoundBytes = int64_t{1} << 30;
+constexpr int kRecoveryRuns = 1;
+#endif
 
 int OverloadSeconds() {
   const char* value = std::getenv("ROOST_OVERLOAD_SECONDS");
@@ -113,12 +125,19 @@ TEST_F(OverloadTest, TwiceTheCapacityIsRefusedQuicklyWithBoundedMemoryAndThenSer
   EXPECT_GT(goodput, 0.15 * ops);
 
   // Half the capacity: served on time again.
-  const nlohmann::json after =
-      Load("recovery", {absl::StrCat("--rate=", static_cast<int>(ops / 2)), "--duration=5s",
-                        "--warmup=2s", "--timeout=1s", "--graph=skip"});
-  ASSERT_TRUE(after.contains("all"));
-  const uint64_t after_count = after["all"]["count"].get<uint64_t>();
-  EXPECT_GT(after_count, static_cast<uint64_t>(ops / 2 * 5 * 0.8)) << "served at half the rate";
+  const uint64_t wanted = static_cast<uint64_t>(ops / 2 * 5 * 0.8);
+  nlohmann::json after;
+  uint64_t after_count = 0;
+  int recovery_runs = 0;
+  while (recovery_runs < kRecoveryRuns && after_count <= wanted) {
+    after = Load("recovery", {absl::StrCat("--rate=", static_cast<int>(ops / 2)),
+                              "--duration=5s", "--warmup=2s", "--timeout=1s", "--graph=skip"});
+    ++recovery_runs;
+    ASSERT_TRUE(after.contains("all"));
+    after_count = after["all"]["count"].get<uint64_t>();
+  }
+  EXPECT_GT(after_count, wanted) << "served at half the rate, run " << recovery_runs << ": "
+                                 << after.dump();
   EXPECT_TRUE(after["all"]["errors"].empty()) << after["all"]["errors"];
   const double p99_ms = after["all"]["p99_ns"].get<double>() / 1e6;
   EXPECT_LT(p99_ms, 500.0);
@@ -136,13 +155,13 @@ TEST_F(OverloadTest, TwiceTheCapacityIsRefusedQuicklyWithBoundedMemoryAndThenSer
 
   std::printf("capacity %.0f ops/s; %d s at %d ops/s: %llu issued, %llu served (%.0f ops/s), "
               "%llu refused (RESOURCE_EXHAUSTED/DEADLINE_EXCEEDED), roostd peak RSS %.0f MiB "
-              "(bound %lld MiB); after, at %d ops/s: %llu served, p99 %.1f ms, 0 errors; %llu events "
-              "logged, all applied\n",
+              "(bound %lld MiB); after, at %d ops/s: %llu served in run %d, p99 %.1f ms, 0 errors; "
+              "%llu events logged, all applied\n",
               ops, seconds, static_cast<int>(2 * ops), static_cast<unsigned long long>(issued),
               static_cast<unsigned long long>(ok), goodput,
               static_cast<unsigned long long>(refused), peak.load() / 1048576.0,
               static_cast<long long>(kMemoryBoundBytes >> 20), static_cast<int>(ops / 2),
-              static_cast<unsigned long long>(after_count), p99_ms,
+              static_cast<unsigned long long>(after_count), recovery_runs, p99_ms,
               static_cast<unsigned long long>(appended));
 }
 

@@ -43,11 +43,14 @@ class InlineTarget : public Target {
   uint64_t calls_ = 0;  // only the scheduling thread calls Issue
 };
 
-// Completes operations on its own thread, a few at a time, and records how many were
-// in flight at most.
+// Completes operations on its own thread, holding them until `batch` are in flight
+// (or the oldest has waited 50 ms, so that a run's end, or a runner that never gets
+// there, does not stall), and records how many were in flight at most. Holding them
+// makes the figure independent of speed: a worker that completed each operation at
+// once could keep a correct runner at 1 in flight (TSan's build did, under load).
 class QueueTarget : public Target {
  public:
-  QueueTarget() : worker_([this] { Loop(); }) {}
+  explicit QueueTarget(size_t batch = 8) : batch_(batch), worker_([this] { Loop(); }) {}
   ~QueueTarget() override {
     {
       absl::MutexLock lock(&mu_);
@@ -59,7 +62,8 @@ class QueueTarget : public Target {
   void Issue(const Op&, absl::Time, absl::AnyInvocable<void(Outcome)> done) override {
     absl::MutexLock lock(&mu_);
     pending_.push_back(std::move(done));
-    max_in_flight_ = std::max(max_in_flight_, pending_.size());
+    ++in_flight_;
+    max_in_flight_ = std::max(max_in_flight_, in_flight_);
   }
   void AwaitVisible(UserId, TweetId, LogOffset, absl::Time,
                     absl::AnyInvocable<void(absl::Status)> done) override {
@@ -78,19 +82,26 @@ class QueueTarget : public Target {
       std::vector<absl::AnyInvocable<void(Outcome)>> batch;
       {
         absl::MutexLock lock(&mu_);
-        auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+        auto any = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
           return stopping_ || !pending_.empty();
         };
-        mu_.Await(absl::Condition(&ready));
+        mu_.Await(absl::Condition(&any));
+        auto full = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+          return stopping_ || pending_.size() >= batch_;
+        };
+        mu_.AwaitWithTimeout(absl::Condition(&full), absl::Milliseconds(50));
         if (pending_.empty()) return;
         batch.swap(pending_);
+        in_flight_ -= batch.size();  // before done(), which may issue the next one
       }
       for (auto& done : batch) done(Outcome{});
     }
   }
 
+  const size_t batch_;
   absl::Mutex mu_;
   std::vector<absl::AnyInvocable<void(Outcome)>> pending_ ABSL_GUARDED_BY(mu_);
+  size_t in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   size_t max_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread worker_;
@@ -131,7 +142,7 @@ TEST(RunnerTest, ClosedLoopKeepsConcurrencyInFlightAndNoMore) {
   RunOptions options;
   options.rate = 0;
   options.concurrency = 8;
-  options.duration = absl::Milliseconds(200);
+  options.duration = absl::Milliseconds(500);
   options.warmup = absl::ZeroDuration();
   absl::StatusOr<RunResult> result = RunLoad(&target, Homes(), options);
   ASSERT_TRUE(result.ok()) << result.status();
