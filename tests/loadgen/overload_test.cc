@@ -150,7 +150,9 @@ TEST_F(OverloadTest, TwiceTheCapacityIsRefusedQuicklyWithBoundedMemoryAndThenSer
   const v1::StatsResponse stats = client_->Stats();
   EXPECT_GE(stats.applied_position(), appended);
   for (const auto& [name, value] : stats.counters()) {
-    if (name.find("dead_lettered") != std::string::npos) EXPECT_EQ(value, 0) << name;
+    if (name.find("dead_lettered") != std::string::npos) {
+      EXPECT_EQ(value, 0) << name;
+    }
   }
 
   std::printf("capacity %.0f ops/s; %d s at %d ops/s: %llu issued, %llu served (%.0f ops/s), "
