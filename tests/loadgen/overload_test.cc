@@ -27,7 +27,10 @@ namespace roost::testing {
 namespace {
 
 // roostd's resident memory may not pass this while overloaded, and it must serve half
-// its capacity again within this many 7-second runs after the overload.
+// its capacity again, on time, within this many 7-second runs after the overload. Two,
+// not one: of eight runs on this shared 2-core machine, one saw its first recovery
+// run's p99 at 860 ms (the others 9-31 ms); in two runs sampled as the overload ended,
+// roostd's threads were idle and applying had caught up: most likely the machine.
 #if defined(__SANITIZE_THREAD__)
 // ThreadSanitizer (`make test-tsan`) keeps shadow memory beside every byte and runs
 // roostd, gRPC and roost-loadgen 10-20x slower. Measured there: RSS 1.2 GiB under the
@@ -38,7 +41,7 @@ constexpr int64_t kMemoryBoundBytes = int64_t{4} << 30;
 constexpr int kRecoveryRuns = 6;
 #else
 constexpr int64_t kMemoryBoundBytes = int64_t{1} << 30;
-constexpr int kRecoveryRuns = 1;
+constexpr int kRecoveryRuns = 2;
 #endif
 
 int OverloadSeconds() {
@@ -126,21 +129,26 @@ TEST_F(OverloadTest, TwiceTheCapacityIsRefusedQuicklyWithBoundedMemoryAndThenSer
 
   // Half the capacity: served on time again.
   const uint64_t wanted = static_cast<uint64_t>(ops / 2 * 5 * 0.8);
+  constexpr double kP99BoundMs = 500.0;
   nlohmann::json after;
   uint64_t after_count = 0;
+  double p99_ms = 0;
   int recovery_runs = 0;
-  while (recovery_runs < kRecoveryRuns && after_count <= wanted) {
+  auto recovered = [&] {
+    return after_count > wanted && after["all"]["errors"].empty() && p99_ms < kP99BoundMs;
+  };
+  while (recovery_runs == 0 || (recovery_runs < kRecoveryRuns && !recovered())) {
     after = Load("recovery", {absl::StrCat("--rate=", static_cast<int>(ops / 2)),
                               "--duration=5s", "--warmup=2s", "--timeout=1s", "--graph=skip"});
     ++recovery_runs;
     ASSERT_TRUE(after.contains("all"));
     after_count = after["all"]["count"].get<uint64_t>();
+    p99_ms = after["all"]["p99_ns"].get<double>() / 1e6;
   }
   EXPECT_GT(after_count, wanted) << "served at half the rate, run " << recovery_runs << ": "
                                  << after.dump();
   EXPECT_TRUE(after["all"]["errors"].empty()) << after["all"]["errors"];
-  const double p99_ms = after["all"]["p99_ns"].get<double>() / 1e6;
-  EXPECT_LT(p99_ms, 500.0);
+  EXPECT_LT(p99_ms, kP99BoundMs);
 
   // Every write it acknowledged is applied: applying reaches the log's end, and no
   // event was given up on.
