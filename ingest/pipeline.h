@@ -8,13 +8,17 @@
 // timeline passes through the fanout instance that owns the tweet's author, after the
 // store write it depends on:
 //  - a post is written to the tweet store before fanout reads the author's followers;
-//  - a follow, unfollow or block is written to the graph before fanout sees it, and
-//    fanout turns it into a merge or removal for the follower's timeline shard.
+//  - a follow, unfollow, block or mute is written to the graph before fanout sees it,
+//    and fanout turns it into a show, hide or removal of the author in the user's
+//    timeline shard (timelines/home_timelines.h), keyed like the author's tweets.
 // Each fanout instance sends to a shard in FIFO order, so at the shard a removal for
 // (follower, author) can never be overtaken by an insert fanned out earlier from a
 // follower list that still held the follower; and an insert fanned out from a list
 // that lacked a new follower is covered by the follow's merge, which reads the tweet
-// store after the tweet was written. Deletes travel the same road as posts.
+// store after the tweet was written. Deletes travel the same road as posts. A hide
+// (block, mute) drops what was fanned out before it and marks the author hidden in the
+// timeline, which drops its later deliveries; a show reads the author's recent tweets
+// from the store, which holds every tweet fanned out before it.
 //
 // Reliability: the engine's committed offset (every event at or below it fully applied
 // to every store) is persisted in the tweet and graph stores periodically and on

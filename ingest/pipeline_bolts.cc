@@ -151,20 +151,32 @@ absl::Status GraphBolt::Prepare(const topology::TaskContext& context) {
 
 namespace {
 
-// Emits to fanout a FOLLOWS edge that started or ended. Only FOLLOWS edges feed
-// timelines; blocks and mutes filter at read time, and a block's effect on follows
-// arrives here as FOLLOWS changes.
+// Emits to fanout what an edge that entered or left state NORMAL changes in home
+// timelines (timelines/home_timelines.h): a follow shows the followee to the follower,
+// an unfollow drops it; a mute hides the muted from the muter; a block hides each of
+// the two users from the other (the follows it ends come as FOLLOWS changes too). The
+// opposite changes show again. Each is keyed by the author, so that fanout orders it
+// with the author's tweets.
 // A background slice of the mass change at log offset `mass_job` (0: none) counts
 // its work out through `listener` first.
-void EmitFollowChange(const graph::EdgeChange& change, topology::Emitter& out,
-                      LogOffset mass_job = 0, MassJobListener* listener = nullptr) {
-  if (change.after.graph != graph::kFollows) return;
+void EmitHomeChanges(const graph::EdgeChange& change, topology::Emitter& out,
+                     LogOffset mass_job = 0, MassJobListener* listener = nullptr) {
+  const graph::Edge& edge = change.after;
   const bool was = change.before.has_value() && change.before->state == graph::EdgeState::kNormal;
-  const bool is = change.after.state == graph::EdgeState::kNormal;
+  const bool is = edge.state == graph::EdgeState::kNormal;
   if (was == is) return;
-  if (mass_job != 0 && listener != nullptr) listener->MassWorkEmitted(mass_job);
-  out.Emit(0, FanoutWork{is ? FanoutWork::Kind::kFollow : FanoutWork::Kind::kUnfollow,
-                         change.after.destination, change.after.source, {}, mass_job});
+  using Kind = FanoutWork::Kind;
+  const auto emit = [&](Kind kind, UserId user, UserId author) {
+    if (mass_job != 0 && listener != nullptr) listener->MassWorkEmitted(mass_job);
+    out.Emit(0, FanoutWork{kind, author, user, {}, mass_job});
+  };
+  if (edge.graph == graph::kFollows) {
+    emit(is ? Kind::kShow : Kind::kUnfollow, edge.source, edge.destination);
+    return;
+  }
+  const Kind kind = is ? Kind::kHide : Kind::kShow;
+  emit(kind, edge.source, edge.destination);
+  if (edge.graph == graph::kBlocks) emit(kind, edge.destination, edge.source);
 }
 
 }  // namespace
@@ -206,7 +218,7 @@ bool GraphBolt::Background(topology::Emitter& out) {
       pending.job.spec, owned_sources_, kMassSliceEdges,
       &pending.cursor, [this, &out, offset = pending.job.offset](
                            absl::Span<const graph::EdgeChange> changes) {
-        for (const auto& change : changes) EmitFollowChange(change, out, offset, listener_);
+        for (const auto& change : changes) EmitHomeChanges(change, out, offset, listener_);
       });
   if (!done.ok()) {
     // The cursor covers only what was committed; the next input or tick retries.
@@ -262,7 +274,7 @@ absl::Status GraphBolt::ApplyRun(absl::Span<const topology::Tuple* const> inputs
   RETURN_IF_ERROR(ApplyPendingJobsToRun(inputs, outs));
   ASSIGN_OR_RETURN(std::vector<graph::EdgeChange> changes, store_->Apply(run_writes_));
   for (const graph::EdgeChange& change : changes) {
-    EmitFollowChange(change, *outs[run_owner_[change.write]]);
+    EmitHomeChanges(change, *outs[run_owner_[change.write]]);
   }
   return absl::OkStatus();
 }
@@ -285,7 +297,7 @@ absl::Status GraphBolt::ApplyPendingJobsToRun(absl::Span<const topology::Tuple* 
     if (pairs.empty()) continue;
     ASSIGN_OR_RETURN(std::vector<graph::EdgeChange> changes, store_->MassUpdatePairs(spec, pairs));
     for (const graph::EdgeChange& change : changes) {
-      EmitFollowChange(change, *outs[pair_owner[change.write]]);
+      EmitHomeChanges(change, *outs[pair_owner[change.write]]);
     }
   }
   return absl::OkStatus();
@@ -302,14 +314,16 @@ FanoutBolt::FanoutBolt(graph::GraphStore* graph, timelines::HomeTimelines* timel
 
 absl::Status FanoutBolt::Execute(const topology::Tuple& input, topology::Emitter& out) {
   const FanoutWork& work = std::any_cast<const FanoutWork&>(input.value);
-  if (work.kind == FanoutWork::Kind::kFollow || work.kind == FanoutWork::Kind::kUnfollow) {
+  if (work.kind == FanoutWork::Kind::kShow || work.kind == FanoutWork::Kind::kUnfollow ||
+      work.kind == FanoutWork::Kind::kHide) {
     TimelineOp op;
-    op.kind = work.kind == FanoutWork::Kind::kFollow ? TimelineOp::Kind::kMergeAuthor
-                                                     : TimelineOp::Kind::kRemoveAuthor;
-    op.user = work.follower;
+    op.kind = work.kind == FanoutWork::Kind::kShow       ? TimelineOp::Kind::kShow
+              : work.kind == FanoutWork::Kind::kUnfollow ? TimelineOp::Kind::kUnfollow
+                                                         : TimelineOp::Kind::kHide;
+    op.user = work.user;
     op.author = work.author;
     TimelineBatch batch;
-    batch.shard = timelines_->ShardOf(work.follower);
+    batch.shard = timelines_->ShardOf(work.user);
     batch.ops.push_back(op);
     batch.mass_job = work.mass_job;
     out.Emit(0, std::move(batch));
@@ -330,7 +344,9 @@ absl::Status FanoutBolt::Execute(const topology::Tuple& input, topology::Emitter
       mark_pulled = true;  // the first: pushed to all, marking them
     }
   }
-  if (work.kind == FanoutWork::Kind::kRetract) timelines_->Unpull(work.author, work.entry.id);
+  if (work.kind == FanoutWork::Kind::kRetract) {
+    RETURN_IF_ERROR(timelines_->Unpull(work.author, work.entry.id));
+  }
 
   // The follower list is read now, after the tweet store holds the tweet (see
   // pipeline.h), and includes the author's own timeline. (A retraction goes to every
@@ -408,11 +424,14 @@ absl::Status TimelineBolt::Execute(const topology::Tuple& input, topology::Emitt
   if (inserted_ != nullptr && inserted > 0) inserted_->Add(static_cast<int64_t>(inserted));
   for (const TimelineOp& op : batch.ops) {
     switch (op.kind) {
-      case TimelineOp::Kind::kRemoveAuthor:
+      case TimelineOp::Kind::kShow:
+        RETURN_IF_ERROR(timelines_->ShowAuthor(op.user, op.author));
+        break;
+      case TimelineOp::Kind::kUnfollow:
         timelines_->RemoveAuthor(op.user, op.author);
         break;
-      case TimelineOp::Kind::kMergeAuthor:
-        RETURN_IF_ERROR(timelines_->MergeAuthor(op.user, op.author));
+      case TimelineOp::Kind::kHide:
+        timelines_->HideAuthor(op.user, op.author);
         break;
     }
   }

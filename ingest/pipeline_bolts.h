@@ -69,7 +69,8 @@ class MassJobListener {
 };
 
 // Applies edge changes (and a block's removal of follows both ways) to the graph,
-// then hands the follows that started or ended to fanout.
+// then hands what they change in home timelines to fanout (follows, blocks and mutes
+// that started or ended).
 //
 // A mass change (archive, unarchive, remove-all of a user's edges) can touch millions
 // of edges, so it is not applied in Execute: Execute records it in the store as a

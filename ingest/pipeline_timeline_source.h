@@ -1,11 +1,11 @@
-// The TimelineSource that home-timeline rebuilds read: followees from the graph store
-// and recent tweets from the tweet store's per-author index. It is the wiring that
-// lets timelines/ stay ignorant of both stores.
+// The TimelineSource that home timelines read (timelines/timeline_source.h): follows,
+// blocks and mutes from the graph store and recent tweets from the tweet store's
+// per-author index. It is the wiring that lets timelines/ stay ignorant of both stores.
 #ifndef ROOST_INGEST_PIPELINE_TIMELINE_SOURCE_H_
 #define ROOST_INGEST_PIPELINE_TIMELINE_SOURCE_H_
 
 #include "graph/graph_store.h"
-#include "timelines/home_timelines.h"
+#include "timelines/timeline_source.h"
 #include "tweetstore/tweet_store.h"
 
 namespace roost::ingest {
@@ -17,10 +17,16 @@ class StoreTimelineSource : public timelines::TimelineSource {
       : graph_(graph), tweets_(tweets) {}
 
   absl::StatusOr<std::vector<UserId>> Followees(UserId user) override;
-  absl::StatusOr<std::vector<timelines::Entry>> RecentTweets(UserId author,
+  absl::StatusOr<bool> Follows(UserId user, UserId author) override;
+  absl::StatusOr<std::vector<UserId>> HiddenAuthors(UserId user) override;
+  absl::StatusOr<bool> IsHidden(UserId user, UserId author) override;
+  absl::StatusOr<std::vector<timelines::Entry>> RecentTweets(UserId author, TweetId before,
                                                              size_t limit) override;
 
  private:
+  // Whether source -> destination is NORMAL in `graph`.
+  absl::StatusOr<bool> HasEdge(graph::GraphId graph, UserId source, UserId destination);
+
   graph::GraphStore* const graph_;
   tweets::TweetStore* const tweets_;
 };

@@ -43,29 +43,31 @@ struct FanoutWork {
   enum class Kind {
     kDeliver,   // a new tweet: into the author's and every follower's timeline
     kRetract,   // a deleted tweet: out of the same timelines
-    kFollow,    // follower now follows author: merge the author's recent tweets
-    kUnfollow,  // follower no longer follows author: drop the author's entries
+    kShow,      // author may be shown to user now (a follow, unmute, unblock)
+    kUnfollow,  // user no longer follows author: drop the author's entries
+    kHide,      // author is hidden from user now (a block or mute, either way round)
   };
   Kind kind = Kind::kDeliver;
   UserId author = 0;
-  UserId follower = 0;      // kFollow, kUnfollow
+  UserId user = 0;          // kShow, kUnfollow, kHide: whose home timeline
   timelines::Entry entry;   // kDeliver; entry.id alone for kRetract
   // The log offset of the mass change whose background slice emitted this (0: none):
   // such work is anchored to nothing, so the timeline writer reports it done.
   LogOffset mass_job = 0;
 };
 
-// A follow or unfollow's change to the follower's home timeline.
+// A graph change's effect on one user's home timeline (FanoutWork's kShow, kUnfollow,
+// kHide).
 struct TimelineOp {
-  enum class Kind { kRemoveAuthor, kMergeAuthor };
-  Kind kind = Kind::kRemoveAuthor;
+  enum class Kind { kShow, kUnfollow, kHide };
+  Kind kind = Kind::kShow;
   UserId user = 0;
   UserId author = 0;
 };
 
 // Work for one timeline writer, applied in order: a tweet delivered to (or retracted
-// from) users of the shards it owns, 8 bytes a user, in runs by shard; and follow
-// changes of one shard. `shard` (the first run's shard) routes the batch to its writer.
+// from) users of the shards it owns, 8 bytes a user, in runs by shard; and graph
+// changes' effects on timelines of one shard. `shard` (the first run's shard) routes the batch to its writer.
 struct TimelineBatch {
   struct Run {
     int shard = 0;

@@ -227,7 +227,8 @@ grpc::ServerUnaryReactor* GraphService::SetEdge(grpc::CallbackServerContext* ctx
   absl::StatusOr<graph::GraphId> g = ToGraph(req->graph());
   if (!g.ok()) return FinishNow(ctx, g.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  roost_->SetEdge(*g, req->source_id(), req->destination_id(), state, FinishWrite(reactor, resp));
+  roost_->SetEdge(*g, req->source_id(), req->destination_id(), state, Deadline(ctx),
+                  FinishWrite(reactor, resp));
   return reactor;
 }
 

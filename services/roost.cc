@@ -23,13 +23,6 @@ namespace events = ::roost::v1::events;
 // answers for the pruned ones.
 constexpr size_t kRecentRequestsPruneAt = 4096;
 
-absl::Status ValidateGraph(graph::GraphId g) {
-  if (g < graph::kFollows || g > graph::kMutes) {
-    return absl::InvalidArgumentError("graph must be FOLLOWS, BLOCKS or MUTES");
-  }
-  return absl::OkStatus();
-}
-
 graph::StateMask OrNormal(graph::StateMask states) {
   return states == 0 ? graph::kNormalOnly : states;
 }
@@ -133,6 +126,8 @@ absl::Status Roost::Init(std::vector<tweets::MemcachedAddress> cache_servers) {
   });
   metrics_.SetGauge("timelines.evicted",
                     [t = timelines_.get()] { return static_cast<int64_t>(t->evicted_count()); });
+  metrics_.SetGauge("timelines.refilled",
+                    [t = timelines_.get()] { return static_cast<int64_t>(t->refilled_count()); });
   metrics_.SetGauge("graph.follower_cache.lists", [g = graph_.get()] {
     return static_cast<int64_t>(g->FollowerCacheStats().lists);
   });
@@ -386,52 +381,6 @@ void Roost::Delete(UserId author, TweetId id, absl::Time deadline, Done<LogOffse
               });
 }
 
-void Roost::SetEdge(graph::GraphId g, UserId source, UserId destination,
-                    graph::EdgeState state, Done<LogOffset> done) {
-  absl::Status status = ValidateGraph(g);
-  if (status.ok()) status = ValidateUserId(source, "source_id");
-  if (status.ok()) status = ValidateUserId(destination, "destination_id");
-  if (status.ok()) status = ValidateEdge(source, destination);
-  if (!status.ok()) {
-    done(status);
-    return;
-  }
-  AppendWithId([&](uint64_t id) {
-    events::Event event;
-    event.set_event_id(id);
-    events::EdgeChanged* edge = event.mutable_edge_changed();
-    edge->set_graph(static_cast<roost::v1::GraphKind>(g));
-    edge->set_source_id(source);
-    edge->set_destination_id(destination);
-    edge->set_state(static_cast<roost::v1::EdgeState>(state));
-    return std::make_pair(event.SerializeAsString(), std::move(done));
-  });
-}
-
-void Roost::MassChange(graph::GraphId g, UserId user, graph::StateMask from,
-                       graph::EdgeState to, Done<LogOffset> done) {
-  absl::Status status = ValidateGraph(g);
-  if (status.ok()) status = ValidateUserId(user, "user_id");
-  if (!status.ok()) {
-    done(status);
-    return;
-  }
-  AppendWithId([&](uint64_t id) {
-    events::Event event;
-    event.set_event_id(id);
-    events::EdgesMassChanged* mass = event.mutable_edges_mass_changed();
-    mass->set_graph(static_cast<roost::v1::GraphKind>(g));
-    mass->set_user_id(user);
-    for (int s = 0; s < graph::kNumEdgeStates; ++s) {
-      if (graph::HasState(from, static_cast<graph::EdgeState>(s))) {
-        mass->add_from_states(static_cast<roost::v1::EdgeState>(s));
-      }
-    }
-    mass->set_to_state(static_cast<roost::v1::EdgeState>(to));
-    return std::make_pair(event.SerializeAsString(), std::move(done));
-  });
-}
-
 void Roost::WhenApplied(LogOffset position, absl::Time deadline,
                         absl::AnyInvocable<void(absl::Status)> done) {
   if (position == 0) {
@@ -504,28 +453,11 @@ absl::StatusOr<TimelineResult> Roost::UserTimeline(const TimelineQuery& query) {
   return Finish(std::move(ids), limit, query.hydrate, /*rebuilt=*/false);
 }
 
-absl::StatusOr<timelines::AuthorSet> Roost::HiddenAuthors(UserId reader) {
-  timelines::AuthorSet hidden;
-  for (graph::GraphId g : {graph::kBlocks, graph::kMutes}) {
-    // Most readers block and mute nobody: a count is a point read, far cheaper than
-    // the list scan's iterator. (Counts are written in the same batch as the edges.)
-    ASSIGN_OR_RETURN(const uint64_t n,
-                     graph_->Count(g, reader, graph::Direction::kForward, graph::kNormalOnly));
-    if (n == 0) continue;
-    ASSIGN_OR_RETURN(std::vector<UserId> ids,
-                     graph_->SelectAll(g, reader, graph::Direction::kForward, graph::kNormalOnly));
-    hidden.insert(ids.begin(), ids.end());
-  }
-  return hidden;
-}
-
 absl::StatusOr<TimelineResult> Roost::HomeTimeline(const TimelineQuery& query) {
   RETURN_IF_ERROR(ValidateUserId(query.user, "user_id"));
   const uint32_t limit = PageLimit(query.limit);
-  ASSIGN_OR_RETURN(const timelines::AuthorSet hidden, HiddenAuthors(query.user));
   ASSIGN_OR_RETURN(timelines::ReadResult read,
-                   timelines_->Read(query.user, query.max_id, query.since_id, limit,
-                                    hidden.empty() ? nullptr : &hidden));
+                   timelines_->Read(query.user, query.max_id, query.since_id, limit));
   std::vector<TweetId> ids;
   ids.reserve(read.entries.size());
   for (const timelines::Entry& entry : read.entries) ids.push_back(entry.id);

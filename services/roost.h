@@ -39,6 +39,7 @@
 #include "ingest/log/log.h"
 #include "ingest/log/log_reader.h"
 #include "ingest/pipeline.h"
+#include "services/block_tracker.h"
 #include "timelines/home_timelines.h"
 #include "tweetstore/memcached_client.h"
 #include "tweetstore/tweet_store.h"
@@ -137,7 +138,13 @@ class Roost {
   // one. Waits (until `deadline`) for earlier writes to be applied before checking.
   void Delete(UserId author, TweetId id, absl::Time deadline, Done<LogOffset> done);
   // Sets one edge (Add: NORMAL, Remove: REMOVED). A BLOCKS edge set NORMAL also
-  // removes the FOLLOWS edges between the two users, both ways.
+  // removes the FOLLOWS edges between the two users, both ways. A FOLLOWS edge set
+  // NORMAL while the destination blocks the source is refused with
+  // FAILED_PRECONDITION and logs nothing; the check sees every block appended before
+  // the follow, waiting (until `deadline`) for those not yet applied.
+  void SetEdge(graph::GraphId graph, UserId source, UserId destination,
+               graph::EdgeState state, absl::Time deadline, Done<LogOffset> done);
+  // The same without a deadline.
   void SetEdge(graph::GraphId graph, UserId source, UserId destination,
                graph::EdgeState state, Done<LogOffset> done);
   // Moves all of the user's edges in `graph` (both directions) in `from` to `to`.
@@ -154,8 +161,9 @@ class Roost {
   // In request order; missing and deleted ids omitted. At most kMaxGetIds ids.
   absl::StatusOr<std::vector<tweets::Tweet>> GetTweets(absl::Span<const TweetId> ids);
   absl::StatusOr<TimelineResult> UserTimeline(const TimelineQuery& query);
-  // The user's own tweets and their followees', newest first, without blocked or
-  // muted authors.
+  // The user's own tweets and their followees', newest first, without the authors the
+  // user blocks or mutes or who block the user; paged to its end, the newest
+  // max_entries of them (DESIGN.md, "the home-timeline contract").
   absl::StatusOr<TimelineResult> HomeTimeline(const TimelineQuery& query);
   // A page of edges newest first; with a time range (Unix ms; 0: unbounded), only
   // edges created in [created_after_ms, created_before_ms).
@@ -204,7 +212,13 @@ class Roost {
       absl::FunctionRef<std::pair<std::string, Done<LogOffset>>(uint64_t id)> event);
   absl::StatusOr<TimelineResult> Finish(std::vector<TweetId> ids, uint32_t limit, bool hydrate,
                                         bool rebuilt);
-  absl::StatusOr<timelines::AuthorSet> HiddenAuthors(UserId reader);
+  // Appends a follow unless the followee blocks the follower (SetEdge).
+  void Follow(UserId follower, UserId followee, absl::Time deadline, Done<LogOffset> done);
+  // For a BLOCKS event touching `users` (none: any other event), called where the
+  // event gets its place in the log: records it in blocks_ and returns `done` wrapped
+  // to record its end.
+  Done<LogOffset> TrackBlocks(std::vector<UserId> users, Done<LogOffset> done)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_order_mu_);
 
   // A post with a request id, remembered until the tweet store holds its record.
   struct RecentRequest {
@@ -238,6 +252,7 @@ class Roost {
   std::thread retention_;
 
   absl::Mutex append_order_mu_;  // see AppendWithId
+  BlockTracker blocks_;          // blocks appended, for follows' checks
   absl::Mutex writes_mu_;
   bool draining_ ABSL_GUARDED_BY(writes_mu_) = false;
   int writes_in_flight_ ABSL_GUARDED_BY(writes_mu_) = 0;

@@ -33,6 +33,13 @@ absl::Status ValidateRequestId(absl::string_view request_id) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateGraph(graph::GraphId graph) {
+  if (graph < graph::kFollows || graph > graph::kMutes) {
+    return absl::InvalidArgumentError("graph must be FOLLOWS, BLOCKS or MUTES");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateEdge(UserId source, UserId destination) {
   if (source == destination) {
     return absl::InvalidArgumentError("source_id and destination_id must differ");

@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "common/types.h"
+#include "graph/edge.h"
 
 namespace roost {
 
@@ -26,6 +27,8 @@ absl::Status ValidateUserId(UserId id, absl::string_view field);
 // most 280 code points.
 absl::Status ValidateTweetText(absl::string_view text, bool retweet);
 absl::Status ValidateRequestId(absl::string_view request_id);
+// FOLLOWS, BLOCKS or MUTES.
+absl::Status ValidateGraph(graph::GraphId graph);
 // Graph edges may not point at their own source.
 absl::Status ValidateEdge(UserId source, UserId destination);
 // At most `max` items in a list field.

@@ -181,6 +181,11 @@ bool Timeline::Insert(const Entry& entry) {
   const uint32_t author_index = AcquireAuthor(entry.author);
   const auto give_back = [&] { --authors_[author_index].refs; };
   const uint32_t live = count_ - dead_;
+  // An empty timeline may still have a cut (its entries were removed).
+  if (count_ == 0 && entry.id <= cut_) {
+    give_back();
+    return false;
+  }
   if (count_ == 0 || entry.id > newest_) {
     // The common case: newer than everything, so appended.
     Reserve(kMaxRecordBytes);
@@ -208,9 +213,17 @@ bool Timeline::Insert(const Entry& entry) {
     return false;
   }
   if (seen == live) {
-    // Older than every live entry.
-    if (live == max_entries_) {
+    // Older than every live entry. `cursor` is now the newest dead record, if any.
+    const TweetId cut = dead_ > 0 ? cursor.id() : cut_;
+    if (entry.id <= cut) {
       give_back();
+      return false;
+    }
+    if (live == max_entries_) {
+      // Dropped at once, as if inserted and trimmed: the cut now covers it.
+      give_back();
+      DropDead();
+      cut_ = entry.id;
       return false;
     }
     if (dead_ > 0) {
@@ -234,6 +247,14 @@ bool Timeline::Insert(const Entry& entry) {
   return true;
 }
 
+TweetId Timeline::NewestDead() const {
+  Cursor cursor(bytes_, newest_);
+  for (uint32_t i = 0; i < count_ - dead_; ++i) cursor.Next();
+  return cursor.id();
+}
+
+TweetId Timeline::cut() const { return dead_ > 0 ? NewestDead() : cut_; }
+
 void Timeline::DropDead() {
   if (dead_ == 0) return;
   const uint32_t live = count_ - dead_;
@@ -249,6 +270,7 @@ void Timeline::DropDead() {
   const size_t oldest_end = cursor.end();
   for (uint32_t i = 0; i < dead_; ++i) {
     cursor.Next();
+    if (i == 0) cut_ = cursor.id();
     --authors_[cursor.record().author_index].refs;
   }
   uint8_t record[kMaxRecordBytes];
@@ -259,6 +281,7 @@ void Timeline::DropDead() {
 }
 
 void Timeline::Reset(absl::Span<const Entry> entries, size_t min_author_slots) {
+  if (dead_ > 0) cut_ = NewestDead();
   bytes_.clear();
   authors_.clear();
   used_slots_ = 0;
@@ -295,27 +318,34 @@ void Timeline::Reset(absl::Span<const Entry> entries, size_t min_author_slots) {
   count_ = static_cast<uint32_t>(entries.size());
 }
 
-void Timeline::Merge(absl::Span<const Entry> entries) {
+void Timeline::Merge(absl::Span<const Entry> entries, TweetId cut) {
   // Below this many new entries, inserts in place beat re-encoding the timeline.
   constexpr size_t kMergeByInsertBelow = 8;
-  if (entries.size() < kMergeByInsertBelow) {
+  if (entries.size() < kMergeByInsertBelow && (cut == 0 || cut <= this->cut())) {
     for (const Entry& entry : entries) Insert(entry);
     return;
   }
-  std::vector<Entry> incoming(entries.begin(), entries.end());
+  const TweetId floor = std::max(this->cut(), cut);
+  std::vector<Entry> incoming;
+  incoming.reserve(entries.size());
+  for (const Entry& entry : entries) {
+    if (entry.id > floor) incoming.push_back(entry);
+  }
   if (!std::is_sorted(incoming.begin(), incoming.end(), Newer)) {
     std::stable_sort(incoming.begin(), incoming.end(), Newer);
   }
-  const std::vector<Entry> present = this->entries();
+  std::vector<Entry> present = this->entries();
+  std::erase_if(present, [floor](const Entry& e) { return e.id <= floor; });
 
   // A two-way merge that keeps the present entry on an id tie (as Insert does), drops
-  // duplicates within `incoming`, and stops at the cap.
+  // duplicates within `incoming`, and stops at the cap, which then cuts at the first
+  // entry left out.
   std::vector<Entry> merged;
   merged.reserve(std::min<size_t>(max_entries_, present.size() + incoming.size()));
+  TweetId new_cut = floor;
   auto old_it = present.begin();
   auto new_it = incoming.begin();
-  while (merged.size() < max_entries_ &&
-         (old_it != present.end() || new_it != incoming.end())) {
+  while (old_it != present.end() || new_it != incoming.end()) {
     const Entry* next;
     if (new_it == incoming.end() || (old_it != present.end() && old_it->id >= new_it->id)) {
       next = &*old_it++;
@@ -323,9 +353,20 @@ void Timeline::Merge(absl::Span<const Entry> entries) {
       next = &*new_it++;
     }
     if (!merged.empty() && merged.back().id == next->id) continue;
+    if (merged.size() == max_entries_) {
+      new_cut = next->id;
+      break;
+    }
     merged.push_back(*next);
   }
   Reset(merged);
+  cut_ = new_cut;
+}
+
+void Timeline::Extend(absl::Span<const Entry> older, TweetId new_cut) {
+  DropDead();
+  cut_ = std::min(cut_, new_cut);
+  Merge(older);
 }
 
 size_t Timeline::RemoveTweet(TweetId id) {
@@ -373,7 +414,7 @@ size_t Timeline::RemoveAuthor(UserId author) {
   return removed;
 }
 
-void Timeline::Page(TweetId max_id, TweetId since_id, size_t limit, const AuthorSet* exclude,
+void Timeline::Page(TweetId max_id, TweetId since_id, size_t limit,
                     std::vector<Entry>* out) const {
   const uint32_t live = count_ - dead_;
   if (live == 0 || limit == 0) return;
@@ -384,9 +425,7 @@ void Timeline::Page(TweetId max_id, TweetId since_id, size_t limit, const Author
     const TweetId id = cursor.id();
     if (id <= since_id) return;
     if (max_id != 0 && id >= max_id) continue;
-    const UserId author = authors_[cursor.record().author_index].id();
-    if (exclude != nullptr && exclude->contains(author)) continue;
-    out->push_back(Entry{id, author, cursor.record().flags});
+    out->push_back(Entry{id, authors_[cursor.record().author_index].id(), cursor.record().flags});
     if (++taken == limit) return;
   }
 }
@@ -394,7 +433,7 @@ void Timeline::Page(TweetId max_id, TweetId since_id, size_t limit, const Author
 std::vector<Entry> Timeline::entries() const {
   std::vector<Entry> out;
   out.reserve(size());
-  Page(0, 0, size(), nullptr, &out);
+  Page(0, 0, size(), &out);
   return out;
 }
 

@@ -3,6 +3,13 @@
 // late, replayed and out-of-order entries land in place and a repeated insert leaves no
 // trace.
 //
+// The cut. What the cap drops is gone from memory, so a timeline remembers where it
+// cut: cut() is the highest id it dropped, or was told by Merge it lacks. Every entry
+// it was given above the cut is held (unless removed since), and nothing at or below
+// the cut is taken in, so the entries always are all there is above it. A timeline
+// that removals left with fewer than max_entries entries and a cut above 0 is short:
+// only its owner, who keeps older entries elsewhere, can fill it, by Extend.
+//
 // Entries are held compressed, about 3 to 5 bytes each instead of the 24 of an Entry
 // (the figure is loadgen's timeline_bench). Records are kept oldest first in one byte
 // vector, each relative to the entry before it:
@@ -30,7 +37,6 @@
 #include <cstdint>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/types/span.h"
 #include "common/types.h"
 
@@ -49,9 +55,6 @@ struct Entry {
   bool operator==(const Entry&) const = default;
 };
 
-// Authors whose entries a read skips (blocked and muted users).
-using AuthorSet = absl::flat_hash_set<UserId>;
-
 class Timeline {
  public:
   explicit Timeline(size_t max_entries);
@@ -59,24 +62,33 @@ class Timeline {
   Timeline(Timeline&&) = default;
   Timeline& operator=(Timeline&&) = default;
 
-  // Inserts in id order unless present; trims to the cap. False when nothing changed
-  // (a duplicate, or older than every entry of a full timeline).
+  // Inserts in id order unless present or at or below the cut; trims to the cap. False
+  // when nothing changed (a duplicate, at or below the cut, or older than every entry
+  // of a full timeline, which the cut then covers).
   bool Insert(const Entry& entry);
   // Inserts many (any order). On an id already present, the present entry is kept.
-  void Merge(absl::Span<const Entry> entries);
-  // Returns how many entries were removed.
+  // `cut` says the entries are all the caller has above it (an author's newest ones,
+  // say): the timeline's cut is raised to it first, dropping what it holds at or below.
+  void Merge(absl::Span<const Entry> entries, TweetId cut = 0);
+  // Fills a short timeline from below: `older` (any order) are every entry with an id in
+  // (new_cut, cut()], and the cut is lowered to `new_cut`. The cap still applies.
+  void Extend(absl::Span<const Entry> older, TweetId new_cut);
+  // Returns how many entries were removed. The cut stays where it is.
   size_t RemoveTweet(TweetId id);
   size_t RemoveAuthor(UserId author);
 
   // Appends to *out up to `limit` entries with since_id < id < max_id (max_id 0: no
-  // upper bound), newest first, skipping authors in `exclude` (may be null) before
-  // counting toward the limit, so a page is full whenever enough entries exist.
-  void Page(TweetId max_id, TweetId since_id, size_t limit, const AuthorSet* exclude,
-            std::vector<Entry>* out) const;
+  // upper bound), newest first.
+  void Page(TweetId max_id, TweetId since_id, size_t limit, std::vector<Entry>* out) const;
 
   // Live entries.
   size_t size() const { return count_ - dead_; }
   size_t max_entries() const { return max_entries_; }
+  // See the top of the file; 0 when nothing was ever dropped. Costs a walk of the
+  // entries while the cap's dropped entries still wait in the buffer.
+  TweetId cut() const;
+  // Fewer than max_entries entries, with older ones known to exist below the cut.
+  bool short_of_cap() const { return size() < max_entries_ && cut() != 0; }
   // Every live entry, decoded, newest first.
   std::vector<Entry> entries() const;
   // Asks the CPU to fetch what the next Insert of a newest entry touches.
@@ -97,10 +109,13 @@ class Timeline {
   uint32_t AcquireAuthor(UserId author);
   // The slot holding `author` (*found), or the one it would take.
   size_t FindAuthor(UserId author, bool* found) const;
-  // Cuts the dead records off the front of the buffer.
+  // Cuts the dead records off the front of the buffer, raising cut_ to cover them.
   void DropDead();
-  // Replaces everything with `entries` (newest first, sorted, distinct ids), with a
-  // dictionary of at least `min_author_slots`.
+  // The id of the newest dead record; only while dead_ > 0.
+  TweetId NewestDead() const;
+  // Replaces everything with `entries` (newest first, sorted, distinct ids, all above
+  // the cut), with a dictionary of at least `min_author_slots`. The dead records go,
+  // so cut_ is raised to cover them first.
   void Reset(absl::Span<const Entry> entries, size_t min_author_slots = 0);
   // Replaces bytes_[begin, end) with [data, data_end).
   void Replace(size_t begin, size_t end, const uint8_t* data, const uint8_t* data_end);
@@ -128,6 +143,7 @@ class Timeline {
   std::vector<AuthorSlot> authors_;  // empty, or a power of two of slots
   uint32_t used_slots_ = 0;          // slots ever taken since the table was made
   TweetId newest_ = 0;            // id of the last record; 0 when empty
+  TweetId cut_ = 0;               // cut() once the dead records are dropped
   uint32_t max_entries_;
   uint32_t count_ = 0;            // records in bytes_
   uint32_t dead_ = 0;             // the oldest `dead_` records are trimmed

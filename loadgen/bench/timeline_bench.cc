@@ -177,7 +177,12 @@ uint64_t HeapInUse() { return mallinfo2().uordblks; }
 class NoSource : public timelines::TimelineSource {
  public:
   absl::StatusOr<std::vector<UserId>> Followees(UserId) override { return std::vector<UserId>{}; }
-  absl::StatusOr<std::vector<timelines::Entry>> RecentTweets(UserId, size_t) override {
+  absl::StatusOr<bool> Follows(UserId, UserId) override { return false; }
+  absl::StatusOr<std::vector<UserId>> HiddenAuthors(UserId) override {
+    return std::vector<UserId>{};
+  }
+  absl::StatusOr<bool> IsHidden(UserId, UserId) override { return false; }
+  absl::StatusOr<std::vector<timelines::Entry>> RecentTweets(UserId, TweetId, size_t) override {
     return std::vector<timelines::Entry>{};
   }
 };
@@ -217,7 +222,7 @@ void BM_BytesPerEntry(benchmark::State& state) {
     auto timelines = std::make_unique<timelines::HomeTimelines>(
         timelines::HomeTimelinesOptions{16, kEntries, 0}, &source);
     for (const auto& [user, entries] : timelines_entries) {
-      if (!timelines->Read(user, 0, 0, 1, nullptr).ok()) Die("read", absl::InternalError(""));
+      if (!timelines->Read(user, 0, 0, 1).ok()) Die("read", absl::InternalError(""));
       for (const timelines::Entry& entry : entries) timelines->Insert(user, entry);
     }
     const uint64_t heap_after = HeapInUse();

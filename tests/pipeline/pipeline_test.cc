@@ -89,7 +89,7 @@ class PipelineTest : public ::testing::Test {
         << "applied " << pipeline_->applied_offset() << " of " << offset;
   }
   std::vector<TweetId> Home(UserId user) {
-    absl::StatusOr<timelines::ReadResult> read = timelines_->Read(user, 0, 0, 100, nullptr);
+    absl::StatusOr<timelines::ReadResult> read = timelines_->Read(user, 0, 0, 100);
     EXPECT_TRUE(read.ok()) << read.status();
     std::vector<TweetId> ids;
     for (const timelines::Entry& e : read->entries) ids.push_back(e.id);

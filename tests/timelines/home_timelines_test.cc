@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/timelines/fake_timeline_source.h"
 
 namespace roost::timelines {
 namespace {
@@ -20,76 +21,13 @@ using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::IsEmpty;
 
-// An in-memory graph and tweet store. A hook may run inside RecentTweets to act while
-// a rebuild is reading, which forces the interleavings that matter without threads.
-class FakeSource : public TimelineSource {
- public:
-  void Follow(UserId user, UserId author) {
-    absl::MutexLock lock(&mu_);
-    followees_[user].insert(author);
-  }
-  void Post(UserId author, TweetId id) {
-    absl::MutexLock lock(&mu_);
-    tweets_[author].insert(id);
-  }
-  void FailFollowees(bool fail) { fail_followees_ = fail; }
-  void FailRecentTweets(bool fail) { fail_recent_ = fail; }
-  // Runs once, inside the next RecentTweets call for `author`, before it answers.
-  void OnRecentTweets(UserId author, std::function<void()> hook) {
-    hook_author_ = author;
-    hook_ = std::move(hook);
-  }
-  int followees_calls() const { return followees_calls_.load(); }
-
-  absl::StatusOr<std::vector<UserId>> Followees(UserId user) override {
-    ++followees_calls_;
-    if (fail_followees_) return absl::UnavailableError("graph down");
-    absl::MutexLock lock(&mu_);
-    auto it = followees_.find(user);
-    if (it == followees_.end()) return std::vector<UserId>{};
-    return std::vector<UserId>(it->second.begin(), it->second.end());
-  }
-
-  absl::StatusOr<std::vector<Entry>> RecentTweets(UserId author, size_t limit) override {
-    if (fail_recent_) return absl::UnavailableError("tweets down");
-    std::vector<Entry> entries;
-    {
-      absl::MutexLock lock(&mu_);
-      const std::set<TweetId>& ids = tweets_[author];
-      for (auto it = ids.rbegin(); it != ids.rend() && entries.size() < limit; ++it) {
-        entries.push_back({*it, author, 0});
-      }
-    }
-    // What was read above is answered even if the hook removes some of it: the
-    // source was read before the removal.
-    if (hook_ && author == hook_author_) std::exchange(hook_, nullptr)();
-    return entries;
-  }
-
- private:
-  absl::Mutex mu_;
-  std::map<UserId, std::set<UserId>> followees_ ABSL_GUARDED_BY(mu_);
-  std::map<UserId, std::set<TweetId>> tweets_ ABSL_GUARDED_BY(mu_);
-  std::atomic<bool> fail_followees_{false};
-  std::atomic<bool> fail_recent_{false};
-  std::atomic<int> followees_calls_{0};
-  UserId hook_author_ = 0;
-  std::function<void()> hook_;
-};
-
-std::vector<TweetId> Ids(const std::vector<Entry>& entries) {
-  std::vector<TweetId> ids;
-  for (const Entry& e : entries) ids.push_back(e.id);
-  return ids;
-}
-
 class HomeTimelinesTest : public ::testing::Test {
  protected:
   explicit HomeTimelinesTest(size_t max_entries = 5)
       : timelines_(HomeTimelinesOptions{4, max_entries}, &source_) {}
 
   ReadResult ReadOk(UserId user, TweetId max_id = 0, size_t limit = 100) {
-    auto result = timelines_.Read(user, max_id, 0, limit, nullptr);
+    auto result = timelines_.Read(user, max_id, 0, limit);
     EXPECT_TRUE(result.ok()) << result.status();
     return result.ok() ? *result : ReadResult{};
   }
@@ -120,16 +58,16 @@ TEST(HomeTimelinesMemoryTest, OverTheLimitTheLeastRecentlyReadAreEvictedAndRebui
   size_t per_timeline = 0;
   {
     HomeTimelines unlimited(HomeTimelinesOptions{1, 5}, &source);
-    ASSERT_TRUE(unlimited.Read(1, 0, 0, 10, nullptr).ok());
+    ASSERT_TRUE(unlimited.Read(1, 0, 0, 10).ok());
     per_timeline = unlimited.memory_bytes();
     ASSERT_GT(per_timeline, 0u);
-    ASSERT_TRUE(unlimited.Read(2, 0, 0, 10, nullptr).ok());
+    ASSERT_TRUE(unlimited.Read(2, 0, 0, 10).ok());
     ASSERT_EQ(unlimited.memory_bytes(), 2 * per_timeline);
   }
   // Room for four and a half.
   HomeTimelines timelines(HomeTimelinesOptions{1, 5, per_timeline * 9 / 2}, &source);
   const auto read = [&timelines](UserId user) {
-    auto result = timelines.Read(user, 0, 0, 10, nullptr);
+    auto result = timelines.Read(user, 0, 0, 10);
     EXPECT_TRUE(result.ok()) << result.status();
     EXPECT_EQ(result->entries.size(), 5u);
     return result->rebuilt;
@@ -156,7 +94,7 @@ TEST(HomeTimelinesMemoryTest, MemoryBytesFollowsEntriesAndReturnsToZero) {
   FakeSource source;
   HomeTimelines timelines(HomeTimelinesOptions{2, 800}, &source);
   EXPECT_EQ(timelines.memory_bytes(), 0u);
-  ASSERT_TRUE(timelines.Read(7, 0, 0, 10, nullptr).ok());  // empty, but materialized
+  ASSERT_TRUE(timelines.Read(7, 0, 0, 10).ok());  // empty, but materialized
   const size_t empty = timelines.memory_bytes();
   EXPECT_GT(empty, 0u);
   for (TweetId i = 1; i <= 800; ++i) timelines.Insert(7, {(i + 1000) << 22, 1 + i % 20, 0});
@@ -175,7 +113,7 @@ TEST(HomeTimelinesDeliverTest, DeliverReachesExactlyTheMaterializedUsersOfABatch
   // Every third of 100 users is materialized; a batch names all of them, some twice.
   std::vector<UserId> batch;
   for (UserId user = 1; user <= 100; ++user) {
-    if (user % 3 == 0) ASSERT_TRUE(timelines.Read(user, 0, 0, 1, nullptr).ok());
+    if (user % 3 == 0) ASSERT_TRUE(timelines.Read(user, 0, 0, 1).ok());
     batch.push_back(user);
     if (user % 10 == 0) batch.push_back(user);
   }
@@ -186,7 +124,7 @@ TEST(HomeTimelinesDeliverTest, DeliverReachesExactlyTheMaterializedUsersOfABatch
       EXPECT_FALSE(timelines.IsMaterialized(user));
       continue;
     }
-    auto read = timelines.Read(user, 0, 0, 10, nullptr);
+    auto read = timelines.Read(user, 0, 0, 10);
     ASSERT_TRUE(read.ok());
     EXPECT_THAT(read->entries, ElementsAre(Entry{500, 7, kReply})) << user;
   }
@@ -202,8 +140,8 @@ TEST(HomeTimelinesDeliverTest, DeliverMatchesInsertingOneByOne) {
   std::mt19937_64 rng(5);
   for (UserId user = 1; user <= 3000; ++user) {
     if (rng() % 2 == 0) continue;
-    ASSERT_TRUE(batched.Read(user, 0, 0, 1, nullptr).ok());
-    ASSERT_TRUE(single.Read(user, 0, 0, 1, nullptr).ok());
+    ASSERT_TRUE(batched.Read(user, 0, 0, 1).ok());
+    ASSERT_TRUE(single.Read(user, 0, 0, 1).ok());
   }
   for (int round = 0; round < 200; ++round) {
     const Entry entry{(1000 + rng() % 100000) << 22, 1 + rng() % 30, 0};
@@ -219,8 +157,8 @@ TEST(HomeTimelinesDeliverTest, DeliverMatchesInsertingOneByOne) {
     }
   }
   for (UserId user = 1; user <= 3000; ++user) {
-    auto a = batched.Read(user, 0, 0, 100, nullptr);
-    auto b = single.Read(user, 0, 0, 100, nullptr);
+    auto a = batched.Read(user, 0, 0, 100);
+    auto b = single.Read(user, 0, 0, 100);
     ASSERT_TRUE(a.ok() && b.ok());
     ASSERT_EQ(Ids(a->entries), Ids(b->entries)) << user;
   }
@@ -230,7 +168,7 @@ TEST(HomeTimelinesPullTest, PulledTweetsMergeIntoReadsWithinTheCap) {
   FakeSource source;
   HomeTimelines timelines(HomeTimelinesOptions{1, 5}, &source);
   constexpr UserId kReader = 1, kFriend = 2, kStar = 9;
-  ASSERT_TRUE(timelines.Read(kReader, 0, 0, 10, nullptr).ok());
+  ASSERT_TRUE(timelines.Read(kReader, 0, 0, 10).ok());
   for (TweetId id : {10, 20, 30}) timelines.Insert(kReader, {id, kFriend, 0});
   // The star's first pulled tweet is pushed, marking the reader; the rest are pulled.
   timelines.Deliver(0, {5, kStar, 0}, std::vector<UserId>{kReader}, /*mark_pulled=*/true);
@@ -238,75 +176,59 @@ TEST(HomeTimelinesPullTest, PulledTweetsMergeIntoReadsWithinTheCap) {
   for (TweetId id : {15, 25, 35, 45}) timelines.Pull({id, kStar, 0});
   EXPECT_EQ(timelines.pulled_author_count(), 1u);
 
-  const auto ids = [&](TweetId max_id, TweetId since_id, const AuthorSet* exclude) {
-    auto read = timelines.Read(kReader, max_id, since_id, 10, exclude);
+  const auto ids = [&](TweetId max_id, TweetId since_id) {
+    auto read = timelines.Read(kReader, max_id, since_id, 10);
     EXPECT_TRUE(read.ok());
     return Ids(read->entries);
   };
   // As if every tweet had been pushed: the newest 5 of all of them.
-  EXPECT_THAT(ids(0, 0, nullptr), ElementsAre(45, 35, 30, 25, 20));
-  EXPECT_THAT(ids(30, 0, nullptr), ElementsAre(25, 20));
-  EXPECT_THAT(ids(0, 25, nullptr), ElementsAre(45, 35, 30));
-  const AuthorSet muted = {kStar};
-  EXPECT_THAT(ids(0, 0, &muted), ElementsAre(30, 20));  // filtered after the cap
-  timelines.Unpull(kStar, 45);
-  EXPECT_THAT(ids(0, 0, nullptr), ElementsAre(35, 30, 25, 20, 15));
+  EXPECT_THAT(ids(0, 0), ElementsAre(45, 35, 30, 25, 20));
+  EXPECT_THAT(ids(30, 0), ElementsAre(25, 20));
+  EXPECT_THAT(ids(0, 25), ElementsAre(45, 35, 30));
+  ASSERT_TRUE(timelines.Unpull(kStar, 45).ok());
+  EXPECT_THAT(ids(0, 0), ElementsAre(35, 30, 25, 20, 15));
   // Unfollowing the star drops the pushed entry and the pulled ones.
   timelines.RemoveAuthor(kReader, kStar);
-  EXPECT_THAT(ids(0, 0, nullptr), ElementsAre(30, 20, 10));
+  EXPECT_THAT(ids(0, 0), ElementsAre(30, 20, 10));
   // A follow's merge marks the star again.
+  source.Follow(kReader, kStar);
   source.Post(kStar, 35);
-  ASSERT_TRUE(timelines.MergeAuthor(kReader, kStar).ok());
-  EXPECT_THAT(ids(0, 0, nullptr), ElementsAre(35, 30, 25, 20, 15));
+  ASSERT_TRUE(timelines.ShowAuthor(kReader, kStar).ok());
+  EXPECT_THAT(ids(0, 0), ElementsAre(35, 30, 25, 20, 15));
 
   // A rebuilt timeline of a follower is marked from the followee list.
   constexpr UserId kOther = 3;
   source.Follow(kOther, kStar);
-  EXPECT_THAT(ids(0, 0, nullptr).size(), 5u);
-  auto rebuilt = timelines.Read(kOther, 0, 0, 10, nullptr);
+  EXPECT_THAT(ids(0, 0).size(), 5u);
+  auto rebuilt = timelines.Read(kOther, 0, 0, 10);
   ASSERT_TRUE(rebuilt.ok());
   EXPECT_TRUE(rebuilt->rebuilt);
   EXPECT_THAT(Ids(rebuilt->entries), ElementsAre(35, 25, 15, 5));
 }
 
-TEST(HomeTimelinesPullTest, AFirstPageFilteredPastItsFirstCutReadsTheWholeLists) {
-  FakeSource source;
-  HomeTimelines timelines(HomeTimelinesOptions{1, 100}, &source);
-  constexpr UserId kReader = 1, kFriend = 2, kStar = 9;
-  ASSERT_TRUE(timelines.Read(kReader, 0, 0, 10, nullptr).ok());
-  for (TweetId id = 1; id <= 30; ++id) timelines.Insert(kReader, {id, kFriend, 0});
-  timelines.Deliver(0, {100, kStar, 0}, std::vector<UserId>{kReader}, /*mark_pulled=*/true);
-  for (TweetId id = 100; id < 130; ++id) timelines.Pull({id, kStar, 0});
-  // A first page of 2 reads the newest 12 of each list; the star's fill them and are
-  // all filtered, so the page comes from below where the lists were cut.
-  const AuthorSet muted = {kStar};
-  auto read = timelines.Read(kReader, 0, 0, 2, &muted);
-  ASSERT_TRUE(read.ok());
-  EXPECT_THAT(Ids(read->entries), ElementsAre(30, 29));
-  read = timelines.Read(kReader, 0, 0, 3, nullptr);
-  ASSERT_TRUE(read.ok());
-  EXPECT_THAT(Ids(read->entries), ElementsAre(129, 128, 127));
-  const AuthorSet friend_muted = {kFriend};
-  read = timelines.Read(kReader, 0, 0, 40, &friend_muted);
-  ASSERT_TRUE(read.ok());
-  EXPECT_EQ(read->entries.size(), 30u);  // the star's 30, past any cut
-}
-
-TEST(HomeTimelinesPullTest, AFirstPageThatRunsOutAboveTheCutReadsTheWholeLists) {
+TEST(HomeTimelinesPullTest, APageBelowTheFirstCutReadsTheWholeLists) {
   FakeSource source;
   HomeTimelines timelines(HomeTimelinesOptions{1, 100}, &source);
   constexpr UserId kReader = 1, kFriend = 2, kOther = 3, kStar = 9;
-  ASSERT_TRUE(timelines.Read(kReader, 0, 0, 10, nullptr).ok());
+  ASSERT_TRUE(timelines.Read(kReader, 0, 0, 10).ok());
   timelines.Insert(kReader, {5, kOther, 0});
   for (TweetId id = 10; id < 40; ++id) timelines.Insert(kReader, {id, kFriend, 0});
   timelines.Deliver(0, {100, kStar, 0}, std::vector<UserId>{kReader}, /*mark_pulled=*/true);
-  timelines.Pull({100, kStar, 0});
-  // The newest 12 of the timeline end above 5, and the star's list holds only 100: the
-  // merge runs out above the cut with the page not full.
-  const AuthorSet muted = {kFriend};
-  auto read = timelines.Read(kReader, 0, 0, 2, &muted);
+  for (TweetId id = 100; id < 130; ++id) timelines.Pull({id, kStar, 0});
+  // A first page of 40 reads the newest 88 of each list, the whole of them.
+  auto read = timelines.Read(kReader, 0, 0, 40);
   ASSERT_TRUE(read.ok());
-  EXPECT_THAT(Ids(read->entries), ElementsAre(100, 5));
+  ASSERT_EQ(read->entries.size(), 40u);
+  EXPECT_EQ(read->entries[29].id, 100u);
+  EXPECT_EQ(read->entries[30].id, 39u);
+  // A first page of 3 reads the newest 14, all the star's.
+  read = timelines.Read(kReader, 0, 0, 3);
+  ASSERT_TRUE(read.ok());
+  EXPECT_THAT(Ids(read->entries), ElementsAre(129, 128, 127));
+  // Below max_id, the whole lists.
+  read = timelines.Read(kReader, 11, 0, 10);
+  ASSERT_TRUE(read.ok());
+  EXPECT_THAT(Ids(read->entries), ElementsAre(10, 5));
 }
 
 TEST_F(HomeTimelinesTest, ReadOfMissingTimelineRebuildsNewestFirstAndCapped) {
@@ -339,7 +261,8 @@ TEST_F(HomeTimelinesTest, WriterCallsOnUnmaterializedUsersAreNoOps) {
   timelines_.Insert(1, {99, 2, 0});
   timelines_.RemoveTweet(1, 10);
   timelines_.RemoveAuthor(1, 2);
-  EXPECT_TRUE(timelines_.MergeAuthor(1, 2).ok());
+  timelines_.HideAuthor(1, 2);
+  EXPECT_TRUE(timelines_.ShowAuthor(1, 2).ok());
   EXPECT_FALSE(timelines_.IsMaterialized(1));
   EXPECT_EQ(timelines_.materialized_count(), 0u);
   EXPECT_EQ(timelines_.entry_count(), 0u);
@@ -361,7 +284,7 @@ TEST_F(HomeTimelinesTest, WriterCallsApplyToMaterializedTimelines) {
   EXPECT_THAT(ReadOk(1).entries, IsEmpty());
   source_.Follow(1, 4);
   source_.Post(4, 15);
-  ASSERT_TRUE(timelines_.MergeAuthor(1, 4).ok());
+  ASSERT_TRUE(timelines_.ShowAuthor(1, 4).ok());
   EXPECT_THAT(Ids(ReadOk(1).entries), ElementsAre(15));
 }
 
@@ -404,7 +327,7 @@ TEST_F(HomeTimelinesTest, UnfollowThenRefollowDuringRebuildKeepsTheAuthor) {
   source_.Post(2, 20);
   source_.OnRecentTweets(2, [this] {
     timelines_.RemoveAuthor(1, 2);
-    ASSERT_TRUE(timelines_.MergeAuthor(1, 2).ok());
+    ASSERT_TRUE(timelines_.ShowAuthor(1, 2).ok());
   });
   EXPECT_THAT(Ids(ReadOk(1).entries), ElementsAre(20, 10));
 }
@@ -412,7 +335,7 @@ TEST_F(HomeTimelinesTest, UnfollowThenRefollowDuringRebuildKeepsTheAuthor) {
 TEST_F(HomeTimelinesTest, FolloweesErrorPropagatesAndLeavesNothingMaterialized) {
   source_.Post(1, 10);
   source_.FailFollowees(true);
-  auto result = timelines_.Read(1, 0, 0, 10, nullptr);
+  auto result = timelines_.Read(1, 0, 0, 10);
   EXPECT_EQ(result.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_FALSE(timelines_.IsMaterialized(1));
   EXPECT_EQ(timelines_.materialized_count(), 0u);
@@ -433,28 +356,18 @@ TEST_F(HomeTimelinesTest, RecentTweetsErrorDropsInsertsMadeDuringTheBuild) {
     timelines_.Insert(1, {15, 2, 0});
     source_.FailRecentTweets(true);  // author 3's read fails
   });
-  auto result = timelines_.Read(1, 0, 0, 10, nullptr);
+  auto result = timelines_.Read(1, 0, 0, 10);
   EXPECT_EQ(result.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_FALSE(timelines_.IsMaterialized(1));
   EXPECT_EQ(timelines_.entry_count(), 0u);
 }
 
-TEST_F(HomeTimelinesTest, MergeAuthorErrorPropagates) {
+TEST_F(HomeTimelinesTest, ShowAuthorErrorPropagates) {
   ReadOk(1);
-  source_.FailRecentTweets(true);
-  EXPECT_EQ(timelines_.MergeAuthor(1, 2).code(), absl::StatusCode::kUnavailable);
-  EXPECT_TRUE(timelines_.IsMaterialized(1));
-}
-
-TEST_F(HomeTimelinesTest, ReadAppliesExcludeBeforeTheLimit) {
   source_.Follow(1, 2);
-  source_.Follow(1, 3);
-  for (TweetId id : {1, 3, 5}) source_.Post(2, id);
-  for (TweetId id : {2, 4, 6}) source_.Post(3, id);
-  const AuthorSet muted = {3};
-  auto result = timelines_.Read(1, 0, 0, 2, &muted);
-  ASSERT_TRUE(result.ok());
-  EXPECT_THAT(Ids(result->entries), ElementsAre(5, 3));
+  source_.FailRecentTweets(true);
+  EXPECT_EQ(timelines_.ShowAuthor(1, 2).code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(timelines_.IsMaterialized(1));
 }
 
 class LargeHomeTimelinesTest : public HomeTimelinesTest {

@@ -20,9 +20,9 @@ std::vector<TweetId> Ids(absl::Span<const Entry> entries) {
 }
 
 std::vector<TweetId> PageIds(const Timeline& t, TweetId max_id, TweetId since_id,
-                             size_t limit, const AuthorSet* exclude = nullptr) {
+                             size_t limit) {
   std::vector<Entry> out;
-  t.Page(max_id, since_id, limit, exclude, &out);
+  t.Page(max_id, since_id, limit, &out);
   return Ids(out);
 }
 
@@ -94,21 +94,11 @@ TEST(TimelineTest, PageHonoursExclusiveBoundsAndLimit) {
   EXPECT_THAT(PageIds(t, 0, 0, 0), IsEmpty());
 }
 
-TEST(TimelineTest, PageExcludesBeforeCountingSoThePageStaysFull) {
-  Timeline t(100);
-  for (TweetId id = 1; id <= 8; ++id) t.Insert({id, id % 2 == 0 ? 7u : 8u, 0});
-  const AuthorSet muted = {7};
-  EXPECT_THAT(PageIds(t, 0, 0, 3, &muted), ElementsAre(7, 5, 3));
-  EXPECT_THAT(PageIds(t, 3, 0, 3, &muted), ElementsAre(1));
-  const AuthorSet everyone = {7, 8};
-  EXPECT_THAT(PageIds(t, 0, 0, 3, &everyone), IsEmpty());
-}
-
 TEST(TimelineTest, PageAppendsToOutput) {
   Timeline t(10);
   t.Insert({1, 1, 0});
   std::vector<Entry> out = {{99, 9, 0}};
-  t.Page(0, 0, 10, nullptr, &out);
+  t.Page(0, 0, 10, &out);
   EXPECT_THAT(Ids(out), ElementsAre(99, 1));
 }
 
@@ -155,31 +145,91 @@ TEST(TimelineTest, AChurnOfAuthorsDoesNotGrowTheDictionary) {
 
 TEST(TimelineTest, RemovingLeavesTrimmedEntriesTrimmed) {
   Timeline t(4);
+  EXPECT_EQ(t.cut(), 0u);
   for (TweetId id = 1; id <= 6; ++id) t.Insert({id, 1, 0});  // 1 and 2 are trimmed
+  EXPECT_EQ(t.cut(), 2u);
+  EXPECT_FALSE(t.short_of_cap());
   EXPECT_EQ(t.RemoveTweet(5), 1u);
   EXPECT_THAT(Ids(t.entries()), ElementsAre(6, 4, 3));
+  EXPECT_TRUE(t.short_of_cap());
   EXPECT_EQ(t.RemoveTweet(2), 0u);
-  EXPECT_TRUE(t.Insert({2, 1, 0}));  // room again, and it is the oldest
-  EXPECT_THAT(Ids(t.entries()), ElementsAre(6, 4, 3, 2));
-  EXPECT_EQ(t.RemoveAuthor(1), 4u);
+  EXPECT_FALSE(t.Insert({2, 1, 0}));  // at the cut: it would hide that 1 is missing
+  EXPECT_THAT(Ids(t.entries()), ElementsAre(6, 4, 3));
+  EXPECT_EQ(t.RemoveAuthor(1), 3u);
   EXPECT_EQ(t.size(), 0u);
-  EXPECT_TRUE(t.Insert({1, 2, 0}));
-  EXPECT_THAT(Ids(t.entries()), ElementsAre(1));
+  EXPECT_EQ(t.cut(), 2u);
+  EXPECT_FALSE(t.Insert({1, 2, 0}));
+  EXPECT_TRUE(t.Insert({7, 2, 0}));
+  EXPECT_THAT(Ids(t.entries()), ElementsAre(7));
 }
 
-// The obvious implementation: a sorted vector trimmed on every insert.
+TEST(TimelineTest, AFullTimelineThatRefusesAnOlderEntryCutsAboveIt) {
+  Timeline t(3);
+  for (TweetId id : {10, 20, 30, 40}) t.Insert({id, 1, 0});
+  EXPECT_EQ(t.cut(), 10u);
+  EXPECT_FALSE(t.Insert({15, 1, 0}));  // older than a full timeline holds
+  EXPECT_EQ(t.cut(), 15u);
+  t.RemoveTweet(30);
+  EXPECT_FALSE(t.Insert({15, 1, 0}));
+  EXPECT_THAT(Ids(t.entries()), ElementsAre(40, 20));
+}
+
+TEST(TimelineTest, MergeWithACutDropsWhatIsBelowIt) {
+  Timeline t(10);
+  for (TweetId id : {5, 10, 15}) t.Insert({id, 1, 0});
+  // An author's newest tweets, 12 and 8, and it has older ones below 7.
+  t.Merge(std::vector<Entry>{{12, 2, 0}, {8, 2, 0}}, /*cut=*/7);
+  EXPECT_THAT(Ids(t.entries()), ElementsAre(15, 12, 10, 8));
+  EXPECT_EQ(t.cut(), 7u);
+  EXPECT_FALSE(t.Insert({6, 1, 0}));
+  EXPECT_TRUE(t.Insert({9, 1, 0}));
+}
+
+TEST(TimelineTest, ExtendFillsAShortTimelineFromBelowItsCut) {
+  Timeline t(4);
+  for (TweetId id = 1; id <= 8; ++id) t.Insert({id, id % 2 == 0 ? 1u : 2u, 0});
+  EXPECT_THAT(Ids(t.entries()), ElementsAre(8, 7, 6, 5));
+  t.RemoveAuthor(2);
+  EXPECT_TRUE(t.short_of_cap());
+  EXPECT_EQ(t.cut(), 4u);
+  // The owner's next older entries of author 1, down to the new cut (2 is the first
+  // left out).
+  t.Extend(std::vector<Entry>{{4, 1, 0}}, /*new_cut=*/2);
+  EXPECT_THAT(Ids(t.entries()), ElementsAre(8, 6, 4));
+  EXPECT_EQ(t.cut(), 2u);
+  t.Extend(std::vector<Entry>{{2, 1, 0}, {1, 3, 0}}, /*new_cut=*/0);
+  EXPECT_THAT(Ids(t.entries()), ElementsAre(8, 6, 4, 2));
+  EXPECT_EQ(t.cut(), 1u);  // the cap cut what did not fit
+  EXPECT_FALSE(t.short_of_cap());
+}
+
+// The obvious implementation: a sorted vector trimmed on every insert, and the highest
+// id it ever dropped.
 class ModelTimeline {
  public:
   explicit ModelTimeline(size_t max) : max_(max) {}
   bool Insert(const Entry& e) {
+    if (e.id <= cut_) return false;
     const auto pos = std::lower_bound(v_.begin(), v_.end(), e,
                                       [](const Entry& a, const Entry& b) { return a.id > b.id; });
     if (pos != v_.end() && pos->id == e.id) return false;
-    if (v_.size() >= max_ && pos == v_.end()) return false;
+    if (v_.size() >= max_ && pos == v_.end()) {
+      cut_ = e.id;
+      return false;
+    }
     v_.insert(pos, Entry{e.id, e.author, e.flags & kFlagMask});
-    if (v_.size() > max_) v_.pop_back();
+    if (v_.size() > max_) {
+      cut_ = v_.back().id;
+      v_.pop_back();
+    }
     return true;
   }
+  void Extend(std::vector<Entry> older, TweetId new_cut) {
+    cut_ = new_cut;
+    std::sort(older.begin(), older.end(), [](const Entry& a, const Entry& b) { return a.id > b.id; });
+    for (const Entry& e : older) Insert(e);
+  }
+  TweetId cut() const { return cut_; }
   size_t RemoveTweet(TweetId id) {
     return std::erase_if(v_, [id](const Entry& e) { return e.id == id; });
   }
@@ -191,6 +241,7 @@ class ModelTimeline {
  private:
   size_t max_;
   std::vector<Entry> v_;
+  TweetId cut_ = 0;
 };
 
 TEST(TimelineTest, MatchesTheObviousImplementationUnderRandomOperations) {
@@ -226,22 +277,33 @@ TEST(TimelineTest, MatchesTheObviousImplementationUnderRandomOperations) {
         std::sort(batch.begin(), batch.end(),
                   [](const Entry& a, const Entry& b) { return a.id > b.id; });
         for (const Entry& e : batch) model.Insert(e);
+      } else if (op < 94 && t.cut() != 0) {
+        // The owner's entries below the cut: some of what was dropped, and older ones.
+        std::vector<Entry> older;
+        const TweetId cut = t.cut();
+        const TweetId new_cut = rng() % 3 == 0 ? 0 : cut - std::min<TweetId>(cut, rng() % (50 << 22));
+        for (size_t i = rng() % 10; i > 0; --i) {
+          const TweetId id = random_id();
+          if (id <= cut && id > new_cut) older.push_back({id, 1 + rng() % 12, 0});
+        }
+        t.Extend(older, new_cut);
+        model.Extend(older, new_cut);
       } else {
         const TweetId max_id = rng() % 3 == 0 ? 0 : random_id();
         const TweetId since_id = rng() % 2 == 0 ? 0 : random_id();
         const size_t limit = rng() % 30;
-        const AuthorSet hidden = {1 + rng() % 12, 1 + rng() % 12};
         std::vector<Entry> got;
-        t.Page(max_id, since_id, limit, &hidden, &got);
+        t.Page(max_id, since_id, limit, &got);
         std::vector<Entry> want;
         for (const Entry& e : model.entries()) {
           if (want.size() == limit || e.id <= since_id) break;
-          if ((max_id != 0 && e.id >= max_id) || hidden.contains(e.author)) continue;
+          if (max_id != 0 && e.id >= max_id) continue;
           want.push_back(e);
         }
         ASSERT_EQ(got, want) << "seed " << seed << " step " << step;
       }
       ASSERT_EQ(t.entries(), model.entries()) << "seed " << seed << " step " << step;
+      ASSERT_EQ(t.cut(), model.cut()) << "seed " << seed << " step " << step;
     }
   }
 }

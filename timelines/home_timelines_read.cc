@@ -1,0 +1,242 @@
+// HomeTimelines' reader side: pages, and the source reads (rebuilds and refills) a
+// page may need first (home_timelines.h).
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+#include "absl/synchronization/mutex.h"
+#include "common/status_macros.h"
+#include "timelines/home_timelines.h"
+#include "timelines/home_timelines_shard.h"
+
+namespace roost::timelines {
+namespace {
+
+// Refills one read may do before it answers with what it has. A refill fills a
+// timeline to its cap unless removals land while it reads, so more than one is rare.
+constexpr int kMaxRefillsPerRead = 3;
+
+}  // namespace
+
+absl::StatusOr<ReadResult> HomeTimelines::Read(UserId user, TweetId max_id, TweetId since_id,
+                                               size_t limit) {
+  Shard& shard = *shards_[ShardOf(user)];
+  const PageQuery query{max_id, since_id, limit};
+  {
+    absl::ReaderMutexLock lock(&shard.mu);
+    if (const UserTimeline* state = shard.FindReady(user)) {
+      std::atomic_ref<uint32_t>(state->last_read).store(NextReadTick(), std::memory_order_relaxed);
+      ReadResult result;
+      if (PageOf(*state, query, &result.entries)) return result;
+    }
+  }
+  return ReadFromSource(shard, user, query);
+}
+
+absl::StatusOr<ReadResult> HomeTimelines::ReadFromSource(Shard& shard, UserId user,
+                                                         const PageQuery& query) {
+  ReadResult result;
+  for (int refills = 0;; ++refills) {
+    SourceJob job;
+    {
+      absl::MutexLock lock(&shard.mu);
+      // One reader reads the source for a timeline; the others wait for it rather than
+      // read it again, so a cold timeline costs one rebuild however many readers ask.
+      // A failed rebuild erases the entry, and a waiting reader then tries itself.
+      struct NotReadingSource {
+        const Shard* shard;
+        UserId user;
+        bool operator()() const ABSL_NO_THREAD_SAFETY_ANALYSIS {
+          auto it = shard->timelines.find(user);
+          return it == shard->timelines.end() || !it->second.reading_source();
+        }
+      } not_reading{&shard, user};
+      if (const UserTimeline* state = shard.Find(user); state != nullptr && state->building) {
+        result.rebuilt = true;  // waiting for another reader's rebuild
+      }
+      shard.mu.Await(absl::Condition(&not_reading));
+      if (UserTimeline* state = shard.Find(user)) {
+        state->last_read = NextReadTick();
+        result.entries.clear();
+        if (PageOf(*state, query, &result.entries) || refills == kMaxRefillsPerRead) {
+          return result;
+        }
+      }
+      job = StartSourceJob(shard, user);
+      result.rebuilt = result.rebuilt || job.rebuild;
+    }
+    absl::StatusOr<SourceRead> read = ReadNewest(*source_, user, job.before, job.count);
+    absl::MutexLock lock(&shard.mu);
+    RETURN_IF_ERROR(FinishSourceJob(shard, user, job, std::move(read)));
+    // The page is taken before anything is evicted, so a read always gets its answer.
+    const UserTimeline* state = shard.Find(user);
+    result.entries.clear();
+    const bool complete = PageOf(*state, query, &result.entries);
+    EvictIfOver(shard);
+    if (complete || refills == kMaxRefillsPerRead) return result;
+  }
+}
+
+HomeTimelines::SourceJob HomeTimelines::StartSourceJob(Shard& shard, UserId user) {
+  UserTimeline* state = shard.Find(user);
+  if (state == nullptr) {
+    shard.timelines.try_emplace(user, options_.max_entries);
+    shard.bytes += kSlotBytes;
+    return SourceJob{/*rebuild=*/true, /*before=*/0, options_.max_entries};
+  }
+  state->refilling = true;
+  const TweetId cut = state->timeline.cut();
+  shard.work[user].refill_cut = cut;
+  return SourceJob{/*rebuild=*/false, cut + 1, options_.max_entries - state->timeline.size()};
+}
+
+absl::Status HomeTimelines::FinishSourceJob(Shard& shard, UserId user, const SourceJob& job,
+                                            absl::StatusOr<SourceRead> read) {
+  auto it = shard.timelines.find(user);
+  // Only this reader ends a source read, and nothing evicts a timeline during one.
+  if (it == shard.timelines.end() || !it->second.reading_source()) {
+    return absl::InternalError("home timeline vanished while its source was read");
+  }
+  UserTimeline& state = it->second;
+  state.last_read = NextReadTick();
+  if (job.rebuild) {
+    if (!read.ok()) {
+      shard.Erase(it);  // never visible as ready
+      return read.status();
+    }
+    FinishRebuild(shard, user, state, *std::move(read));
+  } else {
+    SourceWork work;
+    if (auto w = shard.work.find(user); w != shard.work.end()) {
+      work = std::move(w->second);
+      shard.work.erase(w);
+    }
+    state.refilling = false;
+    RETURN_IF_ERROR(read.status());
+    // Cut higher meanwhile: the cap dropped entries above what was read, so the timeline
+    // is full again, and what was read would leave a hole.
+    if (state.timeline.cut() != work.refill_cut) return absl::OkStatus();
+    std::vector<Entry>& older = read->entries;
+    std::erase_if(older, [&work](const Entry& e) { return work.Removed(e); });
+    for (const Entry& entry : work.late) {
+      if (entry.id > read->cut) older.push_back(entry);
+    }
+    shard.Change(state, [&](Timeline& t) { t.Extend(older, read->cut); });
+    ++shard.refilled;
+  }
+  return absl::OkStatus();
+}
+
+void HomeTimelines::FinishRebuild(Shard& shard, UserId user, UserTimeline& state,
+                                  SourceRead read) {
+  SourceWork work;
+  if (auto w = shard.work.find(user); w != shard.work.end()) {
+    work = std::move(w->second);
+    shard.work.erase(w);
+  }
+  std::erase_if(read.entries, [&work](const Entry& e) { return work.Removed(e); });
+  // Hidden: what the source said, but for authors shown since, and what the writer hid
+  // meanwhile. Entries delivered meanwhile by authors the source hides go.
+  std::erase_if(read.hidden, [&work](UserId a) { return work.shown_authors.contains(a); });
+  for (UserId author : read.hidden) {
+    if (state.Hides(author)) continue;
+    shard.ChangeWhole(state, [author](UserTimeline& s) { s.Hide(author); });
+    shard.Change(state, [author](Timeline& t) { t.RemoveAuthor(author); });
+  }
+  std::vector<UserId> pulled = pulled_.Among(read.followees);
+  std::erase_if(pulled, [&](UserId a) {
+    return a == user || state.Hides(a) || work.removed_authors.contains(a);
+  });
+  shard.Change(state, [&read](Timeline& t) { t.Merge(read.entries, read.cut); });
+  shard.ChangeWhole(state, [&pulled](UserTimeline& s) {
+    for (UserId author : pulled) s.AddPulledFollowee(author);
+  });
+  state.building = false;
+}
+
+bool HomeTimelines::PageOf(const UserTimeline& state, const PageQuery& query,
+                           std::vector<Entry>* out) const {
+  if (!state.pulled_followees.empty()) return PageWithPulled(state, query, out);
+  const size_t before = out->size();
+  state.timeline.Page(query.max_id, query.since_id, query.limit, out);
+  if (out->size() - before == query.limit || state.timeline.size() == options_.max_entries) {
+    return true;
+  }
+  // The page ran out of entries: the end, unless the timeline lacks some (at or below
+  // its cut) that the page would show.
+  return query.since_id >= state.timeline.cut();
+}
+
+bool HomeTimelines::PageWithPulled(const UserTimeline& state, const PageQuery& query,
+                                   std::vector<Entry>* out) const {
+  // The timeline and the pulled followees' recent tweets, merged, make the timeline a
+  // push of every tweet would have made: the newest max_entries of them, in which the
+  // page is then taken. Each list is exact only above its cut, so the merge is too,
+  // above the highest cut; below it, it is not taken. A first page (no max_id) reads
+  // only the newest `want` of each list: the merge is exact down to the highest id at
+  // which a list was cut so, and only if the page needs entries below that (readers
+  // who filter many authors) is it taken again from the whole lists. A page below
+  // max_id needs the rank of its entries in the union, so it reads the whole lists.
+  const size_t cap = options_.max_entries;
+  const Timeline& timeline = state.timeline;
+  // The timeline's cut costs a walk of its entries while the cap's dropped ones wait in
+  // its buffer, and only matters below its oldest entry: it is taken only there.
+  std::optional<TweetId> timeline_cut;
+  const auto TimelineCut = [&] {
+    if (!timeline_cut.has_value()) timeline_cut = timeline.cut();
+    return *timeline_cut;
+  };
+  size_t want = query.max_id == 0 ? std::min(cap, 2 * query.limit + 8) : cap;
+  std::vector<std::vector<Entry>> lists(1 + state.pulled_followees.size());
+  std::vector<Entry> page;
+  while (true) {
+    TweetId floor = 0;       // below it a list cut by `want` may be missing entries
+    TweetId pulled_cut = 0;  // the pulled lists' highest cut
+    for (std::vector<Entry>& list : lists) list.clear();
+    timeline.Page(0, query.since_id, want, &lists[0]);
+    for (size_t i = 0; i < state.pulled_followees.size(); ++i) {
+      pulled_cut = std::max(pulled_cut, pulled_.AppendRecent(state.pulled_followees[i],
+                                                             query.since_id, want, &lists[i + 1]));
+    }
+    if (want < cap) {
+      for (const std::vector<Entry>& list : lists) {
+        if (list.size() == want) floor = std::max(floor, list.back().id);
+      }
+    }
+    // A timeline read whole (else `floor` covers it) is exact down to its cut.
+    const bool timeline_whole = lists[0].size() < want;
+    const TweetId timeline_oldest = lists[0].empty() ? ~TweetId{0} : lists[0].back().id;
+    const auto below_a_cut = [&](TweetId id) {
+      return id < floor || id <= pulled_cut ||
+             (timeline_whole && id < timeline_oldest && id <= TimelineCut());
+    };
+    page.clear();
+    const std::vector<Entry> merged = MergeNewestFirst(lists, cap);
+    bool below = false;  // stopped at an entry the lists may not all reach
+    for (const Entry& entry : merged) {
+      if (page.size() == query.limit) break;
+      if (below_a_cut(entry.id)) {
+        below = true;
+        break;
+      }
+      if (query.max_id != 0 && entry.id >= query.max_id) continue;
+      page.push_back(entry);
+    }
+    if (page.size() == query.limit) break;
+    const TweetId cut = std::max(pulled_cut, TimelineCut());
+    if (!below && (merged.size() == cap || cut <= query.since_id)) break;
+    if (want < cap && floor != 0) {
+      want = cap;
+      continue;
+    }
+    // The union is short above its cut. Refilling the timeline lowers its cut; a pulled
+    // list's cut is lowered when it is refilled on a delete (Unpull), so only the
+    // timeline's can be the reason here.
+    if (TimelineCut() == cut && timeline.size() < cap) return false;
+    break;
+  }
+  out->insert(out->end(), page.begin(), page.end());
+  return true;
+}
+
+}  // namespace roost::timelines
