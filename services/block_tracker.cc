@@ -43,6 +43,9 @@ bool BlockTracker::Settled(UserId user) const {
 BlockTracker::Snapshot BlockTracker::Of(UserId a, UserId b) const {
   absl::ReaderMutexLock lock(&mu_);
   Snapshot snapshot;
+  // A user forgotten since a snapshot was taken must not read as untouched: had a block
+  // of theirs been appended after it, the snapshot's sequence would come back.
+  snapshot.sequence = pruned_sequence_;
   for (UserId user : {a, b}) {
     auto it = users_.find(user);
     if (it == users_.end()) continue;
@@ -66,10 +69,15 @@ void BlockTracker::WhenSettled(UserId a, UserId b, absl::AnyInvocable<void()> re
 
 void BlockTracker::Prune(LogOffset applied, size_t keep) {
   absl::MutexLock lock(&mu_);
-  if (users_.size() <= keep) return;
-  absl::erase_if(users_, [applied](const auto& entry) {
-    return entry.second.appending == 0 && entry.second.position <= applied;
+  // Amortized: a map that cannot shrink (the pipeline is behind) is scanned again only
+  // once it has doubled.
+  if (users_.size() <= std::max(keep, prune_at_)) return;
+  absl::erase_if(users_, [this, applied](const auto& entry) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    if (entry.second.appending != 0 || entry.second.position > applied) return false;
+    pruned_sequence_ = std::max(pruned_sequence_, entry.second.sequence);
+    return true;
   });
+  prune_at_ = 2 * users_.size();
 }
 
 }  // namespace roost

@@ -52,7 +52,9 @@ class BlockTracker {
   void WhenSettled(UserId a, UserId b, absl::AnyInvocable<void()> ready);
 
   // Forgets the users with nothing being appended and everything at or below
-  // `applied`, once more than `keep` users are tracked.
+  // `applied`, once more than `keep` users are tracked (and twice as many as the last
+  // Prune left). Snapshots taken before a user is forgotten stop matching (the follow
+  // checks again), so forgetting never lets a block go unseen.
   void Prune(LogOffset applied, size_t keep = 4096);
 
  private:
@@ -70,6 +72,9 @@ class BlockTracker {
 
   mutable absl::Mutex mu_;
   uint64_t sequence_ ABSL_GUARDED_BY(mu_) = 0;
+  // The highest sequence of a user Prune forgot: every snapshot's floor.
+  uint64_t pruned_sequence_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t prune_at_ ABSL_GUARDED_BY(mu_) = 0;  // Prune scans once more users than this
   absl::flat_hash_map<UserId, PerUser> users_ ABSL_GUARDED_BY(mu_);
   std::vector<Waiter> waiters_ ABSL_GUARDED_BY(mu_);
 };

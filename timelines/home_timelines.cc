@@ -159,7 +159,7 @@ absl::Status HomeTimelines::ShowAuthor(UserId user, UserId author) {
   shard.Change(*state, [&](Timeline& t) { t.Merge(recent, cut); });
   if (state->refilling && state->timeline.cut() == held_above) {
     // What the timeline refused for its cut, the refill below it must take.
-    shard.KeepLate(user, *state, recent);
+    shard.KeepLate(user, *state, recent, cut);
   }
   if (pulled) shard.ChangeWhole(*state, [author](UserTimeline& s) { s.AddPulledFollowee(author); });
   EvictIfOver(shard);

@@ -1,6 +1,7 @@
 // HomeTimelines' reader side: pages, and the source reads (rebuilds and refills) a
 // page may need first (home_timelines.h).
 #include <algorithm>
+#include <iterator>
 #include <optional>
 #include <utility>
 
@@ -116,12 +117,13 @@ absl::Status HomeTimelines::FinishSourceJob(Shard& shard, UserId user, const Sou
     // Cut higher meanwhile: the cap dropped entries above what was read, so the timeline
     // is full again, and what was read would leave a hole.
     if (state.timeline.cut() != work.refill_cut) return absl::OkStatus();
+    const TweetId new_cut = std::max(read->cut, work.late_cut);
     std::vector<Entry>& older = read->entries;
-    std::erase_if(older, [&work](const Entry& e) { return work.Removed(e); });
+    std::erase_if(older, [&](const Entry& e) { return work.Removed(e) || e.id <= new_cut; });
     for (const Entry& entry : work.late) {
-      if (entry.id > read->cut) older.push_back(entry);
+      if (entry.id > new_cut) older.push_back(entry);
     }
-    shard.Change(state, [&](Timeline& t) { t.Extend(older, read->cut); });
+    shard.Change(state, [&](Timeline& t) { t.Extend(older, new_cut); });
     ++shard.refilled;
   }
   return absl::OkStatus();
@@ -136,13 +138,22 @@ void HomeTimelines::FinishRebuild(Shard& shard, UserId user, UserTimeline& state
   }
   std::erase_if(read.entries, [&work](const Entry& e) { return work.Removed(e); });
   // Hidden: what the source said, but for authors shown since, and what the writer hid
-  // meanwhile. Entries delivered meanwhile by authors the source hides go.
-  std::erase_if(read.hidden, [&work](UserId a) { return work.shown_authors.contains(a); });
+  // meanwhile. What was delivered meanwhile by authors the source hides goes (entries,
+  // and their marks as pulled followees, made by deliveries while nothing was hidden).
+  std::erase_if(read.hidden, [&](UserId a) {
+    return work.shown_authors.contains(a) || state.Hides(a);
+  });
   for (UserId author : read.hidden) {
-    if (state.Hides(author)) continue;
-    shard.ChangeWhole(state, [author](UserTimeline& s) { s.Hide(author); });
     shard.Change(state, [author](Timeline& t) { t.RemoveAuthor(author); });
   }
+  shard.ChangeWhole(state, [&read](UserTimeline& s) {
+    for (UserId author : read.hidden) s.RemovePulledFollowee(author);
+    std::vector<UserId> hidden;
+    hidden.reserve(s.hidden.size() + read.hidden.size());
+    std::merge(s.hidden.begin(), s.hidden.end(), read.hidden.begin(), read.hidden.end(),
+               std::back_inserter(hidden));
+    s.hidden = std::move(hidden);
+  });
   std::vector<UserId> pulled = pulled_.Among(read.followees);
   std::erase_if(pulled, [&](UserId a) {
     return a == user || state.Hides(a) || work.removed_authors.contains(a);

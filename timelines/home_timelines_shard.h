@@ -28,6 +28,10 @@ struct SourceWork {
   // in `late`, to go in with what the refill read. 0 for a rebuild.
   TweetId refill_cut = 0;
   std::vector<Entry> late;
+  // The highest cut of what `late` took from a source list that was itself cut (a
+  // show's merge of an author with more tweets than a timeline holds): the refill is
+  // complete only above it.
+  TweetId late_cut = 0;
   // Removals, applied to what the source read (not to `late`, nor to the timeline, which
   // took them already): an unfollow then a re-follow during a read keeps the author.
   absl::flat_hash_set<TweetId> removed_tweets;
@@ -121,14 +125,16 @@ struct HomeTimelines::Shard {
     bytes = bytes + state.heap_bytes() - before;
   }
   // Entries a writer brings that a refilling timeline refused for being at or below
-  // the refill's cut: kept for the refill.
-  void KeepLate(UserId user, const UserTimeline& state, absl::Span<const Entry> entries)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+  // the refill's cut: kept for the refill. `cut`: they are all their source had above
+  // it.
+  void KeepLate(UserId user, const UserTimeline& state, absl::Span<const Entry> entries,
+                TweetId cut = 0) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     if (!state.refilling) return;
     SourceWork& w = work[user];
     for (const Entry& entry : entries) {
       if (entry.id <= w.refill_cut) w.late.push_back(entry);
     }
+    w.late_cut = std::max(w.late_cut, cut);
   }
   void RemoveTweet(UserId user, UserTimeline& state, TweetId id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {

@@ -228,5 +228,44 @@ TEST_F(RefillTest, AnEmptiedTimelineWithNothingOlderIsNotRefilledAgain) {
   EXPECT_EQ(source_.recent_tweets_calls(), reads_before);
 }
 
+TEST_F(RefillTest, AFollowMergedDuringTheRefillKeepsTheFolloweesCut) {
+  // The reader's timeline is empty, with a cut: it followed only P, whose 7 tweets
+  // overflowed the cap, and unfollowed it.
+  source_.Follow(kReader, kProlific);
+  for (TweetId id = 100; id <= 160; id += 10) source_.Post(kProlific, id);
+  ASSERT_THAT(ReadAll(kReader), ElementsAre(160, 150, 140, 130, 120));
+  source_.Unfollow(kReader, kProlific);
+  timelines_.RemoveAuthor(kReader, kProlific);
+  // The refill reads no followees; meanwhile the reader follows Q, who has 8 tweets
+  // below the cut, more than a timeline holds: its merge takes Q's newest 5, and Q's
+  // older ones are left out, which the refill must not claim to have.
+  for (TweetId id = 1; id <= 8; ++id) source_.Post(kQuiet, id);
+  source_.OnRecentTweets(kReader, [this] {
+    source_.Follow(kReader, kQuiet);
+    ASSERT_TRUE(timelines_.ShowAuthor(kReader, kQuiet).ok());
+  });
+  EXPECT_THAT(ReadAll(kReader), ElementsAre(8, 7, 6, 5, 4));
+  Delete(kQuiet, 8, {kReader});
+  EXPECT_THAT(ReadAll(kReader), ElementsAre(7, 6, 5, 4, 3));
+}
+
+TEST_F(RefillTest, ARebuildDropsThePulledMarkOfAnAuthorItHides) {
+  // The reader mutes the star; while its timeline is rebuilt, the star's first pulled
+  // tweet is pushed to its followers, marking the star as one to pull for each.
+  source_.Follow(kReader, kStar);
+  source_.Follow(kReader, kQuiet);
+  source_.SetHidden(kReader, kStar, true);
+  source_.Post(kQuiet, 1);
+  source_.OnRecentTweets(kQuiet, [this] {
+    source_.Post(kStar, 50);
+    timelines_.Deliver(timelines_.ShardOf(kReader), {50, kStar, 0},
+                       std::vector<UserId>{kReader}, /*mark_pulled=*/true);
+    timelines_.Pull({50, kStar, 0});
+  });
+  EXPECT_THAT(ReadAll(kReader), ElementsAre(1));
+  timelines_.Pull({60, kStar, 0});
+  EXPECT_THAT(ReadAll(kReader), ElementsAre(1));
+}
+
 }  // namespace
 }  // namespace roost::timelines
