@@ -80,9 +80,10 @@ Commands:
   get TWEET_ID...            fetch tweets by id
   home USER                  USER's home timeline (--limit, --max-id)
   user USER                  USER's own tweets (--limit, --max-id)
-  follow A B | unfollow A B  A starts/stops following B
-  block A B | unblock A B    A blocks/unblocks B (a block ends follows both ways)
-  mute A B | unmute A B      A mutes/unmutes B
+  follow A B | unfollow A B  A starts/stops following B (refused while B blocks A)
+  block A B | unblock A B    A blocks/unblocks B (a block ends follows both ways and
+                             hides each from the other's home timeline)
+  mute A B | unmute A B      A mutes/unmutes B (B's tweets leave/return to A's home)
   negate A B                 keeps A's edge to B in --graph but marks it NEGATIVE
                              (FlockDB's negate, e.g. "not interested"): not followed,
                              contained or counted as normal; follow/block/mute makes

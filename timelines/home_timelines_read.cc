@@ -222,7 +222,10 @@ bool HomeTimelines::PageWithPulled(const UserTimeline& state, const PageQuery& q
              (timeline_whole && id < timeline_oldest && id <= TimelineCut());
     };
     page.clear();
-    const std::vector<Entry> merged = MergeNewestFirst(lists, cap);
+    // A first page takes the merge's first `limit` entries at most, so no more are
+    // merged; a page below max_id skips the entries above it first.
+    const std::vector<Entry> merged =
+        MergeNewestFirst(lists, query.max_id == 0 ? std::min(cap, query.limit) : cap);
     bool below = false;  // stopped at an entry the lists may not all reach
     for (const Entry& entry : merged) {
       if (page.size() == query.limit) break;
@@ -234,6 +237,8 @@ bool HomeTimelines::PageWithPulled(const UserTimeline& state, const PageQuery& q
       page.push_back(entry);
     }
     if (page.size() == query.limit) break;
+    // Not below a cut, the merge ran out of entries, or reached the cap (a page below
+    // max_id merges up to it).
     const TweetId cut = std::max(pulled_cut, TimelineCut());
     if (!below && (merged.size() == cap || cut <= query.since_id)) break;
     if (want < cap && floor != 0) {
