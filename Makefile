@@ -19,8 +19,12 @@ configure: deps $(BUILD_DIR)/build.ninja
 build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# Builds and starts roostd in the foreground with its embedded defaults.
-run: build
+# The programs a user runs; `make run` builds only these (no tests, no benchmarks).
+PROGRAMS = roostd roostctl roost-loadgen
+
+# Builds the programs and starts roostd in the foreground with its embedded defaults.
+run: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target $(PROGRAMS)
 	$(BUILD_DIR)/services/roostd --data-dir=$(DATA_DIR)
 
 # Builds and runs every test: the suite, the suite again under ASan+UBSan, and each

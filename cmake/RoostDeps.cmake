@@ -5,7 +5,8 @@ find_package(gRPC CONFIG REQUIRED)         # gRPC::grpc++, gRPC::grpc_cpp_plugin
 find_package(absl CONFIG REQUIRED)
 find_package(RocksDB CONFIG REQUIRED)      # RocksDB::rocksdb
 # The static library, except under TSan: there the shared one, so that the RocksDB
-# scripts/tsan-libs.sh builds with TSan replaces it through LD_LIBRARY_PATH.
+# scripts/tsan-libs.sh builds with TSan replaces it (build-tsan loads it through its
+# RPATH; see CMakeLists.txt).
 if(ROOST_SANITIZE STREQUAL "thread")
   set(ROOST_ROCKSDB RocksDB::rocksdb-shared)
 else()

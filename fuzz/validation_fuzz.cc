@@ -1,5 +1,6 @@
-// libFuzzer target: request validation. The input is parsed as a PostRequest (what a
-// client sends) and run through the checks Roost::Post makes; the text check is compared
+// libFuzzer target: request validation. The input is parsed as a PostRequest, an
+// EdgeRequest and a HomeRequest (what clients send) and run through the checks Roost
+// makes; the text check is compared
 // with a second, independent UTF-8 decoder written here from RFC 3629, so a validator
 // that accepts an overlong form, a surrogate or a code point above U+10FFFF, or
 // miscounts, aborts.
@@ -79,6 +80,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (edge.ParseFromArray(data, static_cast<int>(size))) {
     if (roost::ValidateEdge(edge.source_id(), edge.destination_id()).ok() !=
         (edge.source_id() != edge.destination_id())) {
+      std::abort();
+    }
+    // The graph as the handlers take it: any number off the wire.
+    const int graph = static_cast<int>(edge.graph());
+    const bool known = graph >= roost::graph::kFollows && graph <= roost::graph::kMutes;
+    if (graph >= 0 && graph <= 255 &&
+        roost::ValidateGraph(static_cast<roost::graph::GraphId>(graph)).ok() != known) {
       std::abort();
     }
   }

@@ -1,6 +1,7 @@
 #include "ingest/event_codec.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/ids.h"
 
 namespace roost::ingest {
 namespace {
@@ -18,6 +19,58 @@ absl::Status Bad(absl::string_view why) {
 }
 
 }  // namespace
+
+std::string EncodePost(uint64_t event_id, UserId author, absl::string_view text,
+                       TweetId reply_to, TweetId retweet_of, absl::string_view request_id) {
+  events::Event event;
+  event.set_event_id(event_id);
+  events::TweetPosted* post = event.mutable_tweet_posted();
+  post->set_tweet_id(event_id);
+  post->set_author_id(author);
+  post->set_text(std::string(text));
+  post->set_created_at_ms(SnowflakeTimeMs(event_id));
+  post->set_reply_to_id(reply_to);
+  post->set_retweet_of_id(retweet_of);
+  post->set_request_id(std::string(request_id));
+  return event.SerializeAsString();
+}
+
+std::string EncodeDelete(uint64_t event_id, UserId author, TweetId tweet) {
+  events::Event event;
+  event.set_event_id(event_id);
+  event.mutable_tweet_deleted()->set_tweet_id(tweet);
+  event.mutable_tweet_deleted()->set_author_id(author);
+  return event.SerializeAsString();
+}
+
+std::string EncodeEdge(uint64_t event_id, graph::GraphId graph, UserId source,
+                       UserId destination, graph::EdgeState state) {
+  events::Event event;
+  event.set_event_id(event_id);
+  events::EdgeChanged* edge = event.mutable_edge_changed();
+  // The proto enums share their numbers with the stores' (roost.proto).
+  edge->set_graph(static_cast<roost::v1::GraphKind>(graph));
+  edge->set_source_id(source);
+  edge->set_destination_id(destination);
+  edge->set_state(static_cast<roost::v1::EdgeState>(state));
+  return event.SerializeAsString();
+}
+
+std::string EncodeMassChange(uint64_t event_id, graph::GraphId graph, UserId user,
+                             graph::StateMask from, graph::EdgeState to) {
+  events::Event event;
+  event.set_event_id(event_id);
+  events::EdgesMassChanged* mass = event.mutable_edges_mass_changed();
+  mass->set_graph(static_cast<roost::v1::GraphKind>(graph));
+  mass->set_user_id(user);
+  for (int s = 0; s < graph::kNumEdgeStates; ++s) {
+    if (graph::HasState(from, static_cast<graph::EdgeState>(s))) {
+      mass->add_from_states(static_cast<roost::v1::EdgeState>(s));
+    }
+  }
+  mass->set_to_state(static_cast<roost::v1::EdgeState>(to));
+  return event.SerializeAsString();
+}
 
 absl::Status DecodeEvent(absl::string_view payload, events::Event* event) {
   if (!event->ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {

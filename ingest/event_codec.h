@@ -1,5 +1,6 @@
-// Decoding a log record's payload into an Event, for everything that reads the log
-// (the pipeline, the change feed).
+// The log's events, as bytes: encoding the ones Roost appends (services/roost*), and
+// decoding a record's payload for everything that reads the log (the pipeline, the
+// change feed).
 //
 // A record's CRC proves its bytes are the ones written, not that the writer was this
 // build or sane: a record from a newer version, a hand-made log or a bug upstream may
@@ -10,11 +11,26 @@
 #ifndef ROOST_INGEST_EVENT_CODEC_H_
 #define ROOST_INGEST_EVENT_CODEC_H_
 
+#include <string>
+
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "common/types.h"
+#include "graph/edge.h"
 #include "roost/v1/events.pb.h"
 
 namespace roost::ingest {
+
+// Each event's id is the time last-write-wins compares (a Snowflake id, given with the
+// append); a post's tweet id is its event id, and its creation time that id's.
+std::string EncodePost(uint64_t event_id, UserId author, absl::string_view text,
+                       TweetId reply_to, TweetId retweet_of, absl::string_view request_id);
+std::string EncodeDelete(uint64_t event_id, UserId author, TweetId tweet);
+std::string EncodeEdge(uint64_t event_id, graph::GraphId graph, UserId source,
+                       UserId destination, graph::EdgeState state);
+// Every edge of `user` in `graph`, both directions, in a state of `from` moves to `to`.
+std::string EncodeMassChange(uint64_t event_id, graph::GraphId graph, UserId user,
+                             graph::StateMask from, graph::EdgeState to);
 
 // Parses `payload` into *event and checks its shape: one kind set, a non-zero event
 // id, known graphs and edge states. DATA_LOSS otherwise (*event is then unspecified).

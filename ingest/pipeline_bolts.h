@@ -23,7 +23,7 @@ namespace roost::ingest {
 //
 // A read that fails with UNAVAILABLE (EIO: the device failed, perhaps for a moment)
 // is retried every 10 ms rather than stopping the pipeline: the records are durable
-// and the reader resumes where it was. Corruption (DATA_LOSS) stops it, as before.
+// and the reader resumes where it was. Corruption (DATA_LOSS) stops the pipeline.
 class LogSpout : public topology::Spout {
  public:
   // `metrics` (may be null) gets the counter pipeline.log_read_errors.

@@ -16,13 +16,12 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/flags/usage_config.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/flag_names.h"
+#include "common/program_help.h"
 #include "loadgen/embedded_target.h"
 #include "loadgen/graph_loader.h"
 #include "loadgen/grpc_target.h"
@@ -360,7 +359,7 @@ absl::Status CommandLoad(const SocialGraph& graph) {
 }
 
 int Main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  constexpr char kUsage[] =
       "load-tests Roost with a realistic social-network workload.\n"
       "Usage:\n"
       "  roost-loadgen run --target=HOST:PORT [--rate=1000] [--duration=60s] [flags]\n"
@@ -373,15 +372,9 @@ int Main(int argc, char** argv) {
       "Latency is measured from each operation's intended send time (open loop, no\n"
       "coordinated omission); --rate=0 runs closed loop. --baseline=grpc-empty,redis\n"
       "adds same-run baselines. Ctrl-C ends the run early and still reports.\n"
-      "Flags may be spelled with dashes or underscores (--fanout-sample).");
-  // --help lists the flags of files named after the program; ours is "roost-loadgen",
-  // which no file can match, so name this file explicitly.
-  absl::FlagsUsageConfig usage;
-  usage.contains_help_flags = [](absl::string_view file) {
-    return absl::EndsWith(file, "loadgen_main.cc");
-  };
-  usage.contains_helpshort_flags = usage.contains_help_flags;
-  absl::SetFlagsUsageConfig(usage);
+      "Flags may be spelled with dashes or underscores (--fanout-sample).";
+  if (PrintHelpIfAsked(argc, argv, kUsage, "loadgen_main.cc")) return 0;
+  absl::SetProgramUsageMessage(kUsage);
   std::vector<std::string> storage;
   std::vector<char*> args = WithUnderscoredFlagNames(argc, argv, &storage);
   std::vector<char*> positional = absl::ParseCommandLine(static_cast<int>(args.size()), args.data());

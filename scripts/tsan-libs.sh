@@ -11,9 +11,9 @@
 # every handler's read of a request races the poller that filled it. Built with TSan,
 # the libraries' synchronization is seen and those reports are gone.
 #
-# Loaded through LD_LIBRARY_PATH, the libraries replace the installed ones (same
-# SONAMEs) in every process, gRPC's included; build-tsan links RocksDB's shared library
-# for that reason. Needs the Debian source archive (deb-src), which this adds.
+# build-tsan's programs load them through an old-style RPATH, in place of the installed
+# ones (same SONAMEs), gRPC's included; build-tsan links RocksDB's shared library for
+# that reason. Needs the Debian source archive (deb-src), which this adds.
 #   scripts/tsan-libs.sh [DIR]       JOBS=N sets the build's parallelism (default 2)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -40,6 +40,7 @@
 #include "ingest/log/log_reader.h"
 #include "ingest/pipeline.h"
 #include "services/block_tracker.h"
+#include "services/request_deduper.h"
 #include "timelines/home_timelines.h"
 #include "tweetstore/memcached_client.h"
 #include "tweetstore/tweet_store.h"
@@ -91,11 +92,6 @@ struct PostArgs {
   TweetId reply_to = 0;
   TweetId retweet_of = 0;
   std::string request_id;  // empty: no deduplication
-};
-
-struct PostResult {
-  TweetId tweet_id = 0;
-  LogOffset position = 0;
 };
 
 struct TimelineQuery {
@@ -210,6 +206,14 @@ class Roost {
   // the id and returns the serialized event and its `done`.
   void AppendWithId(
       absl::FunctionRef<std::pair<std::string, Done<LogOffset>>(uint64_t id)> event);
+  // Open's steps: the data dir's lock and the log (dropping the stores for a
+  // rebuild); the stores; the id generator, above the log's newest event; gauges; and
+  // applying the log's unapplied tail.
+  absl::Status OpenLog();
+  absl::Status OpenStores(std::vector<tweets::MemcachedAddress> cache_servers);
+  absl::Status StartIds();
+  void RegisterGauges();
+  absl::Status Recover();
   absl::StatusOr<TimelineResult> Finish(std::vector<TweetId> ids, uint32_t limit, bool hydrate,
                                         bool rebuilt);
   // Appends a follow unless the followee blocks the follower (SetEdge).
@@ -219,18 +223,6 @@ class Roost {
   // to record its end.
   Done<LogOffset> TrackBlocks(std::vector<UserId> users, Done<LogOffset> done)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_order_mu_);
-
-  // A post with a request id, remembered until the tweet store holds its record.
-  struct RecentRequest {
-    bool durable = false;
-    PostResult result;
-    int64_t created_at_ms = 0;  // of the post, when durable
-    std::vector<Done<PostResult>> waiters;  // retries that arrived while in flight
-  };
-  using RequestKey = std::pair<UserId, std::string>;
-  void FinishRequest(const RequestKey& key, const absl::StatusOr<PostResult>& result);
-  // Whether a post made at `created_at_ms` still answers retries of its request id.
-  bool WithinRequestWindow(int64_t created_at_ms) const;
 
   const RoostOptions options_;
   Clock* const clock_;
@@ -257,16 +249,13 @@ class Roost {
   bool draining_ ABSL_GUARDED_BY(writes_mu_) = false;
   int writes_in_flight_ ABSL_GUARDED_BY(writes_mu_) = 0;
 
-  absl::Mutex requests_mu_;
-  absl::flat_hash_map<RequestKey, RecentRequest> recent_requests_
-      ABSL_GUARDED_BY(requests_mu_);
+  std::unique_ptr<RequestDeduper> requests_;  // posts with a request id
 
   // Runs the continuations of position waits (reads, deletes' checks), which may be
   // slow (a timeline rebuild), off the pipeline's notifier thread. Declared last so
   // that it is destroyed first, running what it holds and joining its threads, while
-  // everything a continuation touches (the stores, the mutexes above) still exists.
-  // (TSan caught a delete's continuation unlocking append_order_mu_ after it was
-  // destroyed, when this stood before the mutexes.)
+  // everything a continuation touches (the stores, the mutexes above) still exists: a
+  // delete's continuation unlocks append_order_mu_, for one.
   std::unique_ptr<ThreadPool> continuations_;
 };
 

@@ -3,11 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <functional>
 #include <iterator>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -17,14 +15,15 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "common/flag_names.h"
+#include "common/program_help.h"
 #include "roost/v1/feed.grpc.pb.h"
 #include "roost/v1/roost.grpc.pb.h"
+#include "services/roostctl_client.h"
 #include "services/roostctl_graph.h"
 #include "services/roostctl_log.h"
 
@@ -69,6 +68,7 @@ ABSL_FLAG(std::string, type, "",
 namespace {
 
 namespace v1 = ::roost::v1;
+using ::roost::ctl::Client;
 
 constexpr char kUsage[] = R"(talks to roostd.
 Usage: roostctl [--target=127.0.0.1:7070] COMMAND ARGS...
@@ -154,65 +154,6 @@ void PrintPage(const v1::TimelinePage& page) {
   }
 }
 
-struct Client {
-  std::shared_ptr<grpc::Channel> channel;
-  std::string token;  // empty: none sent
-  void Authorize(grpc::ClientContext* ctx) const {
-    if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
-  }
-  std::unique_ptr<grpc::ClientContext> Context() const {
-    auto ctx = std::make_unique<grpc::ClientContext>();
-    ctx->set_deadline(std::chrono::system_clock::now() +
-                      std::chrono::milliseconds(absl::GetFlag(FLAGS_timeout_ms)));
-    Authorize(ctx.get());
-    return ctx;
-  }
-};
-
-bool ReadWholeFile(const std::string& path, std::string* contents) {
-  std::ifstream in(path);
-  if (!in) return false;
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  *contents = buffer.str();
-  return true;
-}
-
-// The channel and token the flags ask for; false (having said why) if a file is unusable.
-bool MakeClient(Client* client) {
-  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
-  if (const std::string ca = absl::GetFlag(FLAGS_tls_ca); !ca.empty()) {
-    grpc::SslCredentialsOptions ssl;
-    if (!ReadWholeFile(ca, &ssl.pem_root_certs)) {
-      std::fprintf(stderr, "roostctl: cannot read --tls-ca %s\n", ca.c_str());
-      return false;
-    }
-    const std::string cert = absl::GetFlag(FLAGS_tls_cert), key = absl::GetFlag(FLAGS_tls_key);
-    if (cert.empty() != key.empty()) {
-      std::fprintf(stderr, "roostctl: --tls-cert and --tls-key go together\n");
-      return false;
-    }
-    if (!cert.empty() && (!ReadWholeFile(cert, &ssl.pem_cert_chain) ||
-                          !ReadWholeFile(key, &ssl.pem_private_key))) {
-      std::fprintf(stderr, "roostctl: cannot read --tls-cert or --tls-key\n");
-      return false;
-    }
-    credentials = grpc::SslCredentials(ssl);
-  }
-  client->channel = grpc::CreateChannel(absl::GetFlag(FLAGS_target), credentials);
-  if (const std::string path = absl::GetFlag(FLAGS_token_file); !path.empty()) {
-    std::string contents;
-    if (!ReadWholeFile(path, &contents)) {
-      std::fprintf(stderr, "roostctl: cannot read --token-file %s\n", path.c_str());
-      return false;
-    }
-    client->token = std::string(absl::StripAsciiWhitespace(contents.substr(0, contents.find('\n'))));
-  } else if (const char* env = std::getenv("ROOST_TOKEN"); env != nullptr) {
-    client->token = env;
-  }
-  return true;
-}
-
 bool ParseGraph(v1::GraphKind* kind) {
   static const std::map<std::string, v1::GraphKind> kinds = {
       {"follows", v1::FOLLOWS}, {"blocks", v1::BLOCKS}, {"mutes", v1::MUTES}};
@@ -272,6 +213,7 @@ int EdgeCommand(const Client& c, const std::string& command, uint64_t a, uint64_
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (roost::PrintHelpIfAsked(argc, argv, kUsage, "roostctl_main.cc")) return 0;
   absl::SetProgramUsageMessage(kUsage);
   std::vector<std::string> arg_storage;
   std::vector<char*> flag_args = roost::WithUnderscoredFlagNames(argc, argv, &arg_storage);
@@ -295,8 +237,15 @@ int main(int argc, char** argv) {
                                      options);
   }
 
-  Client c;
-  if (!MakeClient(&c)) return 2;
+  absl::StatusOr<Client> connected = roost::ctl::Connect(
+      {absl::GetFlag(FLAGS_target), absl::GetFlag(FLAGS_tls_ca), absl::GetFlag(FLAGS_tls_cert),
+       absl::GetFlag(FLAGS_tls_key), absl::GetFlag(FLAGS_token_file),
+       absl::Milliseconds(absl::GetFlag(FLAGS_timeout_ms))});
+  if (!connected.ok()) {
+    std::fprintf(stderr, "roostctl: %s\n", std::string(connected.status().message()).c_str());
+    return 2;
+  }
+  const Client& c = *connected;
   const std::string command = args[0];
   std::vector<uint64_t> ids;
   auto need_ids = [&](size_t n, const char* what) {

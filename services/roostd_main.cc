@@ -25,6 +25,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/flag_names.h"
+#include "common/program_help.h"
 #include "services/metrics_endpoint.h"
 #include "services/roost.h"
 #include "services/server.h"
@@ -179,11 +180,13 @@ std::function<void(roost::LogOffset, roost::LogOffset, absl::Duration)> Recovery
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
+  constexpr char kUsage[] =
       "serves Roost's tweets, home timelines and social graph over gRPC.\n"
       "Usage: roostd [--listen=127.0.0.1:7070] [--data-dir=roost-data] [flags]\n"
       "Stop with SIGINT or SIGTERM: calls in flight finish, nothing acknowledged is lost.\n"
-      "Flags may be spelled with dashes or underscores (--data-dir, --data_dir).");
+      "Flags may be spelled with dashes or underscores (--data-dir, --data_dir).";
+  if (roost::PrintHelpIfAsked(argc, argv, kUsage, "roostd_main.cc")) return 0;
+  absl::SetProgramUsageMessage(kUsage);
   std::vector<std::string> arg_storage;
   std::vector<char*> args = roost::WithUnderscoredFlagNames(argc, argv, &arg_storage);
   absl::ParseCommandLine(static_cast<int>(args.size()), args.data());

@@ -1,4 +1,4 @@
-// Benchmarks of the graph store in process (issue 6), on the generated graph of more
+// Benchmarks of the graph store in process, on the generated graph of more
 // than 10M edges described in bench_graph.h. The figures:
 //   BM_Load            edges/s written with GraphStore::Apply in batches of 1000 from
 //                      two threads (the store alone, without the log and pipeline)

@@ -1,8 +1,8 @@
-// The graph store's reads over gRPC (issue 6), next to the same reads in process and
+// The graph store's reads over gRPC, next to the same reads in process and
 // to the empty RPC, all in one run on one graph. The graph is a quarter of the one
 // graph_bench measures (bench_graph.h): 50k users' Zipf follows and the lists, 2.8M
-// edges, because loading and compacting all 11.3M takes 2.5 to 4 minutes of a run on
-// this machine (ROOST_BENCH_SCALE=4 measures on all of it). It is written straight
+// edges, because loading and compacting all 11.3M takes minutes of a run on 2 cores
+// (ROOST_BENCH_SCALE=4 measures on all of it). It is written straight
 // into the graph store of a fresh data dir and compacted, as graph_bench measures it;
 // then the engine (services/roost.h) opens that dir and the real server
 // (services/server.h) serves it on 127.0.0.1:0 in this process. One client thread

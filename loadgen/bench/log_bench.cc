@@ -1,4 +1,4 @@
-// Benchmarks of the durable log (issue 4): group-commit throughput and latency at 1, 16
+// Benchmarks of the durable log: group-commit throughput and latency at 1, 16
 // and 256 concurrent writers, append latency at a fixed 10k appends/s against the raw
 // fdatasync latency of the same disk measured in the same run, replay speed with a
 // warm and a cold page cache, and the delay from an append to a blocked reader seeing

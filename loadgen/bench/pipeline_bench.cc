@@ -1,4 +1,4 @@
-// Benchmarks of the ingest pipeline (issues 4 and 5), through the engine in process
+// Benchmarks of the ingest pipeline, through the engine in process
 // (services/roost.h), so every event goes log -> topology -> all stores:
 //  - BM_Rebuild: `roostd --rebuild` on a data dir holding a generated social graph and
 //    posts: events/s for replaying the whole log into fresh tweet and graph stores.

@@ -1,4 +1,4 @@
-// Benchmarks of home timelines and fanout (issue 7), on a Zipf follow graph of 1M users
+// Benchmarks of home timelines and fanout, on a Zipf follow graph of 1M users
 // (mean 20 followees, ~20M edges; counts scale with $ROOST_BENCH_SCALE):
 //  - BM_BytesPerEntry: 10k users' home timelines filled to 800 entries each, with
 //    Snowflake ids and authors as their followees would produce them (each followee

@@ -1,4 +1,4 @@
-// Benchmarks of the topology engine (issue 5), in-process and through the public
+// Benchmarks of the topology engine, in-process and through the public
 // topology API only (ingest/topology/topology.h):
 //
 // - BM_WordCount/workers:W/split:S/count:C/packed:P/high:H: the classic word count,
@@ -6,7 +6,7 @@
 //   the engine's normal reliability: the spout emits every sentence with its offset,
 //   each NextBatch call is a root, and a run ends when committed_offset() reaches the
 //   last sentence. Counts the tuples every bolt executed (a sentence at split, each word at count) per
-//   second, per core of this 2-core machine, and sentences/s; and the latency from the
+//   second, per core of the machine, and sentences/s; and the latency from the
 //   spout's Emit to the count bolt executing the word (the timestamp travels in the
 //   tuple value), at saturation, so mostly time queued behind the back-pressure
 //   watermarks. W worker threads, S split and C count instances, queue high watermark
@@ -70,7 +70,8 @@ using topology::TopologyBuilder;
 using topology::TopologyOptions;
 using topology::Tuple;
 
-constexpr int kCores = 2;  // this machine; per-core figures divide by it
+// The machine's cores: per-core figures divide by it.
+const int kCores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 // Every run commits this many sentences (about 8 words each; 5x more with packed
 // values, which go faster), or fails after kTimeLimit.
 constexpr LogOffset kSentences = 2'000'000;
@@ -411,7 +412,7 @@ bool RunWordCount(benchmark::State& state, const WordCountConfig& config) {
   // How much of the 2 cores the run kept busy (all threads, until the last commit).
   state.counters["cpu_cores_used"] = static_cast<double>(cpu_ns) / 1e9 / seconds;
   // What the rest of the machine (other processes, the hypervisor's steal) took
-  // meanwhile: this machine is shared; a run with more than ~0.1 here was disturbed.
+  // meanwhile: on a shared machine, a run with more than ~0.1 here was disturbed.
   state.counters["other_cores_used"] =
       std::max(0.0, static_cast<double>(busy_ns - cpu_ns) / 1e9 / seconds);
   const Histogram& h = results->latency;
@@ -581,7 +582,7 @@ void BM_BackPressure(benchmark::State& state) {
   const TopologyOptions defaults;
   for (auto _ : state) {
     // Calibration: how fast the engine moves tuples from this spout through a bolt
-    // that does nothing (the better of two 0.5 s runs: this machine is shared); the
+    // that does nothing (the better of two 0.5 s runs, against other work); the
     // slow bolt then spins 100x that per-tuple time.
     double unimpeded = 0;
     for (int i = 0; i < 2; ++i) {

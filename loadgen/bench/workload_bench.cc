@@ -1,5 +1,5 @@
 // Micro-benchmarks of the workload model: how fast the synthetic graph is generated
-// (issue 3 asks for >= 1M edges/s) and how cheap a histogram record is.
+// (the goal is at least 1M edges/s) and how cheap a histogram record is.
 #include <random>
 
 #include "benchmark/benchmark.h"

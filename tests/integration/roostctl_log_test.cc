@@ -57,6 +57,17 @@ class RoostctlLogTest : public ::testing::Test {
   log::testing::TestDir data_;
 };
 
+TEST(RoostctlHelpTest, HelpIsRoostctlsOwn) {
+  const Outcome help = Roostctl({"--help"});
+  EXPECT_EQ(help.code, 0) << help.output;
+  EXPECT_THAT(help.output, HasSubstr("Usage: roostctl"));
+  EXPECT_THAT(help.output, HasSubstr("follow A B | unfollow A B"));
+  EXPECT_THAT(help.output, HasSubstr("  --target (default 127.0.0.1:7070)\n"));
+  // Not Abseil's listing of every library's flags by source file.
+  EXPECT_EQ(help.output.find(".cc"), std::string::npos) << help.output;
+  EXPECT_EQ(help.output.find("--flagfile"), std::string::npos) << help.output;
+}
+
 TEST_F(RoostctlLogTest, InfoDumpAndVerifyAHealthyLog) {
   WriteLog(data_.path(), 20);
   const std::string flag = "--data-dir=" + data_.path();

@@ -28,9 +28,8 @@ namespace {
 
 // roostd's resident memory may not pass this while overloaded, and it must serve half
 // its capacity again, on time, within this many 7-second runs after the overload. Two,
-// not one: of eight runs on this shared 2-core machine, one saw its first recovery
-// run's p99 at 860 ms (the others 9-31 ms); in two runs sampled as the overload ended,
-// roostd's threads were idle and applying had caught up: most likely the machine.
+// not one: on a machine shared with other work, a first recovery run can miss its p99
+// while roostd itself is idle and caught up.
 #if defined(__SANITIZE_THREAD__)
 // ThreadSanitizer (`make test-tsan`) keeps shadow memory beside every byte and runs
 // roostd, gRPC and roost-loadgen 10-20x slower. Measured there: RSS 1.2 GiB under the

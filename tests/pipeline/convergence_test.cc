@@ -683,7 +683,9 @@ TEST_P(ConvergenceTest, EveryTimelineAndEdgeMatchesTheModel) {
   EXPECT_TRUE(pipeline_->status().ok()) << pipeline_->status();
   // Hybrid seeds must have pulled someone, or they test nothing the others do not.
   const size_t pulled = timelines_->pulled_author_count();
-  if (GetParam().hybrid) EXPECT_GT(pulled, 0u) << "seed " << seed;
+  if (GetParam().hybrid) {
+    EXPECT_GT(pulled, 0u) << "seed " << seed;
+  }
 
   std::printf("seed %llu (%s): %zu events (%d mass changes, at most %zu in progress at once), "
               "%zu users and %zu fans, %zu authors pulled, %d timeline checks (%d with more "

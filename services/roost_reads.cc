@@ -1,0 +1,181 @@
+// Roost's reads and position waits (roost.h).
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/ids.h"
+#include "common/status_macros.h"
+#include "services/roost.h"
+#include "services/validation.h"
+
+namespace roost {
+namespace {
+
+graph::StateMask OrNormal(graph::StateMask states) {
+  return states == 0 ? graph::kNormalOnly : states;
+}
+
+}  // namespace
+
+void Roost::WhenApplied(LogOffset position, absl::Time deadline,
+                        absl::AnyInvocable<void(absl::Status)> done) {
+  if (position == 0) {
+    done(absl::OkStatus());
+    return;
+  }
+  const LogOffset end = log_->durable_offset();
+  if (position > end) {
+    done(absl::OutOfRangeError(absl::StrCat("min_position ", position,
+                                            " is beyond the log's end (", end, ")")));
+    return;
+  }
+  if (pipeline_->applied_offset() >= position) {
+    done(absl::OkStatus());
+    return;
+  }
+  pipeline_->WhenApplied(position, deadline,
+                         [this, position, done = std::move(done)](bool reached) mutable {
+                           absl::Status status;
+                           if (!reached && releasing_.load()) {
+                             status = absl::UnavailableError("server is shutting down");
+                           } else if (!reached) {
+                             status = absl::DeadlineExceededError(absl::StrCat(
+                                 "position ", position, " was not applied before the deadline",
+                                 " (applied: ", pipeline_->applied_offset(), ")"));
+                           }
+                           continuations_->Schedule(
+                               [status, done = std::move(done)]() mutable { done(status); });
+                         });
+}
+
+absl::StatusOr<std::unique_ptr<log::LogReader>> Roost::NewChangeReader(LogOffset from) {
+  const LogOffset end = log_->durable_offset();
+  if (from == 0) from = end + 1;
+  if (from < log_->first_offset()) {
+    return absl::OutOfRangeError(absl::StrCat("position ", from,
+                                              " is no longer retained; the oldest is ",
+                                              log_->first_offset()));
+  }
+  if (from > end + 1) {
+    return absl::OutOfRangeError(
+        absl::StrCat("position ", from, " is beyond the end of the log (", end, ")"));
+  }
+  return log_->NewReader(from);
+}
+
+absl::StatusOr<std::vector<tweets::Tweet>> Roost::GetTweets(absl::Span<const TweetId> ids) {
+  RETURN_IF_ERROR(ValidateCount(ids.size(), kMaxGetIds, "ids"));
+  ASSIGN_OR_RETURN(std::vector<std::optional<tweets::Tweet>> found, tweets_->MultiGet(ids));
+  std::vector<tweets::Tweet> out;
+  out.reserve(found.size());
+  for (std::optional<tweets::Tweet>& tweet : found) {
+    if (tweet.has_value() && !tweet->deleted) out.push_back(std::move(*tweet));
+  }
+  return out;
+}
+
+absl::StatusOr<TimelineResult> Roost::Finish(std::vector<TweetId> ids, uint32_t limit,
+                                             bool hydrate, bool rebuilt) {
+  TimelineResult result;
+  result.rebuilt = rebuilt;
+  // A full page may have more behind it; a short one is the end.
+  result.next_max_id = ids.size() == limit ? ids.back() : 0;
+  if (hydrate) {
+    ASSIGN_OR_RETURN(std::vector<std::optional<tweets::Tweet>> found, tweets_->MultiGet(ids));
+    ids.clear();
+    for (std::optional<tweets::Tweet>& tweet : found) {
+      if (!tweet.has_value() || tweet->deleted) continue;  // deleted since the page was cut
+      ids.push_back(tweet->id);
+      result.tweets.push_back(std::move(*tweet));
+    }
+  }
+  result.ids = std::move(ids);
+  return result;
+}
+
+absl::StatusOr<TimelineResult> Roost::UserTimeline(const TimelineQuery& query) {
+  RETURN_IF_ERROR(ValidateUserId(query.user, "user_id"));
+  const uint32_t limit = PageLimit(query.limit);
+  ASSIGN_OR_RETURN(std::vector<TweetId> ids,
+                   tweets_->AuthorTweets(query.user, query.max_id, query.since_id, limit));
+  return Finish(std::move(ids), limit, query.hydrate, /*rebuilt=*/false);
+}
+
+absl::StatusOr<TimelineResult> Roost::HomeTimeline(const TimelineQuery& query) {
+  RETURN_IF_ERROR(ValidateUserId(query.user, "user_id"));
+  const uint32_t limit = PageLimit(query.limit);
+  ASSIGN_OR_RETURN(timelines::ReadResult read,
+                   timelines_->Read(query.user, query.max_id, query.since_id, limit));
+  std::vector<TweetId> ids;
+  ids.reserve(read.entries.size());
+  for (const timelines::Entry& entry : read.entries) ids.push_back(entry.id);
+  return Finish(std::move(ids), limit, query.hydrate, read.rebuilt);
+}
+
+absl::StatusOr<graph::Page> Roost::Select(graph::GraphId g, UserId user,
+                                          graph::Direction direction, graph::StateMask states,
+                                          int64_t cursor, uint32_t limit,
+                                          int64_t created_after_ms, int64_t created_before_ms) {
+  RETURN_IF_ERROR(ValidateGraph(g));
+  RETURN_IF_ERROR(ValidateUserId(user, "user_id"));
+  if (cursor < 0) return absl::InvalidArgumentError("cursor must not be negative");
+  if (created_after_ms < 0 || created_before_ms < 0) {
+    return absl::InvalidArgumentError("created_after_ms and created_before_ms must not be negative");
+  }
+  if (created_before_ms != 0 && created_after_ms >= created_before_ms) {
+    return absl::InvalidArgumentError("created_after_ms must be before created_before_ms");
+  }
+  // Positions are the Snowflake ids of the edges' events, so a time bound is a
+  // position bound: the range's end caps the cursor, its start ends the pages.
+  if (created_before_ms != 0) {
+    const auto end = static_cast<int64_t>(SnowflakeMinIdAt(created_before_ms));
+    if (end == 0) return graph::Page{};  // before the first possible edge
+    cursor = cursor == 0 ? end : std::min(cursor, end);
+  }
+  const uint64_t min_position = created_after_ms == 0 ? 0 : SnowflakeMinIdAt(created_after_ms);
+  return graph_->SelectRange(g, user, direction, OrNormal(states), cursor, PageLimit(limit),
+                             min_position);
+}
+
+absl::StatusOr<uint64_t> Roost::Count(graph::GraphId g, UserId user, graph::Direction direction,
+                                      graph::StateMask states) {
+  RETURN_IF_ERROR(ValidateGraph(g));
+  RETURN_IF_ERROR(ValidateUserId(user, "user_id"));
+  return graph_->Count(g, user, direction, OrNormal(states));
+}
+
+absl::StatusOr<std::vector<bool>> Roost::Contains(graph::GraphId g, UserId source,
+                                                  absl::Span<const UserId> destinations) {
+  RETURN_IF_ERROR(ValidateGraph(g));
+  RETURN_IF_ERROR(ValidateUserId(source, "source_id"));
+  RETURN_IF_ERROR(ValidateCount(destinations.size(), kMaxContainsIds, "destination_ids"));
+  return graph_->Contains(g, source, destinations);
+}
+
+namespace {
+
+absl::Status ValidateTerms(absl::Span<const graph::QueryTerm> terms) {
+  if (terms.empty()) return absl::InvalidArgumentError("terms must not be empty");
+  RETURN_IF_ERROR(ValidateCount(terms.size(), kMaxQueryTerms, "terms"));
+  for (const graph::QueryTerm& term : terms) {
+    RETURN_IF_ERROR(ValidateGraph(term.graph));
+    RETURN_IF_ERROR(ValidateUserId(term.user, "terms.user_id"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<graph::Page> Roost::Query(graph::SetOp op, absl::Span<const graph::QueryTerm> terms,
+                                         int64_t cursor, uint32_t limit) {
+  RETURN_IF_ERROR(ValidateTerms(terms));
+  if (cursor < 0) return absl::InvalidArgumentError("cursor must not be negative");
+  return graph_->Query(op, terms, cursor, PageLimit(limit));
+}
+
+absl::StatusOr<uint64_t> Roost::QueryCount(graph::SetOp op,
+                                           absl::Span<const graph::QueryTerm> terms) {
+  RETURN_IF_ERROR(ValidateTerms(terms));
+  return graph_->QueryCount(op, terms);
+}
+
+}  // namespace roost
