@@ -1,0 +1,98 @@
+// roostctl's commands against a real roostd: what each prints, and its exit codes
+// (0 done, 1 roostd refused with the status code's name, 2 usage).
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "common/subprocess.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/integration/roostd_client.h"
+
+namespace roost {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+class RoostctlRemoteTest : public testing::RoostdTest {
+ protected:
+  void SetUp() override { StartServer(); }
+
+  ProcessOutcome Roostctl(std::vector<std::string> args) {
+    args.insert(args.begin(), {ROOSTCTL_PATH, absl::StrCat("--target=127.0.0.1:", server_.port())});
+    return RunProcess(args, absl::Now() + absl::Seconds(60));
+  }
+
+  // The position a write printed as its last word ("..., position N").
+  static std::string PositionOf(const ProcessOutcome& write) {
+    std::vector<std::string> words = absl::StrSplit(write.output, ' ');
+    std::string last = words.back();
+    while (!last.empty() && last.back() == '\n') last.pop_back();
+    uint64_t position;
+    EXPECT_TRUE(absl::SimpleAtoi(last, &position)) << write.output;
+    return "--min-position=" + last;
+  }
+};
+
+TEST_F(RoostctlRemoteTest, PostFollowAndReadBack) {
+  const ProcessOutcome post = Roostctl({"post", "7", "hello", "roost"});
+  ASSERT_EQ(post.code, 0) << post.output;
+  EXPECT_THAT(post.output, StartsWith("tweet "));
+  const ProcessOutcome follow = Roostctl({"follow", "1", "7"});
+  ASSERT_EQ(follow.code, 0) << follow.output;
+  EXPECT_THAT(follow.output, StartsWith("ok, position "));
+
+  const ProcessOutcome home = Roostctl({"home", "1", PositionOf(follow)});
+  EXPECT_EQ(home.code, 0) << home.output;
+  EXPECT_THAT(home.output, HasSubstr("\t@7\thello roost\n"));
+  const ProcessOutcome user = Roostctl({"user", "7", PositionOf(follow)});
+  EXPECT_THAT(user.output, HasSubstr("\t@7\thello roost\n"));
+
+  const ProcessOutcome followers =
+      Roostctl({"select", "7", "--direction=backward", PositionOf(follow)});
+  EXPECT_EQ(followers.code, 0) << followers.output;
+  EXPECT_EQ(followers.output, "1\n");
+  EXPECT_EQ(Roostctl({"count", "1", PositionOf(follow)}).output, "1\n");
+  const ProcessOutcome both = Roostctl({"intersect", "1", "1", "--total", PositionOf(follow)});
+  EXPECT_EQ(both.output, "7\ntotal 1\n");
+}
+
+TEST_F(RoostctlRemoteTest, RefusalsNameTheirCodeAndExitOne) {
+  const ProcessOutcome block = Roostctl({"block", "7", "1"});
+  ASSERT_EQ(block.code, 0) << block.output;
+  const ProcessOutcome follow = Roostctl({"follow", "1", "7"});
+  EXPECT_EQ(follow.code, 1) << follow.output;
+  EXPECT_THAT(follow.output, HasSubstr("roostctl: FAILED_PRECONDITION: "));
+
+  const ProcessOutcome empty = Roostctl({"post", "7"});
+  EXPECT_EQ(empty.code, 2) << empty.output;
+  const ProcessOutcome self = Roostctl({"follow", "3", "3"});
+  EXPECT_EQ(self.code, 1) << self.output;
+  EXPECT_THAT(self.output, HasSubstr("INVALID_ARGUMENT"));
+}
+
+TEST_F(RoostctlRemoteTest, UsageErrorsExitTwo) {
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"home"},
+                                             {"follow", "1"},
+                                             {"follow", "1", "x"},
+                                             {"select", "1", "--graph=friends"},
+                                             {"count", "1", "--states=gone"},
+                                             {"frobnicate"}}) {
+    const ProcessOutcome outcome = Roostctl(args);
+    EXPECT_EQ(outcome.code, 2) << args[0] << ": " << outcome.output;
+    EXPECT_THAT(outcome.output, HasSubstr("roostctl --help")) << args[0];
+  }
+  const ProcessOutcome ping = Roostctl({"ping"});
+  EXPECT_EQ(ping.code, 0) << ping.output;
+  EXPECT_THAT(ping.output, StartsWith("pong in "));
+  const ProcessOutcome stats = Roostctl({"stats"});
+  EXPECT_THAT(stats.output, HasSubstr("applied_position\t"));
+}
+
+}  // namespace
+}  // namespace roost
