@@ -97,17 +97,31 @@ void ToProto(const graph::Page& page, Response* resp) {
   resp->set_next_cursor(page.next_cursor);
 }
 
-// Runs `read` once `min_position` is applied (at once when it is 0) and finishes the
-// call with its status. The wait holds no thread.
+// Runs `read` on Roost's read pool once `min_position` is applied (at once when it is
+// 0) and finishes the call with its status. Neither the wait nor the read holds
+// gRPC's callback thread.
 template <typename Read>
 grpc::ServerUnaryReactor* ReadAfter(Roost* roost, grpc::CallbackServerContext* ctx,
                                     uint64_t min_position, Read read) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  roost->WhenApplied(min_position, Deadline(ctx),
-                     [reactor, read = std::move(read)](absl::Status ready) mutable {
-                       reactor->Finish(ToGrpc(ready.ok() ? read() : ready));
-                     });
+  roost->ReadWhenApplied(min_position, Deadline(ctx),
+                         [reactor, read = std::move(read)](absl::Status ready) mutable {
+                           reactor->Finish(ToGrpc(ready.ok() ? read() : ready));
+                         });
   return reactor;
+}
+
+// UserTimeline and Home: the same request and page, a different timeline.
+template <typename Request>
+grpc::ServerUnaryReactor* ReadTimeline(
+    Roost* roost, grpc::CallbackServerContext* ctx, const Request& req, v1::TimelinePage* resp,
+    absl::StatusOr<TimelineResult> (Roost::*timeline)(const TimelineQuery&)) {
+  TimelineQuery query{req.user_id(), req.max_id(), req.since_id(), req.limit(), req.hydrate()};
+  return ReadAfter(roost, ctx, req.min_position(), [roost, timeline, query, resp] {
+    absl::StatusOr<TimelineResult> result = (roost->*timeline)(query);
+    if (result.ok()) ToProto(*result, resp);
+    return result.status();
+  });
 }
 
 // Finishes a write with its position.
@@ -119,15 +133,6 @@ Roost::Done<LogOffset> FinishWrite(grpc::ServerUnaryReactor* reactor, Response* 
   };
 }
 
-// OK when the server checks no tokens or the call carries one that grants `role`.
-absl::Status Authorize(const TokenAuth* auth, grpc::CallbackServerContext* ctx, Role role) {
-  if (auth == nullptr) return absl::OkStatus();
-  const auto& metadata = ctx->client_metadata();
-  const auto it = metadata.find("authorization");
-  if (it == metadata.end()) return auth->Check(false, "", role);
-  return auth->Check(true, absl::string_view(it->second.data(), it->second.size()), role);
-}
-
 grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* ctx, const absl::Status& status) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   reactor->Finish(ToGrpc(status));
@@ -136,15 +141,26 @@ grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* ctx, const absl
 
 }  // namespace
 
+absl::Status CallGate::Check(const grpc::CallbackServerContext& ctx) const {
+  if (tokens_ == nullptr) return absl::OkStatus();
+  const auto& metadata = ctx.client_metadata();
+  const auto it = metadata.find("authorization");
+  if (it == metadata.end()) return tokens_->Check(false, "", role_);
+  return tokens_->Check(true, absl::string_view(it->second.data(), it->second.size()), role_);
+}
+
+grpc::ServerUnaryReactor* CallGate::Refuse(grpc::CallbackServerContext* ctx) const {
+  absl::Status denied = Check(*ctx);
+  return denied.ok() ? nullptr : FinishNow(ctx, denied);
+}
+
 // ---------------------------------------------------------------------------
 // Tweets
 
 grpc::ServerUnaryReactor* TweetsService::Post(grpc::CallbackServerContext* ctx,
                                               const v1::PostRequest* req,
                                               v1::PostResponse* resp) {
-  if (absl::Status denied = Authorize(auth_, ctx, Role::kUser); !denied.ok()) {
-    return FinishNow(ctx, denied);
-  }
+  if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   PostArgs args{req->author_id(), req->text(), req->reply_to_id(), req->retweet_of_id(),
                 req->request_id()};
@@ -161,9 +177,7 @@ grpc::ServerUnaryReactor* TweetsService::Post(grpc::CallbackServerContext* ctx,
 grpc::ServerUnaryReactor* TweetsService::Delete(grpc::CallbackServerContext* ctx,
                                                 const v1::DeleteRequest* req,
                                                 v1::DeleteResponse* resp) {
-  if (absl::Status denied = Authorize(auth_, ctx, Role::kUser); !denied.ok()) {
-    return FinishNow(ctx, denied);
-  }
+  if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   roost_->Delete(req->author_id(), req->tweet_id(), Deadline(ctx), FinishWrite(reactor, resp));
   return reactor;
@@ -171,30 +185,22 @@ grpc::ServerUnaryReactor* TweetsService::Delete(grpc::CallbackServerContext* ctx
 
 grpc::ServerUnaryReactor* TweetsService::Get(grpc::CallbackServerContext* ctx,
                                              const v1::GetRequest* req, v1::GetResponse* resp) {
-  if (absl::Status denied = Authorize(auth_, ctx, Role::kUser); !denied.ok()) {
-    return FinishNow(ctx, denied);
-  }
-  std::vector<TweetId> ids(req->ids().begin(), req->ids().end());
-  absl::StatusOr<std::vector<tweets::Tweet>> found = roost_->GetTweets(ids);
-  if (found.ok()) {
-    for (const tweets::Tweet& tweet : *found) ToProto(tweet, resp->add_tweets());
-  }
-  return FinishNow(ctx, found.status());
+  if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
+  return ReadAfter(roost_, ctx, /*min_position=*/0, [this, req, resp] {
+    std::vector<TweetId> ids(req->ids().begin(), req->ids().end());
+    absl::StatusOr<std::vector<tweets::Tweet>> found = roost_->GetTweets(ids);
+    if (found.ok()) {
+      for (const tweets::Tweet& tweet : *found) ToProto(tweet, resp->add_tweets());
+    }
+    return found.status();
+  });
 }
 
 grpc::ServerUnaryReactor* TweetsService::UserTimeline(grpc::CallbackServerContext* ctx,
                                                       const v1::UserTimelineRequest* req,
                                                       v1::TimelinePage* resp) {
-  if (absl::Status denied = Authorize(auth_, ctx, Role::kUser); !denied.ok()) {
-    return FinishNow(ctx, denied);
-  }
-  TimelineQuery query{req->user_id(), req->max_id(), req->since_id(), req->limit(),
-                      req->hydrate()};
-  return ReadAfter(roost_, ctx, req->min_position(), [this, query, resp] {
-    absl::StatusOr<TimelineResult> result = roost_->UserTimeline(query);
-    if (result.ok()) ToProto(*result, resp);
-    return result.status();
-  });
+  if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
+  return ReadTimeline(roost_, ctx, *req, resp, &Roost::UserTimeline);
 }
 
 // ---------------------------------------------------------------------------
@@ -203,16 +209,8 @@ grpc::ServerUnaryReactor* TweetsService::UserTimeline(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* TimelinesService::Home(grpc::CallbackServerContext* ctx,
                                                  const v1::HomeRequest* req,
                                                  v1::TimelinePage* resp) {
-  if (absl::Status denied = Authorize(auth_, ctx, Role::kUser); !denied.ok()) {
-    return FinishNow(ctx, denied);
-  }
-  TimelineQuery query{req->user_id(), req->max_id(), req->since_id(), req->limit(),
-                      req->hydrate()};
-  return ReadAfter(roost_, ctx, req->min_position(), [this, query, resp] {
-    absl::StatusOr<TimelineResult> result = roost_->HomeTimeline(query);
-    if (result.ok()) ToProto(*result, resp);
-    return result.status();
-  });
+  if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
+  return ReadTimeline(roost_, ctx, *req, resp, &Roost::HomeTimeline);
 }
 
 // ---------------------------------------------------------------------------
@@ -221,9 +219,7 @@ grpc::ServerUnaryReactor* TimelinesService::Home(grpc::CallbackServerContext* ct
 grpc::ServerUnaryReactor* GraphService::SetEdge(grpc::CallbackServerContext* ctx,
                                                 const v1::EdgeRequest* req,
                                                 graph::EdgeState state, v1::WriteResponse* resp) {
-  if (absl::Status denied = Authorize(auth_, ctx, Role::kUser); !denied.ok()) {
-    return FinishNow(ctx, denied);
-  }
+  if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
   absl::StatusOr<graph::GraphId> g = ToGraph(req->graph());
   if (!g.ok()) return FinishNow(ctx, g.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
@@ -252,9 +248,7 @@ grpc::ServerUnaryReactor* GraphService::Negate(grpc::CallbackServerContext* ctx,
 grpc::ServerUnaryReactor* GraphService::Mass(grpc::CallbackServerContext* ctx,
                                              const v1::MassRequest* req, graph::StateMask from,
                                              graph::EdgeState to, v1::WriteResponse* resp) {
-  if (absl::Status denied = Authorize(auth_, ctx, Role::kUser); !denied.ok()) {
-    return FinishNow(ctx, denied);
-  }
+  if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
   absl::StatusOr<graph::GraphId> g = ToGraph(req->graph());
   if (!g.ok()) return FinishNow(ctx, g.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
@@ -287,9 +281,7 @@ grpc::ServerUnaryReactor* GraphService::RemoveAll(grpc::CallbackServerContext* c
 grpc::ServerUnaryReactor* GraphService::Select(grpc::CallbackServerContext* ctx,
                                                const v1::SelectRequest* req,
                                                v1::SelectResponse* resp) {
-  if (absl::Status denied = Authorize(auth_, ctx, Role::kUser); !denied.ok()) {
-    return FinishNow(ctx, denied);
-  }
+  if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
   absl::StatusOr<ListArgs> list = ToListArgs(*req);
   if (!list.ok()) return FinishNow(ctx, list.status());
   return ReadAfter(roost_, ctx, req->min_position(), [this, list = *list, req, resp] {
@@ -304,9 +296,7 @@ grpc::ServerUnaryReactor* GraphService::Select(grpc::CallbackServerContext* ctx,
 grpc::ServerUnaryReactor* GraphService::Count(grpc::CallbackServerContext* ctx,
                                               const v1::CountRequest* req,
                                               v1::CountResponse* resp) {
-  if (absl::Status denied = Authorize(auth_, ctx, Role::kUser); !denied.ok()) {
-    return FinishNow(ctx, denied);
-  }
+  if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
   absl::StatusOr<ListArgs> list = ToListArgs(*req);
   if (!list.ok()) return FinishNow(ctx, list.status());
   return ReadAfter(roost_, ctx, req->min_position(), [this, list = *list, req, resp] {
@@ -320,9 +310,7 @@ grpc::ServerUnaryReactor* GraphService::Count(grpc::CallbackServerContext* ctx,
 grpc::ServerUnaryReactor* GraphService::Contains(grpc::CallbackServerContext* ctx,
                                                  const v1::ContainsRequest* req,
                                                  v1::ContainsResponse* resp) {
-  if (absl::Status denied = Authorize(auth_, ctx, Role::kUser); !denied.ok()) {
-    return FinishNow(ctx, denied);
-  }
+  if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
   absl::StatusOr<graph::GraphId> g = ToGraph(req->graph());
   if (!g.ok()) return FinishNow(ctx, g.status());
   return ReadAfter(roost_, ctx, req->min_position(), [this, g = *g, req, resp] {
@@ -340,9 +328,7 @@ grpc::ServerUnaryReactor* GraphService::Contains(grpc::CallbackServerContext* ct
 grpc::ServerUnaryReactor* GraphService::Query(grpc::CallbackServerContext* ctx,
                                               const v1::QueryRequest* req,
                                               v1::QueryResponse* resp) {
-  if (absl::Status denied = Authorize(auth_, ctx, Role::kUser); !denied.ok()) {
-    return FinishNow(ctx, denied);
-  }
+  if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
   graph::SetOp op;
   switch (req->op()) {
     case v1::INTERSECT:
@@ -387,9 +373,7 @@ grpc::ServerUnaryReactor* GraphService::Query(grpc::CallbackServerContext* ctx,
 grpc::ServerUnaryReactor* AdminService::Stats(grpc::CallbackServerContext* ctx,
                                               const v1::StatsRequest* req,
                                               v1::StatsResponse* resp) {
-  if (absl::Status denied = Authorize(auth_, ctx, Role::kAdmin); !denied.ok()) {
-    return FinishNow(ctx, denied);
-  }
+  if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
   resp->set_appended_position(roost_->appended_position());
   resp->set_applied_position(roost_->applied_position());
   resp->set_processed_position(roost_->processed_position());
@@ -399,15 +383,13 @@ grpc::ServerUnaryReactor* AdminService::Stats(grpc::CallbackServerContext* ctx,
 
 grpc::ServerUnaryReactor* AdminService::Ping(grpc::CallbackServerContext* ctx,
                                              const v1::PingRequest* req, v1::PingResponse* resp) {
-  if (absl::Status denied = Authorize(auth_, ctx, Role::kAdmin); !denied.ok()) {
-    return FinishNow(ctx, denied);
-  }
+  if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
   return FinishNow(ctx, absl::OkStatus());
 }
 
 grpc::ServerWriteReactor<v1::ChangeEvent>* ChangeFeedService::Subscribe(
     grpc::CallbackServerContext* ctx, const v1::SubscribeRequest* req) {
-  if (absl::Status denied = Authorize(auth_, ctx, Role::kAdmin); !denied.ok()) {
+  if (absl::Status denied = gate_.Check(*ctx); !denied.ok()) {
     return RefusedSubscription(ToGrpc(denied));
   }
   return StartSubscription(roost_, *req, &subscribers_);

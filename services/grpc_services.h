@@ -19,10 +19,30 @@ namespace v1 = ::roost::v1;
 // Waits longer than this are cut short even when the client set no deadline.
 inline constexpr absl::Duration kMaxPositionWait = absl::Seconds(30);
 
+// Who may call a service: every call of it is admitted here, and only here, before its
+// handler does anything. The role each service needs is chosen where the services are
+// built (server.cc): user for Tweets, Timelines and Graph; admin for Admin and
+// ChangeFeed. (gRPC C++ gives a server interceptor no way to refuse a call, and an
+// AuthMetadataProcessor needs TLS, so admission is the handlers' first step.)
+class CallGate {
+ public:
+  // `tokens` (not owned; null: no tokens checked, every call admitted).
+  CallGate(const TokenAuth* tokens, Role role) : tokens_(tokens), role_(role) {}
+
+  // OK, or why the call's `authorization` metadata does not grant the role.
+  absl::Status Check(const grpc::CallbackServerContext& ctx) const;
+  // Null when admitted; else a reactor already finished with the refusal, for the
+  // handler to return.
+  grpc::ServerUnaryReactor* Refuse(grpc::CallbackServerContext* ctx) const;
+
+ private:
+  const TokenAuth* tokens_;
+  Role role_;
+};
+
 class TweetsService final : public v1::Tweets::CallbackService {
  public:
-  // `auth` (not owned; may be null: no tokens checked) gates every call.
-  TweetsService(Roost* roost, const TokenAuth* auth) : roost_(roost), auth_(auth) {}
+  TweetsService(Roost* roost, CallGate gate) : roost_(roost), gate_(gate) {}
   grpc::ServerUnaryReactor* Post(grpc::CallbackServerContext* ctx, const v1::PostRequest* req,
                                  v1::PostResponse* resp) override;
   grpc::ServerUnaryReactor* Delete(grpc::CallbackServerContext* ctx,
@@ -36,25 +56,23 @@ class TweetsService final : public v1::Tweets::CallbackService {
 
  private:
   Roost* const roost_;
-  const TokenAuth* const auth_;
+  const CallGate gate_;
 };
 
 class TimelinesService final : public v1::Timelines::CallbackService {
  public:
-  // `auth` (not owned; may be null: no tokens checked) gates every call.
-  TimelinesService(Roost* roost, const TokenAuth* auth) : roost_(roost), auth_(auth) {}
+  TimelinesService(Roost* roost, CallGate gate) : roost_(roost), gate_(gate) {}
   grpc::ServerUnaryReactor* Home(grpc::CallbackServerContext* ctx, const v1::HomeRequest* req,
                                  v1::TimelinePage* resp) override;
 
  private:
   Roost* const roost_;
-  const TokenAuth* const auth_;
+  const CallGate gate_;
 };
 
 class GraphService final : public v1::Graph::CallbackService {
  public:
-  // `auth` (not owned; may be null: no tokens checked) gates every call.
-  GraphService(Roost* roost, const TokenAuth* auth) : roost_(roost), auth_(auth) {}
+  GraphService(Roost* roost, CallGate gate) : roost_(roost), gate_(gate) {}
   grpc::ServerUnaryReactor* Add(grpc::CallbackServerContext* ctx, const v1::EdgeRequest* req,
                                 v1::WriteResponse* resp) override;
   grpc::ServerUnaryReactor* Remove(grpc::CallbackServerContext* ctx, const v1::EdgeRequest* req,
@@ -87,13 +105,12 @@ class GraphService final : public v1::Graph::CallbackService {
                                  graph::StateMask from, graph::EdgeState to,
                                  v1::WriteResponse* resp);
   Roost* const roost_;
-  const TokenAuth* const auth_;
+  const CallGate gate_;
 };
 
 class AdminService final : public v1::Admin::CallbackService {
  public:
-  // `auth` (not owned; may be null: no tokens checked) gates every call.
-  AdminService(Roost* roost, const TokenAuth* auth) : roost_(roost), auth_(auth) {}
+  AdminService(Roost* roost, CallGate gate) : roost_(roost), gate_(gate) {}
   grpc::ServerUnaryReactor* Stats(grpc::CallbackServerContext* ctx, const v1::StatsRequest* req,
                                   v1::StatsResponse* resp) override;
   grpc::ServerUnaryReactor* Ping(grpc::CallbackServerContext* ctx, const v1::PingRequest* req,
@@ -101,19 +118,18 @@ class AdminService final : public v1::Admin::CallbackService {
 
  private:
   Roost* const roost_;
-  const TokenAuth* const auth_;
+  const CallGate gate_;
 };
 
 class ChangeFeedService final : public v1::ChangeFeed::CallbackService {
  public:
-  // `auth` (not owned; may be null: no tokens checked) gates every call.
-  ChangeFeedService(Roost* roost, const TokenAuth* auth) : roost_(roost), auth_(auth) {}
+  ChangeFeedService(Roost* roost, CallGate gate) : roost_(roost), gate_(gate) {}
   grpc::ServerWriteReactor<v1::ChangeEvent>* Subscribe(grpc::CallbackServerContext* ctx,
                                                        const v1::SubscribeRequest* req) override;
 
  private:
   Roost* const roost_;
-  const TokenAuth* const auth_;
+  const CallGate gate_;
   std::atomic<int> subscribers_{0};
 };
 

@@ -2,7 +2,9 @@
 // retention, draining and shutting down; and its administration (roost.h).
 #include "services/roost.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -47,6 +49,9 @@ absl::Status Roost::Init(std::vector<tweets::MemcachedAddress> cache_servers) {
   timelines_ = std::make_unique<timelines::HomeTimelines>(options_.timelines, source_.get());
   RegisterGauges();
   continuations_ = std::make_unique<ThreadPool>(2);
+  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  readers_ = std::make_unique<ThreadPool>(options_.read_threads > 0 ? options_.read_threads
+                                                                    : 2 * cores);
   ingest::PipelineParts parts{log_.get(), tweets_.get(), graph_.get(), timelines_.get(),
                               &metrics_};
   ASSIGN_OR_RETURN(pipeline_, ingest::Pipeline::Start(parts, options_.pipeline));
@@ -72,13 +77,17 @@ absl::Status Roost::OpenLog() {
   RETURN_IF_ERROR(lock.status());
   lock_ = *std::move(lock);
 
-  log::LogOptions log_options;
-  log_options.sync = options_.log_sync;
-  log_options.recover = options_.log_recover;
-  log_options.segment_bytes = options_.log_segment_bytes;
-  log_options.segment_max_age = options_.log_segment_max_age;
-  log_options.env = env;
-  ASSIGN_OR_RETURN(log_, log::Log::Open(dir + "/log", log_options));
+  if (options_.open_log != nullptr) {
+    ASSIGN_OR_RETURN(log_, options_.open_log());
+  } else {
+    log::SegmentedLogOptions log_options;
+    log_options.sync = options_.log_sync;
+    log_options.recover = options_.log_recover;
+    log_options.segment_bytes = options_.log_segment_bytes;
+    log_options.segment_max_age = options_.log_segment_max_age;
+    log_options.env = env;
+    ASSIGN_OR_RETURN(log_, log::OpenSegmentedLog(dir + "/log", log_options));
+  }
   if (!options_.rebuild) return absl::OkStatus();
   // Only once the log has opened: a damaged log must not also cost the stores.
   if (log_->first_offset() > 1) {

@@ -24,7 +24,6 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -36,7 +35,7 @@
 #include "common/metrics.h"
 #include "common/thread_pool.h"
 #include "graph/graph_store.h"
-#include "ingest/log/log.h"
+#include "ingest/log/segmented_log.h"
 #include "ingest/log/log_reader.h"
 #include "ingest/pipeline.h"
 #include "services/block_tracker.h"
@@ -53,6 +52,10 @@ class StoreTimelineSource;
 
 struct RoostOptions {
   std::string data_dir;
+  // Opens the log Roost appends every write to and the pipeline reads (log.h); null:
+  // the segmented log in data_dir/log, configured by the log_* options below. Another
+  // implementation (a replicated one, or a test's) plugs in here.
+  std::function<absl::StatusOr<std::unique_ptr<log::Log>>()> open_log;
   log::SyncPolicy log_sync = log::SyncPolicy::kAlways;
   // The file system the log (and the data dir's lock) is reached through; not owned.
   // nullptr: the real one. Tests inject faults through it.
@@ -84,6 +87,9 @@ struct RoostOptions {
   std::function<void(LogOffset applied, LogOffset end, absl::Duration elapsed)>
       on_recovery_progress;
   Clock* clock = nullptr;  // not owned; nullptr: the real clock
+  // Threads that run reads handed to ReadWhenApplied; 0: twice the machine's cores
+  // (reads may wait on disk).
+  int read_threads = 0;
 };
 
 struct PostArgs {
@@ -152,6 +158,11 @@ class Roost {
   // when shutting down. Runs inline when already applied, else on an internal pool.
   void WhenApplied(LogOffset position, absl::Time deadline,
                    absl::AnyInvocable<void(absl::Status)> done);
+  // As WhenApplied, but `read` always runs on Roost's read pool, never on the calling
+  // thread: for callers (gRPC's callback threads) that must not be held by a slow read
+  // such as a timeline rebuild.
+  void ReadWhenApplied(LogOffset position, absl::Time deadline,
+                       absl::AnyInvocable<void(absl::Status)> read);
 
   // ---- Reads.
   // In request order; missing and deleted ids omitted. At most kMaxGetIds ids.
@@ -251,6 +262,9 @@ class Roost {
 
   std::unique_ptr<RequestDeduper> requests_;  // posts with a request id
 
+  // Runs what ReadWhenApplied is given. Destroyed after continuations_, which may
+  // still hand it reads, and before the stores the reads use.
+  std::unique_ptr<ThreadPool> readers_;
   // Runs the continuations of position waits (reads, deletes' checks), which may be
   // slow (a timeline rebuild), off the pipeline's notifier thread. Declared last so
   // that it is destroyed first, running what it holds and joining its threads, while

@@ -47,6 +47,13 @@ void Roost::WhenApplied(LogOffset position, absl::Time deadline,
                          });
 }
 
+void Roost::ReadWhenApplied(LogOffset position, absl::Time deadline,
+                            absl::AnyInvocable<void(absl::Status)> read) {
+  WhenApplied(position, deadline, [this, read = std::move(read)](absl::Status ready) mutable {
+    readers_->Schedule([ready, read = std::move(read)]() mutable { read(ready); });
+  });
+}
+
 absl::StatusOr<std::unique_ptr<log::LogReader>> Roost::NewChangeReader(LogOffset from) {
   const LogOffset end = log_->durable_offset();
   if (from == 0) from = end + 1;

@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "graph/graph_store.h"
 #include "ingest/log/env.h"
-#include "ingest/log/log.h"
+#include "ingest/log/segmented_log.h"
 #include "ingest/log/log_inspect.h"
 #include "roost/v1/events.pb.h"
 #include "services/event_kinds.h"
@@ -142,7 +142,7 @@ int Truncate(const std::string& data_dir, LogOffset before) {
         "refusing to truncate before offset ", before, ": the stores have committed only up to ",
         committed, ", so a restart needs the records after it")));
   }
-  absl::StatusOr<std::unique_ptr<log::Log>> log = log::Log::Open(data_dir + "/log", {});
+  absl::StatusOr<std::unique_ptr<log::Log>> log = log::OpenSegmentedLog(data_dir + "/log", {});
   if (!log.ok()) return Fail(log.status());
   const LogOffset was = (*log)->first_offset();
   absl::StatusOr<LogOffset> first = (*log)->TruncateBefore(before);

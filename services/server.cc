@@ -58,11 +58,11 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
 
 struct Server::Services {
   Services(Roost* roost, const TokenAuth* auth)
-      : tweets(roost, auth),
-        timelines(roost, auth),
-        graph(roost, auth),
-        admin(roost, auth),
-        feed(roost, auth) {}
+      : tweets(roost, CallGate(auth, Role::kUser)),
+        timelines(roost, CallGate(auth, Role::kUser)),
+        graph(roost, CallGate(auth, Role::kUser)),
+        admin(roost, CallGate(auth, Role::kAdmin)),
+        feed(roost, CallGate(auth, Role::kAdmin)) {}
   TweetsService tweets;
   TimelinesService timelines;
   GraphService graph;

@@ -1,23 +1,16 @@
-// Log is Roost's durable, append-only source of truth: a directory of segment files,
-// each named by the offset of its first record, every record framed with its length,
-// CRC32C and offset (log_format.h). Offsets are dense and start at 1.
+// Log is Roost's source of truth: a durable, append-only sequence of records at dense
+// positions (offsets) starting at 1. The pipeline reads it to build every store, the
+// change feed streams it, and Roost appends every write to it; none of them knows how
+// it is kept. The segmented log (segmented_log.h) keeps it in files on one machine.
 //
-// Writes: one writer per directory (a lock file fences a second process). Each open
-// takes a new writer epoch (one above the directory's largest) and writes only into
-// segments of its own, so a reader can reject a segment a fenced, stale writer left
-// (log_format.h). Appends from
-// many threads are batched by a single writer thread and made durable by one
-// fdatasync per batch (group commit). An append's callback runs once its record is
-// durable under the sync policy, or with the error that prevented it; after a failed
-// sync no later append is acknowledged until a sync succeeds.
-//
-// Reads: readers (log_reader.h) see only durable records and can wait for the next.
-//
-// Recovery: Open scans the tail segment and truncates a torn or partial last write,
-// logging the offset and byte count it dropped. Damage followed by intact records
-// further on than a write batch reaches (kMaxBatchBytes) is not a torn write but
-// corruption of acknowledged records: Open then fails with DATA_LOSS naming the file
-// and offset, unless LogOptions::recover says to truncate there.
+// The contract every implementation keeps:
+//  - An append is acknowledged (its callback runs with its offset) only once it is
+//    durable; offsets are assigned in acknowledgement order, without gaps. After an
+//    append fails, no later one is acknowledged before the failure has been repaired.
+//  - Readers (log_reader.h) see only durable records, in offset order, and can wait
+//    for the next one.
+//  - Retention deletes old records, but never one at or after the first offset some
+//    store has not yet committed (the caller passes it), so a restart can always resume.
 //
 // Thread-safe. The Log must outlive its readers.
 #ifndef ROOST_INGEST_LOG_LOG_H_
@@ -31,39 +24,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/types.h"
-#include "ingest/log/env.h"
 
 namespace roost::log {
-
-enum class SyncPolicy {
-  kAlways,    // acknowledge after fdatasync (default)
-  kInterval,  // acknowledge after write; fdatasync every sync_interval (loss window)
-  kNone,      // never sync (tests and benchmarks only)
-};
-
-// Parses "always" | "interval" | "none".
-absl::StatusOr<SyncPolicy> ParseSyncPolicy(absl::string_view text);
-
-// What Open does about corruption in the tail segment (see above).
-enum class RecoverMode {
-  kFail,      // refuse to open (default): nothing acknowledged is dropped silently
-  kTruncate,  // cut the log before the corrupt record, reporting what was dropped
-};
-
-// Parses "fail" | "truncate".
-absl::StatusOr<RecoverMode> ParseRecoverMode(absl::string_view text);
-
-struct LogOptions {
-  SyncPolicy sync = SyncPolicy::kAlways;
-  absl::Duration sync_interval = absl::Milliseconds(10);
-  uint64_t segment_bytes = uint64_t{128} << 20;
-  // Also roll a segment holding records once it is this old (at the next append), so
-  // that age-based retention can delete whole segments of a slow log; 0: by size only.
-  absl::Duration segment_max_age = absl::ZeroDuration();
-  RecoverMode recover = RecoverMode::kFail;
-  // Not owned; nullptr means Env::Default().
-  Env* env = nullptr;
-};
 
 // Which old records Log::ApplyRetention may delete; 0 means no limit.
 struct RetentionPolicy {
@@ -77,20 +39,16 @@ class Log {
  public:
   using AppendCallback = absl::AnyInvocable<void(absl::StatusOr<LogOffset>)>;
 
-  // Opens (creating if needed) the log in `dir`. Fails with FAILED_PRECONDITION when
-  // another process holds the directory's lock.
-  static absl::StatusOr<std::unique_ptr<Log>> Open(const std::string& dir,
-                                                   const LogOptions& options);
-
-  // Completes every queued append, syncs, and releases the lock.
+  // Completes every queued append and releases what the log holds (see Close).
   virtual ~Log() = default;
 
-  // Queues `record`. `done` runs exactly once, on the log's writer thread, with the
-  // record's offset when it is durable, or with an error: UNAVAILABLE for I/O failures
-  // (RESOURCE_EXHAUSTED when the disk is full). `done` must be cheap and must not call
-  // Append or Close (they wait for the writer thread it runs on). An append refused
-  // up front runs `done` at once on the calling thread: UNAVAILABLE after Close,
-  // INVALID_ARGUMENT for a record over kMaxPayloadBytes (log_format.h).
+  // Queues `record`. `done` runs exactly once, on the log's own thread, with the
+  // record's offset when it is durable, or with an error: UNAVAILABLE when the log
+  // cannot store it now (RESOURCE_EXHAUSTED when it is out of space). `done` must be
+  // cheap and must not call Append or Close (they may wait for the thread it runs
+  // on). An append refused up front runs `done` at once on the calling thread:
+  // UNAVAILABLE after Close, INVALID_ARGUMENT for a record over kMaxPayloadBytes
+  // (log_format.h).
   virtual void AppendAsync(std::string record, AppendCallback done) = 0;
   // Blocking form of AppendAsync.
   virtual absl::StatusOr<LogOffset> Append(std::string record) = 0;
@@ -106,20 +64,21 @@ class Log {
   // `start` is beyond durable_offset() + 1.
   virtual absl::StatusOr<std::unique_ptr<LogReader>> NewReader(LogOffset start) = 0;
 
-  // Deletes the sealed segments all of whose records precede `offset`, oldest first;
-  // the tail segment is never deleted. Returns the new first_offset(). Readers inside
-  // a deleted segment finish it; new readers below first_offset() start there.
+  // Deletes records before `offset`, oldest first, in whatever units the log keeps
+  // (the segmented log: whole sealed segments, never the tail). Returns the new
+  // first_offset(). A reader already past first_offset() is not disturbed; new
+  // readers below it start there.
   virtual absl::StatusOr<LogOffset> TruncateBefore(LogOffset offset) = 0;
 
-  // Deletes the oldest sealed segments while the log exceeds policy.max_bytes or they
-  // are older than policy.max_age, but never one holding a record at or after
-  // `protect_from` (the first offset some store has not yet committed). Returns the
-  // new first_offset().
+  // Deletes the oldest records while the log exceeds policy.max_bytes or they are
+  // older than policy.max_age, but never a record at or after `protect_from` (the
+  // first offset some store has not yet committed). Returns the new first_offset().
   virtual absl::StatusOr<LogOffset> ApplyRetention(const RetentionPolicy& policy,
                                                    LogOffset protect_from) = 0;
 
-  // Stops accepting appends (later ones fail with UNAVAILABLE), completes those
-  // queued, syncs. Idempotent; the destructor calls it.
+  // Stops accepting appends (later ones fail with UNAVAILABLE) and completes those
+  // queued. Readers that reach the end then get UNAVAILABLE. Idempotent; the
+  // destructor calls it.
   virtual void Close() = 0;
 };
 

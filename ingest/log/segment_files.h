@@ -1,5 +1,5 @@
 // Creating, listing and recovering the segment files of a log directory: the file
-// system half of Log::Open, and segment creation for the writer's roll.
+// system half of OpenSegmentedLog, and segment creation for the writer's roll.
 #ifndef ROOST_INGEST_LOG_SEGMENT_FILES_H_
 #define ROOST_INGEST_LOG_SEGMENT_FILES_H_
 
@@ -10,7 +10,7 @@
 #include "absl/status/statusor.h"
 #include "common/types.h"
 #include "ingest/log/env.h"
-#include "ingest/log/log.h"
+#include "ingest/log/segmented_log.h"
 #include "ingest/log/log_format.h"
 #include "ingest/log/segment_list.h"
 

@@ -19,7 +19,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "benchmark/benchmark.h"
-#include "ingest/log/log.h"
+#include "ingest/log/segmented_log.h"
 #include "ingest/log/log_reader.h"
 #include "loadgen/bench/bench_clock.h"
 #include "loadgen/histogram.h"
@@ -49,9 +49,9 @@ class BenchDir {
 };
 
 std::unique_ptr<log::Log> OpenLog(const std::string& dir, log::SyncPolicy sync) {
-  log::LogOptions options;
+  log::SegmentedLogOptions options;
   options.sync = sync;
-  absl::StatusOr<std::unique_ptr<log::Log>> opened = log::Log::Open(dir, options);
+  absl::StatusOr<std::unique_ptr<log::Log>> opened = log::OpenSegmentedLog(dir, options);
   if (!opened.ok()) {
     std::fprintf(stderr, "cannot open the log: %s\n", opened.status().ToString().c_str());
     std::abort();

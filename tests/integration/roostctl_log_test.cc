@@ -10,7 +10,7 @@
 #include "common/subprocess.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "ingest/log/log.h"
+#include "ingest/log/segmented_log.h"
 #include "ingest/log/log_format.h"
 #include "roost/v1/events.pb.h"
 #include "services/roost.h"
@@ -32,9 +32,9 @@ Outcome Roostctl(std::vector<std::string> args) {
 // EdgeChanged; returns the log directory.
 std::string WriteLog(const std::string& data_dir, int posts) {
   const std::string dir = data_dir + "/log";
-  log::LogOptions options;
+  log::SegmentedLogOptions options;
   options.sync = log::SyncPolicy::kNone;
-  auto log = log::Log::Open(dir, options);
+  auto log = log::OpenSegmentedLog(dir, options);
   EXPECT_TRUE(log.ok()) << log.status();
   for (int i = 1; i <= posts; ++i) {
     v1::events::Event event;

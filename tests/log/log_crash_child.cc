@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "ingest/log/log.h"
+#include "ingest/log/segmented_log.h"
 
 int main(int argc, char** argv) {
   if (argc != 4) {
@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
   const std::string tag = argv[2];
   const int writers = std::atoi(argv[3]);
   absl::StatusOr<std::unique_ptr<roost::log::Log>> log =
-      roost::log::Log::Open(dir, roost::log::LogOptions{});
+      roost::log::OpenSegmentedLog(dir, roost::log::SegmentedLogOptions{});
   if (!log.ok()) {
     std::fprintf(stderr, "open: %s\n", log.status().ToString().c_str());
     return 1;

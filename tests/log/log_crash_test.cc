@@ -69,7 +69,7 @@ TEST(LogCrashTest, EveryAcknowledgedAppendSurvivesSigkillAndNoneIsDoubled) {
       acknowledged[offset] = std::string(parts[1]);
     }
 
-    absl::StatusOr<std::unique_ptr<Log>> log = Log::Open(dir.path(), LogOptions{});
+    absl::StatusOr<std::unique_ptr<Log>> log = OpenSegmentedLog(dir.path(), SegmentedLogOptions{});
     ASSERT_TRUE(log.ok()) << "cycle " << cycle << ": " << log.status();
     absl::StatusOr<std::vector<LogRecord>> records = testing::ReadAll(**log);
     ASSERT_TRUE(records.ok()) << "cycle " << cycle << ": " << records.status();

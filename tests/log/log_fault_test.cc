@@ -5,7 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "ingest/log/log.h"
+#include "ingest/log/segmented_log.h"
 #include "tests/log/log_test_util.h"
 
 namespace roost::log::testing {
@@ -17,7 +17,7 @@ class LogFaultTest : public FaultEnvLogTest {
  protected:
   void Open(SyncPolicy sync = SyncPolicy::kAlways, uint64_t segment_bytes = 1 << 20,
             absl::Duration sync_interval = absl::Milliseconds(10)) {
-    LogOptions options;
+    SegmentedLogOptions options;
     options.sync = sync;
     options.sync_interval = sync_interval;
     options.segment_bytes = segment_bytes;
@@ -36,7 +36,7 @@ class LogFaultTest : public FaultEnvLogTest {
   void ExpectAcknowledgedSurviveReopen() {
     log_.reset();
     ::testing::internal::CaptureStderr();
-    absl::StatusOr<std::unique_ptr<Log>> log = Log::Open(dir_.path(), LogOptions{});
+    absl::StatusOr<std::unique_ptr<Log>> log = OpenSegmentedLog(dir_.path(), SegmentedLogOptions{});
     EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");  // nothing was torn
     ASSERT_TRUE(log.ok()) << log.status();
     ASSERT_OK_AND_ASSIGN(const std::vector<LogRecord> records, ReadAll(**log));

@@ -8,7 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "ingest/log/log.h"
+#include "ingest/log/segmented_log.h"
 #include "ingest/log/log_format.h"
 #include "tests/log/log_test_util.h"
 
@@ -20,15 +20,15 @@ using ::testing::HasSubstr;
 // reads cross segment boundaries.
 class LogReaderTest : public ::testing::Test {
  protected:
-  void OpenWithRecords(uint64_t n, LogOptions options = SmallSegments()) {
-    absl::StatusOr<std::unique_ptr<Log>> log = Log::Open(dir_.path(), options);
+  void OpenWithRecords(uint64_t n, SegmentedLogOptions options = SmallSegments()) {
+    absl::StatusOr<std::unique_ptr<Log>> log = OpenSegmentedLog(dir_.path(), options);
     ASSERT_TRUE(log.ok()) << log.status();
     log_ = std::move(log).value();
     for (uint64_t i = 1; i <= n; ++i) ASSERT_OK(log_->Append(Payload(i)).status());
   }
 
-  static LogOptions SmallSegments() {
-    LogOptions options;
+  static SegmentedLogOptions SmallSegments() {
+    SegmentedLogOptions options;
     options.segment_bytes = 256;
     options.sync = SyncPolicy::kNone;  // these tests are about reading, not durability
     return options;
@@ -132,7 +132,7 @@ TEST_F(LogReaderTest, CloseWakesABlockedReader) {
 
 TEST_F(LogReaderTest, SeesOnlyDurableRecords) {
   FaultEnv env;
-  LogOptions options;
+  SegmentedLogOptions options;
   options.env = &env;
   OpenWithRecords(1, options);
   ASSERT_OK_AND_ASSIGN(auto reader, log_->NewReader(1));
@@ -166,7 +166,7 @@ TEST_F(LogReaderTest, CorruptRecordInASealedSegmentIsDataLoss) {
   bytes[second_frame + kFrameHeaderSize] ^= 0x20;
   WriteFileBytes(first, bytes);
 
-  ASSERT_OK_AND_ASSIGN(log_, Log::Open(dir_.path(), SmallSegments()));
+  ASSERT_OK_AND_ASSIGN(log_, OpenSegmentedLog(dir_.path(), SmallSegments()));
   ASSERT_OK_AND_ASSIGN(auto reader, log_->NewReader(1));
   std::vector<LogRecord> records;
   const absl::Status status = reader->ReadBatch(10, absl::InfinitePast(), &records);

@@ -1,6 +1,6 @@
 // Log: appends, reopen, recovery of torn tails, segment rolling, locking, Close, and
 // the sync policies.
-#include "ingest/log/log.h"
+#include "ingest/log/segmented_log.h"
 
 #include <algorithm>
 #include <chrono>
@@ -47,7 +47,7 @@ TEST(SyncPolicyTest, Parses) {
 
 TEST(LogTest, FreshLogIsEmpty) {
   TestDir dir;
-  ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), LogOptions{}));
+  ASSERT_OK_AND_ASSIGN(auto log, OpenSegmentedLog(dir.path(), SegmentedLogOptions{}));
   EXPECT_EQ(log->durable_offset(), 0u);
   EXPECT_EQ(log->first_offset(), 1u);
   EXPECT_EQ(SegmentFiles(dir.path()), std::vector<std::string>{"00000000000000000001.log"});
@@ -60,10 +60,10 @@ TEST(LogTest, FreshLogIsEmpty) {
 TEST(LogTest, ReopenSeesEveryRecordAtItsOffset) {
   TestDir dir;
   {
-    ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), LogOptions{}));
+    ASSERT_OK_AND_ASSIGN(auto log, OpenSegmentedLog(dir.path(), SegmentedLogOptions{}));
     AppendRange(*log, 1, 20);
   }
-  ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), LogOptions{}));
+  ASSERT_OK_AND_ASSIGN(auto log, OpenSegmentedLog(dir.path(), SegmentedLogOptions{}));
   ExpectRecords(*log, 20);
   AppendRange(*log, 21, 25);
   ExpectRecords(*log, 25);
@@ -73,12 +73,12 @@ TEST(LogTest, EmptyAndLargeRecordsRoundTrip) {
   TestDir dir;
   const std::string large(3 << 20, 'L');  // bigger than a reader's buffer
   {
-    ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), LogOptions{}));
+    ASSERT_OK_AND_ASSIGN(auto log, OpenSegmentedLog(dir.path(), SegmentedLogOptions{}));
     ASSERT_OK(log->Append("").status());
     ASSERT_OK(log->Append(large).status());
     ASSERT_OK(log->Append("after").status());
   }
-  ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), LogOptions{}));
+  ASSERT_OK_AND_ASSIGN(auto log, OpenSegmentedLog(dir.path(), SegmentedLogOptions{}));
   ASSERT_OK_AND_ASSIGN(const std::vector<LogRecord> records, ReadAll(*log));
   ASSERT_EQ(records.size(), 3u);
   EXPECT_EQ(records[0].payload, "");
@@ -88,7 +88,7 @@ TEST(LogTest, EmptyAndLargeRecordsRoundTrip) {
 
 TEST(LogTest, OversizedRecordIsRejected) {
   TestDir dir;
-  ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), LogOptions{}));
+  ASSERT_OK_AND_ASSIGN(auto log, OpenSegmentedLog(dir.path(), SegmentedLogOptions{}));
   EXPECT_EQ(log->Append(std::string(kMaxPayloadBytes + 1, 'x')).status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(log->durable_offset(), 0u);
@@ -100,7 +100,7 @@ void ExpectTailRepaired(const std::string& garbage) {
   TestDir dir;
   std::string tail;
   {
-    ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), LogOptions{}));
+    ASSERT_OK_AND_ASSIGN(auto log, OpenSegmentedLog(dir.path(), SegmentedLogOptions{}));
     AppendRange(*log, 1, 3);
   }
   tail = dir.File(SegmentFiles(dir.path()).back());
@@ -108,7 +108,7 @@ void ExpectTailRepaired(const std::string& garbage) {
   AppendFileBytes(tail, garbage);
 
   ::testing::internal::CaptureStderr();
-  absl::StatusOr<std::unique_ptr<Log>> log = Log::Open(dir.path(), LogOptions{});
+  absl::StatusOr<std::unique_ptr<Log>> log = OpenSegmentedLog(dir.path(), SegmentedLogOptions{});
   const std::string report = ::testing::internal::GetCapturedStderr();
   ASSERT_OK(log.status());
   EXPECT_THAT(report, HasSubstr(absl::StrCat("truncated ", garbage.size(), " bytes at offset 4")));
@@ -143,7 +143,7 @@ TEST(LogRecoveryTest, LastFrameWithBadCrcIsTruncated) {
 TEST(LogRecoveryTest, TrailingZerosAreTrimmedSilently) {
   TestDir dir;
   {
-    ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), LogOptions{}));
+    ASSERT_OK_AND_ASSIGN(auto log, OpenSegmentedLog(dir.path(), SegmentedLogOptions{}));
     AppendRange(*log, 1, 3);
   }
   const std::string tail = dir.File(SegmentFiles(dir.path()).back());
@@ -151,7 +151,7 @@ TEST(LogRecoveryTest, TrailingZerosAreTrimmedSilently) {
   AppendFileBytes(tail, std::string(4096, '\0'));
 
   ::testing::internal::CaptureStderr();
-  absl::StatusOr<std::unique_ptr<Log>> log = Log::Open(dir.path(), LogOptions{});
+  absl::StatusOr<std::unique_ptr<Log>> log = OpenSegmentedLog(dir.path(), SegmentedLogOptions{});
   EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
   ASSERT_OK(log.status());
   EXPECT_EQ(ReadFileBytes(tail), clean);
@@ -168,10 +168,10 @@ TEST(LogRecoveryTest, GarbageBeforeTrailingZerosIsATornWrite) {
 // commit a size change; what it appended is never mistaken for it, nor read past.
 TEST(LogTest, ReservedSpaceIsTrimmedOnCloseAndRollAndNeverRead) {
   TestDir dir;
-  LogOptions options;
+  SegmentedLogOptions options;
   options.segment_bytes = 300;
   {
-    ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), options));
+    ASSERT_OK_AND_ASSIGN(auto log, OpenSegmentedLog(dir.path(), options));
     AppendRange(*log, 1, 60);
     // The live tail holds reserved zeros past its records; sealed segments do not.
     const std::vector<std::string> files = SegmentFiles(dir.path());
@@ -189,7 +189,7 @@ TEST(LogTest, ReservedSpaceIsTrimmedOnCloseAndRollAndNeverRead) {
   const std::string tail = dir.File(SegmentFiles(dir.path()).back());
   EXPECT_LT(ReadFileBytes(tail).size(), options.segment_bytes + 200);
   ::testing::internal::CaptureStderr();
-  ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), options));
+  ASSERT_OK_AND_ASSIGN(auto log, OpenSegmentedLog(dir.path(), options));
   EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
   ExpectRecords(*log, 60);
 }
@@ -207,10 +207,10 @@ TEST(LogRecoveryTest, DamageFollowedByIntactRecordsInTheLastBatchIsATornWrite) {
 // A log of `n` 500-byte records (more than kMaxBatchBytes), with one byte of record
 // `bad` flipped; returns the tail segment's path.
 std::string CorruptLog(const TestDir& dir, uint64_t n, uint64_t bad) {
-  LogOptions fast;
+  SegmentedLogOptions fast;
   fast.sync = SyncPolicy::kNone;
   {
-    absl::StatusOr<std::unique_ptr<Log>> log = Log::Open(dir.path(), fast);
+    absl::StatusOr<std::unique_ptr<Log>> log = OpenSegmentedLog(dir.path(), fast);
     EXPECT_TRUE(log.ok()) << log.status();
     for (uint64_t i = 1; i <= n; ++i) (*log)->AppendAsync(std::string(500, 'r'), [](auto) {});
   }
@@ -225,7 +225,7 @@ TEST(LogRecoveryTest, CorruptionBeforeIntactRecordsFailsOpenAndChangesNothing) {
   TestDir dir;
   const std::string tail = CorruptLog(dir, 12000, 10);
   const std::string before = ReadFileBytes(tail);
-  absl::StatusOr<std::unique_ptr<Log>> log = Log::Open(dir.path(), LogOptions{});
+  absl::StatusOr<std::unique_ptr<Log>> log = OpenSegmentedLog(dir.path(), SegmentedLogOptions{});
   ASSERT_EQ(log.status().code(), absl::StatusCode::kDataLoss) << log.status();
   EXPECT_THAT(log.status().message(), HasSubstr(tail));
   EXPECT_THAT(log.status().message(), HasSubstr("corrupt record at offset 10 "));
@@ -237,10 +237,10 @@ TEST(LogRecoveryTest, CorruptionBeforeIntactRecordsFailsOpenAndChangesNothing) {
 TEST(LogRecoveryTest, RecoverTruncateCutsBeforeTheCorruptRecordAndSaysSo) {
   TestDir dir;
   const std::string tail = CorruptLog(dir, 12000, 10);
-  LogOptions options;
+  SegmentedLogOptions options;
   options.recover = RecoverMode::kTruncate;
   ::testing::internal::CaptureStderr();
-  absl::StatusOr<std::unique_ptr<Log>> log = Log::Open(dir.path(), options);
+  absl::StatusOr<std::unique_ptr<Log>> log = OpenSegmentedLog(dir.path(), options);
   const std::string report = ::testing::internal::GetCapturedStderr();
   ASSERT_OK(log.status());
   EXPECT_THAT(report, HasSubstr("at offset 10 "));
@@ -253,7 +253,7 @@ TEST(LogRecoveryTest, RecoverTruncateCutsBeforeTheCorruptRecordAndSaysSo) {
 TEST(LogEpochTest, EveryOpenWritesSegmentsOfItsOwnEpoch) {
   TestDir dir;
   for (int open = 1; open <= 4; ++open) {
-    ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), LogOptions{}));
+    ASSERT_OK_AND_ASSIGN(auto log, OpenSegmentedLog(dir.path(), SegmentedLogOptions{}));
     if (open == 1) AppendRange(*log, 1, 3);
     if (open == 2) AppendRange(*log, 4, 5);
   }
@@ -268,14 +268,14 @@ TEST(LogEpochTest, EveryOpenWritesSegmentsOfItsOwnEpoch) {
   EXPECT_EQ(segments[1].epoch, 2u);
   EXPECT_EQ(segments[2].base, 6u);
   EXPECT_EQ(segments[2].epoch, 4u);
-  ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), LogOptions{}));
+  ASSERT_OK_AND_ASSIGN(auto log, OpenSegmentedLog(dir.path(), SegmentedLogOptions{}));
   ExpectRecords(*log, 5);
 }
 
 TEST(LogEpochTest, ASegmentOfAStaleWriterIsRejected) {
   TestDir dir;
   for (int open = 1; open <= 3; ++open) {
-    ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), LogOptions{}));
+    ASSERT_OK_AND_ASSIGN(auto log, OpenSegmentedLog(dir.path(), SegmentedLogOptions{}));
     AppendRange(*log, 2 * open - 1, 2 * open);
   }
   // Segments 1, 3 and 5 of epochs 1, 2, 3; make the middle one a stale writer's.
@@ -286,7 +286,7 @@ TEST(LogEpochTest, ASegmentOfAStaleWriterIsRejected) {
   bytes.replace(0, kSegmentHeaderSize, EncodeSegmentHeader(header));
   WriteFileBytes(stale, bytes);
 
-  absl::StatusOr<std::unique_ptr<Log>> log = Log::Open(dir.path(), LogOptions{});
+  absl::StatusOr<std::unique_ptr<Log>> log = OpenSegmentedLog(dir.path(), SegmentedLogOptions{});
   ASSERT_EQ(log.status().code(), absl::StatusCode::kDataLoss) << log.status();
   EXPECT_THAT(log.status().message(), HasSubstr(stale));
   EXPECT_THAT(log.status().message(), HasSubstr("stale writer"));
@@ -297,9 +297,9 @@ TEST(LogEpochTest, ASegmentOfAStaleWriterIsRejected) {
 
 // A log of 100 records of about 100 bytes in segments of about 1 KB.
 std::unique_ptr<Log> SmallSegments(const TestDir& dir) {
-  LogOptions options;
+  SegmentedLogOptions options;
   options.segment_bytes = 1000;
-  absl::StatusOr<std::unique_ptr<Log>> log = Log::Open(dir.path(), options);
+  absl::StatusOr<std::unique_ptr<Log>> log = OpenSegmentedLog(dir.path(), options);
   EXPECT_TRUE(log.ok()) << log.status();
   for (int i = 1; i <= 100; ++i) EXPECT_TRUE((*log)->Append(std::string(100, 'r')).ok());
   return std::move(*log);
@@ -307,9 +307,9 @@ std::unique_ptr<Log> SmallSegments(const TestDir& dir) {
 
 TEST(LogTest, RollsASegmentByAgeAtTheNextAppend) {
   TestDir dir;
-  LogOptions options;
+  SegmentedLogOptions options;
   options.segment_max_age = absl::Milliseconds(1);
-  ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), options));
+  ASSERT_OK_AND_ASSIGN(auto log, OpenSegmentedLog(dir.path(), options));
   AppendRange(*log, 1, 1);
   const absl::Time written = absl::Now();
   // The age is measured by the real clock; wait it out rather than guess it passed.
@@ -320,7 +320,7 @@ TEST(LogTest, RollsASegmentByAgeAtTheNextAppend) {
   ExpectRecords(*log, 2);
   // By size only (the default), the same appends share one segment.
   TestDir other;
-  ASSERT_OK_AND_ASSIGN(auto plain, Log::Open(other.path(), LogOptions{}));
+  ASSERT_OK_AND_ASSIGN(auto plain, OpenSegmentedLog(other.path(), SegmentedLogOptions{}));
   AppendRange(*plain, 1, 2);
   EXPECT_EQ(SegmentFiles(other.path()).size(), 1u);
 }
@@ -354,7 +354,7 @@ TEST(LogRetentionTest, BytesLimitDeletesOldSegmentsButNeverUncommittedOnes) {
   EXPECT_EQ(log->first_offset(), later);
   // What is left reopens as it was.
   log.reset();
-  ASSERT_OK_AND_ASSIGN(auto reopened, Log::Open(dir.path(), LogOptions{}));
+  ASSERT_OK_AND_ASSIGN(auto reopened, OpenSegmentedLog(dir.path(), SegmentedLogOptions{}));
   EXPECT_EQ(reopened->first_offset(), later);
   EXPECT_EQ(reopened->durable_offset(), 100u);
 }
@@ -407,13 +407,13 @@ TEST(LogRecoveryTest, TrailingGarbageIsTruncated) {
 TEST(LogRecoveryTest, UnfinishedSegmentIsReinitialized) {
   TestDir dir;
   {
-    ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), LogOptions{}));
+    ASSERT_OK_AND_ASSIGN(auto log, OpenSegmentedLog(dir.path(), SegmentedLogOptions{}));
     AppendRange(*log, 1, 3);
   }
   // A crash while creating the next segment left it shorter than its header.
   WriteFileBytes(dir.File(SegmentFileName(4)), "ROOST");
   ::testing::internal::CaptureStderr();
-  absl::StatusOr<std::unique_ptr<Log>> log = Log::Open(dir.path(), LogOptions{});
+  absl::StatusOr<std::unique_ptr<Log>> log = OpenSegmentedLog(dir.path(), SegmentedLogOptions{});
   EXPECT_THAT(::testing::internal::GetCapturedStderr(), HasSubstr("truncated 5 bytes"));
   ASSERT_OK(log.status());
   ExpectRecords(**log, 3);
@@ -424,17 +424,17 @@ TEST(LogRecoveryTest, UnfinishedSegmentIsReinitialized) {
 
 TEST(LogRecoveryTest, ForeignTailSegmentFailsOpen) {
   TestDir dir;
-  { ASSERT_OK(Log::Open(dir.path(), LogOptions{}).status()); }
+  { ASSERT_OK(OpenSegmentedLog(dir.path(), SegmentedLogOptions{}).status()); }
   WriteFileBytes(dir.File(SegmentFileName(1)), "NOTALOG! and some more bytes here");
-  EXPECT_EQ(Log::Open(dir.path(), LogOptions{}).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(OpenSegmentedLog(dir.path(), SegmentedLogOptions{}).status().code(), absl::StatusCode::kDataLoss);
 }
 
 TEST(LogTest, RollsSegmentsAndReadsAcrossThem) {
   TestDir dir;
-  LogOptions options;
+  SegmentedLogOptions options;
   options.segment_bytes = 200;  // about five records per segment
   {
-    ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), options));
+    ASSERT_OK_AND_ASSIGN(auto log, OpenSegmentedLog(dir.path(), options));
     AppendRange(*log, 1, 30);
     ExpectRecords(*log, 30);
   }
@@ -450,7 +450,7 @@ TEST(LogTest, RollsSegmentsAndReadsAcrossThem) {
               FrameResult::kOk)
         << name;
   }
-  ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), options));
+  ASSERT_OK_AND_ASSIGN(auto log, OpenSegmentedLog(dir.path(), options));
   ExpectRecords(*log, 30);
   AppendRange(*log, 31, 40);
   ExpectRecords(*log, 40);
@@ -458,16 +458,16 @@ TEST(LogTest, RollsSegmentsAndReadsAcrossThem) {
 
 TEST(LogTest, SecondOpenOfTheSameDirectoryFails) {
   TestDir dir;
-  ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), LogOptions{}));
-  const absl::Status second = Log::Open(dir.path(), LogOptions{}).status();
+  ASSERT_OK_AND_ASSIGN(auto log, OpenSegmentedLog(dir.path(), SegmentedLogOptions{}));
+  const absl::Status second = OpenSegmentedLog(dir.path(), SegmentedLogOptions{}).status();
   EXPECT_EQ(second.code(), absl::StatusCode::kFailedPrecondition) << second;
   log.reset();
-  EXPECT_TRUE(Log::Open(dir.path(), LogOptions{}).ok());
+  EXPECT_TRUE(OpenSegmentedLog(dir.path(), SegmentedLogOptions{}).ok());
 }
 
 TEST(LogTest, CloseRejectsLaterAppendsAndKeepsEarlierOnes) {
   TestDir dir;
-  ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), LogOptions{}));
+  ASSERT_OK_AND_ASSIGN(auto log, OpenSegmentedLog(dir.path(), SegmentedLogOptions{}));
   AppendRange(*log, 1, 2);
   log->Close();
   log->Close();  // idempotent
@@ -479,7 +479,7 @@ TEST(LogTest, CloseRejectsLaterAppendsAndKeepsEarlierOnes) {
   EXPECT_TRUE(called);
   EXPECT_EQ(log->Append("late").status().code(), absl::StatusCode::kUnavailable);
   log.reset();
-  ASSERT_OK_AND_ASSIGN(log, Log::Open(dir.path(), LogOptions{}));
+  ASSERT_OK_AND_ASSIGN(log, OpenSegmentedLog(dir.path(), SegmentedLogOptions{}));
   ExpectRecords(*log, 2);
 }
 
@@ -507,7 +507,7 @@ TEST(LogTest, ConcurrentAppendersGetDenseUniqueOffsets) {
   TestDir dir;
   constexpr int kThreads = 8;
   constexpr int kPerThread = 250;
-  ASSERT_OK_AND_ASSIGN(auto log, Log::Open(dir.path(), LogOptions{}));
+  ASSERT_OK_AND_ASSIGN(auto log, OpenSegmentedLog(dir.path(), SegmentedLogOptions{}));
   std::vector<std::vector<std::pair<LogOffset, std::string>>> written(kThreads);
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
@@ -580,7 +580,7 @@ TEST_F(LogSyncPolicyTest, AQueueLargerThanABatchIsCommittedInBoundedBatches) {
 }
 
 TEST_F(LogSyncPolicyTest, IntervalAcknowledgesBeforeSyncingAndSyncsOnClose) {
-  LogOptions options;
+  SegmentedLogOptions options;
   options.sync = SyncPolicy::kInterval;
   options.sync_interval = absl::Hours(1);
   OpenLog(options);
@@ -592,7 +592,7 @@ TEST_F(LogSyncPolicyTest, IntervalAcknowledgesBeforeSyncingAndSyncsOnClose) {
 }
 
 TEST_F(LogSyncPolicyTest, NoneNeverSyncs) {
-  LogOptions options;
+  SegmentedLogOptions options;
   options.sync = SyncPolicy::kNone;
   options.segment_bytes = 100;
   OpenLog(options);
@@ -604,9 +604,9 @@ TEST_F(LogSyncPolicyTest, NoneNeverSyncs) {
 
 TEST(LogTest, RejectsBadOptions) {
   TestDir dir;
-  LogOptions options;
+  SegmentedLogOptions options;
   options.segment_bytes = 0;
-  EXPECT_EQ(Log::Open(dir.path(), options).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(OpenSegmentedLog(dir.path(), options).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

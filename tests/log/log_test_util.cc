@@ -165,9 +165,9 @@ void FaultEnv::WaitWhileHeld() {
   --held_syncs_;
 }
 
-void FaultEnvLogTest::OpenLog(LogOptions options) {
+void FaultEnvLogTest::OpenLog(SegmentedLogOptions options) {
   options.env = &env_;
-  absl::StatusOr<std::unique_ptr<Log>> log = Log::Open(dir_.path(), options);
+  absl::StatusOr<std::unique_ptr<Log>> log = OpenSegmentedLog(dir_.path(), options);
   ASSERT_TRUE(log.ok()) << log.status();
   log_ = std::move(log).value();
 }

@@ -16,7 +16,7 @@
 #include "common/status_macros.h"
 #include "gtest/gtest.h"
 #include "ingest/log/env.h"
-#include "ingest/log/log.h"
+#include "ingest/log/segmented_log.h"
 #include "ingest/log/log_reader.h"
 
 #define ASSERT_OK(expr)                                  \
@@ -126,7 +126,7 @@ class FaultEnv : public Env {
 class FaultEnvLogTest : public ::testing::Test {
  protected:
   // Opens log_ in dir_ with `options`, over env_.
-  void OpenLog(LogOptions options = {});
+  void OpenLog(SegmentedLogOptions options = {});
 
   TestDir dir_;
   FaultEnv env_;

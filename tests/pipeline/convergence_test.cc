@@ -48,6 +48,7 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "gtest/gtest.h"
+#include "ingest/log/segmented_log.h"
 #include "ingest/pipeline.h"
 #include "ingest/pipeline_timeline_source.h"
 #include "roost/v1/events.pb.h"
@@ -408,9 +409,9 @@ class ConvergenceTest : public ::testing::TestWithParam<Run> {
                         GetParam().hybrid ? "h_" : "p_", getpid());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    log::LogOptions log_options;
+    log::SegmentedLogOptions log_options;
     log_options.sync = log::SyncPolicy::kNone;
-    log_ = *log::Log::Open(dir_ + "/log", log_options);
+    log_ = *log::OpenSegmentedLog(dir_ + "/log", log_options);
     tweets_ = *tweets::TweetStore::Open(dir_ + "/tweets", {});
     graph_ = *graph::GraphStore::Open(dir_ + "/graph", {});
     source_ = std::make_unique<StoreTimelineSource>(graph_.get(), tweets_.get());

@@ -9,6 +9,7 @@
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "ingest/log/segmented_log.h"
 #include "ingest/pipeline_timeline_source.h"
 #include "roost/v1/events.pb.h"
 
@@ -37,9 +38,9 @@ class PipelineTest : public ::testing::Test {
   }
 
   void Open(const PipelineOptions& options = {}) {
-    log::LogOptions log_options;
+    log::SegmentedLogOptions log_options;
     log_options.sync = log::SyncPolicy::kNone;
-    log_ = *log::Log::Open(dir_ + "/log", log_options);
+    log_ = *log::OpenSegmentedLog(dir_ + "/log", log_options);
     tweets_ = *tweets::TweetStore::Open(dir_ + "/tweets", {});
     graph_ = *graph::GraphStore::Open(dir_ + "/graph", {});
     source_ = std::make_unique<StoreTimelineSource>(graph_.get(), tweets_.get());

@@ -10,6 +10,7 @@
 
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "common/ids.h"
 #include "gtest/gtest.h"
 #include "roost/v1/events.pb.h"
@@ -138,6 +139,27 @@ TEST_F(RoostTest, DrainRefusesNewWritesWithUnavailable) {
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable);
   const LogOffset end = roost_->appended_position();
   EXPECT_EQ(end, 1u);
+}
+
+// A read handed to ReadWhenApplied never runs on the caller's thread, whether its
+// position is already applied or must be waited for, nor does a wait's error.
+TEST_F(RoostTest, ReadWhenAppliedNeverRunsTheReadOnTheCallersThread) {
+  ASSERT_TRUE(Post(7, "").ok());
+  const LogOffset appended = roost_->appended_position();
+  for (const LogOffset position : {LogOffset{0}, appended, appended + 1}) {
+    absl::Notification ran;
+    std::thread::id reader;
+    absl::Status ready;
+    roost_->ReadWhenApplied(position, absl::Now() + absl::Seconds(30), [&](absl::Status s) {
+      reader = std::this_thread::get_id();
+      ready = s;
+      ran.Notify();
+    });
+    ran.WaitForNotification();
+    EXPECT_NE(reader, std::this_thread::get_id()) << "position " << position;
+    EXPECT_EQ(ready.code(), position > appended ? absl::StatusCode::kOutOfRange
+                                                : absl::StatusCode::kOk);
+  }
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
-// Log::Open and the group-commit writer. One thread owns the tail segment: it takes
+// OpenSegmentedLog and the group-commit writer. One thread owns the tail segment: it takes
 // every queued append at once, frames the batch with dense offsets, writes it with one
 // Append, makes it durable with one fdatasync (per the sync policy), publishes the new
 // durable offset to readers and only then runs the callbacks.
-#include "ingest/log/log.h"
+#include "ingest/log/segmented_log.h"
 
 #include <algorithm>
 #include <iterator>
@@ -40,9 +40,9 @@ void Warn(absl::string_view what, const absl::Status& status) {
   absl::FPrintF(stderr, "roost log: %s: %s\n", what, status.ToString());
 }
 
-class LogImpl final : public Log {
+class SegmentedLog final : public Log {
  public:
-  LogImpl(Env* env, std::string dir, const LogOptions& options, std::unique_ptr<FileLock> lock,
+  SegmentedLog(Env* env, std::string dir, const SegmentedLogOptions& options, std::unique_ptr<FileLock> lock,
           RecoveredLog recovered)
       : env_(env),
         dir_(std::move(dir)),
@@ -57,7 +57,7 @@ class LogImpl final : public Log {
     writer_ = std::thread([this] { WriterLoop(); });
   }
 
-  ~LogImpl() override { Close(); }
+  ~SegmentedLog() override { Close(); }
 
   void AppendAsync(std::string record, AppendCallback done) override;
   absl::StatusOr<LogOffset> Append(std::string record) override;
@@ -92,7 +92,7 @@ class LogImpl final : public Log {
 
   Env* const env_;
   const std::string dir_;
-  const LogOptions options_;
+  const SegmentedLogOptions options_;
   const std::unique_ptr<FileLock> lock_;  // held for the Log's lifetime
   SegmentList segments_;
 
@@ -121,7 +121,7 @@ class LogImpl final : public Log {
   std::thread writer_;
 };
 
-void LogImpl::AppendAsync(std::string record, AppendCallback done) {
+void SegmentedLog::AppendAsync(std::string record, AppendCallback done) {
   if (record.size() > kMaxPayloadBytes) {
     done(absl::InvalidArgumentError(absl::StrCat("log record of ", record.size(),
                                                  " bytes exceeds the limit of ",
@@ -140,7 +140,7 @@ void LogImpl::AppendAsync(std::string record, AppendCallback done) {
   done(absl::UnavailableError(absl::StrCat("roost log ", dir_, " is closed")));
 }
 
-absl::StatusOr<LogOffset> LogImpl::Append(std::string record) {
+absl::StatusOr<LogOffset> SegmentedLog::Append(std::string record) {
   absl::Notification done;
   absl::StatusOr<LogOffset> result;
   AppendAsync(std::move(record), [&result, &done](absl::StatusOr<LogOffset> offset) {
@@ -151,7 +151,7 @@ absl::StatusOr<LogOffset> LogImpl::Append(std::string record) {
   return result;
 }
 
-absl::StatusOr<std::unique_ptr<LogReader>> LogImpl::NewReader(LogOffset start) {
+absl::StatusOr<std::unique_ptr<LogReader>> SegmentedLog::NewReader(LogOffset start) {
   start = std::max(start, first_offset());
   const LogOffset durable = durable_offset();
   if (start > durable + 1) {
@@ -161,7 +161,7 @@ absl::StatusOr<std::unique_ptr<LogReader>> LogImpl::NewReader(LogOffset start) {
   return LogReaderImpl::Create(env_, &segments_, start);
 }
 
-absl::StatusOr<LogOffset> LogImpl::TruncateBefore(LogOffset offset) {
+absl::StatusOr<LogOffset> SegmentedLog::TruncateBefore(LogOffset offset) {
   // Removed from the list first, so no new reader opens a file being deleted.
   const std::vector<LogOffset> removed = segments_.RemoveBefore(offset);
   for (LogOffset base : removed) {
@@ -177,7 +177,7 @@ absl::StatusOr<LogOffset> LogImpl::TruncateBefore(LogOffset offset) {
   return segments_.first_offset();
 }
 
-absl::StatusOr<LogOffset> LogImpl::ApplyRetention(const RetentionPolicy& policy,
+absl::StatusOr<LogOffset> SegmentedLog::ApplyRetention(const RetentionPolicy& policy,
                                                   LogOffset protect_from) {
   const std::vector<SegmentInfo> segments = segments_.Segments();
   uint64_t total = 0;
@@ -201,7 +201,7 @@ absl::StatusOr<LogOffset> LogImpl::ApplyRetention(const RetentionPolicy& policy,
   return TruncateBefore(cut);
 }
 
-void LogImpl::Close() {
+void SegmentedLog::Close() {
   std::call_once(close_once_, [this] {
     {
       absl::MutexLock lock(&mu_);
@@ -213,7 +213,7 @@ void LogImpl::Close() {
   });
 }
 
-void LogImpl::WriterLoop() {
+void SegmentedLog::WriterLoop() {
   std::vector<PendingAppend> batch;
   for (;;) {
     {
@@ -254,7 +254,7 @@ void LogImpl::WriterLoop() {
   if (!status.ok()) Warn("closing the tail segment failed", status);
 }
 
-void LogImpl::WriteBatch(std::vector<PendingAppend>* batch) {
+void SegmentedLog::WriteBatch(std::vector<PendingAppend>* batch) {
   absl::Status status;
   if (damaged_) status = SyncTail();
   // A segment is rolled only once it holds a record, so two never share a base.
@@ -295,7 +295,7 @@ void LogImpl::WriteBatch(std::vector<PendingAppend>* batch) {
   batch->clear();
 }
 
-absl::Status LogImpl::SyncTail() {
+absl::Status SegmentedLog::SyncTail() {
   absl::Status status;
   if (damaged_) status = tail_->Truncate(tail_bytes_);
   if (status.ok() && options_.sync != SyncPolicy::kNone) status = tail_->Sync();
@@ -308,7 +308,7 @@ absl::Status LogImpl::SyncTail() {
   return status;
 }
 
-absl::Status LogImpl::RollSegment() {
+absl::Status SegmentedLog::RollSegment() {
   // Recovery scans only the tail, so a segment must be whole on disk, at its final
   // size (without the space the file reserved past its records), before the next one
   // exists.
@@ -345,15 +345,15 @@ absl::StatusOr<RecoverMode> ParseRecoverMode(absl::string_view text) {
       absl::StrCat("unknown log recovery mode \"", text, "\" (want fail or truncate)"));
 }
 
-absl::StatusOr<std::unique_ptr<Log>> Log::Open(const std::string& dir,
-                                               const LogOptions& options) {
+absl::StatusOr<std::unique_ptr<Log>> OpenSegmentedLog(const std::string& dir,
+                                                      const SegmentedLogOptions& options) {
   if (options.segment_bytes == 0) {
-    return absl::InvalidArgumentError("LogOptions.segment_bytes must be positive");
+    return absl::InvalidArgumentError("SegmentedLogOptions.segment_bytes must be positive");
   }
   if (options.sync_interval < absl::ZeroDuration() ||
       options.segment_max_age < absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
-        "LogOptions.sync_interval and segment_max_age must not be negative");
+        "SegmentedLogOptions.sync_interval and segment_max_age must not be negative");
   }
   Env* const env = options.env != nullptr ? options.env : Env::Default();
   RETURN_IF_ERROR(env->CreateDirs(dir));
@@ -362,7 +362,7 @@ absl::StatusOr<std::unique_ptr<Log>> Log::Open(const std::string& dir,
                    RecoverSegments(env, dir, options.sync != SyncPolicy::kNone,
                                    options.recover));
   return std::unique_ptr<Log>(
-      new LogImpl(env, dir, options, std::move(lock), std::move(recovered)));
+      new SegmentedLog(env, dir, options, std::move(lock), std::move(recovered)));
 }
 
 }  // namespace roost::log
