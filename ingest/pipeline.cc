@@ -7,7 +7,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "ingest/pipeline_bolts.h"
+#include "ingest/pipeline_fanout_bolt.h"
+#include "ingest/pipeline_graph_bolt.h"
+#include "ingest/pipeline_log_spout.h"
+#include "ingest/pipeline_timeline_bolt.h"
+#include "ingest/pipeline_tweet_bolt.h"
 #include "ingest/pipeline_tuples.h"
 
 namespace roost::ingest {

@@ -16,6 +16,13 @@ namespace roost::ingest {
 namespace events = ::roost::v1::events;
 using EventPtr = std::shared_ptr<const events::Event>;
 
+// The proto enums share their numbers with the stores' (roost.proto), so a cast is
+// exact once the value is known to be in range; the handlers validated it before the
+// append.
+inline graph::EdgeState ToState(roost::v1::EdgeState state) {
+  return static_cast<graph::EdgeState>(state);
+}
+
 // Timeline entry flags for a tweet that replies to / retweets the given ids (0: none).
 inline uint32_t EntryFlags(TweetId reply_to, TweetId retweet_of) {
   return (retweet_of != 0 ? timelines::kRetweet : 0u) | (reply_to != 0 ? timelines::kReply : 0u);

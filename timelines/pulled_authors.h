@@ -5,7 +5,7 @@
 // a follower, which costs far less while such authors are few.
 //
 // An author becomes pulled with its first tweet fanout does not push (fanout decides,
-// by the author's follower count; see ingest/pipeline_bolts.h), and stays pulled for the
+// by the author's follower count; see ingest/pipeline_fanout_bolt.h), and stays pulled for the
 // life of the process: tweets pushed before, or merged into timelines by a rebuild or a
 // follow, are found in the timelines too, and reads drop the duplicates. Nothing here
 // is persisted: after a restart every timeline is rebuilt from the stores, which hold

@@ -1,15 +1,16 @@
 // Mass changes as background jobs of the graph writers: GraphBolt driven by hand, so
-// that every slice is deterministic (pipeline_test covers them through the pipeline).
-#include <filesystem>
+// that every slice is deterministic, and what its slices emit to fanout
+// (mass_job_queue_test covers the jobs' lifecycle, pipeline_test the whole pipeline).
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "ingest/pipeline_bolts.h"
+#include "ingest/pipeline_graph_bolt.h"
 #include "ingest/pipeline_tuples.h"
 #include "roost/v1/events.pb.h"
+#include "tests/pipeline/followers_fixture.h"
 
 namespace roost::ingest {
 namespace {
@@ -18,6 +19,7 @@ namespace v1 = ::roost::v1;
 namespace events = ::roost::v1::events;
 
 constexpr UserId kCeleb = 7;
+constexpr int kFollowers = 5000;
 
 class CollectingEmitter : public topology::Emitter {
  public:
@@ -48,24 +50,12 @@ EventPtr MassEvent(uint64_t time, UserId user, v1::EdgeState from, v1::EdgeState
   return event;
 }
 
-class GraphBoltTest : public ::testing::Test {
+class GraphBoltTest : public testing::FollowersTest {
  protected:
-  void SetUp() override {
-    dir_ = ::testing::TempDir() + "mass_job_test_" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::remove_all(dir_);
-    graph_ = *graph::GraphStore::Open(dir_, {});
-    // Followers 1000.. follow kCeleb, oldest first.
-    std::vector<graph::EdgeWrite> writes;
-    for (UserId f = 1000; f < 1000 + kFollowers; ++f) {
-      writes.push_back({graph::kFollows, f, kCeleb, graph::EdgeState::kNormal, f, f});
-    }
-    ASSERT_TRUE(graph_->Apply(writes).ok());
-  }
+  GraphBoltTest() : FollowersTest(kFollowers, {kCeleb}) {}
   void TearDown() override {
     bolt_.reset();
-    graph_.reset();
-    std::filesystem::remove_all(dir_);
+    FollowersTest::TearDown();
   }
   void NewBolt(int index = 0, int parallelism = 1) {
     bolt_ = std::make_unique<GraphBolt>(graph_.get(), &listener_);
@@ -75,10 +65,7 @@ class GraphBoltTest : public ::testing::Test {
     topology::Tuple tuple{offset, kGraphEvents, std::move(task)};
     ASSERT_TRUE(bolt_->Execute(tuple, out_).ok());
   }
-  uint64_t Count(graph::EdgeState state) {
-    return *graph_->Count(graph::kFollows, kCeleb, graph::Direction::kBackward,
-                          graph::StateBit(state));
-  }
+  uint64_t Count(graph::EdgeState state) { return FollowersTest::Count(kCeleb, state); }
   // Background calls until the bolt has nothing left (bounded).
   int RunBackground() {
     int calls = 0;
@@ -89,9 +76,6 @@ class GraphBoltTest : public ::testing::Test {
     return calls;
   }
 
-  static constexpr int kFollowers = 5000;
-  std::string dir_;
-  std::unique_ptr<graph::GraphStore> graph_;
   CountingListener listener_;
   CollectingEmitter out_;
   std::unique_ptr<GraphBolt> bolt_;
@@ -137,57 +121,6 @@ TEST_F(GraphBoltTest, AWriteToAPairAPendingJobWillReachAppliesTheJobFirst) {
   EXPECT_EQ((*edge)->position, 60000u) << "revived at its old position: the job came second";
   EXPECT_EQ(Count(graph::EdgeState::kNormal), 1u);
   EXPECT_EQ(Count(graph::EdgeState::kRemoved), uint64_t{kFollowers - 1});
-}
-
-TEST_F(GraphBoltTest, APendingJobResumesAfterARestartOfItsWriter) {
-  NewBolt(/*index=*/1, /*parallelism=*/2);
-  Execute(100, GraphTask{kCeleb, MassEvent(50000, kCeleb, v1::NORMAL, v1::ARCHIVED), {}});
-  ASSERT_TRUE(bolt_->Background(out_));  // one slice, then the process "dies"
-  const uint64_t archived_before = Count(graph::EdgeState::kArchived);
-  EXPECT_GT(archived_before, 0u);
-  EXPECT_LT(archived_before, uint64_t{kFollowers});
-
-  // Writer 0 of 2 does not own the job; writer 1 of 2 resumes it.
-  listener_ = CountingListener();
-  NewBolt(0, 2);
-  EXPECT_TRUE(listener_.started.empty());
-  EXPECT_FALSE(bolt_->Background(out_));
-  NewBolt(1, 2);
-  EXPECT_THAT(listener_.started, ::testing::ElementsAre(100));
-  RunBackground();
-  EXPECT_THAT(listener_.finished, ::testing::ElementsAre(100));
-  // Writer 1 of 2 owns only the sources fields grouping sends it: about half.
-  const uint64_t archived = Count(graph::EdgeState::kArchived);
-  EXPECT_GT(archived, archived_before);
-  EXPECT_LT(archived, uint64_t{kFollowers});
-  EXPECT_TRUE(graph_->PendingMassJobs()->empty());
-}
-
-// A job recorded by writer 1 of 3 (its share: a third of the sources), resumed by a
-// pipeline of 2 writers: each takes its own share anew, so every pair still has one
-// writer. The old record goes with the first share done; the other share's own record
-// keeps it pending until it is done too.
-TEST_F(GraphBoltTest, AJobOfAPipelineWithOtherWritersIsSplitAnewAmongTheWriters) {
-  NewBolt(1, 3);
-  Execute(100, GraphTask{kCeleb, MassEvent(50000, kCeleb, v1::NORMAL, v1::ARCHIVED), {}});
-  bolt_.reset();
-  listener_ = CountingListener();
-  GraphBolt first(graph_.get(), &listener_), second(graph_.get(), &listener_);
-  ASSERT_TRUE(first.Prepare({"graph", 0, 2}).ok());
-  ASSERT_TRUE(second.Prepare({"graph", 1, 2}).ok());
-  EXPECT_THAT(listener_.started, ::testing::ElementsAre(100, 100));
-  EXPECT_EQ(graph_->PendingMassJobs()->size(), 3u) << "the old record and two shares";
-  for (int i = 0; i < 1000 && first.Background(out_); ++i) {
-  }
-  const uint64_t half = Count(graph::EdgeState::kArchived);
-  EXPECT_GT(half, 0u);
-  EXPECT_LT(half, uint64_t{kFollowers}) << "only the first writer's sources";
-  EXPECT_EQ(graph_->PendingMassJobs()->size(), 1u) << "the second share's record";
-  for (int i = 0; i < 1000 && second.Background(out_); ++i) {
-  }
-  EXPECT_EQ(Count(graph::EdgeState::kArchived), uint64_t{kFollowers});
-  EXPECT_TRUE(graph_->PendingMassJobs()->empty());
-  EXPECT_THAT(listener_.finished, ::testing::ElementsAre(100, 100));
 }
 
 }  // namespace

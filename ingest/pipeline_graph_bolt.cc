@@ -1,0 +1,118 @@
+#include "ingest/pipeline_graph_bolt.h"
+
+#include <utility>
+#include <vector>
+
+#include "common/status_macros.h"
+#include "ingest/pipeline_tuples.h"
+#include "ingest/topology/grouping.h"
+
+namespace roost::ingest {
+
+absl::Status GraphBolt::Prepare(const topology::TaskContext& context) {
+  return jobs_.Resume(context.task_index, context.parallelism,
+                      [index = context.task_index, parallelism = context.parallelism](UserId s) {
+                        return topology::FieldsInstance(s, parallelism) == index;
+                      });
+}
+
+namespace {
+
+// Emits to fanout what an edge that entered or left state NORMAL changes in home
+// timelines (timelines/home_timelines.h): a follow shows the followee to the follower,
+// an unfollow drops it; a mute hides the muted from the muter; a block hides each of
+// the two users from the other (the follows it ends come as FOLLOWS changes too). The
+// opposite changes show again. Each is keyed by the author, so that fanout orders it
+// with the author's tweets.
+// A background slice of the mass change at log offset `mass_job` (0: none) counts
+// its work out through `listener` first.
+void EmitHomeChanges(const graph::EdgeChange& change, topology::Emitter& out,
+                     LogOffset mass_job = 0, MassJobListener* listener = nullptr) {
+  const graph::Edge& edge = change.after;
+  const bool was = change.before.has_value() && change.before->state == graph::EdgeState::kNormal;
+  const bool is = edge.state == graph::EdgeState::kNormal;
+  if (was == is) return;
+  using Kind = FanoutWork::Kind;
+  const auto emit = [&](Kind kind, UserId user, UserId author) {
+    if (mass_job != 0 && listener != nullptr) listener->MassWorkEmitted(mass_job);
+    out.Emit(0, FanoutWork{kind, author, user, {}, mass_job});
+  };
+  if (edge.graph == graph::kFollows) {
+    emit(is ? Kind::kShow : Kind::kUnfollow, edge.source, edge.destination);
+    return;
+  }
+  const Kind kind = is ? Kind::kHide : Kind::kShow;
+  emit(kind, edge.source, edge.destination);
+  if (edge.graph == graph::kBlocks) emit(kind, edge.destination, edge.source);
+}
+
+}  // namespace
+
+absl::Status GraphBolt::Execute(const topology::Tuple& input, topology::Emitter& out) {
+  const GraphTask& task = std::any_cast<const GraphTask&>(input.value);
+  if (task.writes.empty()) return RecordJob(input);
+  const topology::Tuple* const inputs[] = {&input};
+  topology::Emitter* const outs[] = {&out};
+  return ApplyRun(inputs, outs, 0, 1);
+}
+
+absl::Status GraphBolt::RecordJob(const topology::Tuple& input) {
+  const GraphTask& task = std::any_cast<const GraphTask&>(input.value);
+  const events::EdgesMassChanged& m = task.event->edges_mass_changed();
+  graph::MassSpec spec;
+  spec.graph = static_cast<graph::GraphId>(m.graph());
+  spec.user = m.user_id();
+  for (int s : m.from_states()) spec.from |= graph::StateBit(ToState(roost::v1::EdgeState(s)));
+  spec.to = ToState(m.to_state());
+  spec.updated_at = task.event->event_id();
+  return jobs_.Record(spec, input.offset);
+}
+
+bool GraphBolt::Background(topology::Emitter& out) {
+  return jobs_.Step(kMassSliceEdges, [this, &out](const graph::EdgeChange& change, LogOffset job) {
+    EmitHomeChanges(change, out, job, listener_);
+  });
+}
+
+absl::Status GraphBolt::ExecuteBatch(absl::Span<const topology::Tuple* const> inputs,
+                                     absl::Span<topology::Emitter* const> outs) {
+  // Runs of edge writes between mass changes, each applied in order, keep every
+  // pair's writes in arrival order (the store decides a later write against an
+  // earlier one of the same call).
+  size_t run_begin = 0;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!std::any_cast<const GraphTask&>(inputs[i]->value).writes.empty()) continue;
+    RETURN_IF_ERROR(ApplyRun(inputs, outs, run_begin, i));
+    RETURN_IF_ERROR(RecordJob(*inputs[i]));
+    run_begin = i + 1;
+  }
+  return ApplyRun(inputs, outs, run_begin, inputs.size());
+}
+
+absl::Status GraphBolt::ApplyRun(absl::Span<const topology::Tuple* const> inputs,
+                                 absl::Span<topology::Emitter* const> outs, size_t begin,
+                                 size_t end) {
+  if (begin == end) return absl::OkStatus();
+  run_writes_.clear();
+  run_owner_.clear();
+  run_offsets_.clear();
+  for (size_t i = begin; i < end; ++i) {
+    for (const graph::EdgeWrite& w : std::any_cast<const GraphTask&>(inputs[i]->value).writes) {
+      run_writes_.push_back(w);
+      run_owner_.push_back(i);
+      run_offsets_.push_back(inputs[i]->offset);
+    }
+  }
+  // Pending jobs reach the run's pairs first: each pair sees its writes in log order.
+  RETURN_IF_ERROR(jobs_.ApplyToWrites(run_writes_, run_offsets_,
+                                      [&](const graph::EdgeChange& change, size_t write) {
+                                        EmitHomeChanges(change, *outs[run_owner_[write]]);
+                                      }));
+  ASSIGN_OR_RETURN(std::vector<graph::EdgeChange> changes, store_->Apply(run_writes_));
+  for (const graph::EdgeChange& change : changes) {
+    EmitHomeChanges(change, *outs[run_owner_[change.write]]);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace roost::ingest
