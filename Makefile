@@ -6,7 +6,7 @@ DATA_DIR ?= roost-data
 
 FUZZ_SECONDS ?= 30
 
-.PHONY: deps configure build run test unit-test test-asan test-tsan fuzz clean
+.PHONY: deps configure build run test unit-test thread-safety test-asan test-tsan fuzz clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -27,13 +27,19 @@ run: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target $(PROGRAMS)
 	$(BUILD_DIR)/services/roostd --data-dir=$(DATA_DIR)
 
-# Builds and runs every test: the suite, the suite again under ASan+UBSan, and each
-# fuzz target for FUZZ_SECONDS. What CI runs (.ci/run).
-test: unit-test test-asan fuzz
+# Builds and runs every test: the suite, the lock annotations checked by clang, the
+# suite again under ASan+UBSan, and each fuzz target for FUZZ_SECONDS. What CI runs
+# (.ci/run).
+test: unit-test thread-safety test-asan fuzz
 
 # The suite alone, in $(BUILD_DIR): the quick loop while developing.
 unit-test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# GCC ignores the thread-safety annotations (ABSL_GUARDED_BY and friends); clang checks
+# them here without compiling (-fsyntax-only over compile_commands.json).
+thread-safety: build
+	./scripts/thread-safety.py $(BUILD_DIR)
 
 # The whole suite built with a sanitizer, in its own build directory. A report fails
 # the test that caused it (UBSan halts on the first error; ASan always does).

@@ -60,7 +60,7 @@ void Roost::Post(PostArgs args, Done<PostResult> done) {
     if (!first.has_value()) return;  // answered, or waiting for the first
     done = *std::move(first);
   }
-  AppendWithId([&](uint64_t id) {
+  AppendWithId([&](uint64_t id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_order_mu_) {
     Done<LogOffset> appended = [this, author = args.author, request_id = args.request_id, id,
                                 done = std::move(done)](absl::StatusOr<LogOffset> position) mutable {
       absl::StatusOr<PostResult> result =
@@ -132,7 +132,7 @@ void Roost::SetEdge(graph::GraphId g, UserId source, UserId destination,
   }
   const std::vector<UserId> touched =
       g == graph::kBlocks ? std::vector<UserId>{source, destination} : std::vector<UserId>{};
-  AppendWithId([&](uint64_t id) {
+  AppendWithId([&](uint64_t id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_order_mu_) {
     return std::make_pair(ingest::EncodeEdge(id, g, source, destination, state),
                           TrackBlocks(touched, std::move(done)));
   });
@@ -206,7 +206,7 @@ void Roost::MassChange(graph::GraphId g, UserId user, graph::StateMask from,
   }
   const std::vector<UserId> touched =
       g == graph::kBlocks ? std::vector<UserId>{user} : std::vector<UserId>{};
-  AppendWithId([&](uint64_t id) {
+  AppendWithId([&](uint64_t id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_order_mu_) {
     return std::make_pair(ingest::EncodeMassChange(id, g, user, from, to),
                           TrackBlocks(touched, std::move(done)));
   });

@@ -51,9 +51,11 @@
 #include <memory>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "common/types.h"
+#include "timelines/home_timelines_shard.h"
 #include "timelines/pulled_authors.h"
 #include "timelines/timeline.h"
 #include "timelines/timeline_source.h"
@@ -71,8 +73,6 @@ struct ReadResult {
   std::vector<Entry> entries;
   bool rebuilt = false;
 };
-
-struct UserTimeline;  // home_timelines_shard.h
 
 class HomeTimelines {
  public:
@@ -138,7 +138,7 @@ class HomeTimelines {
   uint64_t refilled_count() const;
 
  private:
-  struct Shard;  // home_timelines_shard.h
+  using Shard = TimelineShard;
   struct PageQuery {
     TweetId max_id = 0;
     TweetId since_id = 0;
@@ -154,27 +154,28 @@ class HomeTimelines {
   // Read when the page needs the source: the timeline is missing, building, or short.
   absl::StatusOr<ReadResult> ReadFromSource(Shard& shard, UserId user, const PageQuery& query);
   // Starts a rebuild of the missing `user` or a refill of its short timeline, marking it
-  // so other readers wait. The caller holds shard.mu exclusively.
-  SourceJob StartSourceJob(Shard& shard, UserId user);
-  // Merges what `job` read (or on an error, undoes StartSourceJob and returns it). The
-  // caller holds shard.mu exclusively.
+  // so other readers wait.
+  SourceJob StartSourceJob(Shard& shard, UserId user) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
+  // Merges what `job` read (or on an error, undoes StartSourceJob and returns it).
   absl::Status FinishSourceJob(Shard& shard, UserId user, const SourceJob& job,
-                               absl::StatusOr<SourceRead> read);
-  void FinishRebuild(Shard& shard, UserId user, UserTimeline& state, SourceRead read);
+                               absl::StatusOr<SourceRead> read)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
+  void FinishRebuild(Shard& shard, UserId user, UserTimeline& state, SourceRead read)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
   // Appends to *out a page of a ready timeline, with its pulled followees' tweets merged
   // in. False when the page could not be made exactly: it reaches below the
-  // timeline's cut while the timeline is short (a refill is needed). The caller holds
-  // the shard's lock.
-  bool PageOf(const UserTimeline& state, const PageQuery& query, std::vector<Entry>* out) const;
-  bool PageWithPulled(const UserTimeline& state, const PageQuery& query,
-                      std::vector<Entry>* out) const;
+  // timeline's cut while the timeline is short (a refill is needed). `state` is one
+  // of `shard`'s.
+  bool PageOf(const Shard& shard, const UserTimeline& state, const PageQuery& query,
+              std::vector<Entry>* out) const ABSL_SHARED_LOCKS_REQUIRED(shard.mu);
+  bool PageWithPulled(const Shard& shard, const UserTimeline& state, const PageQuery& query,
+                      std::vector<Entry>* out) const ABSL_SHARED_LOCKS_REQUIRED(shard.mu);
   // The sum of f(shard) over the shards, each read under its lock.
   template <typename F>
   size_t SumShards(F f) const;
   uint32_t NextReadTick() { return read_clock_.fetch_add(1, std::memory_order_relaxed) + 1; }
   // Evicts idle timelines of `shard` while it is over its share of the memory limit.
-  // The caller holds shard.mu exclusively.
-  void EvictIfOver(Shard& shard);
+  void EvictIfOver(Shard& shard) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
 
   const HomeTimelinesOptions options_;
   TimelineSource* const source_;

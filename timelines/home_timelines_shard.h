@@ -1,5 +1,5 @@
 // One shard of HomeTimelines and what it holds per user. Internal to
-// timelines/home_timelines*.
+// timelines/home_timelines* (home_timelines.h includes it for its lock annotations).
 #ifndef ROOST_TIMELINES_HOME_TIMELINES_SHARD_H_
 #define ROOST_TIMELINES_HOME_TIMELINES_SHARD_H_
 
@@ -14,7 +14,6 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
 #include "common/types.h"
-#include "timelines/home_timelines.h"
 #include "timelines/timeline.h"
 
 namespace roost::timelines {
@@ -90,7 +89,7 @@ struct UserTimeline {
 // What a timeline costs beyond its heap bytes: its slot in the shard's table.
 constexpr size_t kSlotBytes = sizeof(std::pair<const UserId, UserTimeline>);
 
-struct HomeTimelines::Shard {
+struct TimelineShard {
   // Readers take it shared for pages of ready timelines; the writer, source reads'
   // starts and ends, and evictions take it exclusively. Never held while the source is
   // read.

@@ -184,7 +184,7 @@ void BM_MillionFollowerAuthor(benchmark::State& state) {
                  static_cast<unsigned long long>(Users()),
                  static_cast<double>(NowNs() - start) / 1e9);
   }
-  const auto [small_author, small_followers] = AuthorWithFollowers(*roost, 100);
+  const UserId small_author = AuthorWithFollowers(*roost, 100).first;
   Histogram post, del, small_lag, mute, read_after_mute;
   for (auto _ : state) {
     std::vector<TweetId> posted;

@@ -415,11 +415,10 @@ bool RunWordCount(benchmark::State& state, const WordCountConfig& config) {
   // meanwhile: on a shared machine, a run with more than ~0.1 here was disturbed.
   state.counters["other_cores_used"] =
       std::max(0.0, static_cast<double>(busy_ns - cpu_ns) / 1e9 / seconds);
-  const Histogram& h = results->latency;
-  state.counters["latency_p50_us"] = static_cast<double>(h.ValueAtPercentile(50)) / 1e3;
-  state.counters["latency_p99_us"] = static_cast<double>(h.ValueAtPercentile(99)) / 1e3;
-  state.counters["latency_max_us"] = static_cast<double>(h.max()) / 1e3;
-  state.counters["latency_samples"] = static_cast<double>(h.count());
+  state.counters["latency_p50_us"] = static_cast<double>(results->latency.ValueAtPercentile(50)) / 1e3;
+  state.counters["latency_p99_us"] = static_cast<double>(results->latency.ValueAtPercentile(99)) / 1e3;
+  state.counters["latency_max_us"] = static_cast<double>(results->latency.max()) / 1e3;
+  state.counters["latency_samples"] = static_cast<double>(results->latency.count());
   return true;
 }
 

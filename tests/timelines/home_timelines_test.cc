@@ -113,7 +113,9 @@ TEST(HomeTimelinesDeliverTest, DeliverReachesExactlyTheMaterializedUsersOfABatch
   // Every third of 100 users is materialized; a batch names all of them, some twice.
   std::vector<UserId> batch;
   for (UserId user = 1; user <= 100; ++user) {
-    if (user % 3 == 0) ASSERT_TRUE(timelines.Read(user, 0, 0, 1).ok());
+    if (user % 3 == 0) {
+      ASSERT_TRUE(timelines.Read(user, 0, 0, 1).ok());
+    }
     batch.push_back(user);
     if (user % 10 == 0) batch.push_back(user);
   }
