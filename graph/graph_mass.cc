@@ -5,9 +5,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/coding.h"
+#include "common/rocks_status.h"
 #include "common/status_macros.h"
 #include "graph/graph_store_impl.h"
-#include "graph/rocks_status.h"
 
 namespace roost::graph {
 namespace {

@@ -3,9 +3,9 @@
 #include <string>
 
 #include "common/coding.h"
+#include "common/rocks_status.h"
 #include "common/status_macros.h"
 #include "graph/graph_store_impl.h"
-#include "graph/rocks_status.h"
 
 namespace roost::graph {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "graph/rocks_status.h"
+#include "common/rocks_status.h"
 
 namespace roost::graph {
 

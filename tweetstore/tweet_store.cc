@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/coding.h"
 #include "common/rocks_logger.h"
+#include "common/rocks_status.h"
 #include "common/rocks_write_guard.h"
 #include "common/status_macros.h"
 #include "rocksdb/cache.h"
@@ -35,14 +36,7 @@ constexpr char kMetaFamily[] = "meta";
 absl::string_view View(const rocksdb::Slice& slice) { return {slice.data(), slice.size()}; }
 
 absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
-  if (s.ok()) return absl::OkStatus();
-  const std::string message = absl::StrCat("tweet store: ", what, ": ", s.ToString());
-  if (s.IsNotFound()) return absl::NotFoundError(message);
-  if (s.IsCorruption()) return absl::DataLossError(message);
-  if (s.IsInvalidArgument()) return absl::InvalidArgumentError(message);
-  if (s.IsBusy() || s.IsTryAgain() || s.IsTimedOut()) return absl::UnavailableError(message);
-  if (s.IsNoSpace()) return absl::ResourceExhaustedError(message);
-  return absl::InternalError(message);
+  return roost::FromRocks(s, absl::StrCat("tweet store: ", what));
 }
 
 // Two posts carry the same request id only when a client reused it after the
