@@ -9,7 +9,7 @@
 #include <fstream>
 #include <string>
 
-#include "ingest/log/log_format.h"
+#include "log/log_format.h"
 #include "roost/v1/events.pb.h"
 #include "roost/v1/roost.pb.h"
 

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
-#include "ingest/log/log_format.h"
+#include "log/log_format.h"
 
 namespace {
 

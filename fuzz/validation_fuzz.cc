@@ -61,24 +61,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::optional<size_t> mine = roost::Utf8CodePoints(raw);
   if (mine != Reference(raw)) std::abort();
   for (bool retweet : {false, true}) {
-    const bool ok = roost::ValidateTweetText(raw, retweet).ok();
-    const bool expected = mine.has_value() && *mine <= roost::kMaxTweetCodePoints &&
+    const bool ok = roost::services::ValidateTweetText(raw, retweet).ok();
+    const bool expected = mine.has_value() && *mine <= roost::services::kMaxTweetCodePoints &&
                           (retweet || !raw.empty());
     if (ok != expected) std::abort();
   }
 
   roost::v1::PostRequest post;
   if (post.ParseFromArray(data, static_cast<int>(size))) {
-    const bool valid = roost::ValidateUserId(post.author_id(), "author_id").ok() &&
-                       roost::ValidateTweetText(post.text(), post.retweet_of_id() != 0).ok() &&
-                       roost::ValidateRequestId(post.request_id()).ok();
-    if (valid && (post.author_id() == 0 || post.request_id().size() > roost::kMaxRequestIdBytes)) {
+    const bool valid = roost::services::ValidateUserId(post.author_id(), "author_id").ok() &&
+                       roost::services::ValidateTweetText(post.text(), post.retweet_of_id() != 0).ok() &&
+                       roost::services::ValidateRequestId(post.request_id()).ok();
+    if (valid && (post.author_id() == 0 || post.request_id().size() > roost::services::kMaxRequestIdBytes)) {
       std::abort();
     }
   }
   roost::v1::EdgeRequest edge;
   if (edge.ParseFromArray(data, static_cast<int>(size))) {
-    if (roost::ValidateEdge(edge.source_id(), edge.destination_id()).ok() !=
+    if (roost::services::ValidateEdge(edge.source_id(), edge.destination_id()).ok() !=
         (edge.source_id() != edge.destination_id())) {
       std::abort();
     }
@@ -86,14 +86,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const int graph = static_cast<int>(edge.graph());
     const bool known = graph >= roost::graph::kFollows && graph <= roost::graph::kMutes;
     if (graph >= 0 && graph <= 255 &&
-        roost::ValidateGraph(static_cast<roost::graph::GraphId>(graph)).ok() != known) {
+        roost::services::ValidateGraph(static_cast<roost::graph::GraphId>(graph)).ok() != known) {
       std::abort();
     }
   }
   roost::v1::HomeRequest home;
   if (home.ParseFromArray(data, static_cast<int>(size))) {
     const uint32_t limit = roost::PageLimit(home.limit());
-    if (limit == 0 || limit > roost::kMaxPageLimit) std::abort();
+    if (limit == 0 || limit > roost::services::kMaxPageLimit) std::abort();
   }
   return 0;
 }

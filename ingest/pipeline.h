@@ -1,5 +1,5 @@
 // Pipeline is Roost's own topology: it tails the log and keeps the three stores
-// current, on the generic engine of ingest/topology.
+// current, on the generic engine of topology/.
 //
 //   log spout ──fields(tweet id)──► tweets ──fields(author)──┐
 //             └─fields(source)───► graph  ──fields(author)──►├► fanout ──fields(shard)──► timelines
@@ -54,13 +54,13 @@
 #include "common/metrics.h"
 #include "common/types.h"
 #include "graph/graph_store.h"
-#include "ingest/log/log.h"
+#include "log/log.h"
 #include "ingest/pipeline_fanout_bolt.h"
 #include "ingest/pipeline_graph_bolt.h"
 #include "ingest/pipeline_log_spout.h"
 #include "ingest/pipeline_timeline_bolt.h"
 #include "ingest/pipeline_tweet_bolt.h"
-#include "ingest/topology/topology.h"
+#include "topology/topology.h"
 #include "timelines/home_timelines.h"
 #include "tweetstore/tweet_store.h"
 
@@ -82,7 +82,7 @@ struct PipelineOptions {
 // The parts the pipeline feeds. Not owned; all must outlive the pipeline.
 struct PipelineParts {
   log::Log* log = nullptr;
-  tweets::TweetStore* tweets = nullptr;
+  tweetstore::TweetStore* tweets = nullptr;
   graph::GraphStore* graph = nullptr;
   timelines::HomeTimelines* timelines = nullptr;
   MetricsRegistry* metrics = nullptr;  // may be null

@@ -7,7 +7,7 @@
 #include "common/metrics.h"
 #include "graph/graph_store.h"
 #include "ingest/pipeline_tuples.h"
-#include "ingest/topology/component.h"
+#include "topology/component.h"
 #include "timelines/home_timelines.h"
 
 namespace roost::ingest {

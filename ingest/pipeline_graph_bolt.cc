@@ -5,7 +5,7 @@
 
 #include "common/status_macros.h"
 #include "ingest/pipeline_tuples.h"
-#include "ingest/topology/grouping.h"
+#include "topology/grouping.h"
 
 namespace roost::ingest {
 

@@ -6,7 +6,7 @@
 
 #include "graph/graph_store.h"
 #include "ingest/pipeline_mass_jobs.h"
-#include "ingest/topology/component.h"
+#include "topology/component.h"
 
 namespace roost::ingest {
 

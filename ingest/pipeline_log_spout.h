@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "common/metrics.h"
-#include "ingest/log/log.h"
-#include "ingest/log/log_reader.h"
-#include "ingest/topology/component.h"
+#include "log/log.h"
+#include "log/log_reader.h"
+#include "topology/component.h"
 
 namespace roost::ingest {
 

@@ -4,7 +4,7 @@
 
 #include "common/metrics.h"
 #include "ingest/pipeline_mass_jobs.h"
-#include "ingest/topology/component.h"
+#include "topology/component.h"
 #include "timelines/home_timelines.h"
 
 namespace roost::ingest {

@@ -63,9 +63,9 @@ absl::StatusOr<std::vector<timelines::Entry>> StoreTimelineSource::RecentTweets(
     const size_t want = limit - entries.size();
     ASSIGN_OR_RETURN(const std::vector<TweetId> ids,
                      tweets_->AuthorTweets(author, /*max_id=*/before, /*since_id=*/0, want));
-    ASSIGN_OR_RETURN(const std::vector<std::optional<tweets::Tweet>> found,
+    ASSIGN_OR_RETURN(const std::vector<std::optional<tweetstore::Tweet>> found,
                      tweets_->MultiGet(ids));
-    for (const std::optional<tweets::Tweet>& tweet : found) {
+    for (const std::optional<tweetstore::Tweet>& tweet : found) {
       if (!tweet.has_value() || tweet->deleted) continue;
       entries.push_back(
           {tweet->id, tweet->author, EntryFlags(tweet->reply_to, tweet->retweet_of)});

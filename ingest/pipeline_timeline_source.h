@@ -13,7 +13,7 @@ namespace roost::ingest {
 // Thread-safe. The stores are not owned and must outlive it.
 class StoreTimelineSource : public timelines::TimelineSource {
  public:
-  StoreTimelineSource(graph::GraphStore* graph, tweets::TweetStore* tweets)
+  StoreTimelineSource(graph::GraphStore* graph, tweetstore::TweetStore* tweets)
       : graph_(graph), tweets_(tweets) {}
 
   absl::StatusOr<std::vector<UserId>> Followees(UserId user) override;
@@ -28,7 +28,7 @@ class StoreTimelineSource : public timelines::TimelineSource {
   absl::StatusOr<bool> HasEdge(graph::GraphId graph, UserId source, UserId destination);
 
   graph::GraphStore* const graph_;
-  tweets::TweetStore* const tweets_;
+  tweetstore::TweetStore* const tweets_;
 };
 
 }  // namespace roost::ingest

@@ -17,7 +17,7 @@ absl::Status TweetBolt::Execute(const topology::Tuple& input, topology::Emitter&
   const events::Event& event = *std::any_cast<const EventPtr&>(input.value);
   if (event.has_tweet_posted()) {
     const events::TweetPosted& post = event.tweet_posted();
-    tweets::Tweet tweet;
+    tweetstore::Tweet tweet;
     tweet.id = post.tweet_id();
     tweet.author = post.author_id();
     tweet.text = post.text();

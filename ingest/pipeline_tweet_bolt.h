@@ -2,7 +2,7 @@
 #ifndef ROOST_INGEST_PIPELINE_TWEET_BOLT_H_
 #define ROOST_INGEST_PIPELINE_TWEET_BOLT_H_
 
-#include "ingest/topology/component.h"
+#include "topology/component.h"
 #include "tweetstore/tweet_store.h"
 
 namespace roost::ingest {
@@ -10,11 +10,11 @@ namespace roost::ingest {
 // Writes posts and deletes to the tweet store, then hands them to fanout.
 class TweetBolt : public topology::Bolt {
  public:
-  explicit TweetBolt(tweets::TweetStore* store) : store_(store) {}
+  explicit TweetBolt(tweetstore::TweetStore* store) : store_(store) {}
   absl::Status Execute(const topology::Tuple& input, topology::Emitter& out) override;
 
  private:
-  tweets::TweetStore* const store_;
+  tweetstore::TweetStore* const store_;
 };
 
 }  // namespace roost::ingest

@@ -9,15 +9,15 @@
 
 namespace roost::loadgen {
 
-absl::StatusOr<std::unique_ptr<EmbeddedTarget>> EmbeddedTarget::Open(const RoostOptions& options,
+absl::StatusOr<std::unique_ptr<EmbeddedTarget>> EmbeddedTarget::Open(const services::RoostOptions& options,
                                                                      int read_threads) {
   if (read_threads < 1) return absl::InvalidArgumentError("read threads must be at least 1");
-  absl::StatusOr<std::unique_ptr<Roost>> roost = Roost::Open(options);
+  absl::StatusOr<std::unique_ptr<services::Roost>> roost = services::Roost::Open(options);
   if (!roost.ok()) return roost.status();
   return std::unique_ptr<EmbeddedTarget>(new EmbeddedTarget(std::move(*roost), read_threads));
 }
 
-EmbeddedTarget::EmbeddedTarget(std::unique_ptr<Roost> roost, int read_threads)
+EmbeddedTarget::EmbeddedTarget(std::unique_ptr<services::Roost> roost, int read_threads)
     : roost_(std::move(roost)), readers_(std::make_unique<ThreadPool>(read_threads)) {}
 
 EmbeddedTarget::~EmbeddedTarget() {
@@ -33,7 +33,7 @@ void EmbeddedTarget::Issue(const Op& op, absl::Time deadline,
   switch (op.kind) {
     case OpKind::kHome:
     case OpKind::kUser: {
-      TimelineQuery query;
+      services::TimelineQuery query;
       query.user = op.kind == OpKind::kHome ? op.user : op.target;
       query.limit = kReadLimit;
       query.hydrate = true;
@@ -47,11 +47,11 @@ void EmbeddedTarget::Issue(const Op& op, absl::Time deadline,
       return;
     }
     case OpKind::kPost: {
-      PostArgs args;
+      services::PostArgs args;
       args.author = op.user;
       args.text = op.text;
       roost_->Post(std::move(args),
-                   [done = std::move(done)](absl::StatusOr<PostResult> result) mutable {
+                   [done = std::move(done)](absl::StatusOr<services::PostResult> result) mutable {
                      if (!result.ok()) return done(Outcome{result.status()});
                      done(Outcome{absl::OkStatus(), result->tweet_id, result->position});
                    });
@@ -78,11 +78,11 @@ void EmbeddedTarget::AwaitVisible(UserId follower, TweetId tweet, LogOffset posi
     if (!applied.ok()) return done(applied);
     // The read may rebuild a timeline: not on the engine's thread that ran this.
     readers_->Schedule([this, follower, tweet, done = std::move(done)]() mutable {
-      TimelineQuery query;
+      services::TimelineQuery query;
       query.user = follower;
       query.max_id = tweet + 1;
       query.limit = 1;
-      absl::StatusOr<TimelineResult> page = roost_->HomeTimeline(query);
+      absl::StatusOr<services::TimelineResult> page = roost_->HomeTimeline(query);
       if (!page.ok()) return done(page.status());
       if (!page->ids.empty() && page->ids[0] == tweet) return done(absl::OkStatus());
       done(absl::NotFoundError("the tweet is not in the follower's home timeline"));

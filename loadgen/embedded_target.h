@@ -20,7 +20,7 @@ namespace roost::loadgen {
 class EmbeddedTarget final : public Target {
  public:
   // Opens the engine on options.data_dir (see Roost::Open for its errors).
-  static absl::StatusOr<std::unique_ptr<EmbeddedTarget>> Open(const RoostOptions& options,
+  static absl::StatusOr<std::unique_ptr<EmbeddedTarget>> Open(const services::RoostOptions& options,
                                                               int read_threads);
   // Waits for the reads in flight, then shuts the engine down.
   ~EmbeddedTarget() override;
@@ -32,12 +32,12 @@ class EmbeddedTarget final : public Target {
   absl::StatusOr<bool> FollowsAll(UserId user, absl::Span<const UserId> followees) override;
   absl::Status Sync(absl::Time deadline) override;
 
-  Roost* roost() { return roost_.get(); }
+  services::Roost* roost() { return roost_.get(); }
 
  private:
-  EmbeddedTarget(std::unique_ptr<Roost> roost, int read_threads);
+  EmbeddedTarget(std::unique_ptr<services::Roost> roost, int read_threads);
 
-  std::unique_ptr<Roost> roost_;
+  std::unique_ptr<services::Roost> roost_;
   // Declared after the engine so that it is destroyed (finishing its reads) first.
   std::unique_ptr<ThreadPool> readers_;
 };

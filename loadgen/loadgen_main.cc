@@ -310,8 +310,8 @@ absl::Status MeasureAndReport(std::unique_ptr<Target> target, const Settings& se
   return Output(runs);
 }
 
-absl::StatusOr<RoostOptions> EngineOptions(const std::string& data_dir) {
-  RoostOptions options;
+absl::StatusOr<services::RoostOptions> EngineOptions(const std::string& data_dir) {
+  services::RoostOptions options;
   options.data_dir = data_dir;
   absl::StatusOr<log::SyncPolicy> sync = log::ParseSyncPolicy(absl::GetFlag(FLAGS_log_sync));
   if (!sync.ok()) return sync.status();
@@ -339,7 +339,7 @@ absl::Status CommandEmbedded(const Settings& settings, const SocialGraph& graph)
                                 absl::StrCat("roost-loadgen-", getpid()))
                   : "");
   if (dir.empty()) dir = temporary.path();
-  absl::StatusOr<RoostOptions> options = EngineOptions(dir);
+  absl::StatusOr<services::RoostOptions> options = EngineOptions(dir);
   if (!options.ok()) return options.status();
   absl::StatusOr<std::unique_ptr<EmbeddedTarget>> target =
       EmbeddedTarget::Open(*options, absl::GetFlag(FLAGS_read_threads));
@@ -350,7 +350,7 @@ absl::Status CommandEmbedded(const Settings& settings, const SocialGraph& graph)
 absl::Status CommandLoad(const SocialGraph& graph) {
   const std::string dir = absl::GetFlag(FLAGS_data_dir);
   if (dir.empty()) return absl::InvalidArgumentError("load needs --data-dir=DIR");
-  absl::StatusOr<RoostOptions> options = EngineOptions(dir);
+  absl::StatusOr<services::RoostOptions> options = EngineOptions(dir);
   if (!options.ok()) return options.status();
   absl::StatusOr<std::unique_ptr<EmbeddedTarget>> target =
       EmbeddedTarget::Open(*options, absl::GetFlag(FLAGS_read_threads));

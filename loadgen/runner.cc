@@ -162,6 +162,31 @@ class Recorder : public std::enable_shared_from_this<Recorder> {
   Histogram window_latency_ ABSL_GUARDED_BY(mu_);
 };
 
+absl::Status CheckRunOptions(const RunOptions& options) {
+  if (!(options.rate >= 0)) return absl::InvalidArgumentError("the rate must be >= 0");
+  if (options.concurrency < 1) return absl::InvalidArgumentError("the concurrency must be >= 1");
+  if (options.duration <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("the duration must be > 0");
+  }
+  if (options.warmup < absl::ZeroDuration() || options.interval <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("the warm-up must be >= 0 and the interval > 0");
+  }
+  return absl::OkStatus();
+}
+
+// The run's totals: measured from the warm-up's end to `stopped` (or the end).
+RunResult Totals(Recorder& recorder, const Target& target, const RunOptions& options,
+                 int64_t measure_from, int64_t stopped, int64_t end) {
+  RunResult result = recorder.Snapshot();
+  result.target = target.name();
+  result.options = options;
+  result.options.on_interval = nullptr;
+  result.stopped = options.stop != nullptr && options.stop->load(std::memory_order_relaxed);
+  result.measured = absl::Nanoseconds(std::max<int64_t>(std::min(stopped, end) - measure_from, 0));
+  for (const OpStats& stats : result.ops) result.all.Merge(stats);
+  return result;
+}
+
 }  // namespace
 
 uint64_t OpStats::error_count() const {
@@ -188,14 +213,7 @@ double RunResult::Throughput() const {
 
 absl::StatusOr<RunResult> RunLoad(Target* target, const OpSource& source,
                                   const RunOptions& options) {
-  if (!(options.rate >= 0)) return absl::InvalidArgumentError("the rate must be >= 0");
-  if (options.concurrency < 1) return absl::InvalidArgumentError("the concurrency must be >= 1");
-  if (options.duration <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("the duration must be > 0");
-  }
-  if (options.warmup < absl::ZeroDuration() || options.interval <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("the warm-up must be >= 0 and the interval > 0");
-  }
+  if (absl::Status checked = CheckRunOptions(options); !checked.ok()) return checked;
   // Sleeps of tens of microseconds matter at high rates; the default 50 µs timer
   // slack would bunch sends up.
   prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
@@ -260,14 +278,8 @@ absl::StatusOr<RunResult> RunLoad(Target* target, const OpSource& source,
   if (exhausted) stopped = Mono();
   tick(Mono());
 
-  RunResult result = recorder.Snapshot();
-  result.target = target->name();
-  result.options = options;
-  result.options.on_interval = nullptr;
+  RunResult result = Totals(recorder, *target, options, measure_from, stopped, end);
   result.exhausted = exhausted;
-  result.stopped = stop_requested();
-  result.measured = absl::Nanoseconds(std::max<int64_t>(std::min(stopped, end) - measure_from, 0));
-  for (const OpStats& stats : result.ops) result.all.Merge(stats);
   return result;
 }
 

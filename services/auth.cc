@@ -14,7 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 
-namespace roost::service {
+namespace roost::services {
 namespace {
 
 bool TokenChar(char c) {
@@ -134,4 +134,4 @@ absl::Status TokenAuth::Check(bool present, absl::string_view authorization, Rol
   return absl::OkStatus();
 }
 
-}  // namespace roost::service
+}  // namespace roost::services

@@ -25,7 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
-namespace roost::service {
+namespace roost::services {
 
 enum class Role { kUser = 0, kAdmin = 1 };
 
@@ -65,6 +65,6 @@ bool ConstantTimeEquals(absl::string_view a, absl::string_view b);
 // The SHA-256 digest of `text`, 32 bytes.
 std::string Sha256(absl::string_view text);
 
-}  // namespace roost::service
+}  // namespace roost::services
 
 #endif  // ROOST_SERVICES_AUTH_H_

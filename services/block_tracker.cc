@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace roost {
+namespace roost::services {
 
 void BlockTracker::Appending(absl::Span<const UserId> users) {
   absl::MutexLock lock(&mu_);
@@ -80,4 +80,4 @@ void BlockTracker::Prune(LogOffset applied, size_t keep) {
   prune_at_ = 2 * users_.size();
 }
 
-}  // namespace roost
+}  // namespace roost::services

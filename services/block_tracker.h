@@ -30,7 +30,7 @@
 #include "absl/types/span.h"
 #include "common/types.h"
 
-namespace roost {
+namespace roost::services {
 
 class BlockTracker {
  public:
@@ -79,6 +79,6 @@ class BlockTracker {
   std::vector<Waiter> waiters_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace roost
+}  // namespace roost::services
 
 #endif  // ROOST_SERVICES_BLOCK_TRACKER_H_

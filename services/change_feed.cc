@@ -13,7 +13,7 @@
 #include "services/event_kinds.h"
 #include "services/grpc_status.h"
 
-namespace roost::service {
+namespace roost::services {
 namespace {
 
 namespace v1 = ::roost::v1;
@@ -157,4 +157,4 @@ grpc::ServerWriteReactor<v1::ChangeEvent>* StartSubscription(
   return new Subscription(std::move(*reader), std::move(types), subscribers);
 }
 
-}  // namespace roost::service
+}  // namespace roost::services

@@ -13,7 +13,7 @@
 #include "roost/v1/feed.grpc.pb.h"
 #include "services/roost.h"
 
-namespace roost::service {
+namespace roost::services {
 
 // At most this many subscriptions at once (each holds a thread).
 inline constexpr int kMaxSubscribers = 64;
@@ -26,6 +26,6 @@ grpc::ServerWriteReactor<::roost::v1::ChangeEvent>* StartSubscription(
 // A stream that fails at once with `status`.
 grpc::ServerWriteReactor<::roost::v1::ChangeEvent>* RefusedSubscription(const grpc::Status& status);
 
-}  // namespace roost::service
+}  // namespace roost::services
 
 #endif  // ROOST_SERVICES_CHANGE_FEED_H_

@@ -1,6 +1,6 @@
 #include "services/event_kinds.h"
 
-namespace roost::service {
+namespace roost::services {
 namespace {
 
 const google::protobuf::OneofDescriptor* Kinds() {
@@ -23,4 +23,4 @@ bool IsEventKindName(absl::string_view name) {
   return false;
 }
 
-}  // namespace roost::service
+}  // namespace roost::services

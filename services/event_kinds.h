@@ -9,12 +9,12 @@
 #include "absl/strings/string_view.h"
 #include "roost/v1/events.pb.h"
 
-namespace roost::service {
+namespace roost::services {
 
 // The kind of `event`, "" when none is set.
 std::string EventKindName(const ::roost::v1::events::Event& event);
 bool IsEventKindName(absl::string_view name);
 
-}  // namespace roost::service
+}  // namespace roost::services
 
 #endif  // ROOST_SERVICES_EVENT_KINDS_H_

@@ -8,7 +8,7 @@
 #include "services/change_feed.h"
 #include "services/grpc_status.h"
 
-namespace roost::service {
+namespace roost::services {
 namespace {
 
 absl::Time Deadline(grpc::CallbackServerContext* ctx) {
@@ -74,7 +74,7 @@ absl::StatusOr<ListArgs> ToListArgs(const Request& req) {
   return ListArgs{*g, *direction, *states};
 }
 
-void ToProto(const tweets::Tweet& tweet, v1::Tweet* out) {
+void ToProto(const tweetstore::Tweet& tweet, v1::Tweet* out) {
   out->set_id(tweet.id);
   out->set_author_id(tweet.author);
   out->set_text(tweet.text);
@@ -85,7 +85,7 @@ void ToProto(const tweets::Tweet& tweet, v1::Tweet* out) {
 
 void ToProto(const TimelineResult& result, v1::TimelinePage* page) {
   for (TweetId id : result.ids) page->add_ids(id);
-  for (const tweets::Tweet& tweet : result.tweets) ToProto(tweet, page->add_tweets());
+  for (const tweetstore::Tweet& tweet : result.tweets) ToProto(tweet, page->add_tweets());
   page->set_next_max_id(result.next_max_id);
   page->set_rebuilt(result.rebuilt);
 }
@@ -188,9 +188,9 @@ grpc::ServerUnaryReactor* TweetsService::Get(grpc::CallbackServerContext* ctx,
   if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
   return ReadAfter(roost_, ctx, /*min_position=*/0, [this, req, resp] {
     std::vector<TweetId> ids(req->ids().begin(), req->ids().end());
-    absl::StatusOr<std::vector<tweets::Tweet>> found = roost_->GetTweets(ids);
+    absl::StatusOr<std::vector<tweetstore::Tweet>> found = roost_->GetTweets(ids);
     if (found.ok()) {
-      for (const tweets::Tweet& tweet : *found) ToProto(tweet, resp->add_tweets());
+      for (const tweetstore::Tweet& tweet : *found) ToProto(tweet, resp->add_tweets());
     }
     return found.status();
   });
@@ -395,4 +395,4 @@ grpc::ServerWriteReactor<v1::ChangeEvent>* ChangeFeedService::Subscribe(
   return StartSubscription(roost_, *req, &subscribers_);
 }
 
-}  // namespace roost::service
+}  // namespace roost::services

@@ -12,7 +12,7 @@
 #include "services/auth.h"
 #include "services/roost.h"
 
-namespace roost::service {
+namespace roost::services {
 
 namespace v1 = ::roost::v1;
 
@@ -133,6 +133,6 @@ class ChangeFeedService final : public v1::ChangeFeed::CallbackService {
   std::atomic<int> subscribers_{0};
 };
 
-}  // namespace roost::service
+}  // namespace roost::services
 
 #endif  // ROOST_SERVICES_GRPC_SERVICES_H_

@@ -8,7 +8,7 @@
 
 #include "absl/status/status.h"
 
-namespace roost::service {
+namespace roost::services {
 
 // absl and gRPC share the canonical status code numbers.
 inline grpc::Status ToGrpc(const absl::Status& status) {
@@ -17,6 +17,6 @@ inline grpc::Status ToGrpc(const absl::Status& status) {
                       std::string(status.message()));
 }
 
-}  // namespace roost::service
+}  // namespace roost::services
 
 #endif  // ROOST_SERVICES_GRPC_STATUS_H_

@@ -13,7 +13,7 @@
 #include "prometheus/exposer.h"
 #include "prometheus/metric_family.h"
 
-namespace roost::service {
+namespace roost::services {
 namespace {
 
 struct Named {
@@ -127,4 +127,4 @@ absl::StatusOr<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(
 
 MetricsEndpoint::~MetricsEndpoint() = default;
 
-}  // namespace roost::service
+}  // namespace roost::services

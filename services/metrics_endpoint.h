@@ -26,7 +26,7 @@ class Exposer;
 struct MetricFamily;
 }  // namespace prometheus
 
-namespace roost::service {
+namespace roost::services {
 
 class MetricsEndpoint {
  public:
@@ -53,6 +53,6 @@ class MetricsEndpoint {
 std::vector<prometheus::MetricFamily> ToPrometheus(
     const std::map<std::string, MetricSample>& metrics);
 
-}  // namespace roost::service
+}  // namespace roost::services
 
 #endif  // ROOST_SERVICES_METRICS_ENDPOINT_H_

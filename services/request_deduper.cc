@@ -2,7 +2,7 @@
 
 #include "common/ids.h"
 
-namespace roost {
+namespace roost::services {
 
 std::optional<RequestDeduper::Done> RequestDeduper::Begin(UserId author,
                                                           const std::string& request_id,
@@ -21,7 +21,7 @@ std::optional<RequestDeduper::Done> RequestDeduper::Begin(UserId author,
       answer = it->second.result;
     } else {
       // Posts applied before this process started are remembered by the store.
-      absl::StatusOr<std::optional<tweets::RequestRecord>> found =
+      absl::StatusOr<std::optional<tweetstore::RequestRecord>> found =
           store_->FindRequest(author, request_id);
       if (!found.ok()) {
         answer = found.status();
@@ -66,4 +66,4 @@ bool RequestDeduper::WithinWindow(int64_t created_at_ms) const {
   return clock_->NowMs() - created_at_ms < absl::ToInt64Milliseconds(window_);
 }
 
-}  // namespace roost
+}  // namespace roost::services

@@ -30,7 +30,7 @@
 #include "common/types.h"
 #include "tweetstore/tweet_store.h"
 
-namespace roost {
+namespace roost::services {
 
 // What a post returns: its tweet's id and the log position of its event.
 struct PostResult {
@@ -45,7 +45,7 @@ class RequestDeduper {
   // `store` (not owned) answers for posts applied before this process started;
   // `applied` is the pipeline's applied offset, at or below which a post's record is
   // in the store.
-  RequestDeduper(tweets::TweetStore* store, Clock* clock, absl::Duration window,
+  RequestDeduper(tweetstore::TweetStore* store, Clock* clock, absl::Duration window,
                  std::function<LogOffset()> applied)
       : store_(store), clock_(clock), window_(window), applied_(std::move(applied)) {}
 
@@ -71,7 +71,7 @@ class RequestDeduper {
 
   static constexpr size_t kPruneAt = 4096;
 
-  tweets::TweetStore* const store_;
+  tweetstore::TweetStore* const store_;
   Clock* const clock_;
   const absl::Duration window_;
   const std::function<LogOffset()> applied_;
@@ -79,6 +79,6 @@ class RequestDeduper {
   absl::flat_hash_map<Key, Entry> recent_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace roost
+}  // namespace roost::services
 
 #endif  // ROOST_SERVICES_REQUEST_DEDUPER_H_

@@ -9,13 +9,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "ingest/log/log_reader.h"
+#include "log/log_reader.h"
 #include "ingest/pipeline_timeline_source.h"
 #include "roost/v1/events.pb.h"
 #include "tweetstore/cached_tweet_store.h"
 #include "tweetstore/memcached_client.h"
 
-namespace roost {
+namespace roost::services {
 
 Roost::Roost(const RoostOptions& options)
     : options_(options), clock_(options.clock != nullptr ? options.clock : Clock::Real()) {}
@@ -32,16 +32,16 @@ absl::StatusOr<std::unique_ptr<Roost>> Roost::Open(const RoostOptions& options) 
         absl::StrCat("node id ", options.node_id, " is above the maximum ", kMaxSnowflakeNode));
   }
   // Checked before the data dir is touched.
-  std::vector<tweets::MemcachedAddress> cache_servers;
+  std::vector<tweetstore::MemcachedAddress> cache_servers;
   if (!options.tweet_cache.empty()) {
-    ASSIGN_OR_RETURN(cache_servers, tweets::ParseMemcachedSpec(options.tweet_cache));
+    ASSIGN_OR_RETURN(cache_servers, tweetstore::ParseMemcachedSpec(options.tweet_cache));
   }
   std::unique_ptr<Roost> roost(new Roost(options));
   RETURN_IF_ERROR(roost->Init(std::move(cache_servers)));
   return roost;
 }
 
-absl::Status Roost::Init(std::vector<tweets::MemcachedAddress> cache_servers) {
+absl::Status Roost::Init(std::vector<tweetstore::MemcachedAddress> cache_servers) {
   RETURN_IF_ERROR(OpenLog());
   RETURN_IF_ERROR(OpenStores(std::move(cache_servers)));
   RETURN_IF_ERROR(StartIds());
@@ -106,15 +106,15 @@ absl::Status Roost::OpenLog() {
   return absl::OkStatus();
 }
 
-absl::Status Roost::OpenStores(std::vector<tweets::MemcachedAddress> cache_servers) {
+absl::Status Roost::OpenStores(std::vector<tweetstore::MemcachedAddress> cache_servers) {
   const std::string& dir = options_.data_dir;
-  ASSIGN_OR_RETURN(tweets_, tweets::TweetStore::Open(dir + "/tweets", {}));
+  ASSIGN_OR_RETURN(tweets_, tweetstore::TweetStore::Open(dir + "/tweets", {}));
   if (!cache_servers.empty()) {
-    tweets::MemcachedOptions cache;
+    tweetstore::MemcachedOptions cache;
     cache.servers = std::move(cache_servers);
-    ASSIGN_OR_RETURN(std::unique_ptr<tweets::MemcachedClient> client,
-                     tweets::MemcachedClient::Create(cache));
-    tweets_ = std::make_unique<tweets::CachedTweetStore>(std::move(tweets_), std::move(client),
+    ASSIGN_OR_RETURN(std::unique_ptr<tweetstore::MemcachedClient> client,
+                     tweetstore::MemcachedClient::Create(cache));
+    tweets_ = std::make_unique<tweetstore::CachedTweetStore>(std::move(tweets_), std::move(client),
                                                          &metrics_);
   }
   ASSIGN_OR_RETURN(graph_, graph::GraphStore::Open(dir + "/graph", options_.graph));
@@ -216,4 +216,4 @@ LogOffset Roost::applied_position() const { return pipeline_->applied_offset(); 
 LogOffset Roost::processed_position() const { return pipeline_->processed_offset(); }
 std::map<std::string, int64_t> Roost::Counters() const { return metrics_.Snapshot(); }
 
-}  // namespace roost
+}  // namespace roost::services

@@ -35,8 +35,8 @@
 #include "common/metrics.h"
 #include "common/thread_pool.h"
 #include "graph/graph_store.h"
-#include "ingest/log/segmented_log.h"
-#include "ingest/log/log_reader.h"
+#include "log/segmented_log.h"
+#include "log/log_reader.h"
 #include "ingest/pipeline.h"
 #include "services/block_tracker.h"
 #include "services/request_deduper.h"
@@ -44,11 +44,11 @@
 #include "tweetstore/memcached_client.h"
 #include "tweetstore/tweet_store.h"
 
-namespace roost {
-
-namespace ingest {
+namespace roost::ingest {
 class StoreTimelineSource;
-}
+}  // namespace roost::ingest
+
+namespace roost::services {
 
 struct RoostOptions {
   std::string data_dir;
@@ -110,7 +110,7 @@ struct TimelineQuery {
 
 struct TimelineResult {
   std::vector<TweetId> ids;
-  std::vector<tweets::Tweet> tweets;  // when hydrated
+  std::vector<tweetstore::Tweet> tweets;  // when hydrated
   TweetId next_max_id = 0;            // 0 at the end
   bool rebuilt = false;
 };
@@ -166,7 +166,7 @@ class Roost {
 
   // ---- Reads.
   // In request order; missing and deleted ids omitted. At most kMaxGetIds ids.
-  absl::StatusOr<std::vector<tweets::Tweet>> GetTweets(absl::Span<const TweetId> ids);
+  absl::StatusOr<std::vector<tweetstore::Tweet>> GetTweets(absl::Span<const TweetId> ids);
   absl::StatusOr<TimelineResult> UserTimeline(const TimelineQuery& query);
   // The user's own tweets and their followees', newest first, without the authors the
   // user blocks or mutes or who block the user; paged to its end, the newest
@@ -206,7 +206,7 @@ class Roost {
  private:
   explicit Roost(const RoostOptions& options);
   // `cache_servers`: the parsed tweet_cache option (empty: no cache).
-  absl::Status Init(std::vector<tweets::MemcachedAddress> cache_servers);
+  absl::Status Init(std::vector<tweetstore::MemcachedAddress> cache_servers);
   // Appends `event` (a serialized events::Event) and calls `done` when durable.
   void Append(std::string event, Done<LogOffset> done);
   // Gives an event its id and appends it in one critical section, so that the log's
@@ -221,7 +221,7 @@ class Roost {
   // rebuild); the stores; the id generator, above the log's newest event; gauges; and
   // applying the log's unapplied tail.
   absl::Status OpenLog();
-  absl::Status OpenStores(std::vector<tweets::MemcachedAddress> cache_servers);
+  absl::Status OpenStores(std::vector<tweetstore::MemcachedAddress> cache_servers);
   absl::Status StartIds();
   void RegisterGauges();
   absl::Status Recover();
@@ -242,7 +242,7 @@ class Roost {
   std::unique_ptr<log::FileLock> lock_;
   std::unique_ptr<SnowflakeGenerator> ids_;
   std::unique_ptr<log::Log> log_;
-  std::unique_ptr<tweets::TweetStore> tweets_;
+  std::unique_ptr<tweetstore::TweetStore> tweets_;
   std::unique_ptr<graph::GraphStore> graph_;
   std::unique_ptr<ingest::StoreTimelineSource> source_;
   std::unique_ptr<timelines::HomeTimelines> timelines_;
@@ -273,6 +273,6 @@ class Roost {
   std::unique_ptr<ThreadPool> continuations_;
 };
 
-}  // namespace roost
+}  // namespace roost::services
 
 #endif  // ROOST_SERVICES_ROOST_H_

@@ -7,7 +7,7 @@
 #include "services/roost.h"
 #include "services/validation.h"
 
-namespace roost {
+namespace roost::services {
 namespace {
 
 graph::StateMask OrNormal(graph::StateMask states) {
@@ -69,12 +69,12 @@ absl::StatusOr<std::unique_ptr<log::LogReader>> Roost::NewChangeReader(LogOffset
   return log_->NewReader(from);
 }
 
-absl::StatusOr<std::vector<tweets::Tweet>> Roost::GetTweets(absl::Span<const TweetId> ids) {
+absl::StatusOr<std::vector<tweetstore::Tweet>> Roost::GetTweets(absl::Span<const TweetId> ids) {
   RETURN_IF_ERROR(ValidateCount(ids.size(), kMaxGetIds, "ids"));
-  ASSIGN_OR_RETURN(std::vector<std::optional<tweets::Tweet>> found, tweets_->MultiGet(ids));
-  std::vector<tweets::Tweet> out;
+  ASSIGN_OR_RETURN(std::vector<std::optional<tweetstore::Tweet>> found, tweets_->MultiGet(ids));
+  std::vector<tweetstore::Tweet> out;
   out.reserve(found.size());
-  for (std::optional<tweets::Tweet>& tweet : found) {
+  for (std::optional<tweetstore::Tweet>& tweet : found) {
     if (tweet.has_value() && !tweet->deleted) out.push_back(std::move(*tweet));
   }
   return out;
@@ -87,9 +87,9 @@ absl::StatusOr<TimelineResult> Roost::Finish(std::vector<TweetId> ids, uint32_t 
   // A full page may have more behind it; a short one is the end.
   result.next_max_id = ids.size() == limit ? ids.back() : 0;
   if (hydrate) {
-    ASSIGN_OR_RETURN(std::vector<std::optional<tweets::Tweet>> found, tweets_->MultiGet(ids));
+    ASSIGN_OR_RETURN(std::vector<std::optional<tweetstore::Tweet>> found, tweets_->MultiGet(ids));
     ids.clear();
-    for (std::optional<tweets::Tweet>& tweet : found) {
+    for (std::optional<tweetstore::Tweet>& tweet : found) {
       if (!tweet.has_value() || tweet->deleted) continue;  // deleted since the page was cut
       ids.push_back(tweet->id);
       result.tweets.push_back(std::move(*tweet));
@@ -185,4 +185,4 @@ absl::StatusOr<uint64_t> Roost::QueryCount(graph::SetOp op,
   return graph_->QueryCount(op, terms);
 }
 
-}  // namespace roost
+}  // namespace roost::services

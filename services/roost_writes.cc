@@ -9,7 +9,7 @@
 #include "services/roost.h"
 #include "services/validation.h"
 
-namespace roost {
+namespace roost::services {
 
 // Every write's event goes through here, so here is where draining refuses new ones
 // and counts those in flight.
@@ -90,7 +90,7 @@ void Roost::Delete(UserId author, TweetId id, absl::Time deadline, Done<LogOffse
                   done(ready);
                   return;
                 }
-                absl::StatusOr<std::optional<tweets::Tweet>> tweet = tweets_->Get(id);
+                absl::StatusOr<std::optional<tweetstore::Tweet>> tweet = tweets_->Get(id);
                 if (!tweet.ok()) {
                   done(tweet.status());
                   return;
@@ -212,4 +212,4 @@ void Roost::MassChange(graph::GraphId g, UserId user, graph::StateMask from,
   });
 }
 
-}  // namespace roost
+}  // namespace roost::services

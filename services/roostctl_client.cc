@@ -8,7 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
-namespace roost::ctl {
+namespace roost::services::ctl {
 namespace {
 
 bool ReadWholeFile(const std::string& path, std::string* contents) {
@@ -73,4 +73,4 @@ absl::StatusOr<Client> Connect(const ClientOptions& options) {
   return client;
 }
 
-}  // namespace roost::ctl
+}  // namespace roost::services::ctl

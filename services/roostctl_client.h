@@ -11,7 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
-namespace roost::ctl {
+namespace roost::services::ctl {
 
 struct ClientOptions {
   std::string target;      // host:port
@@ -37,6 +37,6 @@ struct Client {
 // file cannot be read or the certificate and key do not come together.
 absl::StatusOr<Client> Connect(const ClientOptions& options);
 
-}  // namespace roost::ctl
+}  // namespace roost::services::ctl
 
 #endif  // ROOST_SERVICES_ROOSTCTL_CLIENT_H_

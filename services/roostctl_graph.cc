@@ -5,9 +5,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "graph/graph_store.h"
-#include "ingest/log/env.h"
+#include "log/env.h"
 
-namespace roost::ctl {
+namespace roost::services::ctl {
 namespace {
 
 int Fail(const absl::Status& status) {
@@ -63,4 +63,4 @@ int RunGraphCommand(const std::vector<std::string>& args, const std::string& dat
   return Verify(data_dir);
 }
 
-}  // namespace roost::ctl
+}  // namespace roost::services::ctl

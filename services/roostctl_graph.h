@@ -8,13 +8,13 @@
 #include <string>
 #include <vector>
 
-namespace roost::ctl {
+namespace roost::services::ctl {
 
 // Runs `args` (e.g. {"verify"}) on `data_dir` and returns the process exit code: 0
 // when consistent, 1 when drift or damage was found or the store cannot be read, 2
 // for a usage error.
 int RunGraphCommand(const std::vector<std::string>& args, const std::string& data_dir);
 
-}  // namespace roost::ctl
+}  // namespace roost::services::ctl
 
 #endif  // ROOST_SERVICES_ROOSTCTL_GRAPH_H_

@@ -8,14 +8,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "graph/graph_store.h"
-#include "ingest/log/env.h"
-#include "ingest/log/segmented_log.h"
-#include "ingest/log/log_inspect.h"
+#include "log/env.h"
+#include "log/segmented_log.h"
+#include "log/log_inspect.h"
 #include "roost/v1/events.pb.h"
 #include "services/event_kinds.h"
 #include "tweetstore/tweet_store.h"
 
-namespace roost::ctl {
+namespace roost::services::ctl {
 namespace {
 
 namespace events = ::roost::v1::events;
@@ -70,7 +70,7 @@ int Dump(const std::string& dir, const LogCommandOptions& options) {
                       static_cast<unsigned long long>(offset), payload.size());
           return true;
         }
-        if (!options.type.empty() && service::EventKindName(event) != options.type) return true;
+        if (!options.type.empty() && services::EventKindName(event) != options.type) return true;
         std::string text;
         if (!google::protobuf::util::MessageToJsonString(event, &text, json).ok()) {
           text = "null";
@@ -125,8 +125,8 @@ int Truncate(const std::string& data_dir, LogOffset before) {
   if (!lock.ok()) return Fail(lock.status());
   LogOffset committed = 0;
   {
-    absl::StatusOr<std::unique_ptr<tweets::TweetStore>> tweet_store =
-        tweets::TweetStore::Open(data_dir + "/tweets", {});
+    absl::StatusOr<std::unique_ptr<tweetstore::TweetStore>> tweet_store =
+        tweetstore::TweetStore::Open(data_dir + "/tweets", {});
     if (!tweet_store.ok()) return Fail(tweet_store.status());
     absl::StatusOr<std::unique_ptr<graph::GraphStore>> graph_store =
         graph::GraphStore::Open(data_dir + "/graph", {});
@@ -175,4 +175,4 @@ int RunLogCommand(const std::vector<std::string>& args, const LogCommandOptions&
   return 2;
 }
 
-}  // namespace roost::ctl
+}  // namespace roost::services::ctl

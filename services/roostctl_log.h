@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace roost::ctl {
+namespace roost::services::ctl {
 
 struct LogCommandOptions {
   std::string data_dir;
@@ -22,6 +22,6 @@ struct LogCommandOptions {
 // is damaged or unreadable, 2 for a usage error.
 int RunLogCommand(const std::vector<std::string>& args, const LogCommandOptions& options);
 
-}  // namespace roost::ctl
+}  // namespace roost::services::ctl
 
 #endif  // ROOST_SERVICES_ROOSTCTL_LOG_H_

@@ -59,6 +59,8 @@ ABSL_FLAG(std::string, type, "",
 
 namespace {
 
+namespace ctl = ::roost::services::ctl;
+
 constexpr char kUsage[] = R"(talks to roostd.
 Usage: roostctl [--target=127.0.0.1:7070] COMMAND ARGS...
 Flags may be spelled with dashes or underscores (--request-id, --request_id).
@@ -113,27 +115,27 @@ int main(int argc, char** argv) {
   std::vector<char*> flag_args = roost::WithUnderscoredFlagNames(argc, argv, &arg_storage);
   std::vector<char*> positional =
       absl::ParseCommandLine(static_cast<int>(flag_args.size()), flag_args.data());
-  if (positional.size() < 2) return roost::ctl::UsageError("no command given");
+  if (positional.size() < 2) return ctl::UsageError("no command given");
   const std::string command = positional[1];
   const std::vector<std::string> args(positional.begin() + 2, positional.end());
 
   // Commands on a data directory's files.
-  if (command == "graph") return roost::ctl::RunGraphCommand(args, absl::GetFlag(FLAGS_data_dir));
+  if (command == "graph") return ctl::RunGraphCommand(args, absl::GetFlag(FLAGS_data_dir));
   if (command == "log") {
-    roost::ctl::LogCommandOptions options;
+    ctl::LogCommandOptions options;
     options.data_dir = absl::GetFlag(FLAGS_data_dir);
     options.from = std::max<uint64_t>(1, absl::GetFlag(FLAGS_from));
     options.to = absl::GetFlag(FLAGS_to);
     options.type = absl::GetFlag(FLAGS_type);
     options.before = absl::GetFlag(FLAGS_before);
-    return roost::ctl::RunLogCommand(args, options);
+    return ctl::RunLogCommand(args, options);
   }
 
   // Commands to a running roostd.
-  if (!roost::ctl::IsRemoteCommand(command)) {
-    return roost::ctl::UsageError("unknown command '" + command + "'");
+  if (!ctl::IsRemoteCommand(command)) {
+    return ctl::UsageError("unknown command '" + command + "'");
   }
-  absl::StatusOr<roost::ctl::Client> client = roost::ctl::Connect(
+  absl::StatusOr<ctl::Client> client = ctl::Connect(
       {absl::GetFlag(FLAGS_target), absl::GetFlag(FLAGS_tls_ca), absl::GetFlag(FLAGS_tls_cert),
        absl::GetFlag(FLAGS_tls_key), absl::GetFlag(FLAGS_token_file),
        absl::Milliseconds(absl::GetFlag(FLAGS_timeout_ms))});
@@ -141,7 +143,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "roostctl: %s\n", std::string(client.status().message()).c_str());
     return 2;
   }
-  roost::ctl::RemoteOptions options;
+  ctl::RemoteOptions options;
   options.limit = absl::GetFlag(FLAGS_limit);
   options.max_id = absl::GetFlag(FLAGS_max_id);
   options.cursor = absl::GetFlag(FLAGS_cursor);
@@ -156,5 +158,5 @@ int main(int argc, char** argv) {
   options.min_position = absl::GetFlag(FLAGS_min_position);
   options.from = absl::GetFlag(FLAGS_from);
   options.type = absl::GetFlag(FLAGS_type);
-  return roost::ctl::RunRemoteCommand(*client, command, args, options);
+  return ctl::RunRemoteCommand(*client, command, args, options);
 }

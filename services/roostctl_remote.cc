@@ -14,7 +14,7 @@
 #include "roost/v1/feed.grpc.pb.h"
 #include "roost/v1/roost.grpc.pb.h"
 
-namespace roost::ctl {
+namespace roost::services::ctl {
 namespace {
 
 namespace v1 = ::roost::v1;
@@ -379,4 +379,4 @@ int UsageError(const std::string& problem) {
   return 2;
 }
 
-}  // namespace roost::ctl
+}  // namespace roost::services::ctl

@@ -9,7 +9,7 @@
 
 #include "services/roostctl_client.h"
 
-namespace roost::ctl {
+namespace roost::services::ctl {
 
 // The flags the remote commands read (roostctl --help says what each does).
 struct RemoteOptions {
@@ -41,6 +41,6 @@ int RunRemoteCommand(const Client& client, const std::string& command,
 // Prints `problem` and where to find the usage; returns 2, the usage error's exit code.
 int UsageError(const std::string& problem);
 
-}  // namespace roost::ctl
+}  // namespace roost::services::ctl
 
 #endif  // ROOST_SERVICES_ROOSTCTL_REMOTE_H_

@@ -26,6 +26,7 @@
 #include "absl/time/clock.h"
 #include "common/flag_names.h"
 #include "common/program_help.h"
+#include "common/status_macros.h"
 #include "services/metrics_endpoint.h"
 #include "services/roost.h"
 #include "services/server.h"
@@ -177,6 +178,136 @@ std::function<void(roost::LogOffset, roost::LogOffset, absl::Duration)> Recovery
   };
 }
 
+namespace services = ::roost::services;
+
+// The engine's options, from the flags; INVALID_ARGUMENT naming the flag at fault.
+absl::StatusOr<services::RoostOptions> RoostOptionsFromFlags() {
+  services::RoostOptions options;
+  options.data_dir = absl::GetFlag(FLAGS_data_dir);
+  ASSIGN_OR_RETURN(options.log_sync, roost::log::ParseSyncPolicy(absl::GetFlag(FLAGS_log_sync)));
+  ASSIGN_OR_RETURN(options.log_recover,
+                   roost::log::ParseRecoverMode(absl::GetFlag(FLAGS_log_recover)));
+  options.node_id = absl::GetFlag(FLAGS_node_id);
+  options.rebuild = absl::GetFlag(FLAGS_rebuild);
+  options.log_segment_bytes = absl::GetFlag(FLAGS_log_segment_bytes);
+  options.log_retention.max_bytes = absl::GetFlag(FLAGS_log_retention_bytes);
+  const double hours = absl::GetFlag(FLAGS_log_retention_hours);
+  const double segment_hours = absl::GetFlag(FLAGS_log_segment_hours);
+  if (!(hours >= 0) || !(segment_hours >= 0) || options.log_segment_bytes == 0) {
+    return absl::InvalidArgumentError(
+        "--log-retention-hours and --log-segment-hours must be >= 0, --log-segment-bytes > 0");
+  }
+  options.log_retention.max_age = absl::Hours(hours);
+  options.log_segment_max_age = absl::Hours(segment_hours);
+  options.on_recovery_progress = RecoveryProgress(options.rebuild);
+  options.timelines.max_entries = absl::GetFlag(FLAGS_timeline_max_entries);
+  options.graph.follower_cache_bytes = absl::GetFlag(FLAGS_graph_follower_cache_bytes);
+  options.graph.follower_cache_min_followers =
+      absl::GetFlag(FLAGS_graph_follower_cache_min_followers);
+  options.timelines.shards = absl::GetFlag(FLAGS_timeline_shards);
+  options.timelines.memory_limit_bytes = absl::GetFlag(FLAGS_timeline_memory_limit);
+  options.pipeline.worker_threads = absl::GetFlag(FLAGS_worker_threads);
+  options.pipeline.fanout_read_threshold = absl::GetFlag(FLAGS_fanout_read_threshold);
+  if (options.timelines.max_entries == 0 || options.timelines.shards <= 0) {
+    return absl::InvalidArgumentError(
+        "--timeline-max-entries and --timeline-shards must be positive");
+  }
+  options.tweet_cache = absl::GetFlag(FLAGS_tweet_cache);
+  if (!options.tweet_cache.empty()) {
+    if (absl::Status cache = roost::tweetstore::ParseMemcachedSpec(options.tweet_cache).status();
+        !cache.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--tweet-cache: ", cache.message()));
+    }
+  }
+  options.max_pending_writes = absl::GetFlag(FLAGS_max_pending_writes);
+  if (options.max_pending_writes <= 0 || absl::GetFlag(FLAGS_max_concurrent_streams) <= 0) {
+    return absl::InvalidArgumentError(
+        "--max-pending-writes and --max-concurrent-streams must be positive");
+  }
+  return options;
+}
+
+// The server's options from the flags, with the tokens they name (owned here; the
+// options point at them). Checked before the data dir is opened: a typo in a TLS path
+// must not cost a log replay, or the stores a --rebuild drops.
+struct ServerSetup {
+  services::ServerOptions options;
+  std::unique_ptr<services::TokenAuth> auth;
+};
+
+absl::StatusOr<ServerSetup> ServerSetupFromFlags() {
+  ServerSetup setup;
+  services::ServerOptions& options = setup.options;
+  options.listen = absl::GetFlag(FLAGS_listen);
+  options.tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  options.tls_key = absl::GetFlag(FLAGS_tls_key);
+  options.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
+  options.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
+  if (const std::string path = absl::GetFlag(FLAGS_auth_tokens_file); !path.empty()) {
+    if (options.tls_cert.empty() && !IsLoopback(options.listen)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--auth-tokens-file with --listen=", options.listen,
+          " needs TLS (--tls-cert, --tls-key): tokens would cross the network in clear text"));
+    }
+    absl::StatusOr<std::unique_ptr<services::TokenAuth>> loaded = services::TokenAuth::Load(path);
+    if (!loaded.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--auth-tokens-file: ", loaded.status().message()));
+    }
+    setup.auth = *std::move(loaded);
+    options.auth = setup.auth.get();
+  }
+  RETURN_IF_ERROR(services::Server::CheckOptions(options));
+  return setup;
+}
+
+void PrintServing(const ServerSetup& setup, const services::Server& server,
+                  const services::Roost& roost, absl::Duration opened_in) {
+  const std::string& listen = setup.options.listen;
+  const std::string host = listen.substr(0, listen.rfind(':'));
+  const char* tls = setup.options.tls_cert.empty()        ? ""
+                    : setup.options.tls_client_ca.empty() ? ", TLS"
+                                                          : ", mutual TLS";
+  const std::string tokens =
+      setup.auth == nullptr ? "" : absl::StrCat(", ", setup.auth->size(), " tokens");
+  std::printf("roostd: serving on %s:%d%s%s (data dir %s, log position %llu, opened in %lld ms)\n",
+              host.c_str(), server.port(), tls, tokens.c_str(),
+              absl::GetFlag(FLAGS_data_dir).c_str(),
+              static_cast<unsigned long long>(roost.appended_position()),
+              static_cast<long long>(absl::ToInt64Milliseconds(opened_in)));
+  std::fflush(stdout);
+}
+
+// Written whole then renamed, so a reader never sees a partial port.
+absl::Status WritePortFile(const std::string& path, int port) {
+  const std::string tmp = path + ".tmp";
+  std::ofstream(tmp) << port << "\n";
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return absl::UnavailableError("cannot write " + path);
+  }
+  return absl::OkStatus();
+}
+
+// Waits for a stop signal, and meanwhile watches the pipeline: if it stops applying the
+// log, says why once and reports NOT_SERVING so load balancers and probes see it.
+// Returns the signal's number.
+int AwaitStop(const sigset_t& stop_signals, const services::Roost& roost,
+              services::Server& server) {
+  int signal_number = -1;
+  bool reported_failure = false;
+  while (signal_number < 0) {
+    const timespec poll_period = {1, 0};
+    signal_number = sigtimedwait(&stop_signals, nullptr, &poll_period);
+    if (const absl::Status status = roost.status(); !status.ok() && !reported_failure) {
+      reported_failure = true;
+      server.SetServing(false);
+      std::fprintf(stderr, "roostd: NOT_SERVING: the pipeline stopped applying the log: %s\n",
+                   std::string(status.message()).c_str());
+    }
+  }
+  return signal_number;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -205,127 +336,35 @@ int main(int argc, char** argv) {
   // A closed stdout or socket must be an error on write, not the end of the process.
   signal(SIGPIPE, SIG_IGN);
 
-  roost::RoostOptions options;
-  options.data_dir = absl::GetFlag(FLAGS_data_dir);
-  absl::StatusOr<roost::log::SyncPolicy> sync =
-      roost::log::ParseSyncPolicy(absl::GetFlag(FLAGS_log_sync));
-  if (!sync.ok()) return Fail(std::string(sync.status().message()));
-  options.log_sync = *sync;
-  absl::StatusOr<roost::log::RecoverMode> recover =
-      roost::log::ParseRecoverMode(absl::GetFlag(FLAGS_log_recover));
-  if (!recover.ok()) return Fail(std::string(recover.status().message()));
-  options.log_recover = *recover;
-  options.node_id = absl::GetFlag(FLAGS_node_id);
-  options.rebuild = absl::GetFlag(FLAGS_rebuild);
-  options.log_segment_bytes = absl::GetFlag(FLAGS_log_segment_bytes);
-  options.log_retention.max_bytes = absl::GetFlag(FLAGS_log_retention_bytes);
-  const double hours = absl::GetFlag(FLAGS_log_retention_hours);
-  const double segment_hours = absl::GetFlag(FLAGS_log_segment_hours);
-  if (!(hours >= 0) || !(segment_hours >= 0) || options.log_segment_bytes == 0) {
-    return Fail(
-        "--log-retention-hours and --log-segment-hours must be >= 0, --log-segment-bytes > 0");
-  }
-  options.log_retention.max_age = absl::Hours(hours);
-  options.log_segment_max_age = absl::Hours(segment_hours);
-  options.on_recovery_progress = RecoveryProgress(options.rebuild);
-  options.timelines.max_entries = absl::GetFlag(FLAGS_timeline_max_entries);
-  options.graph.follower_cache_bytes = absl::GetFlag(FLAGS_graph_follower_cache_bytes);
-  options.graph.follower_cache_min_followers =
-      absl::GetFlag(FLAGS_graph_follower_cache_min_followers);
-  options.timelines.shards = absl::GetFlag(FLAGS_timeline_shards);
-  options.timelines.memory_limit_bytes = absl::GetFlag(FLAGS_timeline_memory_limit);
-  options.pipeline.worker_threads = absl::GetFlag(FLAGS_worker_threads);
-  options.pipeline.fanout_read_threshold = absl::GetFlag(FLAGS_fanout_read_threshold);
-  if (options.timelines.max_entries == 0 || options.timelines.shards <= 0) {
-    return Fail("--timeline-max-entries and --timeline-shards must be positive");
-  }
-  options.tweet_cache = absl::GetFlag(FLAGS_tweet_cache);
-  if (!options.tweet_cache.empty()) {
-    if (absl::Status cache = roost::tweets::ParseMemcachedSpec(options.tweet_cache).status();
-        !cache.ok()) {
-      return Fail(absl::StrCat("--tweet-cache: ", cache.message()));
-    }
-  }
-
-  options.max_pending_writes = absl::GetFlag(FLAGS_max_pending_writes);
-  if (options.max_pending_writes <= 0 || absl::GetFlag(FLAGS_max_concurrent_streams) <= 0) {
-    return Fail("--max-pending-writes and --max-concurrent-streams must be positive");
-  }
-
-  roost::service::ServerOptions server_options;
-  server_options.listen = absl::GetFlag(FLAGS_listen);
-  server_options.tls_cert = absl::GetFlag(FLAGS_tls_cert);
-  server_options.tls_key = absl::GetFlag(FLAGS_tls_key);
-  server_options.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
-  server_options.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
-  std::unique_ptr<roost::service::TokenAuth> auth;
-  if (const std::string path = absl::GetFlag(FLAGS_auth_tokens_file); !path.empty()) {
-    if (server_options.tls_cert.empty() && !IsLoopback(server_options.listen)) {
-      return Fail(absl::StrCat("--auth-tokens-file with --listen=", server_options.listen,
-                               " needs TLS (--tls-cert, --tls-key): tokens would cross the "
-                               "network in clear text"));
-    }
-    absl::StatusOr<std::unique_ptr<roost::service::TokenAuth>> loaded =
-        roost::service::TokenAuth::Load(path);
-    if (!loaded.ok()) return Fail(absl::StrCat("--auth-tokens-file: ", loaded.status().message()));
-    auth = *std::move(loaded);
-    server_options.auth = auth.get();
-  }
-  // Before the data dir is opened: a typo in a TLS path must not cost a log replay, or
-  // the stores a --rebuild drops.
-  if (absl::Status tls = roost::service::Server::CheckOptions(server_options); !tls.ok()) {
-    return Fail(std::string(tls.message()));
-  }
+  absl::StatusOr<services::RoostOptions> options = RoostOptionsFromFlags();
+  if (!options.ok()) return Fail(std::string(options.status().message()));
+  absl::StatusOr<ServerSetup> setup = ServerSetupFromFlags();
+  if (!setup.ok()) return Fail(std::string(setup.status().message()));
 
   const absl::Time opening = absl::Now();
-  absl::StatusOr<std::unique_ptr<roost::Roost>> roost = roost::Roost::Open(options);
+  absl::StatusOr<std::unique_ptr<services::Roost>> roost = services::Roost::Open(*options);
   if (!roost.ok()) return Fail(std::string(roost.status().message()));
-
-  absl::StatusOr<std::unique_ptr<roost::service::Server>> server =
-      roost::service::Server::Start(roost->get(), server_options);
+  absl::StatusOr<std::unique_ptr<services::Server>> server =
+      services::Server::Start(roost->get(), setup->options);
   if (!server.ok()) return Fail(std::string(server.status().message()));
 
-  std::unique_ptr<roost::service::MetricsEndpoint> metrics_endpoint;
+  std::unique_ptr<services::MetricsEndpoint> metrics_endpoint;
   if (const std::string listen = absl::GetFlag(FLAGS_metrics_listen); !listen.empty()) {
-    absl::StatusOr<std::unique_ptr<roost::service::MetricsEndpoint>> started =
-        roost::service::MetricsEndpoint::Start((*roost)->metrics(), listen);
+    absl::StatusOr<std::unique_ptr<services::MetricsEndpoint>> started =
+        services::MetricsEndpoint::Start((*roost)->metrics(), listen);
     if (!started.ok()) return Fail(std::string(started.status().message()));
     metrics_endpoint = *std::move(started);
     std::printf("roostd: metrics on http://%s:%d/metrics\n",
                 listen.substr(0, listen.rfind(':')).c_str(), metrics_endpoint->port());
   }
-
-  const std::string host = absl::GetFlag(FLAGS_listen).substr(0, absl::GetFlag(FLAGS_listen).rfind(':'));
-  std::printf("roostd: serving on %s:%d%s%s (data dir %s, log position %llu, opened in %lld ms)\n",
-              host.c_str(), (*server)->port(),
-              server_options.tls_cert.empty() ? "" :
-              server_options.tls_client_ca.empty() ? ", TLS" : ", mutual TLS",
-              auth == nullptr ? "" : absl::StrCat(", ", auth->size(), " tokens").c_str(),
-              options.data_dir.c_str(),
-              static_cast<unsigned long long>((*roost)->appended_position()),
-              static_cast<long long>(absl::ToInt64Milliseconds(absl::Now() - opening)));
-  std::fflush(stdout);
+  PrintServing(*setup, **server, **roost, absl::Now() - opening);
   if (const std::string path = absl::GetFlag(FLAGS_port_file); !path.empty()) {
-    // Written whole then renamed, so a reader never sees a partial port.
-    const std::string tmp = path + ".tmp";
-    std::ofstream(tmp) << (*server)->port() << "\n";
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) return Fail("cannot write " + path);
-  }
-
-  // Wait for a stop signal, and meanwhile watch the pipeline: if it stops applying the
-  // log, say why once and report NOT_SERVING so load balancers and probes see it.
-  int signal_number = -1;
-  bool reported_failure = false;
-  while (signal_number < 0) {
-    const timespec poll_period = {1, 0};
-    signal_number = sigtimedwait(&stop_signals, nullptr, &poll_period);
-    if (const absl::Status status = (*roost)->status(); !status.ok() && !reported_failure) {
-      reported_failure = true;
-      (*server)->SetServing(false);
-      std::fprintf(stderr, "roostd: NOT_SERVING: the pipeline stopped applying the log: %s\n",
-                   std::string(status.message()).c_str());
+    if (absl::Status written = WritePortFile(path, (*server)->port()); !written.ok()) {
+      return Fail(std::string(written.message()));
     }
   }
+
+  const int signal_number = AwaitStop(stop_signals, **roost, **server);
   std::printf("roostd: %s received, shutting down\n", strsignal(signal_number));
   std::fflush(stdout);
   // The metrics endpoint takes up to 2 s to stop (civetweb's poll quantum): stop it

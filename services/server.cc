@@ -5,13 +5,16 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include <fstream>
+#include <memory>
 #include <sstream>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/grpc_services.h"
+#include "services/parse_error_interceptor.h"
 
-namespace roost::service {
+namespace roost::services {
 namespace {
 constexpr absl::Duration kStopWindow = absl::Milliseconds(250);
 
@@ -103,6 +106,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Roost* roost, const Server
   builder.RegisterService(&server->services_->graph);
   builder.RegisterService(&server->services_->admin);
   builder.RegisterService(&server->services_->feed);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<ParseErrorInterceptorFactory>());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(absl::StrCat(
@@ -133,4 +139,4 @@ Server::~Server() {
   server_.reset();
 }
 
-}  // namespace roost::service
+}  // namespace roost::services

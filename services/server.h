@@ -15,7 +15,7 @@ namespace grpc {
 class Server;
 }
 
-namespace roost::service {
+namespace roost::services {
 
 struct ServerOptions {
   std::string listen = "127.0.0.1:7070";  // "host:port"; port 0 picks a free one
@@ -65,6 +65,6 @@ class Server {
   bool shut_down_ = false;
 };
 
-}  // namespace roost::service
+}  // namespace roost::services
 
 #endif  // ROOST_SERVICES_SERVER_H_

@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/utf8.h"
 
-namespace roost {
+namespace roost::services {
 
 absl::Status ValidateUserId(UserId id, absl::string_view field) {
   if (id == 0) return absl::InvalidArgumentError(absl::StrCat(field, " must not be 0"));
@@ -60,4 +60,4 @@ uint32_t PageLimit(uint32_t requested) {
   return requested > kMaxPageLimit ? kMaxPageLimit : requested;
 }
 
-}  // namespace roost
+}  // namespace roost::services

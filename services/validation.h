@@ -12,7 +12,7 @@
 #include "common/types.h"
 #include "graph/edge.h"
 
-namespace roost {
+namespace roost::services {
 
 inline constexpr size_t kMaxTweetCodePoints = 280;
 inline constexpr size_t kMaxGetIds = 100;
@@ -37,6 +37,6 @@ absl::Status ValidateCount(size_t count, size_t max, absl::string_view field);
 // 0 means the default page size; above the maximum it is clamped, not refused.
 uint32_t PageLimit(uint32_t requested);
 
-}  // namespace roost
+}  // namespace roost::services
 
 #endif  // ROOST_SERVICES_VALIDATION_H_

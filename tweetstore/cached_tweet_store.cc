@@ -7,7 +7,7 @@
 #include "common/status_macros.h"
 #include "tweetstore/tweet_codec.h"
 
-namespace roost::tweets {
+namespace roost::tweetstore {
 namespace {
 
 constexpr char kPendingGauge[] = "tweets.cache.pending_invalidations";
@@ -194,4 +194,4 @@ absl::StatusOr<std::vector<std::optional<Tweet>>> CachedTweetStore::MultiGet(
   return result;
 }
 
-}  // namespace roost::tweets
+}  // namespace roost::tweetstore

@@ -58,7 +58,7 @@
 #include "tweetstore/memcached_client.h"
 #include "tweetstore/tweet_store.h"
 
-namespace roost::tweets {
+namespace roost::tweetstore {
 
 struct CachedTweetStoreOptions {
   // Undelivered tombstones remembered one by one; past this, a flush is owed instead.
@@ -127,6 +127,6 @@ class CachedTweetStore : public TweetStore {
   bool delivering_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-}  // namespace roost::tweets
+}  // namespace roost::tweetstore
 
 #endif  // ROOST_TWEETSTORE_CACHED_TWEET_STORE_H_

@@ -13,7 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
-namespace roost::tweets {
+namespace roost::tweetstore {
 namespace {
 
 constexpr char kSpecUsage[] = "memcached:HOST:PORT[,HOST:PORT...]";
@@ -231,4 +231,4 @@ absl::Status MemcachedClient::FlushAll() {
   return Failed(handle, rc, "flush");
 }
 
-}  // namespace roost::tweets
+}  // namespace roost::tweetstore

@@ -35,7 +35,7 @@
 
 struct memcached_st;
 
-namespace roost::tweets {
+namespace roost::tweetstore {
 
 struct MemcachedAddress {
   std::string host;  // a name or an IP address (IPv6 without brackets)
@@ -99,6 +99,6 @@ class MemcachedClient {
   int created_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-}  // namespace roost::tweets
+}  // namespace roost::tweetstore
 
 #endif  // ROOST_TWEETSTORE_MEMCACHED_CLIENT_H_

@@ -7,7 +7,7 @@
 
 #include "common/types.h"
 
-namespace roost::tweets {
+namespace roost::tweetstore {
 
 struct Tweet {
   TweetId id = 0;
@@ -21,6 +21,6 @@ struct Tweet {
   bool operator==(const Tweet&) const = default;
 };
 
-}  // namespace roost::tweets
+}  // namespace roost::tweetstore
 
 #endif  // ROOST_TWEETSTORE_TWEET_H_

@@ -5,7 +5,7 @@
 
 #include "common/coding.h"
 
-namespace roost::tweets {
+namespace roost::tweetstore {
 namespace {
 
 constexpr uint8_t kDeleted = 1;
@@ -91,4 +91,4 @@ absl::Status DecodeRequestRecord(absl::string_view value, RequestRecord* record)
   return absl::OkStatus();
 }
 
-}  // namespace roost::tweets
+}  // namespace roost::tweetstore

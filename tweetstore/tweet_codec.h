@@ -25,7 +25,7 @@
 #include "tweetstore/tweet.h"
 #include "tweetstore/tweet_store.h"
 
-namespace roost::tweets {
+namespace roost::tweetstore {
 
 inline constexpr char kTweetFormatV1 = 1;
 inline constexpr char kRequestFormatV1 = 1;
@@ -39,6 +39,6 @@ absl::Status DecodeTweet(TweetId id, absl::string_view value, Tweet* tweet);
 void EncodeRequestRecord(const RequestRecord& record, std::string* dst);
 absl::Status DecodeRequestRecord(absl::string_view value, RequestRecord* record);
 
-}  // namespace roost::tweets
+}  // namespace roost::tweetstore
 
 #endif  // ROOST_TWEETSTORE_TWEET_CODEC_H_

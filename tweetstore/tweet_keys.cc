@@ -2,7 +2,7 @@
 
 #include "common/coding.h"
 
-namespace roost::tweets {
+namespace roost::tweetstore {
 
 std::string TweetKey(TweetId id) {
   std::string key;
@@ -30,4 +30,4 @@ std::string RequestKey(UserId author, absl::string_view request_id) {
   return key;
 }
 
-}  // namespace roost::tweets
+}  // namespace roost::tweetstore

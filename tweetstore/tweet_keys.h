@@ -14,7 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "common/types.h"
 
-namespace roost::tweets {
+namespace roost::tweetstore {
 
 inline constexpr absl::string_view kCommittedOffsetKey = "committed_offset";
 
@@ -26,6 +26,6 @@ TweetId TweetIdOfAuthorIndexKey(absl::string_view key);
 
 std::string RequestKey(UserId author, absl::string_view request_id);
 
-}  // namespace roost::tweets
+}  // namespace roost::tweetstore
 
 #endif  // ROOST_TWEETSTORE_TWEET_KEYS_H_

@@ -24,7 +24,7 @@
 #include "tweetstore/tweet_codec.h"
 #include "tweetstore/tweet_keys.h"
 
-namespace roost::tweets {
+namespace roost::tweetstore {
 namespace {
 
 constexpr char kTweetsFamily[] = "tweets";
@@ -289,4 +289,4 @@ absl::StatusOr<std::unique_ptr<TweetStore>> TweetStore::Open(const std::string& 
       new RocksTweetStore(std::unique_ptr<rocksdb::DB>(raw), std::move(handles)));
 }
 
-}  // namespace roost::tweets
+}  // namespace roost::tweetstore

@@ -30,7 +30,7 @@
 #include "absl/types/span.h"
 #include "tweetstore/tweet.h"
 
-namespace roost::tweets {
+namespace roost::tweetstore {
 
 struct TweetStoreOptions {
   bool create_if_missing = true;
@@ -79,6 +79,6 @@ class TweetStore {
   virtual absl::Status SetCommittedOffset(LogOffset offset) = 0;
 };
 
-}  // namespace roost::tweets
+}  // namespace roost::tweetstore
 
 #endif  // ROOST_TWEETSTORE_TWEET_STORE_H_

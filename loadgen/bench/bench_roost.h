@@ -45,21 +45,21 @@ class InFlight {
   absl::Status first_error_ ABSL_GUARDED_BY(mu_);
 };
 
-inline RoostOptions BenchOptions(const std::string& dir, log::SyncPolicy sync) {
-  RoostOptions options;
+inline services::RoostOptions BenchOptions(const std::string& dir, log::SyncPolicy sync) {
+  services::RoostOptions options;
   options.data_dir = dir;
   options.log_sync = sync;
   return options;
 }
 
-inline std::unique_ptr<Roost> OpenRoost(const RoostOptions& options) {
-  absl::StatusOr<std::unique_ptr<Roost>> roost = Roost::Open(options);
+inline std::unique_ptr<services::Roost> OpenRoost(const services::RoostOptions& options) {
+  absl::StatusOr<std::unique_ptr<services::Roost>> roost = services::Roost::Open(options);
   if (!roost.ok()) Die("open " + options.data_dir, roost.status());
   return *std::move(roost);
 }
 
 // Waits until everything appended so far is applied.
-inline void WaitApplied(Roost& roost, absl::Duration timeout = absl::Minutes(10)) {
+inline void WaitApplied(services::Roost& roost, absl::Duration timeout = absl::Minutes(10)) {
   absl::Notification applied;
   roost.WhenApplied(roost.appended_position(), absl::Now() + timeout, [&](absl::Status s) {
     if (!s.ok()) Die("wait for applied", s);

@@ -82,12 +82,12 @@ std::string FreshDataDir(const std::string& name) {
 }
 
 // Reads every user's home timeline once, so each is materialized, from two threads.
-void MaterializeAll(Roost& roost) {
+void MaterializeAll(services::Roost& roost) {
   const int64_t start = NowNs();
   std::atomic<UserId> next{1};
   auto work = [&] {
     for (UserId user = next++; user <= Users(); user = next++) {
-      absl::StatusOr<TimelineResult> read = roost.HomeTimeline(TimelineQuery{user, 0, 0, 1});
+      absl::StatusOr<services::TimelineResult> read = roost.HomeTimeline(services::TimelineQuery{user, 0, 0, 1});
       if (!read.ok()) Die("home timeline", read.status());
     }
   };
@@ -99,14 +99,14 @@ void MaterializeAll(Roost& roost) {
                static_cast<double>(NowNs() - start) / 1e9);
 }
 
-int64_t Counter(const Roost& roost, const std::string& name) {
+int64_t Counter(const services::Roost& roost, const std::string& name) {
   const std::map<std::string, int64_t> counters = roost.Counters();
   auto it = counters.find(name);
   return it == counters.end() ? 0 : it->second;
 }
 
 // The user whose follower count is closest to `target`.
-std::pair<UserId, uint64_t> AuthorWithFollowers(Roost& roost, uint64_t target) {
+std::pair<UserId, uint64_t> AuthorWithFollowers(services::Roost& roost, uint64_t target) {
   std::pair<UserId, uint64_t> best{0, 0};
   uint64_t best_distance = UINT64_MAX;
   // Follower counts fall with the id (Zipf rank), so a scan stops once past the target.
@@ -122,12 +122,12 @@ std::pair<UserId, uint64_t> AuthorWithFollowers(Roost& roost, uint64_t target) {
 }
 
 // 10k users with a full first page of 20.
-std::vector<UserId> FullPageReaders(Roost& roost) {
+std::vector<UserId> FullPageReaders(services::Roost& roost) {
   std::vector<UserId> readers;
   std::mt19937_64 rng(41);
   while (readers.size() < 10'000) {
     const UserId user = 1 + rng() % Users();
-    absl::StatusOr<TimelineResult> page = roost.HomeTimeline(TimelineQuery{user, 0, 0, 20});
+    absl::StatusOr<services::TimelineResult> page = roost.HomeTimeline(services::TimelineQuery{user, 0, 0, 20});
     if (!page.ok()) Die("home", page.status());
     if (page->ids.size() == 20) readers.push_back(user);
   }
@@ -136,7 +136,7 @@ std::vector<UserId> FullPageReaders(Roost& roost) {
 
 Live::Live(uint64_t read_threshold)
     : dir(FreshDataDir(read_threshold == 0 ? "roost-timeline-push" : "roost-timeline-hybrid")) {
-  RoostOptions options = BenchOptions(dir, log::SyncPolicy::kAlways);
+  services::RoostOptions options = BenchOptions(dir, log::SyncPolicy::kAlways);
   options.pipeline.fanout_read_threshold = read_threshold;
   options.timelines.memory_limit_bytes = 0;
   roost = OpenRoost(options);
@@ -149,8 +149,8 @@ Live::Live(uint64_t read_threshold)
     const UserId author =
         i < uniform_posts ? 1 + rng() % Users() : Social().UserByPopularity(uniform(rng));
     in_flight.Acquire();
-    roost->Post(PostArgs{author, "a tweet of about forty characters, typical"},
-                [&](absl::StatusOr<PostResult> r) { in_flight.Release(r.status()); });
+    roost->Post(services::PostArgs{author, "a tweet of about forty characters, typical"},
+                [&](absl::StatusOr<services::PostResult> r) { in_flight.Release(r.status()); });
   }
   in_flight.Finish();
   WaitApplied(*roost);

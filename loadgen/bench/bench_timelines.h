@@ -29,16 +29,16 @@ const SocialGraph& Social();
 std::string FreshDataDir(const std::string& name);
 
 // Reads every user's home timeline once, so each is materialized, from two threads.
-void MaterializeAll(Roost& roost);
+void MaterializeAll(services::Roost& roost);
 
 // A counter or gauge of the engine's; 0 when missing.
-int64_t Counter(const Roost& roost, const std::string& name);
+int64_t Counter(const services::Roost& roost, const std::string& name);
 
 // The user whose follower count is closest to `target`, and that count.
-std::pair<UserId, uint64_t> AuthorWithFollowers(Roost& roost, uint64_t target);
+std::pair<UserId, uint64_t> AuthorWithFollowers(services::Roost& roost, uint64_t target);
 
 // 10k users with a full first page of 20.
-std::vector<UserId> FullPageReaders(Roost& roost);
+std::vector<UserId> FullPageReaders(services::Roost& roost);
 
 // The engine the latency benchmarks share: every timeline materialized, then 200k
 // posts by uniform posters and 2k by popularity; every tweet pushed (read_threshold
@@ -47,7 +47,7 @@ struct Live {
   explicit Live(uint64_t read_threshold);
   ~Live();
   const std::string dir;
-  std::unique_ptr<Roost> roost;
+  std::unique_ptr<services::Roost> roost;
 };
 
 }  // namespace roost::loadgen

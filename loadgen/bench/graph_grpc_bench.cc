@@ -64,14 +64,14 @@ class Served {
       std::fprintf(stderr, "graph: %zu edges loaded in %.1f s\n", edges.size(), seconds);
       if (absl::Status s = (*store)->Compact(); !s.ok()) Die("compact", s);
     }  // closed, for the engine to open
-    RoostOptions options;
+    services::RoostOptions options;
     options.data_dir = dir_;
     options.log_sync = log::SyncPolicy::kNone;  // nothing is written
-    absl::StatusOr<std::unique_ptr<Roost>> roost = Roost::Open(options);
+    absl::StatusOr<std::unique_ptr<services::Roost>> roost = services::Roost::Open(options);
     if (!roost.ok()) Die("open " + dir_, roost.status());
     roost_ = *std::move(roost);
-    absl::StatusOr<std::unique_ptr<service::Server>> server =
-        service::Server::Start(roost_.get(), "127.0.0.1:0");
+    absl::StatusOr<std::unique_ptr<services::Server>> server =
+        services::Server::Start(roost_.get(), "127.0.0.1:0");
     if (!server.ok()) Die("start server", server.status());
     server_ = *std::move(server);
     std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(
@@ -90,14 +90,14 @@ class Served {
     std::filesystem::remove_all(dir_);
   }
 
-  Roost& roost() { return *roost_; }
+  services::Roost& roost() { return *roost_; }
   v1::Graph::Stub& graph() { return *graph_; }
   v1::Admin::Stub& admin() { return *admin_; }
 
  private:
   const std::string dir_ = BenchPath("roost-graph-grpc-bench");
-  std::unique_ptr<Roost> roost_;
-  std::unique_ptr<service::Server> server_;
+  std::unique_ptr<services::Roost> roost_;
+  std::unique_ptr<services::Server> server_;
   std::unique_ptr<v1::Graph::Stub> graph_;
   std::unique_ptr<v1::Admin::Stub> admin_;
 };
@@ -156,7 +156,7 @@ void BM_GrpcCount(benchmark::State& state) {
 BENCHMARK(BM_GrpcCount)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 void BM_EngineContains(benchmark::State& state) {
-  Roost& roost = Serve().roost();
+  services::Roost& roost = Serve().roost();
   const auto ids = static_cast<size_t>(state.range(0));
   Measure(state, ids, [&roost](UserId user, absl::Span<const UserId> others) {
     absl::StatusOr<std::vector<bool>> contained = roost.Contains(graph::kFollows, user, others);
@@ -167,7 +167,7 @@ BENCHMARK(BM_EngineContains)->ArgName("ids")->Arg(1)->Arg(100)->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 
 void BM_EngineCount(benchmark::State& state) {
-  Roost& roost = Serve().roost();
+  services::Roost& roost = Serve().roost();
   Measure(state, 0, [&roost](UserId user, absl::Span<const UserId>) {
     absl::StatusOr<uint64_t> count =
         roost.Count(graph::kFollows, user, graph::Direction::kBackward, graph::kNormalOnly);

@@ -66,7 +66,7 @@ const SocialGraph& EdgeGraph() {
 
 // `social`'s follows, then `posts` posts by Graph()'s popularity; returns the events
 // written.
-int64_t Populate(Roost& roost, const SocialGraph& social, uint64_t posts) {
+int64_t Populate(services::Roost& roost, const SocialGraph& social, uint64_t posts) {
   InFlight in_flight;
   int64_t events = 0;
   social.ForEachFollow(1, social.spec().users + 1, [&](UserId follower, UserId followee) {
@@ -80,8 +80,8 @@ int64_t Populate(Roost& roost, const SocialGraph& social, uint64_t posts) {
   for (uint64_t i = 0; i < posts; ++i) {
     Op op = workload.Next();
     in_flight.Acquire();
-    roost.Post(PostArgs{op.user, std::move(op.text)},
-               [&](absl::StatusOr<PostResult> r) { in_flight.Release(r.status()); });
+    roost.Post(services::PostArgs{op.user, std::move(op.text)},
+               [&](absl::StatusOr<services::PostResult> r) { in_flight.Release(r.status()); });
     ++events;
   }
   in_flight.Finish();
@@ -94,7 +94,7 @@ struct SharedDir {
   SharedDir(const std::string& name, const SocialGraph& social, uint64_t posts)
       : path(BenchPath(name)) {
     std::filesystem::remove_all(path);
-    std::unique_ptr<Roost> roost = OpenRoost(BenchOptions(path, log::SyncPolicy::kNone));
+    std::unique_ptr<services::Roost> roost = OpenRoost(BenchOptions(path, log::SyncPolicy::kNone));
     events = Populate(*roost, social, posts);
     roost->Shutdown();
   }
@@ -119,12 +119,12 @@ const SharedDir& FollowsOnly() {
 // Rebuilds `dir` (`roostd --rebuild`): reports <unit>s, <unit>s_per_s and the cost per
 // <unit>, every event in the dir being one.
 void Rebuild(benchmark::State& state, const SharedDir& dir, const std::string& unit) {
-  RoostOptions options = BenchOptions(dir.path, log::SyncPolicy::kNone);
+  services::RoostOptions options = BenchOptions(dir.path, log::SyncPolicy::kNone);
   options.rebuild = true;
   for (auto _ : state) {
     const int64_t start = NowNs();
     const Cost cost;
-    std::unique_ptr<Roost> roost = OpenRoost(options);  // returns once all is applied
+    std::unique_ptr<services::Roost> roost = OpenRoost(options);  // returns once all is applied
     const double seconds = static_cast<double>(NowNs() - start) / 1e9;
     const auto events = static_cast<double>(roost->applied_position());
     state.SetIterationTime(seconds);
@@ -149,7 +149,7 @@ BENCHMARK(BM_EdgeWrites)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecon
 void BM_LiveIngest(benchmark::State& state) {
   const SharedDir& dir = Populated();
   for (auto _ : state) {
-    std::unique_ptr<Roost> roost = OpenRoost(BenchOptions(dir.path, log::SyncPolicy::kNone));
+    std::unique_ptr<services::Roost> roost = OpenRoost(BenchOptions(dir.path, log::SyncPolicy::kNone));
     const LogOffset before = roost->applied_position();
     const int64_t start = NowNs();
     const Cost cost;
@@ -174,7 +174,7 @@ void BM_ApplyLag(benchmark::State& state) {
   constexpr absl::Duration kDuration = absl::Seconds(10);
   absl::StatusOr<Mix> mix = ParseMix("post=80,follow=15,unfollow=5");
   for (auto _ : state) {
-    std::unique_ptr<Roost> roost = OpenRoost(BenchOptions(dir.path, log::SyncPolicy::kAlways));
+    std::unique_ptr<services::Roost> roost = OpenRoost(BenchOptions(dir.path, log::SyncPolicy::kAlways));
     Workload workload(&Graph(), *mix, /*seed=*/3);
     Histogram lag;
     absl::Mutex lag_mu;
@@ -202,8 +202,8 @@ void BM_ApplyLag(benchmark::State& state) {
       Op op = workload.Next();
       in_flight.Acquire();
       if (op.kind == OpKind::kPost) {
-        roost->Post(PostArgs{op.user, std::move(op.text)},
-                    [on_ack](absl::StatusOr<PostResult> r) mutable {
+        roost->Post(services::PostArgs{op.user, std::move(op.text)},
+                    [on_ack](absl::StatusOr<services::PostResult> r) mutable {
                       on_ack(r.ok() ? absl::StatusOr<LogOffset>(r->position) : r.status());
                     });
       } else if (op.target == 0) {
@@ -233,7 +233,7 @@ uint64_t MassFollowers() { return Scaled(1'000'000); }
 struct MassDir {
   MassDir() : path(BenchPath("roost-mass-bench")) {
     std::filesystem::remove_all(path);
-    std::unique_ptr<Roost> roost = OpenRoost(BenchOptions(path, log::SyncPolicy::kNone));
+    std::unique_ptr<services::Roost> roost = OpenRoost(BenchOptions(path, log::SyncPolicy::kNone));
     InFlight in_flight;
     for (UserId follower = 2; follower < 2 + MassFollowers(); ++follower) {
       in_flight.Acquire();
@@ -255,73 +255,128 @@ struct MassLags {
   Histogram applied[2] ABSL_GUARDED_BY(mu);
 };
 
+// The lags of acknowledged writes to applied (told by WhenApplied) and to processed
+// (resolved by polling processed_position, which nothing notifies: 100 µs of
+// resolution, which the lags measured are far above).
+class ProcessedLagPoller {
+ public:
+  ProcessedLagPoller(services::Roost* roost, MassLags* lags) : roost_(roost), lags_(lags) {
+    thread_ = std::thread([this] { Poll(); });
+  }
+  ~ProcessedLagPoller() { Finish(); }
+
+  // A write acknowledged just now at `position`; `during` the mass change.
+  void Track(LogOffset position, bool during) {
+    const int64_t acked = NowNs();
+    {
+      absl::MutexLock lock(&mu_);
+      waiting_.emplace(position, std::make_pair(acked, during));
+      ++unapplied_;
+    }
+    roost_->WhenApplied(position, absl::Now() + absl::Minutes(2), [=, this](absl::Status s) {
+      if (!s.ok()) Die("wait for applied", s);
+      {
+        absl::MutexLock lock(&lags_->mu);
+        lags_->applied[during].Record(NowNs() - acked);
+      }
+      absl::MutexLock lock(&mu_);
+      --unapplied_;
+    });
+  }
+  // Waits until every write tracked is applied and the poller saw it processed.
+  void Finish() {
+    if (!thread_.joinable()) return;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(+[](int* n) { return *n == 0; }, &unapplied_));
+    }
+    while (true) {
+      {
+        absl::MutexLock lock(&mu_);
+        if (waiting_.empty()) break;
+      }
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    stop_.store(true);
+    thread_.join();
+  }
+
+ private:
+  void Poll() {
+    while (!stop_.load()) {
+      const LogOffset processed = roost_->processed_position();
+      const int64_t now = NowNs();
+      {
+        absl::MutexLock lock(&mu_);
+        while (!waiting_.empty() && waiting_.begin()->first <= processed) {
+          const auto [acked, during] = waiting_.begin()->second;
+          absl::MutexLock l(&lags_->mu);
+          lags_->processed[during].Record(now - acked);
+          waiting_.erase(waiting_.begin());
+        }
+      }
+      absl::SleepFor(absl::Microseconds(100));
+    }
+  }
+
+  services::Roost* const roost_;
+  MassLags* const lags_;
+  absl::Mutex mu_;
+  std::multimap<LogOffset, std::pair<int64_t, bool>> waiting_ ABSL_GUARDED_BY(mu_);
+  int unapplied_ ABSL_GUARDED_BY(mu_) = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+void ReportLags(MassLags& lags, benchmark::State& state) {
+  absl::MutexLock lock(&lags.mu);
+  for (int during : {0, 1}) {
+    const std::string when = during ? "during_" : "before_";
+    auto us = [](const Histogram& h, double p) {
+      return static_cast<double>(h.ValueAtPercentile(p)) / 1e3;
+    };
+    state.counters[when + "writes"] = static_cast<double>(lags.processed[during].count());
+    state.counters[when + "processed_p50_us"] = us(lags.processed[during], 50);
+    state.counters[when + "processed_p99_us"] = us(lags.processed[during], 99);
+    state.counters[when + "processed_max_us"] =
+        static_cast<double>(lags.processed[during].max()) / 1e3;
+    state.counters[when + "applied_p50_us"] = us(lags.applied[during], 50);
+    state.counters[when + "applied_max_us"] = static_cast<double>(lags.applied[during].max()) / 1e3;
+  }
+}
+
+// Archives the followers, or unarchives them if an earlier repetition archived them:
+// the states the mass change moves them from and to.
+std::pair<graph::EdgeState, graph::EdgeState> MassDirection(services::Roost& roost,
+                                                            benchmark::State& state) {
+  absl::StatusOr<uint64_t> normal = roost.Count(graph::kFollows, kCelebrity,
+                                                graph::Direction::kBackward, graph::kNormalOnly);
+  if (!normal.ok()) Die("count", normal.status());
+  const bool archive = *normal == MassFollowers();
+  state.SetLabel(archive ? "archive" : "unarchive");
+  if (archive) return {graph::EdgeState::kNormal, graph::EdgeState::kArchived};
+  return {graph::EdgeState::kArchived, graph::EdgeState::kNormal};
+}
+
 void BM_MassArchive(benchmark::State& state) {
   static const MassDir dir;
   constexpr int64_t kRate = 1000;
   constexpr absl::Duration kBefore = absl::Seconds(2);
   for (auto _ : state) {
-    std::unique_ptr<Roost> roost = OpenRoost(BenchOptions(dir.path, log::SyncPolicy::kAlways));
-    // Archives the followers, or unarchives them if an earlier repetition archived them.
-    absl::StatusOr<uint64_t> normal = roost->Count(graph::kFollows, kCelebrity,
-                                                   graph::Direction::kBackward, graph::kNormalOnly);
-    if (!normal.ok()) Die("count", normal.status());
-    const bool archive = *normal == MassFollowers();
-    const graph::EdgeState from = archive ? graph::EdgeState::kNormal : graph::EdgeState::kArchived;
-    const graph::EdgeState to = archive ? graph::EdgeState::kArchived : graph::EdgeState::kNormal;
-    state.SetLabel(archive ? "archive" : "unarchive");
+    std::unique_ptr<services::Roost> roost = OpenRoost(BenchOptions(dir.path, log::SyncPolicy::kAlways));
+    const auto [from, to] = MassDirection(*roost, state);
     MassLags lags;
     InFlight in_flight;
     std::atomic<bool> running{false};
     std::atomic<int64_t> archive_acked_ns{0}, archive_applied_ns{0};
 
-    // Resolves "processed" by polling processed_position (nothing notifies it): 100 µs
-    // of resolution, which the lags below are far above.
-    absl::Mutex waiting_mu;
-    std::multimap<LogOffset, std::pair<int64_t, bool>> waiting;  // offset -> (acked, during)
-    std::atomic<bool> stop_poller{false};
-    std::thread poller([&] {
-      while (!stop_poller.load()) {
-        const LogOffset processed = roost->processed_position();
-        const int64_t now = NowNs();
-        {
-          absl::MutexLock lock(&waiting_mu);
-          while (!waiting.empty() && waiting.begin()->first <= processed) {
-            const auto [acked, during] = waiting.begin()->second;
-            absl::MutexLock l(&lags.mu);
-            lags.processed[during].Record(now - acked);
-            waiting.erase(waiting.begin());
-          }
-        }
-        absl::SleepFor(absl::Microseconds(100));
-      }
-    });
+    ProcessedLagPoller poller(roost.get(), &lags);
 
     // A write leaves in_flight once acknowledged (waiting to be applied through a mass
-    // change would otherwise stall the pacing); `unapplied` counts it until applied.
-    absl::Mutex unapplied_mu;
-    int unapplied ABSL_GUARDED_BY(unapplied_mu) = 0;
+    // change would otherwise stall the pacing); the poller follows it until applied.
     auto on_ack = [&](absl::StatusOr<LogOffset> position) {
-      if (!position.ok()) return in_flight.Release(position.status());
-      const int64_t acked = NowNs();
-      const bool during = running.load();
-      {
-        absl::MutexLock lock(&waiting_mu);
-        waiting.emplace(*position, std::make_pair(acked, during));
-      }
-      {
-        absl::MutexLock lock(&unapplied_mu);
-        ++unapplied;
-      }
-      roost->WhenApplied(*position, absl::Now() + absl::Minutes(2), [&, acked, during](absl::Status s) {
-        if (!s.ok()) Die("wait for applied", s);
-        {
-          absl::MutexLock lock(&lags.mu);
-          lags.applied[during].Record(NowNs() - acked);
-        }
-        absl::MutexLock lock(&unapplied_mu);
-        --unapplied;
-      });
-      in_flight.Release(absl::OkStatus());
+      if (position.ok()) poller.Track(*position, running.load());
+      in_flight.Release(position.status());
     };
 
     const int64_t start = NowNs();
@@ -356,20 +411,7 @@ void BM_MassArchive(benchmark::State& state) {
       roost->SetEdge(graph::kFollows, a, a + 1'000'000, graph::EdgeState::kNormal, on_ack);
     }
     in_flight.Finish();
-    {
-      absl::MutexLock lock(&unapplied_mu);
-      unapplied_mu.Await(absl::Condition(+[](int* n) { return *n == 0; }, &unapplied));
-    }
-    // Everything is applied, so processed too: wait for the poller to see it.
-    while (true) {
-      {
-        absl::MutexLock lock(&waiting_mu);
-        if (waiting.empty()) break;
-      }
-      absl::SleepFor(absl::Milliseconds(1));
-    }
-    stop_poller.store(true);
-    poller.join();
+    poller.Finish();
     state.SetIterationTime(static_cast<double>(NowNs() - start) / 1e9);
 
     absl::StatusOr<uint64_t> archived = roost->Count(
@@ -382,20 +424,7 @@ void BM_MassArchive(benchmark::State& state) {
     state.counters["archived"] = static_cast<double>(*archived);
     state.counters["mass_s"] = seconds;
     state.counters["mass_edges_per_s"] = static_cast<double>(*archived) / seconds;
-    absl::MutexLock lock(&lags.mu);
-    for (int during : {0, 1}) {
-      const std::string when = during ? "during_" : "before_";
-      auto us = [](const Histogram& h, double p) {
-        return static_cast<double>(h.ValueAtPercentile(p)) / 1e3;
-      };
-      state.counters[when + "writes"] = static_cast<double>(lags.processed[during].count());
-      state.counters[when + "processed_p50_us"] = us(lags.processed[during], 50);
-      state.counters[when + "processed_p99_us"] = us(lags.processed[during], 99);
-      state.counters[when + "processed_max_us"] =
-          static_cast<double>(lags.processed[during].max()) / 1e3;
-      state.counters[when + "applied_p50_us"] = us(lags.applied[during], 50);
-      state.counters[when + "applied_max_us"] = static_cast<double>(lags.applied[during].max()) / 1e3;
-    }
+    ReportLags(lags, state);
     roost->Shutdown();
   }
 }

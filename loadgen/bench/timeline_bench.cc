@@ -180,10 +180,10 @@ void BM_Fanout(benchmark::State& state) {
   state.SetLabel(by_popularity ? "posters by popularity" : "uniform posters");
   for (auto _ : state) {
     const std::string dir = FreshDataDir("roost-fanout-bench");
-    RoostOptions options = BenchOptions(dir, log::SyncPolicy::kNone);
+    services::RoostOptions options = BenchOptions(dir, log::SyncPolicy::kNone);
     options.timelines.memory_limit_bytes = 0;
     options.pipeline.fanout_read_threshold = 0;  // every tweet pushed: fanout's capacity
-    std::unique_ptr<Roost> roost = OpenRoost(options);
+    std::unique_ptr<services::Roost> roost = OpenRoost(options);
     MaterializeAll(*roost);
 
     std::mt19937_64 rng(by_popularity ? 21 : 22);
@@ -197,8 +197,8 @@ void BM_Fanout(benchmark::State& state) {
       const UserId author =
           by_popularity ? Social().UserByPopularity(uniform(rng)) : 1 + rng() % Users();
       in_flight.Acquire();
-      roost->Post(PostArgs{author, "a tweet of about forty characters, typical"},
-                  [&, i, author](absl::StatusOr<PostResult> r) {
+      roost->Post(services::PostArgs{author, "a tweet of about forty characters, typical"},
+                  [&, i, author](absl::StatusOr<services::PostResult> r) {
                     if (r.ok()) written[i] = {author, r->tweet_id};
                     in_flight.Release(r.status());
                   });
@@ -268,7 +268,7 @@ void BM_PostToVisible(benchmark::State& state) {
       absl::Notification visible;
       const int64_t start = NowNs();
       int64_t done_ns = 0;
-      live.roost->Post(PostArgs{author, "lag probe"}, [&](absl::StatusOr<PostResult> r) {
+      live.roost->Post(services::PostArgs{author, "lag probe"}, [&](absl::StatusOr<services::PostResult> r) {
         if (!r.ok()) Die("post", r.status());
         live.roost->WhenApplied(r->position, absl::Now() + absl::Minutes(1), [&](absl::Status s) {
           if (!s.ok()) Die("applied", s);
@@ -296,7 +296,7 @@ void BM_LagWhileCelebrityPosts(benchmark::State& state) {
   const bool hybrid = state.range(0) == 1;
   state.SetLabel(hybrid ? "hybrid fanout" : "every tweet pushed");
   Live& live = SharedLive(hybrid);
-  Roost& roost = *live.roost;
+  services::Roost& roost = *live.roost;
   const auto [author, followers] = AuthorWithFollowers(roost, 100);
   absl::StatusOr<graph::Page> fans =
       roost.Select(graph::kFollows, author, graph::Direction::kBackward, graph::kNormalOnly, 0, 1);
@@ -306,7 +306,7 @@ void BM_LagWhileCelebrityPosts(benchmark::State& state) {
   std::atomic<int> celebrity_posts{0};
   std::thread celebrity([&] {
     while (!stop.load()) {
-      roost.Post(PostArgs{1, "celebrity"}, [&](absl::StatusOr<PostResult> r) {
+      roost.Post(services::PostArgs{1, "celebrity"}, [&](absl::StatusOr<services::PostResult> r) {
         if (r.ok()) ++celebrity_posts;
       });
       absl::SleepFor(absl::Milliseconds(500));
@@ -319,15 +319,15 @@ void BM_LagWhileCelebrityPosts(benchmark::State& state) {
       absl::Notification acked;
       TweetId id = 0;
       const int64_t start = NowNs();
-      roost.Post(PostArgs{author, "small"}, [&](absl::StatusOr<PostResult> r) {
+      roost.Post(services::PostArgs{author, "small"}, [&](absl::StatusOr<services::PostResult> r) {
         if (!r.ok()) Die("post", r.status());
         id = r->tweet_id;
         acked.Notify();
       });
       acked.WaitForNotification();
       for (const int64_t deadline = start + 30'000'000'000;;) {
-        absl::StatusOr<TimelineResult> page =
-            roost.HomeTimeline(TimelineQuery{reader, 0, id - 1, 1});
+        absl::StatusOr<services::TimelineResult> page =
+            roost.HomeTimeline(services::TimelineQuery{reader, 0, id - 1, 1});
         if (!page.ok()) Die("home", page.status());
         if (!page->ids.empty() && page->ids.back() == id) break;
         if (NowNs() > deadline) Die("lag", absl::DeadlineExceededError("never visible"));
@@ -353,8 +353,8 @@ void BM_HomeRead(benchmark::State& state) {
   const std::vector<UserId> readers = FullPageReaders(*live.roost);
   std::mt19937_64 rng(42);
   const auto read = [&](UserId user) {
-    absl::StatusOr<TimelineResult> page =
-        live.roost->HomeTimeline(TimelineQuery{user, 0, 0, 20, /*hydrate=*/true});
+    absl::StatusOr<services::TimelineResult> page =
+        live.roost->HomeTimeline(services::TimelineQuery{user, 0, 0, 20, /*hydrate=*/true});
     if (!page.ok() || page->tweets.size() != 20) Die("home", page.status());
   };
   for (UserId user : readers) read(user);  // warm the block cache
@@ -398,8 +398,8 @@ void BM_RebuildOnMiss(benchmark::State& state) {
   for (auto _ : state) {
     for (UserId user = first; user < first + kReaders; ++user) {
       const int64_t start = NowNs();
-      absl::StatusOr<TimelineResult> page =
-          live.roost->HomeTimeline(TimelineQuery{user, 0, 0, 20, /*hydrate=*/true});
+      absl::StatusOr<services::TimelineResult> page =
+          live.roost->HomeTimeline(services::TimelineQuery{user, 0, 0, 20, /*hydrate=*/true});
       h.Record(static_cast<uint64_t>(NowNs() - start));
       if (!page.ok() || !page->rebuilt) Die("rebuild", page.status());
       entries += page->ids.size();
@@ -418,8 +418,8 @@ BENCHMARK(BM_RebuildOnMiss)->Iterations(1)->Unit(benchmark::kMillisecond);
 void BM_GrpcHomeRead(benchmark::State& state) {
   Live& live = SharedLive(/*hybrid=*/false);
   const std::vector<UserId> readers = FullPageReaders(*live.roost);
-  absl::StatusOr<std::unique_ptr<service::Server>> server =
-      service::Server::Start(live.roost.get(), "127.0.0.1:0");
+  absl::StatusOr<std::unique_ptr<services::Server>> server =
+      services::Server::Start(live.roost.get(), "127.0.0.1:0");
   if (!server.ok()) Die("start server", server.status());
   std::shared_ptr<grpc::Channel> channel = grpc::CreateChannel(
       absl::StrCat("127.0.0.1:", (*server)->port()), grpc::InsecureChannelCredentials());

@@ -41,7 +41,7 @@ namespace fs = std::filesystem;
 // Runs `write` (which starts one write and hands its `done` the write's position) and
 // returns the ns from the call until the position is applied.
 template <typename Write>
-int64_t TimeUntilApplied(Roost& roost, Write write) {
+int64_t TimeUntilApplied(services::Roost& roost, Write write) {
   absl::Notification applied;
   int64_t done_ns = 0;
   const int64_t start = NowNs();
@@ -57,16 +57,16 @@ int64_t TimeUntilApplied(Roost& roost, Write write) {
   return done_ns - start;
 }
 
-int64_t PostUntilApplied(Roost& roost, UserId author) {
+int64_t PostUntilApplied(services::Roost& roost, UserId author) {
   return TimeUntilApplied(roost, [&](auto done) {
-    roost.Post(PostArgs{author, "a tweet"}, [done = std::move(done)](
-                                                absl::StatusOr<PostResult> r) mutable {
+    roost.Post(services::PostArgs{author, "a tweet"}, [done = std::move(done)](
+                                                absl::StatusOr<services::PostResult> r) mutable {
       done(r.ok() ? absl::StatusOr<LogOffset>(r->position) : r.status());
     });
   });
 }
 
-int64_t EdgeUntilApplied(Roost& roost, graph::GraphId g, UserId source, UserId destination,
+int64_t EdgeUntilApplied(services::Roost& roost, graph::GraphId g, UserId source, UserId destination,
                          graph::EdgeState state) {
   return TimeUntilApplied(roost, [&](auto done) {
     roost.SetEdge(g, source, destination, state, std::move(done));
@@ -74,12 +74,12 @@ int64_t EdgeUntilApplied(Roost& roost, graph::GraphId g, UserId source, UserId d
 }
 
 // Reads the whole home timeline, 200 a page; the entries it held, and the ns it took.
-std::pair<std::vector<timelines::Entry>, int64_t> ReadWhole(Roost& roost, UserId user) {
+std::pair<std::vector<timelines::Entry>, int64_t> ReadWhole(services::Roost& roost, UserId user) {
   std::vector<timelines::Entry> entries;
   const int64_t start = NowNs();
   TweetId max_id = 0;
   for (int page = 0; page < 10; ++page) {
-    absl::StatusOr<TimelineResult> read = roost.HomeTimeline(TimelineQuery{user, max_id, 0, 200});
+    absl::StatusOr<services::TimelineResult> read = roost.HomeTimeline(services::TimelineQuery{user, max_id, 0, 200});
     if (!read.ok()) Die("home", read.status());
     for (TweetId id : read->ids) entries.push_back({id, 0, 0});
     if (read->next_max_id == 0) break;
@@ -94,16 +94,16 @@ void Report(benchmark::State& state, const std::string& name, const Histogram& h
 }
 
 // The author of the most of `user`'s home timeline's tweets.
-UserId TopAuthor(Roost& roost, const std::vector<timelines::Entry>& entries) {
+UserId TopAuthor(services::Roost& roost, const std::vector<timelines::Entry>& entries) {
   std::vector<TweetId> ids;
   for (const timelines::Entry& e : entries) ids.push_back(e.id);
   std::map<UserId, int> by_author;
-  for (size_t i = 0; i < ids.size(); i += kMaxGetIds) {
+  for (size_t i = 0; i < ids.size(); i += services::kMaxGetIds) {
     const std::vector<TweetId> chunk(ids.begin() + i,
-                                     ids.begin() + std::min(ids.size(), i + kMaxGetIds));
-    absl::StatusOr<std::vector<tweets::Tweet>> tweets = roost.GetTweets(chunk);
+                                     ids.begin() + std::min(ids.size(), i + services::kMaxGetIds));
+    absl::StatusOr<std::vector<tweetstore::Tweet>> tweets = roost.GetTweets(chunk);
     if (!tweets.ok()) Die("get", tweets.status());
-    for (const tweets::Tweet& t : *tweets) ++by_author[t.author];
+    for (const tweetstore::Tweet& t : *tweets) ++by_author[t.author];
   }
   return std::max_element(by_author.begin(), by_author.end(), [](const auto& a, const auto& b) {
            return a.second < b.second;
@@ -112,7 +112,7 @@ UserId TopAuthor(Roost& roost, const std::vector<timelines::Entry>& entries) {
 
 void BM_MuteRefillUnmute(benchmark::State& state) {
   Live live(/*read_threshold=*/0);
-  Roost& roost = *live.roost;
+  services::Roost& roost = *live.roost;
   constexpr int kReaders = 100;
   // The 500 most followed users post about half of the tweets chosen by popularity,
   // enough to fill a timeline; the most followed holds about a seventh of it.
@@ -164,10 +164,10 @@ BENCHMARK(BM_MuteRefillUnmute)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 void BM_MillionFollowerAuthor(benchmark::State& state) {
   const std::string dir = FreshDataDir("roost-million-follower");
-  RoostOptions options = BenchOptions(dir, log::SyncPolicy::kAlways);
+  services::RoostOptions options = BenchOptions(dir, log::SyncPolicy::kAlways);
   options.pipeline.fanout_read_threshold = 0;  // pushed, so a delete retracts from all
   options.timelines.memory_limit_bytes = 0;
-  std::unique_ptr<Roost> roost = OpenRoost(options);
+  std::unique_ptr<services::Roost> roost = OpenRoost(options);
   MaterializeAll(*roost);
   const UserId star = Users() + 1;
   {
@@ -192,7 +192,7 @@ void BM_MillionFollowerAuthor(benchmark::State& state) {
       absl::Notification done;
       const int64_t start = NowNs();
       int64_t applied_ns = 0;
-      roost->Post(PostArgs{star, "to everyone"}, [&](absl::StatusOr<PostResult> r) {
+      roost->Post(services::PostArgs{star, "to everyone"}, [&](absl::StatusOr<services::PostResult> r) {
         if (!r.ok()) Die("post", r.status());
         posted.push_back(r->tweet_id);
         roost->WhenApplied(r->position, absl::Now() + absl::Minutes(5), [&](absl::Status s) {

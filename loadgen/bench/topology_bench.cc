@@ -1,5 +1,5 @@
 // Benchmarks of the topology engine, in-process and through the public
-// topology API only (ingest/topology/topology.h):
+// topology API only (topology/topology.h):
 //
 // - BM_WordCount/workers:W/split:S/count:C/packed:P/high:H: the classic word count,
 //   sentences -> split (shuffle) -> count (fields by word), as fast as it goes, with
@@ -54,7 +54,7 @@
 #include "benchmark/benchmark.h"
 #include "common/metrics.h"
 #include "common/stable_hash.h"
-#include "ingest/topology/topology.h"
+#include "topology/topology.h"
 #include "loadgen/bench/bench_clock.h"
 #include "loadgen/histogram.h"
 
@@ -312,11 +312,8 @@ struct WordCountConfig {
   size_t high_watermark = 0;  // 0: the engine's default (2048, low 512)
 };
 
-// Runs the word count once, from Start until the last sentence is committed, and
-// reports it on `state`. False (with the state skipped) when it failed.
-bool RunWordCount(benchmark::State& state, const WordCountConfig& config) {
-  auto results = std::make_shared<CountResults>();
-  MetricsRegistry metrics;
+// The word count's topology: sentences -> split (shuffle) -> count (fields by word).
+TopologyBuilder WordCount(const WordCountConfig& config, std::shared_ptr<CountResults> results) {
   TopologyBuilder builder;
   const LogOffset limit = config.sentences;
   const double rate = config.rate;
@@ -342,6 +339,37 @@ bool RunWordCount(benchmark::State& state, const WordCountConfig& config) {
           return std::hash<std::string>{}(std::any_cast<const Word&>(t.value).text);
         });
   }
+  return builder;
+}
+
+// What a finished run reports: rates over `seconds`, the CPU it and the rest of the
+// machine used, and the latency.
+void ReportWordCount(benchmark::State& state, double tuples, LogOffset sentences, double seconds,
+                     int64_t cpu_ns, int64_t busy_ns, const Histogram& latency) {
+  state.counters["tuples_per_s"] = tuples / seconds;
+  state.counters["tuples_per_s_per_core"] = tuples / seconds / kCores;
+  state.counters["sentences_per_s"] = static_cast<double>(sentences) / seconds;
+  state.counters["seconds"] = seconds;
+  // How much of the machine's cores the run kept busy (all threads, until the last
+  // commit).
+  state.counters["cpu_cores_used"] = static_cast<double>(cpu_ns) / 1e9 / seconds;
+  // What the rest of the machine (other processes, the hypervisor's steal) took
+  // meanwhile: on a shared machine, a run with more than ~0.1 here was disturbed.
+  state.counters["other_cores_used"] =
+      std::max(0.0, static_cast<double>(busy_ns - cpu_ns) / 1e9 / seconds);
+  state.counters["latency_p50_us"] = static_cast<double>(latency.ValueAtPercentile(50)) / 1e3;
+  state.counters["latency_p99_us"] = static_cast<double>(latency.ValueAtPercentile(99)) / 1e3;
+  state.counters["latency_max_us"] = static_cast<double>(latency.max()) / 1e3;
+  state.counters["latency_samples"] = static_cast<double>(latency.count());
+}
+
+// Runs the word count once, from Start until the last sentence is committed, and
+// reports it on `state`. False (with the state skipped) when it failed.
+bool RunWordCount(benchmark::State& state, const WordCountConfig& config) {
+  auto results = std::make_shared<CountResults>();
+  MetricsRegistry metrics;
+  const LogOffset limit = config.sentences;
+  TopologyBuilder builder = WordCount(config, results);
   std::atomic<int64_t> committed_all_ns{0};
   TopologyOptions options;
   options.worker_threads = config.workers;
@@ -404,21 +432,8 @@ bool RunWordCount(benchmark::State& state, const WordCountConfig& config) {
                             .c_str());
     return false;
   }
-  const double tuples = static_cast<double>(split_executed + count_executed);
-  state.counters["tuples_per_s"] = tuples / seconds;
-  state.counters["tuples_per_s_per_core"] = tuples / seconds / kCores;
-  state.counters["sentences_per_s"] = static_cast<double>(limit) / seconds;
-  state.counters["seconds"] = seconds;
-  // How much of the 2 cores the run kept busy (all threads, until the last commit).
-  state.counters["cpu_cores_used"] = static_cast<double>(cpu_ns) / 1e9 / seconds;
-  // What the rest of the machine (other processes, the hypervisor's steal) took
-  // meanwhile: on a shared machine, a run with more than ~0.1 here was disturbed.
-  state.counters["other_cores_used"] =
-      std::max(0.0, static_cast<double>(busy_ns - cpu_ns) / 1e9 / seconds);
-  state.counters["latency_p50_us"] = static_cast<double>(results->latency.ValueAtPercentile(50)) / 1e3;
-  state.counters["latency_p99_us"] = static_cast<double>(results->latency.ValueAtPercentile(99)) / 1e3;
-  state.counters["latency_max_us"] = static_cast<double>(results->latency.max()) / 1e3;
-  state.counters["latency_samples"] = static_cast<double>(results->latency.count());
+  ReportWordCount(state, static_cast<double>(split_executed + count_executed), limit, seconds,
+                  cpu_ns, busy_ns, results->latency);
   return true;
 }
 

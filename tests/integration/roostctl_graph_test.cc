@@ -38,11 +38,11 @@ class RoostctlGraphTest : public ::testing::Test {
 
   // Follows, a block (which removes follows both ways) and an archive, through the
   // engine, so the store holds every state.
-  std::unique_ptr<Roost> Populate() {
-    RoostOptions options;
+  std::unique_ptr<services::Roost> Populate() {
+    services::RoostOptions options;
     options.data_dir = dir_;
     options.log_sync = log::SyncPolicy::kNone;
-    absl::StatusOr<std::unique_ptr<Roost>> roost = Roost::Open(options);
+    absl::StatusOr<std::unique_ptr<services::Roost>> roost = services::Roost::Open(options);
     EXPECT_TRUE(roost.ok()) << roost.status();
     if (!roost.ok()) return nullptr;
     LogOffset last = 0;
@@ -115,7 +115,7 @@ TEST_F(RoostctlGraphTest, ADamagedCountIsReportedAndNothingIsChanged) {
 }
 
 TEST_F(RoostctlGraphTest, RefusesADataDirInUse) {
-  std::unique_ptr<Roost> running = Populate();
+  std::unique_ptr<services::Roost> running = Populate();
   const Outcome out = Roostctl({"graph", "verify", "--data-dir=" + dir_});
   EXPECT_EQ(out.code, 1) << out.output;
   EXPECT_THAT(out.output, HasSubstr("in use by a roostd"));

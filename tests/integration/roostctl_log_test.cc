@@ -10,8 +10,8 @@
 #include "common/subprocess.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "ingest/log/segmented_log.h"
-#include "ingest/log/log_format.h"
+#include "log/segmented_log.h"
+#include "log/log_format.h"
 #include "roost/v1/events.pb.h"
 #include "services/roost.h"
 #include "tests/log/log_test_util.h"
@@ -115,17 +115,17 @@ TEST_F(RoostctlLogTest, VerifyReportsATornTailAndNamesCorruption) {
 }
 
 // A data dir written by the engine: 200 posts in ~2 KB segments, all committed.
-void WriteDataDir(const std::string& dir, std::unique_ptr<Roost>* keep_open = nullptr) {
-  RoostOptions options;
+void WriteDataDir(const std::string& dir, std::unique_ptr<services::Roost>* keep_open = nullptr) {
+  services::RoostOptions options;
   options.data_dir = dir;
   options.log_sync = log::SyncPolicy::kNone;
   options.log_segment_bytes = 2000;
-  absl::StatusOr<std::unique_ptr<Roost>> roost = Roost::Open(options);
+  absl::StatusOr<std::unique_ptr<services::Roost>> roost = services::Roost::Open(options);
   ASSERT_TRUE(roost.ok()) << roost.status();
   for (int i = 0; i < 200; ++i) {
     absl::Notification done;
-    (*roost)->Post(PostArgs{1, "a post of some length", 0, 0, ""},
-                   [&](absl::StatusOr<PostResult>) { done.Notify(); });
+    (*roost)->Post(services::PostArgs{1, "a post of some length", 0, 0, ""},
+                   [&](absl::StatusOr<services::PostResult>) { done.Notify(); });
     done.WaitForNotification();
   }
   if (keep_open != nullptr) *keep_open = std::move(*roost);
@@ -133,7 +133,7 @@ void WriteDataDir(const std::string& dir, std::unique_ptr<Roost>* keep_open = nu
 
 TEST_F(RoostctlLogTest, TruncateDeletesOldSegmentsOnlyBelowWhatTheStoresCommitted) {
   {
-    std::unique_ptr<Roost> running;
+    std::unique_ptr<services::Roost> running;
     WriteDataDir(data_.path(), &running);
     const Outcome busy =
         Roostctl({"log", "truncate", "--data-dir=" + data_.path(), "--before=100"});
@@ -153,11 +153,11 @@ TEST_F(RoostctlLogTest, TruncateDeletesOldSegmentsOnlyBelowWhatTheStoresCommitte
   EXPECT_THAT(verify.output, ::testing::Not(HasSubstr("offsets 1..")));
   EXPECT_THAT(verify.output, HasSubstr("..200"));
   // The engine opens on it, and a rebuild is refused: the log no longer starts at 1.
-  RoostOptions options;
+  services::RoostOptions options;
   options.data_dir = data_.path();
-  EXPECT_TRUE(Roost::Open(options).ok());
+  EXPECT_TRUE(services::Roost::Open(options).ok());
   options.rebuild = true;
-  EXPECT_EQ(Roost::Open(options).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(services::Roost::Open(options).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_F(RoostctlLogTest, UsageErrors) {

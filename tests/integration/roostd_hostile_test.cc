@@ -25,6 +25,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "roost/v1/roost.grpc.pb.h"
 #include "tests/integration/roostd_client.h"
@@ -343,13 +344,13 @@ TEST_F(RoostdTest, HostileRequestsGetDocumentedErrorsAndChangeNothing) {
                      ++codes[status.error_code()];
                      switch (status.error_code()) {
                        case grpc::StatusCode::OK:                  // a read that was fine
-                       case grpc::StatusCode::INVALID_ARGUMENT:    // ours, naming the field
+                       // ours, naming the field, or bytes that do not parse as the
+                       // request (parse_error_interceptor.h)
+                       case grpc::StatusCode::INVALID_ARGUMENT:
                        case grpc::StatusCode::OUT_OF_RANGE:        // min_position past the log
                        case grpc::StatusCode::NOT_FOUND:           // delete of no such tweet
                        case grpc::StatusCode::PERMISSION_DENIED:   // another author's tweet
-                       // gRPC's own, before any handler: no such method, or bytes that
-                       // do not parse as the request (gRPC 1.51 answers both so).
-                       case grpc::StatusCode::UNIMPLEMENTED:
+                       case grpc::StatusCode::UNIMPLEMENTED:       // gRPC's: no such method
                          break;
                        default:
                          ++unexpected[absl::StrCat(call->method, ": ", status.error_code(), " ",
@@ -380,6 +381,24 @@ TEST_F(RoostdTest, HostileRequestsGetDocumentedErrorsAndChangeNothing) {
   std::printf("%d hostile requests in %.1f s (%.0f/s):%s 0 unexpected, log position unchanged "
               "at %" PRIu64 "\n",
               total, seconds, total / seconds, summary.c_str(), appended);
+}
+
+// A hand-built PostRequest whose text is not UTF-8 (no language's protobuf encodes a
+// string so): what a raw client gets back, and nothing is logged.
+TEST_F(RoostdTest, ATextThatIsNotUtf8GetsInvalidArgumentFromARawClient) {
+  google::protobuf::SetLogHandler(nullptr);
+  StartServer();
+  const uint64_t appended = client_->Stats().appended_position();
+  grpc::GenericStub stub(server_.channel());
+  // author_id = 7 (field 1, varint), text = "\xff\xfe" (field 2, length-delimited).
+  const std::string request("\x08\x07\x12\x02\xff\xfe", 6);
+  const grpc::Status status = RawCall(stub, "/roost.v1.Tweets/Post", request);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("UTF-8"));
+  EXPECT_EQ(client_->Stats().appended_position(), appended);
+  // The same text, valid: posted.
+  const std::string valid("\x08\x07\x12\x02ok", 6);
+  EXPECT_TRUE(RawCall(stub, "/roost.v1.Tweets/Post", valid).ok());
 }
 
 }  // namespace

@@ -84,19 +84,19 @@ TEST_F(RoostdTweetCacheTest, ReadsThroughTheCacheAndNeverServesADeletedTweet) {
   ASSERT_TRUE(c.Delete(kAlice, t2, &deleted_at).ok());
   WaitApplied(deleted_at);
   EXPECT_THAT(Texts(Get({t1, t2, t3})), ElementsAre("one", "three"));
-  tweets::MemcachedOptions peek_options;
+  tweetstore::MemcachedOptions peek_options;
   peek_options.servers = {{"127.0.0.1", memcached_.port()}};
-  auto peek = tweets::MemcachedClient::Create(peek_options);
+  auto peek = tweetstore::MemcachedClient::Create(peek_options);
   ASSERT_TRUE(peek.ok()) << peek.status();
   std::vector<std::optional<std::string>> values;
-  ASSERT_TRUE((*peek)->MultiGet({tweets::TweetCacheKey(t2)}, &values).ok());
+  ASSERT_TRUE((*peek)->MultiGet({tweetstore::TweetCacheKey(t2)}, &values).ok());
   ASSERT_TRUE(values[0].has_value());
-  tweets::Tweet cached;
-  ASSERT_TRUE(tweets::DecodeTweet(t2, *values[0], &cached).ok());
+  tweetstore::Tweet cached;
+  ASSERT_TRUE(tweetstore::DecodeTweet(t2, *values[0], &cached).ok());
   EXPECT_TRUE(cached.deleted);
 
   // memcached dies; t3 is deleted meanwhile; it comes back holding t3 live.
-  tweets::Tweet live_t3;
+  tweetstore::Tweet live_t3;
   live_t3.id = t3;
   live_t3.author = kAlice;
   live_t3.text = "three";
@@ -107,11 +107,11 @@ TEST_F(RoostdTweetCacheTest, ReadsThroughTheCacheAndNeverServesADeletedTweet) {
   WaitApplied(deleted_at);
   EXPECT_THAT(Texts(Get({t1, t3})), ElementsAre("one"));
   ASSERT_TRUE(memcached_.Start(memcached_.port()).ok());
-  peek = tweets::MemcachedClient::Create(peek_options);
+  peek = tweetstore::MemcachedClient::Create(peek_options);
   ASSERT_TRUE(peek.ok()) << peek.status();
   std::string stale;
-  tweets::EncodeTweet(live_t3, &stale);
-  ASSERT_TRUE((*peek)->Set(tweets::TweetCacheKey(t3), stale).ok());
+  tweetstore::EncodeTweet(live_t3, &stale);
+  ASSERT_TRUE((*peek)->Set(tweetstore::TweetCacheKey(t3), stale).ok());
 
   // Until the cache is used again (how soon depends on the client's retry timer),
   // and after, t3 stays deleted.
@@ -140,10 +140,10 @@ TEST(RoostdTweetCacheFlagTest, AMalformedSpecStopsRoostdNamingTheFlag) {
 }
 
 TEST(RoostTweetCacheOptionTest, OpenRejectsAMalformedSpec) {
-  RoostOptions options;
+  services::RoostOptions options;
   options.data_dir = testing::FreshDir("open_malformed_tweet_cache");
   options.tweet_cache = "memcached:127.0.0.1:99999";
-  absl::StatusOr<std::unique_ptr<Roost>> roost = Roost::Open(options);
+  absl::StatusOr<std::unique_ptr<services::Roost>> roost = services::Roost::Open(options);
   EXPECT_EQ(roost.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(roost.status().message(), HasSubstr("port must be 1..65535"));
   EXPECT_THAT(roost.status().message(), HasSubstr("memcached:HOST:PORT"));

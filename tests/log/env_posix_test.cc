@@ -6,7 +6,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "ingest/log/env.h"
+#include "log/env.h"
 #include "tests/log/log_test_util.h"
 
 namespace roost::log::testing {

@@ -9,8 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
-#include "ingest/log/log_format.h"
-#include "ingest/log/log_reader.h"
+#include "log/log_format.h"
+#include "log/log_reader.h"
 
 namespace roost::log::testing {
 namespace {

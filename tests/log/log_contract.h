@@ -1,4 +1,4 @@
-// The contract of Log (ingest/log/log.h) as a value-parameterized test suite, so every
+// The contract of Log (log/log.h) as a value-parameterized test suite, so every
 // implementation is held to the same behaviour: instantiate LogContractTest with a
 // LogFactory for it (log_contract_test.cc does, for the segmented and in-memory logs).
 #ifndef ROOST_TESTS_LOG_LOG_CONTRACT_H_
@@ -10,7 +10,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "ingest/log/log.h"
+#include "log/log.h"
 
 namespace roost::log::testing {
 

@@ -2,7 +2,7 @@
 #include <memory>
 #include <string>
 
-#include "ingest/log/segmented_log.h"
+#include "log/segmented_log.h"
 #include "tests/log/log_contract.h"
 #include "tests/log/memory_log.h"
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "ingest/log/segmented_log.h"
+#include "log/segmented_log.h"
 
 int main(int argc, char** argv) {
   if (argc != 4) {

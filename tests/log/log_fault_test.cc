@@ -5,7 +5,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "ingest/log/segmented_log.h"
+#include "log/segmented_log.h"
 #include "tests/log/log_test_util.h"
 
 namespace roost::log::testing {

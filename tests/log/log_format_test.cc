@@ -1,4 +1,4 @@
-#include "ingest/log/log_format.h"
+#include "log/log_format.h"
 
 #include <string>
 

@@ -1,6 +1,6 @@
 // LogReader: positioning, waiting for appends, reading only durable records, and
 // detecting corruption.
-#include "ingest/log/log_reader.h"
+#include "log/log_reader.h"
 
 #include <thread>
 #include <vector>
@@ -8,8 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "ingest/log/segmented_log.h"
-#include "ingest/log/log_format.h"
+#include "log/segmented_log.h"
+#include "log/log_format.h"
 #include "tests/log/log_test_util.h"
 
 namespace roost::log::testing {

@@ -1,6 +1,6 @@
 // Log: appends, reopen, recovery of torn tails, segment rolling, locking, Close, and
 // the sync policies.
-#include "ingest/log/segmented_log.h"
+#include "log/segmented_log.h"
 
 #include <algorithm>
 #include <chrono>
@@ -11,8 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "ingest/log/log_format.h"
-#include "ingest/log/log_inspect.h"
+#include "log/log_format.h"
+#include "log/log_inspect.h"
 #include "tests/log/log_test_util.h"
 
 namespace roost::log::testing {

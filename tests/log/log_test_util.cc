@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
-#include "ingest/log/log_format.h"
+#include "log/log_format.h"
 
 namespace roost::log::testing {
 

@@ -15,9 +15,9 @@
 #include "absl/synchronization/mutex.h"
 #include "common/status_macros.h"
 #include "gtest/gtest.h"
-#include "ingest/log/env.h"
-#include "ingest/log/segmented_log.h"
-#include "ingest/log/log_reader.h"
+#include "log/env.h"
+#include "log/segmented_log.h"
+#include "log/log_reader.h"
 
 #define ASSERT_OK(expr)                                  \
   do {                                                   \

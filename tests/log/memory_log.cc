@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "ingest/log/log_format.h"
-#include "ingest/log/log_reader.h"
+#include "log/log_format.h"
+#include "log/log_reader.h"
 
 namespace roost::log::testing {
 

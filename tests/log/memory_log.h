@@ -1,4 +1,4 @@
-// MemoryLog: a Log (ingest/log/log.h) kept in memory, for tests of the code above the
+// MemoryLog: a Log (log/log.h) kept in memory, for tests of the code above the
 // log's interface. Its records live in a shared MemoryLog::Records, so a test can
 // "reopen" the log by opening a new MemoryLog on the same records. Appends are
 // acknowledged at once, on the caller's thread.
@@ -11,7 +11,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "ingest/log/log.h"
+#include "log/log.h"
 
 namespace roost::log::testing {
 

@@ -48,7 +48,7 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "gtest/gtest.h"
-#include "ingest/log/segmented_log.h"
+#include "log/segmented_log.h"
 #include "ingest/pipeline.h"
 #include "ingest/pipeline_timeline_source.h"
 #include "roost/v1/events.pb.h"
@@ -412,7 +412,7 @@ class ConvergenceTest : public ::testing::TestWithParam<Run> {
     log::SegmentedLogOptions log_options;
     log_options.sync = log::SyncPolicy::kNone;
     log_ = *log::OpenSegmentedLog(dir_ + "/log", log_options);
-    tweets_ = *tweets::TweetStore::Open(dir_ + "/tweets", {});
+    tweets_ = *tweetstore::TweetStore::Open(dir_ + "/tweets", {});
     graph_ = *graph::GraphStore::Open(dir_ + "/graph", {});
     source_ = std::make_unique<StoreTimelineSource>(graph_.get(), tweets_.get());
     racing_source_ = std::make_unique<RacingSource>(source_.get(), log_.get());
@@ -568,7 +568,7 @@ class ConvergenceTest : public ::testing::TestWithParam<Run> {
     for (size_t begin = 0; begin < ids.size(); begin += 1000) {
       const std::vector<TweetId> chunk(ids.begin() + begin,
                                        ids.begin() + std::min(ids.size(), begin + 1000));
-      absl::StatusOr<std::vector<std::optional<tweets::Tweet>>> found = tweets_->MultiGet(chunk);
+      absl::StatusOr<std::vector<std::optional<tweetstore::Tweet>>> found = tweets_->MultiGet(chunk);
       ASSERT_TRUE(found.ok()) << found.status();
       for (size_t i = 0; i < chunk.size(); ++i) {
         ASSERT_TRUE((*found)[i].has_value()) << "seed " << seed << ": tweet " << chunk[i] << " lost";
@@ -586,7 +586,7 @@ class ConvergenceTest : public ::testing::TestWithParam<Run> {
 
   std::string dir_;
   std::unique_ptr<log::Log> log_;
-  std::unique_ptr<tweets::TweetStore> tweets_;
+  std::unique_ptr<tweetstore::TweetStore> tweets_;
   std::unique_ptr<graph::GraphStore> graph_;
   std::unique_ptr<StoreTimelineSource> source_;
   std::unique_ptr<RacingSource> racing_source_;

@@ -10,7 +10,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "ingest/topology/grouping.h"
+#include "topology/grouping.h"
 #include "tests/pipeline/followers_fixture.h"
 
 namespace roost::ingest {

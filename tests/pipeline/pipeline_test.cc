@@ -9,7 +9,7 @@
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "ingest/log/segmented_log.h"
+#include "log/segmented_log.h"
 #include "ingest/pipeline_timeline_source.h"
 #include "roost/v1/events.pb.h"
 
@@ -41,7 +41,7 @@ class PipelineTest : public ::testing::Test {
     log::SegmentedLogOptions log_options;
     log_options.sync = log::SyncPolicy::kNone;
     log_ = *log::OpenSegmentedLog(dir_ + "/log", log_options);
-    tweets_ = *tweets::TweetStore::Open(dir_ + "/tweets", {});
+    tweets_ = *tweetstore::TweetStore::Open(dir_ + "/tweets", {});
     graph_ = *graph::GraphStore::Open(dir_ + "/graph", {});
     source_ = std::make_unique<StoreTimelineSource>(graph_.get(), tweets_.get());
     timelines_ = std::make_unique<timelines::HomeTimelines>(timelines::HomeTimelinesOptions{},
@@ -99,7 +99,7 @@ class PipelineTest : public ::testing::Test {
 
   std::string dir_;
   std::unique_ptr<log::Log> log_;
-  std::unique_ptr<tweets::TweetStore> tweets_;
+  std::unique_ptr<tweetstore::TweetStore> tweets_;
   std::unique_ptr<graph::GraphStore> graph_;
   std::unique_ptr<StoreTimelineSource> source_;
   std::unique_ptr<timelines::HomeTimelines> timelines_;

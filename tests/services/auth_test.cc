@@ -10,7 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace roost::service {
+namespace roost::services {
 namespace {
 
 using ::testing::HasSubstr;
@@ -102,4 +102,4 @@ TEST(TokenAuthTest, ConstantTimeEqualsIsEquality) {
 }
 
 }  // namespace
-}  // namespace roost::service
+}  // namespace roost::services

@@ -4,7 +4,7 @@
 
 #include "gtest/gtest.h"
 
-namespace roost {
+namespace roost::services {
 namespace {
 
 TEST(BlockTrackerTest, UntrackedUsersAreSettledAtNothing) {
@@ -77,4 +77,4 @@ TEST(BlockTrackerTest, PruneKeepsWhatIsBeingAppendedOrNotYetApplied) {
 }
 
 }  // namespace
-}  // namespace roost
+}  // namespace roost::services

@@ -12,7 +12,7 @@
 #include "gtest/gtest.h"
 #include "prometheus/metric_family.h"
 
-namespace roost::service {
+namespace roost::services {
 namespace {
 
 using ::testing::HasSubstr;
@@ -100,4 +100,4 @@ TEST(MetricsEndpointTest, AnAddressInUseIsAnError) {
 }
 
 }  // namespace
-}  // namespace roost::service
+}  // namespace roost::services

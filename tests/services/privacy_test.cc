@@ -38,7 +38,7 @@ class PrivacyTest : public ::testing::TestWithParam<bool> {
     std::filesystem::remove_all(options_.data_dir);
   }
   void Open() {
-    auto roost = Roost::Open(options_);
+    auto roost = services::Roost::Open(options_);
     ASSERT_TRUE(roost.ok()) << roost.status();
     roost_ = *std::move(roost);
   }
@@ -63,15 +63,15 @@ class PrivacyTest : public ::testing::TestWithParam<bool> {
     });
     applied.WaitForNotification();
     std::vector<UserId> authors;
-    TimelineQuery query;
+    services::TimelineQuery query;
     query.user = kBlocker;
     query.limit = 200;
     query.hydrate = true;
     for (int page = 0; page < 2; ++page) {
-      absl::StatusOr<TimelineResult> result = roost_->HomeTimeline(query);
+      absl::StatusOr<services::TimelineResult> result = roost_->HomeTimeline(query);
       EXPECT_TRUE(result.ok()) << result.status();
       if (!result.ok()) break;
-      for (const tweets::Tweet& tweet : result->tweets) authors.push_back(tweet.author);
+      for (const tweetstore::Tweet& tweet : result->tweets) authors.push_back(tweet.author);
       if (result->next_max_id == 0) break;
       query.max_id = result->next_max_id;
     }
@@ -81,8 +81,8 @@ class PrivacyTest : public ::testing::TestWithParam<bool> {
     return static_cast<int>(std::count(authors.begin(), authors.end(), author));
   }
 
-  RoostOptions options_;
-  std::unique_ptr<Roost> roost_;
+  services::RoostOptions options_;
+  std::unique_ptr<services::Roost> roost_;
 };
 
 TEST_P(PrivacyTest, ABlockedUsersTweetsNeverReachTheBlockersHomeTimeline) {
@@ -100,8 +100,8 @@ TEST_P(PrivacyTest, ABlockedUsersTweetsNeverReachTheBlockersHomeTimeline) {
     const absl::Time give_up = absl::Now() + absl::Minutes(3);
     for (int i = 0; i < 2'000'000 && !stop.load() && absl::Now() < give_up; ++i) {
       absl::Notification done;
-      roost_->Post(PostArgs{i % 4 == 0 ? kFriend : kBlocked, absl::StrCat("tweet ", i)},
-                   [&](absl::StatusOr<PostResult> r) {
+      roost_->Post(services::PostArgs{i % 4 == 0 ? kFriend : kBlocked, absl::StrCat("tweet ", i)},
+                   [&](absl::StatusOr<services::PostResult> r) {
                      if (r.ok()) {
                        acked.fetch_add(1);
                        last.store(std::max(last.load(), r->position));

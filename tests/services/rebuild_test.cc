@@ -39,7 +39,7 @@ class RebuildTest : public ::testing::Test {
   void TearDown() override { std::filesystem::remove_all(options_.data_dir); }
 
   // Sends kEvents writes with up to 512 in flight; returns how many succeeded.
-  int GenerateWorkload(Roost& roost) {
+  int GenerateWorkload(services::Roost& roost) {
     std::mt19937_64 rng(7);
     absl::Mutex mu;
     int in_flight = 0, ok = 0;
@@ -79,14 +79,14 @@ class RebuildTest : public ::testing::Test {
                       graph::EdgeState::kNormal,
                       [&](absl::StatusOr<LogOffset> r) { done(r.ok(), 0, 0); });
       } else if (kind < 95) {
-        PostArgs post;
+        services::PostArgs post;
         post.author = b;  // popular accounts post, so fanout has work
         post.text = absl::StrCat("post ", i);
         {
           absl::MutexLock lock(&mu);
           if (kind >= 90 && !tweets.empty()) post.reply_to = tweets[rng() % tweets.size()];
         }
-        roost.Post(std::move(post), [&, b](absl::StatusOr<PostResult> r) {
+        roost.Post(std::move(post), [&, b](absl::StatusOr<services::PostResult> r) {
           done(r.ok(), r.ok() ? r->tweet_id : 0, b);
         });
       } else {
@@ -118,7 +118,7 @@ class RebuildTest : public ::testing::Test {
   }
 
   // Every answer the API gives about every user, as text.
-  std::string Snapshot(Roost& roost) {
+  std::string Snapshot(services::Roost& roost) {
     std::string out;
     for (UserId u = 1; u <= kUsers; ++u) {
       absl::StrAppend(&out, "user ", u, "\n");
@@ -133,19 +133,19 @@ class RebuildTest : public ::testing::Test {
                           "\n");
         }
       }
-      TimelineQuery query;
+      services::TimelineQuery query;
       query.user = u;
       query.limit = 200;
       query.hydrate = true;
       for (bool home : {false, true}) {
-        absl::StatusOr<TimelineResult> page =
+        absl::StatusOr<services::TimelineResult> page =
             home ? roost.HomeTimeline(query) : roost.UserTimeline(query);
         if (!page.ok()) {
           absl::StrAppend(&out, home ? " home " : " user ", page.status().ToString(), "\n");
           continue;
         }
         absl::StrAppend(&out, home ? " home " : " user ", absl::StrJoin(page->ids, ","), "\n");
-        for (const tweets::Tweet& t : page->tweets) {
+        for (const tweetstore::Tweet& t : page->tweets) {
           absl::StrAppend(&out, "  ", t.id, " ", t.author, " ", t.reply_to, " ", t.text,
                           "\n");
         }
@@ -154,20 +154,20 @@ class RebuildTest : public ::testing::Test {
     return out;
   }
 
-  RoostOptions options_;
+  services::RoostOptions options_;
 };
 
 TEST_F(RebuildTest, RebuiltStoresAnswerEveryQueryAsTheOriginalsDid) {
   std::string before;
   LogOffset end = 0;
   {
-    absl::StatusOr<std::unique_ptr<Roost>> roost = Roost::Open(options_);
+    absl::StatusOr<std::unique_ptr<services::Roost>> roost = services::Roost::Open(options_);
     ASSERT_TRUE(roost.ok()) << roost.status();
     const int ok = GenerateWorkload(**roost);
     ASSERT_EQ(ok, kEvents);
     end = (*roost)->appended_position();
     ASSERT_GE(end, static_cast<LogOffset>(kEvents * 95 / 100));  // deletes of none skip
-    Roost& r = **roost;
+    services::Roost& r = **roost;
     absl::Notification applied;
     r.WhenApplied(end, absl::InfiniteFuture(), [&](absl::Status) { applied.Notify(); });
     applied.WaitForNotification();
@@ -182,7 +182,7 @@ TEST_F(RebuildTest, RebuiltStoresAnswerEveryQueryAsTheOriginalsDid) {
     last_applied = applied;
     progress_end = to;
   };
-  absl::StatusOr<std::unique_ptr<Roost>> rebuilt = Roost::Open(options_);
+  absl::StatusOr<std::unique_ptr<services::Roost>> rebuilt = services::Roost::Open(options_);
   ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
   EXPECT_FALSE(std::filesystem::exists(marker));
   EXPECT_EQ(progress_end, end);

@@ -43,7 +43,7 @@ class RoostFaultTest : public ::testing::Test {
     std::filesystem::remove_all(options_.data_dir);
   }
   void Open() {
-    auto roost = Roost::Open(options_);
+    auto roost = services::Roost::Open(options_);
     ASSERT_TRUE(roost.ok()) << roost.status();
     roost_ = *std::move(roost);
   }
@@ -62,8 +62,8 @@ class RoostFaultTest : public ::testing::Test {
   absl::Status Post() {
     const std::string text = absl::StrCat("tweet ", ++posts_);
     absl::Notification done;
-    absl::StatusOr<PostResult> result;
-    roost_->Post(PostArgs{kAuthor, text}, [&](absl::StatusOr<PostResult> r) {
+    absl::StatusOr<services::PostResult> result;
+    roost_->Post(services::PostArgs{kAuthor, text}, [&](absl::StatusOr<services::PostResult> r) {
       result = std::move(r);
       done.Notify();
     });
@@ -86,14 +86,14 @@ class RoostFaultTest : public ::testing::Test {
     });
     applied.WaitForNotification();
     if (!waited.ok()) return waited;
-    TimelineQuery query;
+    services::TimelineQuery query;
     query.user = kReader;
     query.limit = 200;
     query.hydrate = true;
-    absl::StatusOr<TimelineResult> page = roost_->HomeTimeline(query);
+    absl::StatusOr<services::TimelineResult> page = roost_->HomeTimeline(query);
     if (!page.ok()) return page.status();
     std::vector<std::string> texts;
-    for (const tweets::Tweet& tweet : page->tweets) texts.push_back(tweet.text);
+    for (const tweetstore::Tweet& tweet : page->tweets) texts.push_back(tweet.text);
     return texts;
   }
   // Every acknowledged tweet is in the home timeline once, no refused one is.
@@ -107,8 +107,8 @@ class RoostFaultTest : public ::testing::Test {
   }
 
   log::testing::FaultEnv env_;
-  RoostOptions options_;
-  std::unique_ptr<Roost> roost_;
+  services::RoostOptions options_;
+  std::unique_ptr<services::Roost> roost_;
   int posts_ = 0;
   std::set<std::string> acked_, refused_;
   LogOffset last_position_ = 0;
@@ -176,9 +176,9 @@ TEST_F(RoostFaultTest, ReadErrorsPauseApplyingAndItResumesWhenTheyClear) {
   EXPECT_GT(roost_->Counters()["pipeline.log_read_errors"], errors_before);
   EXPECT_EQ(roost_->status(), absl::OkStatus()) << "a read error must not stop the pipeline";
   // What was applied before is still read.
-  TimelineQuery query;
+  services::TimelineQuery query;
   query.user = kReader;
-  absl::StatusOr<TimelineResult> page = roost_->HomeTimeline(query);
+  absl::StatusOr<services::TimelineResult> page = roost_->HomeTimeline(query);
   ASSERT_TRUE(page.ok()) << page.status();
   EXPECT_EQ(page->ids.size(), 1u);
 

@@ -32,7 +32,7 @@ class RoostLogSeamTest : public ::testing::Test {
     std::filesystem::remove_all(options_.data_dir);
   }
   void Open() {
-    absl::StatusOr<std::unique_ptr<Roost>> roost = Roost::Open(options_);
+    absl::StatusOr<std::unique_ptr<services::Roost>> roost = services::Roost::Open(options_);
     ASSERT_TRUE(roost.ok()) << roost.status();
     roost_ = *std::move(roost);
   }
@@ -40,7 +40,7 @@ class RoostLogSeamTest : public ::testing::Test {
   TweetId Post(UserId author) {
     absl::Notification done;
     TweetId id = 0;
-    roost_->Post(PostArgs{author, "over the seam"}, [&](absl::StatusOr<PostResult> r) {
+    roost_->Post(services::PostArgs{author, "over the seam"}, [&](absl::StatusOr<services::PostResult> r) {
       EXPECT_TRUE(r.ok()) << r.status();
       if (r.ok()) id = r->tweet_id;
       done.Notify();
@@ -65,10 +65,10 @@ class RoostLogSeamTest : public ::testing::Test {
                           applied.Notify();
                         });
     applied.WaitForNotification();
-    TimelineQuery query;
+    services::TimelineQuery query;
     query.user = user;
     query.limit = 50;
-    absl::StatusOr<TimelineResult> page = roost_->HomeTimeline(query);
+    absl::StatusOr<services::TimelineResult> page = roost_->HomeTimeline(query);
     EXPECT_TRUE(page.ok()) << page.status();
     return page.ok() ? page->ids : std::vector<TweetId>{};
   }
@@ -78,8 +78,8 @@ class RoostLogSeamTest : public ::testing::Test {
   }
 
   std::shared_ptr<MemoryLog::Records> records_ = std::make_shared<MemoryLog::Records>();
-  RoostOptions options_;
-  std::unique_ptr<Roost> roost_;
+  services::RoostOptions options_;
+  std::unique_ptr<services::Roost> roost_;
 };
 
 TEST_F(RoostLogSeamTest, WritesGoToTheGivenLogAndSurviveARestartAndARebuild) {

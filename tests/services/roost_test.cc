@@ -33,17 +33,17 @@ class RoostTest : public ::testing::Test {
     std::filesystem::remove_all(options_.data_dir);
   }
   void Open() {
-    auto roost = Roost::Open(options_);
+    auto roost = services::Roost::Open(options_);
     ASSERT_TRUE(roost.ok()) << roost.status();
     roost_ = *std::move(roost);
   }
 
   // Posts and waits for the answer.
-  absl::StatusOr<PostResult> Post(UserId author, const std::string& request_id) {
+  absl::StatusOr<services::PostResult> Post(UserId author, const std::string& request_id) {
     absl::Notification done;
-    absl::StatusOr<PostResult> result;
-    roost_->Post(PostArgs{author, "hello", 0, 0, request_id},
-                 [&](absl::StatusOr<PostResult> r) {
+    absl::StatusOr<services::PostResult> result;
+    roost_->Post(services::PostArgs{author, "hello", 0, 0, request_id},
+                 [&](absl::StatusOr<services::PostResult> r) {
                    result = std::move(r);
                    done.Notify();
                  });
@@ -52,8 +52,8 @@ class RoostTest : public ::testing::Test {
   }
 
   ManualClock clock_{kRoostEpochMs + 1000000000};
-  RoostOptions options_;
-  std::unique_ptr<Roost> roost_;
+  services::RoostOptions options_;
+  std::unique_ptr<services::Roost> roost_;
 };
 
 // Concurrent writers of every kind: the log holds their events in id order, which is
@@ -73,8 +73,8 @@ TEST_F(RoostTest, TheLogHoldsEventsInIdOrderUnderConcurrentWriters) {
         const UserId user = 10 + t;
         switch (i % 3) {
           case 0:
-            roost_->Post(PostArgs{user, "hello"},
-                         [count](absl::StatusOr<PostResult> r) mutable { count(r.status()); });
+            roost_->Post(services::PostArgs{user, "hello"},
+                         [count](absl::StatusOr<services::PostResult> r) mutable { count(r.status()); });
             break;
           case 1:
             roost_->SetEdge(graph::kFollows, user, 100 + i, graph::EdgeState::kNormal,
@@ -108,26 +108,26 @@ TEST_F(RoostTest, TheLogHoldsEventsInIdOrderUnderConcurrentWriters) {
 }
 
 TEST_F(RoostTest, RequestIdAnswersRetriesWithinItsWindowOnly) {
-  absl::StatusOr<PostResult> first = Post(1, "r");
+  absl::StatusOr<services::PostResult> first = Post(1, "r");
   ASSERT_TRUE(first.ok()) << first.status();
   clock_.Advance(absl::ToInt64Milliseconds(absl::Hours(23)));
-  absl::StatusOr<PostResult> retry = Post(1, "r");
+  absl::StatusOr<services::PostResult> retry = Post(1, "r");
   ASSERT_TRUE(retry.ok());
   EXPECT_EQ(retry->tweet_id, first->tweet_id);
   EXPECT_EQ(retry->position, first->position);
   // Another author's request id is another request.
-  absl::StatusOr<PostResult> other = Post(2, "r");
+  absl::StatusOr<services::PostResult> other = Post(2, "r");
   ASSERT_TRUE(other.ok());
   EXPECT_NE(other->tweet_id, first->tweet_id);
 
   // Past the window the id is free again, in memory and, after a restart, in the store.
   clock_.Advance(absl::ToInt64Milliseconds(absl::Hours(2)));
-  absl::StatusOr<PostResult> reused = Post(1, "r");
+  absl::StatusOr<services::PostResult> reused = Post(1, "r");
   ASSERT_TRUE(reused.ok());
   EXPECT_NE(reused->tweet_id, first->tweet_id);
   roost_.reset();
   Open();
-  absl::StatusOr<PostResult> reused_retry = Post(1, "r");
+  absl::StatusOr<services::PostResult> reused_retry = Post(1, "r");
   ASSERT_TRUE(reused_retry.ok());
   EXPECT_EQ(reused_retry->tweet_id, reused->tweet_id) << "the later post owns the id now";
 }
@@ -135,7 +135,7 @@ TEST_F(RoostTest, RequestIdAnswersRetriesWithinItsWindowOnly) {
 TEST_F(RoostTest, DrainRefusesNewWritesWithUnavailable) {
   ASSERT_TRUE(Post(1, "").ok());
   EXPECT_TRUE(roost_->Drain(absl::Now() + absl::Seconds(30)));
-  absl::StatusOr<PostResult> refused = Post(1, "");
+  absl::StatusOr<services::PostResult> refused = Post(1, "");
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable);
   const LogOffset end = roost_->appended_position();
   EXPECT_EQ(end, 1u);

@@ -4,7 +4,7 @@
 
 #include "gtest/gtest.h"
 
-namespace roost {
+namespace roost::services {
 namespace {
 
 TEST(ValidationTest, UserIdZeroIsRejectedWithTheFieldName) {
@@ -53,4 +53,4 @@ TEST(ValidationTest, PageLimitDefaultsAndClamps) {
 }
 
 }  // namespace
-}  // namespace roost
+}  // namespace roost::services

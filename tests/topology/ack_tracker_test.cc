@@ -1,5 +1,5 @@
 // AckTracker: the committed offset as roots complete in and out of order.
-#include "ingest/topology/ack_tracker.h"
+#include "topology/ack_tracker.h"
 
 #include <thread>
 #include <vector>

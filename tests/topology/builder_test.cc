@@ -4,7 +4,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "ingest/topology/topology.h"
+#include "topology/topology.h"
 #include "tests/topology/test_components.h"
 
 namespace roost::topology {

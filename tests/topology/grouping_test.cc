@@ -1,5 +1,5 @@
 // Groupings: which instances receive a tuple.
-#include "ingest/topology/grouping.h"
+#include "topology/grouping.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -9,7 +9,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "ingest/topology/topology.h"
+#include "topology/topology.h"
 #include "tests/topology/test_components.h"
 
 namespace roost::topology {

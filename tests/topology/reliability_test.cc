@@ -9,7 +9,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "ingest/topology/topology.h"
+#include "topology/topology.h"
 #include "tests/topology/test_components.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

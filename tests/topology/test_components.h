@@ -16,8 +16,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/metrics.h"
-#include "ingest/topology/component.h"
-#include "ingest/topology/topology.h"
+#include "topology/component.h"
+#include "topology/topology.h"
 
 namespace roost::topology::test {
 

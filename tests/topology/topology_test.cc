@@ -1,5 +1,5 @@
 // Running topologies: chains of bolts, ticks, Stop, errors and the lifecycle.
-#include "ingest/topology/topology.h"
+#include "topology/topology.h"
 
 #include <algorithm>
 #include <atomic>

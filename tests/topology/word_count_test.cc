@@ -10,7 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
-#include "ingest/topology/topology.h"
+#include "topology/topology.h"
 #include "tests/topology/test_components.h"
 
 namespace roost::topology {

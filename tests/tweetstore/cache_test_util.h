@@ -20,7 +20,7 @@
 #include "tweetstore/tweet_codec.h"
 #include "tweetstore/tweet_store.h"
 
-namespace roost::tweets {
+namespace roost::tweetstore {
 
 inline Tweet TombstoneOf(Tweet tweet) {
   tweet.deleted = true;
@@ -124,6 +124,6 @@ class CachedTweetStoreTest : public ::testing::Test {
   std::unique_ptr<MemcachedClient> peek_;
 };
 
-}  // namespace roost::tweets
+}  // namespace roost::tweetstore
 
 #endif  // ROOST_TESTS_TWEETSTORE_CACHE_TEST_UTIL_H_

@@ -17,7 +17,7 @@
 #include "tests/tweetstore/cache_test_util.h"
 #include "tweetstore/cached_tweet_store.h"
 
-namespace roost::tweets {
+namespace roost::tweetstore {
 namespace {
 
 using ::testing::ElementsAre;
@@ -140,4 +140,4 @@ TEST_F(CacheOutageTest, TooManyPendingInvalidationsFlushTheServers) {
 }
 
 }  // namespace
-}  // namespace roost::tweets
+}  // namespace roost::tweetstore

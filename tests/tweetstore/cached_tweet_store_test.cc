@@ -15,7 +15,7 @@
 #include "gtest/gtest.h"
 #include "tests/tweetstore/cache_test_util.h"
 
-namespace roost::tweets {
+namespace roost::tweetstore {
 namespace {
 
 using ::testing::ElementsAre;
@@ -252,4 +252,4 @@ TEST_F(CachedTweetStoreTest, KeysSpreadOverTwoServersByConsistentHashing) {
 }
 
 }  // namespace
-}  // namespace roost::tweets
+}  // namespace roost::tweetstore

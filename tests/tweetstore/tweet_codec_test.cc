@@ -4,7 +4,7 @@
 
 #include "gtest/gtest.h"
 
-namespace roost::tweets {
+namespace roost::tweetstore {
 namespace {
 
 Tweet FullTweet() {
@@ -79,4 +79,4 @@ TEST(TweetCodecTest, RequestRecordRoundTrips) {
 }
 
 }  // namespace
-}  // namespace roost::tweets
+}  // namespace roost::tweetstore

@@ -10,7 +10,7 @@
 #include "gtest/gtest.h"
 #include "tests/tweetstore/tweet_test_util.h"
 
-namespace roost::tweets {
+namespace roost::tweetstore {
 namespace {
 
 using ::testing::ElementsAre;
@@ -226,4 +226,4 @@ TEST(TweetStoreOpenTest, MissingDirectoryFailsWithoutCreateIfMissing) {
 }
 
 }  // namespace
-}  // namespace roost::tweets
+}  // namespace roost::tweetstore

@@ -11,7 +11,7 @@
 #include "gtest/gtest.h"
 #include "tweetstore/tweet.h"
 
-namespace roost::tweets {
+namespace roost::tweetstore {
 
 inline void PrintTo(const Tweet& t, std::ostream* os) {
   *os << "{id " << t.id << ", author " << t.author << ", \"" << t.text << "\""
@@ -36,6 +36,6 @@ inline std::filesystem::path FreshTestPath(const std::string& prefix) {
   return path;
 }
 
-}  // namespace roost::tweets
+}  // namespace roost::tweetstore
 
 #endif  // ROOST_TESTS_TWEETSTORE_TWEET_TEST_UTIL_H_
