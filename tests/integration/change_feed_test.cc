@@ -15,6 +15,7 @@
 #include "roost/v1/feed.grpc.pb.h"
 #include "roost/v1/roost.grpc.pb.h"
 #include "tests/integration/roostd_process.h"
+#include "tests/common/test_dir.h"
 
 namespace roost {
 namespace {
@@ -24,10 +25,7 @@ namespace v1 = ::roost::v1;
 class ChangeFeedTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = ::testing::TempDir() + "change_feed_test_" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
-           std::to_string(getpid());
-    std::filesystem::remove_all(dir_);
+    dir_ = roost::testing::FreshTestDir("change_feed_test");
     std::string output;
     ASSERT_TRUE(roostd_.Start(dir_, {"--log-sync=none"}, &output)) << output;
     channel_ = roostd_.channel();

@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
 #include "services/roost.h"
+#include "tests/common/test_dir.h"
 
 namespace roost {
 namespace {
@@ -30,9 +31,7 @@ Outcome Roostctl(std::vector<std::string> args) {
 class RoostctlGraphTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = ::testing::TempDir() + "roostctl_graph_test_" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::remove_all(dir_);
+    dir_ = roost::testing::FreshTestDir("roostctl_graph_test");
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 

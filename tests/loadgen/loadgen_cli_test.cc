@@ -20,6 +20,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/roostd_process.h"
+#include "tests/common/test_dir.h"
 
 namespace roost::loadgen {
 namespace {
@@ -36,10 +37,7 @@ Outcome RunLoadgen(std::vector<std::string> args) {
 class LoadgenTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = ::testing::TempDir() + "loadgen_cli_test_" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
-           std::to_string(getpid());
-    std::filesystem::remove_all(dir_);
+    dir_ = roost::testing::FreshTestDir("loadgen_cli_test");
     std::filesystem::create_directories(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }

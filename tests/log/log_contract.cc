@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "log/log_format.h"
 #include "log/log_reader.h"
+#include "tests/common/test_dir.h"
 
 namespace roost::log::testing {
 namespace {
@@ -22,12 +23,7 @@ absl::Time Soon() { return absl::Now() + absl::Seconds(30); }
 }  // namespace
 
 void LogContractTest::SetUp() {
-  dir_ = ::testing::TempDir() + "log_contract_" +
-         ::testing::UnitTest::GetInstance()->current_test_info()->name();
-  for (char& c : dir_) {
-    if (c == '/' && &c > &dir_[::testing::TempDir().size()]) c = '_';
-  }
-  std::filesystem::remove_all(dir_);
+  dir_ = roost::testing::FreshTestDir("log_contract");
   std::filesystem::create_directories(dir_);
   log_ = GetParam().open(dir_);
   ASSERT_NE(log_, nullptr);

@@ -11,6 +11,7 @@
 
 #include "graph/graph_store.h"
 #include "gtest/gtest.h"
+#include "tests/common/test_dir.h"
 
 namespace roost::ingest::testing {
 
@@ -22,9 +23,7 @@ class FollowersTest : public ::testing::Test {
       : followers_(followers), celebrities_(celebrities) {}
 
   void SetUp() override {
-    dir_ = ::testing::TempDir() + "followers_" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::remove_all(dir_);
+    dir_ = roost::testing::FreshTestDir("followers");
     graph_ = *graph::GraphStore::Open(dir_, {});
     std::vector<graph::EdgeWrite> writes;
     for (UserId f = kFirstFollower; f < kFirstFollower + followers_; ++f) {

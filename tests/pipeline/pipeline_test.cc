@@ -12,6 +12,7 @@
 #include "log/segmented_log.h"
 #include "ingest/pipeline_timeline_source.h"
 #include "roost/v1/events.pb.h"
+#include "tests/common/test_dir.h"
 
 namespace roost::ingest {
 namespace {
@@ -26,9 +27,7 @@ constexpr UserId kAlice = 1, kBob = 2, kCarol = 3;
 class PipelineTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = ::testing::TempDir() + "pipeline_test_" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::remove_all(dir_);
+    dir_ = roost::testing::FreshTestDir("pipeline_test");
     std::filesystem::create_directories(dir_);
     Open();
   }

@@ -15,42 +15,27 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "services/roost.h"
+#include "tests/services/engine_fixture.h"
 
 namespace roost {
 namespace {
 
 constexpr UserId kBlocker = 1, kBlocked = 2, kFriend = 3;
 
-class PrivacyTest : public ::testing::TestWithParam<bool> {
+class PrivacyTest : public services::testing::EngineFixture<::testing::TestWithParam<bool>> {
  protected:
+  PrivacyTest() : EngineFixture("privacy_test") {}
   void SetUp() override {
-    options_.data_dir = absl::StrCat(::testing::TempDir(), "privacy_test_", GetParam(), "_",
-                                     getpid());
-    std::filesystem::remove_all(options_.data_dir);
     options_.log_sync = log::SyncPolicy::kNone;
     // Hybrid: the blocked user has more followers than this, so their tweets are not
     // pushed but merged in when a follower reads.
     options_.pipeline.fanout_read_threshold = GetParam() ? 3 : 0;
     Open();
   }
-  void TearDown() override {
-    roost_.reset();
-    std::filesystem::remove_all(options_.data_dir);
-  }
-  void Open() {
-    auto roost = services::Roost::Open(options_);
-    ASSERT_TRUE(roost.ok()) << roost.status();
-    roost_ = *std::move(roost);
-  }
   LogOffset Edge(graph::GraphId g, UserId source, UserId destination) {
-    absl::Notification done;
-    absl::StatusOr<LogOffset> position;
-    roost_->SetEdge(g, source, destination, graph::EdgeState::kNormal,
-                    [&](absl::StatusOr<LogOffset> r) {
-                      position = std::move(r);
-                      done.Notify();
-                    });
-    done.WaitForNotification();
+    const absl::StatusOr<LogOffset> position = Wait([&](auto done) {
+      roost_->SetEdge(g, source, destination, graph::EdgeState::kNormal, std::move(done));
+    });
     EXPECT_TRUE(position.ok()) << position.status();
     return position.ok() ? *position : 0;
   }
@@ -81,8 +66,6 @@ class PrivacyTest : public ::testing::TestWithParam<bool> {
     return static_cast<int>(std::count(authors.begin(), authors.end(), author));
   }
 
-  services::RoostOptions options_;
-  std::unique_ptr<services::Roost> roost_;
 };
 
 TEST_P(PrivacyTest, ABlockedUsersTweetsNeverReachTheBlockersHomeTimeline) {

@@ -17,6 +17,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "services/roost.h"
+#include "tests/services/engine_fixture.h"
 #include "tests/log/log_test_util.h"
 
 namespace roost {
@@ -24,12 +25,10 @@ namespace {
 
 constexpr UserId kReader = 1, kAuthor = 2;
 
-class RoostFaultTest : public ::testing::Test {
+class RoostFaultTest : public services::testing::EngineFixture<> {
  protected:
+  RoostFaultTest() : EngineFixture("roost_fault_test") {}
   void SetUp() override {
-    options_.data_dir = ::testing::TempDir() + "roost_fault_test_" +
-                        ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::remove_all(options_.data_dir);
     options_.log_env = &env_;
     options_.log_segment_bytes = 1024;  // segments roll often: creation faults matter
     Open();
@@ -38,36 +37,11 @@ class RoostFaultTest : public ::testing::Test {
                       std::move(done));
     }).ok());
   }
-  void TearDown() override {
-    roost_.reset();
-    std::filesystem::remove_all(options_.data_dir);
-  }
-  void Open() {
-    auto roost = services::Roost::Open(options_);
-    ASSERT_TRUE(roost.ok()) << roost.status();
-    roost_ = *std::move(roost);
-  }
-  template <typename Call>
-  absl::StatusOr<LogOffset> Wait(Call call) {
-    absl::Notification done;
-    absl::StatusOr<LogOffset> result;
-    call([&](absl::StatusOr<LogOffset> r) {
-      result = std::move(r);
-      done.Notify();
-    });
-    done.WaitForNotification();
-    return result;
-  }
   // Posts a numbered tweet; records it as acknowledged or refused.
   absl::Status Post() {
     const std::string text = absl::StrCat("tweet ", ++posts_);
-    absl::Notification done;
-    absl::StatusOr<services::PostResult> result;
-    roost_->Post(services::PostArgs{kAuthor, text}, [&](absl::StatusOr<services::PostResult> r) {
-      result = std::move(r);
-      done.Notify();
-    });
-    done.WaitForNotification();
+    const absl::StatusOr<services::PostResult> result = Wait<services::PostResult>(
+        [&](auto done) { roost_->Post(services::PostArgs{kAuthor, text}, std::move(done)); });
     if (result.ok()) {
       acked_.insert(text);
       last_position_ = result->position;
@@ -107,8 +81,6 @@ class RoostFaultTest : public ::testing::Test {
   }
 
   log::testing::FaultEnv env_;
-  services::RoostOptions options_;
-  std::unique_ptr<services::Roost> roost_;
   int posts_ = 0;
   std::set<std::string> acked_, refused_;
   LogOffset last_position_ = 0;

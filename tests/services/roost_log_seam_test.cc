@@ -10,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "services/roost.h"
+#include "tests/services/engine_fixture.h"
 #include "tests/log/memory_log.h"
 
 namespace roost {
@@ -17,45 +18,26 @@ namespace {
 
 using log::testing::MemoryLog;
 
-class RoostLogSeamTest : public ::testing::Test {
+class RoostLogSeamTest : public services::testing::EngineFixture<> {
  protected:
-  void SetUp() override {
-    options_.data_dir = ::testing::TempDir() + "roost_log_seam_" +
-                        ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::remove_all(options_.data_dir);
+  RoostLogSeamTest() : EngineFixture("roost_log_seam") {
     options_.open_log = [records = records_]() -> absl::StatusOr<std::unique_ptr<log::Log>> {
       return std::make_unique<MemoryLog>(records);
     };
   }
-  void TearDown() override {
-    roost_.reset();
-    std::filesystem::remove_all(options_.data_dir);
-  }
-  void Open() {
-    absl::StatusOr<std::unique_ptr<services::Roost>> roost = services::Roost::Open(options_);
-    ASSERT_TRUE(roost.ok()) << roost.status();
-    roost_ = *std::move(roost);
-  }
 
   TweetId Post(UserId author) {
-    absl::Notification done;
-    TweetId id = 0;
-    roost_->Post(services::PostArgs{author, "over the seam"}, [&](absl::StatusOr<services::PostResult> r) {
-      EXPECT_TRUE(r.ok()) << r.status();
-      if (r.ok()) id = r->tweet_id;
-      done.Notify();
+    absl::StatusOr<services::PostResult> posted = Wait<services::PostResult>([&](auto done) {
+      roost_->Post(services::PostArgs{author, "over the seam"}, std::move(done));
     });
-    done.WaitForNotification();
-    return id;
+    EXPECT_TRUE(posted.ok()) << posted.status();
+    return posted.ok() ? posted->tweet_id : 0;
   }
   void Follow(UserId follower, UserId followee) {
-    absl::Notification done;
-    roost_->SetEdge(graph::kFollows, follower, followee, graph::EdgeState::kNormal,
-                    [&](absl::StatusOr<LogOffset> r) {
-                      EXPECT_TRUE(r.ok()) << r.status();
-                      done.Notify();
-                    });
-    done.WaitForNotification();
+    EXPECT_TRUE(Wait([&](auto done) {
+                  roost_->SetEdge(graph::kFollows, follower, followee,
+                                  graph::EdgeState::kNormal, std::move(done));
+                }).ok());
   }
   std::vector<TweetId> Home(UserId user) {
     absl::Notification applied;
@@ -78,8 +60,6 @@ class RoostLogSeamTest : public ::testing::Test {
   }
 
   std::shared_ptr<MemoryLog::Records> records_ = std::make_shared<MemoryLog::Records>();
-  services::RoostOptions options_;
-  std::unique_ptr<services::Roost> roost_;
 };
 
 TEST_F(RoostLogSeamTest, WritesGoToTheGivenLogAndSurviveARestartAndARebuild) {

@@ -14,46 +14,28 @@
 #include "common/ids.h"
 #include "gtest/gtest.h"
 #include "roost/v1/events.pb.h"
+#include "tests/services/engine_fixture.h"
 
 namespace roost {
 namespace {
 
-class RoostTest : public ::testing::Test {
+class RoostTest : public services::testing::EngineFixture<> {
  protected:
+  RoostTest() : EngineFixture("roost_test") {}
   void SetUp() override {
-    options_.data_dir = ::testing::TempDir() + "roost_test_" +
-                        ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    std::filesystem::remove_all(options_.data_dir);
     options_.log_sync = log::SyncPolicy::kNone;
     options_.clock = &clock_;
     Open();
   }
-  void TearDown() override {
-    roost_.reset();
-    std::filesystem::remove_all(options_.data_dir);
-  }
-  void Open() {
-    auto roost = services::Roost::Open(options_);
-    ASSERT_TRUE(roost.ok()) << roost.status();
-    roost_ = *std::move(roost);
-  }
 
   // Posts and waits for the answer.
   absl::StatusOr<services::PostResult> Post(UserId author, const std::string& request_id) {
-    absl::Notification done;
-    absl::StatusOr<services::PostResult> result;
-    roost_->Post(services::PostArgs{author, "hello", 0, 0, request_id},
-                 [&](absl::StatusOr<services::PostResult> r) {
-                   result = std::move(r);
-                   done.Notify();
-                 });
-    done.WaitForNotification();
-    return result;
+    return Wait<services::PostResult>([&](auto done) {
+      roost_->Post(services::PostArgs{author, "hello", 0, 0, request_id}, std::move(done));
+    });
   }
 
   ManualClock clock_{kRoostEpochMs + 1000000000};
-  services::RoostOptions options_;
-  std::unique_ptr<services::Roost> roost_;
 };
 
 // Concurrent writers of every kind: the log holds their events in id order, which is
