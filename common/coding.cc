@@ -2,7 +2,6 @@
 
 #include <cstring>
 
-
 namespace roost {
 
 void PutBigEndian64(std::string* dst, uint64_t v) {
@@ -58,8 +57,7 @@ void PutVarint64(std::string* dst, uint64_t v) {
 
 bool GetVarint64(absl::string_view* input, uint64_t* v) {
   uint64_t result = 0;
-  for (int shift = 0, i = 0; shift <= 63 && i < static_cast<int>(input->size());
-       shift += 7, ++i) {
+  for (int shift = 0, i = 0; shift <= 63 && i < static_cast<int>(input->size()); shift += 7, ++i) {
     const uint64_t byte = static_cast<unsigned char>((*input)[i]);
     result |= (byte & 0x7f) << shift;
     if ((byte & 0x80) == 0) {

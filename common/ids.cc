@@ -19,8 +19,7 @@ uint64_t SnowflakeMinIdAt(int64_t unix_ms) {
   return static_cast<uint64_t>(unix_ms - kRoostEpochMs) << kTimeShift;
 }
 
-absl::StatusOr<SnowflakeGenerator*> SnowflakeGenerator::Create(uint32_t node_id,
-                                                               Clock* clock) {
+absl::StatusOr<SnowflakeGenerator*> SnowflakeGenerator::Create(uint32_t node_id, Clock* clock) {
   if (node_id > kMaxSnowflakeNode) {
     return absl::InvalidArgumentError(
         absl::StrCat("node id ", node_id, " is above the maximum ", kMaxSnowflakeNode));

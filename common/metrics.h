@@ -59,7 +59,7 @@ class LatencyHistogram {
 struct MetricSample {
   enum class Kind { kCounter, kGauge, kHistogram };
   Kind kind = Kind::kCounter;
-  int64_t value = 0;                   // counters and gauges
+  int64_t value = 0;                     // counters and gauges
   LatencyHistogram::Snapshot histogram;  // histograms
 };
 

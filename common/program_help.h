@@ -16,8 +16,7 @@ std::string ProgramHelp(absl::string_view usage, absl::string_view flags_file);
 
 // If argv holds --help, -h or --helpshort before a bare "--", prints ProgramHelp to
 // stdout and returns true: the caller exits 0.
-bool PrintHelpIfAsked(int argc, char** argv, absl::string_view usage,
-                      absl::string_view flags_file);
+bool PrintHelpIfAsked(int argc, char** argv, absl::string_view usage, absl::string_view flags_file);
 
 }  // namespace roost
 

@@ -10,10 +10,10 @@
 #define ROOST_CONCAT_(a, b) ROOST_CONCAT_INNER_(a, b)
 
 // Returns from the current function with `expr`'s status when it is not OK.
-#define RETURN_IF_ERROR(expr)                        \
-  do {                                               \
-    const ::absl::Status _roost_status = (expr);     \
-    if (!_roost_status.ok()) return _roost_status;   \
+#define RETURN_IF_ERROR(expr)                      \
+  do {                                             \
+    const ::absl::Status _roost_status = (expr);   \
+    if (!_roost_status.ok()) return _roost_status; \
   } while (0)
 
 // ASSIGN_OR_RETURN(auto x, MakeX()); — returns the error, else binds the value.

@@ -47,7 +47,7 @@ absl::Status Subprocess::Start(const std::vector<std::string>& args) {
     // when the thread that forked exits; callers start children from long-lived ones.)
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);  // the parent died before prctl
-    dup2(fds[1], STDOUT_FILENO);  // dup2 clears O_CLOEXEC on the copies
+    dup2(fds[1], STDOUT_FILENO);          // dup2 clears O_CLOEXEC on the copies
     dup2(fds[1], STDERR_FILENO);
     execv(argv[0], argv.data());
     _exit(127);

@@ -69,10 +69,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   roost::v1::PostRequest post;
   if (post.ParseFromArray(data, static_cast<int>(size))) {
-    const bool valid = roost::services::ValidateUserId(post.author_id(), "author_id").ok() &&
-                       roost::services::ValidateTweetText(post.text(), post.retweet_of_id() != 0).ok() &&
-                       roost::services::ValidateRequestId(post.request_id()).ok();
-    if (valid && (post.author_id() == 0 || post.request_id().size() > roost::services::kMaxRequestIdBytes)) {
+    const bool valid =
+        roost::services::ValidateUserId(post.author_id(), "author_id").ok() &&
+        roost::services::ValidateTweetText(post.text(), post.retweet_of_id() != 0).ok() &&
+        roost::services::ValidateRequestId(post.request_id()).ok();
+    if (valid &&
+        (post.author_id() == 0 || post.request_id().size() > roost::services::kMaxRequestIdBytes)) {
       std::abort();
     }
   }

@@ -60,8 +60,8 @@ std::optional<Page> FollowerCache::Select(UserId user, uint64_t before, size_t l
   if (list->loading) return std::nullopt;
   list->last_used.store(clock_.fetch_add(1) + 1, std::memory_order_relaxed);
   // Positions strictly below `before` start at ~(before - 1), as ListSeekKey.
-  auto it = before == 0 ? list->entries.begin()
-                        : list->entries.lower_bound(Entry{~(before - 1), 0});
+  auto it =
+      before == 0 ? list->entries.begin() : list->entries.lower_bound(Entry{~(before - 1), 0});
   Page page;
   uint64_t last_position = 0;
   for (; it != list->entries.end(); ++it) {

@@ -54,8 +54,8 @@ class FollowerCache {
   // cached (or still loading).
   std::optional<std::vector<UserId>> All(UserId user) ABSL_LOCKS_EXCLUDED(mu_);
   // A page of it, as GraphStore::SelectRange pages; nullopt when not cached.
-  std::optional<Page> Select(UserId user, uint64_t before, size_t limit,
-                             uint64_t min_position) ABSL_LOCKS_EXCLUDED(mu_);
+  std::optional<Page> Select(UserId user, uint64_t before, size_t limit, uint64_t min_position)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   struct List;
   // Registers `user`'s list as loading and returns it; null when it is cached or

@@ -6,8 +6,7 @@ namespace roost::graph::keys {
 namespace {
 
 // tag graph dir user: the head shared by lists, elements and counts.
-std::string Head(char tag, GraphId graph, Direction direction, UserId user,
-                 size_t reserve) {
+std::string Head(char tag, GraphId graph, Direction direction, UserId user, size_t reserve) {
   std::string key;
   key.reserve(reserve);
   key.push_back(tag);
@@ -76,8 +75,8 @@ std::string ForwardListKey(const Edge& edge) {
 }
 
 std::string BackwardListKey(const Edge& edge) {
-  return ListKey(edge.graph, Direction::kBackward, edge.destination, edge.state,
-                 edge.position, edge.source);
+  return ListKey(edge.graph, Direction::kBackward, edge.destination, edge.state, edge.position,
+                 edge.source);
 }
 
 std::string ForwardElementKey(GraphId graph, UserId source, UserId destination) {

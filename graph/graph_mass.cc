@@ -136,8 +136,8 @@ absl::StatusOr<std::vector<EdgeChange>> GraphStoreImpl::MassUpdatePairs(
   writes.reserve(pairs.size());
   for (const auto& [source, destination] : pairs) {
     if (source != spec.user && destination != spec.user) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "graph mass update: pair ", source, " -> ", destination, " lacks user ", spec.user));
+      return absl::InvalidArgumentError(absl::StrCat("graph mass update: pair ", source, " -> ",
+                                                     destination, " lacks user ", spec.user));
     }
     writes.push_back(MassWrite(spec, source, destination));
   }

@@ -103,8 +103,7 @@ absl::StatusOr<Page> GraphStoreImpl::Query(SetOp op, absl::Span<const QueryTerm>
       size_t smallest = 0;
       std::vector<uint64_t> sizes;
       for (const QueryTerm& term : terms) {
-        ASSIGN_OR_RETURN(uint64_t size,
-                         Count(term.graph, term.user, term.direction, kNormalOnly));
+        ASSIGN_OR_RETURN(uint64_t size, Count(term.graph, term.user, term.direction, kNormalOnly));
         sizes.push_back(size);
         if (size < sizes[smallest]) smallest = sizes.size() - 1;
       }
@@ -193,8 +192,7 @@ ListMerger GraphStoreImpl::OpenTerms(const rocksdb::Snapshot* snapshot,
   return merged;
 }
 
-absl::StatusOr<Page> GraphStoreImpl::WalkFirstTerm(const rocksdb::Snapshot* snapshot,
-                                                   SetOp op,
+absl::StatusOr<Page> GraphStoreImpl::WalkFirstTerm(const rocksdb::Snapshot* snapshot, SetOp op,
                                                    absl::Span<const QueryTerm> terms,
                                                    uint64_t cursor, size_t limit,
                                                    uint64_t max_candidates, bool* spent) {
@@ -225,9 +223,10 @@ absl::StatusOr<Page> GraphStoreImpl::WalkFirstTerm(const rocksdb::Snapshot* snap
   return std::move(page).Finish();
 }
 
-absl::StatusOr<Page> GraphStoreImpl::IntersectFromSmallest(
-    const rocksdb::Snapshot* snapshot, absl::Span<const QueryTerm> terms, size_t smallest,
-    uint64_t cursor, size_t limit) {
+absl::StatusOr<Page> GraphStoreImpl::IntersectFromSmallest(const rocksdb::Snapshot* snapshot,
+                                                           absl::Span<const QueryTerm> terms,
+                                                           size_t smallest, uint64_t cursor,
+                                                           size_t limit) {
   const QueryTerm& small = terms[smallest];
   std::vector<UserId> ids;
   ListScanner scan(db_.get(), snapshot, small.graph, small.direction, small.user,
@@ -259,8 +258,8 @@ absl::StatusOr<Page> GraphStoreImpl::IntersectFromSmallest(
 }
 
 absl::StatusOr<Page> GraphStoreImpl::Union(const rocksdb::Snapshot* snapshot,
-                                           absl::Span<const QueryTerm> terms,
-                                           uint64_t cursor, size_t limit) {
+                                           absl::Span<const QueryTerm> terms, uint64_t cursor,
+                                           size_t limit) {
   ListMerger merged = OpenTerms(snapshot, terms, cursor);
   PageBuilder page(limit);
   std::vector<Candidate> batch;

@@ -142,8 +142,8 @@ class GraphStore {
   // Slices read the lists as they are, not at one snapshot: an edge written between
   // slices by a newer write is left alone by last-write-wins.
   virtual absl::StatusOr<bool> MassUpdateSlice(const MassSpec& spec,
-                                               const SourceFilter& only_sources,
-                                               size_t max_edges, MassCursor* cursor,
+                                               const SourceFilter& only_sources, size_t max_edges,
+                                               MassCursor* cursor,
                                                const ChangeSink& on_changes) = 0;
   // Applies `spec` to the given (source, destination) pairs only, each of which must
   // have spec.user at one end: lets a writer with a mass update in progress put it
@@ -156,8 +156,8 @@ class GraphStore {
                           uint64_t updated_at, const SourceFilter& only_sources,
                           const ChangeSink& on_changes) {
     MassCursor cursor;
-    return MassUpdateSlice(MassSpec{graph, user, from, to, updated_at}, only_sources,
-                           SIZE_MAX, &cursor, on_changes)
+    return MassUpdateSlice(MassSpec{graph, user, from, to, updated_at}, only_sources, SIZE_MAX,
+                           &cursor, on_changes)
         .status();
   }
   // The same, returning every change (for tests and small users).
@@ -165,9 +165,9 @@ class GraphStore {
                                                      EdgeState to, uint64_t updated_at,
                                                      const SourceFilter& only_sources = nullptr) {
     std::vector<EdgeChange> all;
-    absl::Status status =
-        MassUpdate(graph, user, from, to, updated_at, only_sources,
-                   [&all](absl::Span<const EdgeChange> c) { all.insert(all.end(), c.begin(), c.end()); });
+    absl::Status status = MassUpdate(
+        graph, user, from, to, updated_at, only_sources,
+        [&all](absl::Span<const EdgeChange> c) { all.insert(all.end(), c.begin(), c.end()); });
     if (!status.ok()) return status;
     return all;
   }
@@ -179,8 +179,8 @@ class GraphStore {
   // `cursor` 0 starts at the newest; otherwise it is a previous page's next_cursor and
   // the page starts strictly after it. Stable under concurrent inserts.
   // INVALID_ARGUMENT for a negative cursor, limit 0, or an unknown state bit.
-  absl::StatusOr<Page> Select(GraphId graph, UserId user, Direction direction,
-                              StateMask states, int64_t cursor, size_t limit) {
+  absl::StatusOr<Page> Select(GraphId graph, UserId user, Direction direction, StateMask states,
+                              int64_t cursor, size_t limit) {
     return SelectRange(graph, user, direction, states, cursor, limit, 0);
   }
   // Select restricted to edges whose position is at least `min_position` (with the
@@ -191,8 +191,7 @@ class GraphStore {
                                            uint64_t min_position) = 0;
   // Every id in the list (all pages); for internal fanout and rebuild paths.
   virtual absl::StatusOr<std::vector<UserId>> SelectAll(GraphId graph, UserId user,
-                                                        Direction direction,
-                                                        StateMask states) = 0;
+                                                        Direction direction, StateMask states) = 0;
 
   virtual absl::StatusOr<uint64_t> Count(GraphId graph, UserId user, Direction direction,
                                          StateMask states) = 0;
@@ -207,8 +206,8 @@ class GraphStore {
   // at one position would be split by a page boundary; positions are event ids, unique
   // per list, and only a UNION mixing directions can tie (u -> v sits at one position
   // in u's forward and v's backward list).
-  virtual absl::StatusOr<Page> Query(SetOp op, absl::Span<const QueryTerm> terms,
-                                     int64_t cursor, size_t limit) = 0;
+  virtual absl::StatusOr<Page> Query(SetOp op, absl::Span<const QueryTerm> terms, int64_t cursor,
+                                     size_t limit) = 0;
 
   // Records a mass job as pending (idempotent), lists the pending ones in offset
   // order, and removes a finished one.

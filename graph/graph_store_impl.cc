@@ -96,10 +96,10 @@ class SortedBatch {
 
 // Stages the transition before -> after of one edge: list keys and counts in both
 // directions, and its element entry.
-void StageTransition(const std::optional<Edge>& before, const Edge& after,
-                     SortedBatch* batch, CountDeltas* deltas) {
-  const bool lists_unchanged = before.has_value() && before->state == after.state &&
-                               before->position == after.position;
+void StageTransition(const std::optional<Edge>& before, const Edge& after, SortedBatch* batch,
+                     CountDeltas* deltas) {
+  const bool lists_unchanged =
+      before.has_value() && before->state == after.state && before->position == after.position;
   if (!lists_unchanged) {
     if (before.has_value()) {
       batch->Delete(keys::ForwardListKey(*before));
@@ -112,11 +112,10 @@ void StageTransition(const std::optional<Edge>& before, const Edge& after,
     batch->Put(keys::ForwardListKey(after), std::string());
     batch->Put(keys::BackwardListKey(after), std::string());
     ++(*deltas)[keys::CountKey(after.graph, Direction::kForward, after.source, after.state)];
-    ++(*deltas)[keys::CountKey(after.graph, Direction::kBackward, after.destination,
-                               after.state)];
+    ++(*deltas)[keys::CountKey(after.graph, Direction::kBackward, after.destination, after.state)];
   }
-  const std::string value = keys::EncodeElementValue(
-      keys::ElementValue{after.position, after.state, after.updated_at});
+  const std::string value =
+      keys::EncodeElementValue(keys::ElementValue{after.position, after.state, after.updated_at});
   batch->Put(keys::ForwardElementKey(after.graph, after.source, after.destination), value);
 }
 
@@ -161,8 +160,8 @@ absl::Status ValidateStates(StateMask states) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<GraphStore>> GraphStore::Open(
-    const std::string& path, const GraphStoreOptions& options) {
+absl::StatusOr<std::unique_ptr<GraphStore>> GraphStore::Open(const std::string& path,
+                                                             const GraphStoreOptions& options) {
   rocksdb::Options db_options;
   db_options.create_if_missing = options.create_if_missing;
   db_options.merge_operator = NewCountMergeOperator();
@@ -182,9 +181,8 @@ absl::StatusOr<std::unique_ptr<GraphStore>> GraphStore::Open(
   db_options.memtable_prefix_bloom_size_ratio = 0.05;
 
   rocksdb::DB* raw = nullptr;
-  RETURN_IF_ERROR(FromRocks(options.read_only
-                                ? rocksdb::DB::OpenForReadOnly(db_options, path, &raw)
-                                : rocksdb::DB::Open(db_options, path, &raw)));
+  RETURN_IF_ERROR(FromRocks(options.read_only ? rocksdb::DB::OpenForReadOnly(db_options, path, &raw)
+                                              : rocksdb::DB::Open(db_options, path, &raw)));
   std::unique_ptr<rocksdb::DB> db(raw);
   RETURN_IF_ERROR(CheckFormat(db.get(), path, options.read_only));
   return std::unique_ptr<GraphStore>(std::make_unique<GraphStoreImpl>(std::move(db), options));
@@ -197,8 +195,7 @@ GraphStoreImpl::GraphStoreImpl(std::unique_ptr<rocksdb::DB> db, const GraphStore
                  ? nullptr
                  : std::make_unique<FollowerCache>(options.follower_cache_bytes)) {}
 
-absl::StatusOr<std::vector<EdgeChange>> GraphStoreImpl::Apply(
-    absl::Span<const EdgeWrite> writes) {
+absl::StatusOr<std::vector<EdgeChange>> GraphStoreImpl::Apply(absl::Span<const EdgeWrite> writes) {
   for (const EdgeWrite& w : writes) RETURN_IF_ERROR(ValidateWrite(w));
   if (writes.empty()) return std::vector<EdgeChange>();
   PairLocks::Held held = locks_.Lock(writes);
@@ -270,8 +267,7 @@ absl::StatusOr<GraphStoreImpl::Elements> GraphStoreImpl::ReadElements(
     if (statuses[i].IsNotFound()) continue;
     RETURN_IF_ERROR(FromRocks(statuses[i]));
     keys::ElementValue value;
-    if (!keys::DecodeElementValue(absl::string_view(values[i].data(), values[i].size()),
-                                  &value)) {
+    if (!keys::DecodeElementValue(absl::string_view(values[i].data(), values[i].size()), &value)) {
       return absl::DataLossError("graph: malformed element entry");
     }
     elements[i] = value;
@@ -297,13 +293,14 @@ absl::StatusOr<std::optional<Edge>> GraphStoreImpl::GetEdge(GraphId graph, UserI
   return std::optional<Edge>(ToEdge(graph, source, destination, *found[0]));
 }
 
-absl::StatusOr<uint64_t> GraphStoreImpl::Count(GraphId graph, UserId user,
-                                               Direction direction, StateMask states) {
+absl::StatusOr<uint64_t> GraphStoreImpl::Count(GraphId graph, UserId user, Direction direction,
+                                               StateMask states) {
   RETURN_IF_ERROR(ValidateStates(states));
   std::vector<std::string> count_keys;
   for (int s = 0; s < kNumEdgeStates; ++s) {
     const auto state = static_cast<EdgeState>(s);
-    if (HasState(states, state)) count_keys.push_back(keys::CountKey(graph, direction, user, state));
+    if (HasState(states, state))
+      count_keys.push_back(keys::CountKey(graph, direction, user, state));
   }
   std::vector<rocksdb::Slice> slices(count_keys.begin(), count_keys.end());
   std::vector<std::string> values;
@@ -322,11 +319,10 @@ absl::StatusOr<uint64_t> GraphStoreImpl::Count(GraphId graph, UserId user,
   return static_cast<uint64_t>(total);
 }
 
-absl::StatusOr<std::vector<bool>> GraphStoreImpl::Contains(
-    GraphId graph, UserId source, absl::Span<const UserId> destinations) {
+absl::StatusOr<std::vector<bool>> GraphStoreImpl::Contains(GraphId graph, UserId source,
+                                                           absl::Span<const UserId> destinations) {
   ASSIGN_OR_RETURN(Elements found,
-                   ProbeTerm(nullptr, QueryTerm{graph, source, Direction::kForward},
-                             destinations));
+                   ProbeTerm(nullptr, QueryTerm{graph, source, Direction::kForward}, destinations));
   std::vector<bool> result(found.size());
   for (size_t i = 0; i < found.size(); ++i) {
     result[i] = found[i].has_value() && found[i]->state == EdgeState::kNormal;

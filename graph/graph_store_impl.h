@@ -18,12 +18,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "common/rocks_write_guard.h"
 #include "graph/follower_cache.h"
 #include "graph/graph_keys.h"
 #include "graph/graph_store.h"
 #include "graph/list_scan.h"
 #include "graph/pair_locks.h"
-#include "common/rocks_write_guard.h"
 #include "rocksdb/db.h"
 
 namespace roost::graph {
@@ -49,8 +49,7 @@ class GraphStoreImpl : public GraphStore {
   absl::StatusOr<Page> SelectRange(GraphId graph, UserId user, Direction direction,
                                    StateMask states, int64_t cursor, size_t limit,
                                    uint64_t min_position) override;
-  absl::StatusOr<std::vector<UserId>> SelectAll(GraphId graph, UserId user,
-                                                Direction direction,
+  absl::StatusOr<std::vector<UserId>> SelectAll(GraphId graph, UserId user, Direction direction,
                                                 StateMask states) override;
   absl::StatusOr<uint64_t> Count(GraphId graph, UserId user, Direction direction,
                                  StateMask states) override;
@@ -84,8 +83,8 @@ class GraphStoreImpl : public GraphStore {
   absl::StatusOr<Elements> ReadElements(const rocksdb::Snapshot* snapshot,
                                         const std::vector<std::string>& element_keys);
   // The element entries of `ids` in the term's list.
-  absl::StatusOr<Elements> ProbeTerm(const rocksdb::Snapshot* snapshot,
-                                     const QueryTerm& term, absl::Span<const UserId> ids);
+  absl::StatusOr<Elements> ProbeTerm(const rocksdb::Snapshot* snapshot, const QueryTerm& term,
+                                     absl::Span<const UserId> ids);
 
   // The lists of `states` merged newest first, below `before` (0: from the newest).
   ListMerger OpenLists(const rocksdb::Snapshot* snapshot, GraphId graph, UserId user,
@@ -103,12 +102,10 @@ class GraphStoreImpl : public GraphStore {
                                      absl::Span<const QueryTerm> terms, uint64_t cursor,
                                      size_t limit, uint64_t max_candidates, bool* spent);
   absl::StatusOr<Page> IntersectFromSmallest(const rocksdb::Snapshot* snapshot,
-                                             absl::Span<const QueryTerm> terms,
-                                             size_t smallest, uint64_t cursor,
-                                             size_t limit);
-  absl::StatusOr<Page> Union(const rocksdb::Snapshot* snapshot,
-                             absl::Span<const QueryTerm> terms, uint64_t cursor,
-                             size_t limit);
+                                             absl::Span<const QueryTerm> terms, size_t smallest,
+                                             uint64_t cursor, size_t limit);
+  absl::StatusOr<Page> Union(const rocksdb::Snapshot* snapshot, absl::Span<const QueryTerm> terms,
+                             uint64_t cursor, size_t limit);
 
   // Loads `user`'s follower list into the cache if it has at least the minimum
   // (`followers`: its size when the caller knows it); true when this call loaded it.

@@ -14,8 +14,7 @@ namespace {
 class TagScan {
  public:
   TagScan(rocksdb::DB* db, const rocksdb::Snapshot* snapshot, char tag)
-      : upper_bound_(keys::PrefixSuccessor(std::string(1, tag))),
-        upper_bound_slice_(upper_bound_) {
+      : upper_bound_(keys::PrefixSuccessor(std::string(1, tag))), upper_bound_slice_(upper_bound_) {
     rocksdb::ReadOptions options;
     options.snapshot = snapshot;
     options.iterate_upper_bound = &upper_bound_slice_;
@@ -70,9 +69,10 @@ absl::StatusOr<uint64_t> GraphStoreImpl::VerifyCounts() {
     if (counts->Valid() && !keys::DecodeCount(counts.value(), &stored)) {
       return absl::DataLossError("graph verify: malformed count");
     }
-    const int order = !have_run         ? 1
-                      : !counts->Valid() ? -1
-                                         : absl::string_view(run).compare(CounterName(counts.key()));
+    const int order = !have_run ? 1
+                      : !counts->Valid()
+                          ? -1
+                          : absl::string_view(run).compare(CounterName(counts.key()));
     if (order < 0) {  // lists without a counter
       ++mismatches;
       have_run = next_run();

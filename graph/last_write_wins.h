@@ -37,9 +37,8 @@ inline std::optional<Edge> ResolveWrite(const std::optional<Edge>& current,
   if (current.has_value() && !WriteIsNewer(*current, write.updated_at, write.state)) {
     return std::nullopt;
   }
-  const bool starts_new_edge =
-      !current.has_value() ||
-      (current->state == EdgeState::kRemoved && write.state != EdgeState::kRemoved);
+  const bool starts_new_edge = !current.has_value() || (current->state == EdgeState::kRemoved &&
+                                                        write.state != EdgeState::kRemoved);
   Edge after;
   after.graph = write.graph;
   after.source = write.source;

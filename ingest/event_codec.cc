@@ -20,8 +20,8 @@ absl::Status Bad(absl::string_view why) {
 
 }  // namespace
 
-std::string EncodePost(uint64_t event_id, UserId author, absl::string_view text,
-                       TweetId reply_to, TweetId retweet_of, absl::string_view request_id) {
+std::string EncodePost(uint64_t event_id, UserId author, absl::string_view text, TweetId reply_to,
+                       TweetId retweet_of, absl::string_view request_id) {
   events::Event event;
   event.set_event_id(event_id);
   events::TweetPosted* post = event.mutable_tweet_posted();
@@ -43,8 +43,8 @@ std::string EncodeDelete(uint64_t event_id, UserId author, TweetId tweet) {
   return event.SerializeAsString();
 }
 
-std::string EncodeEdge(uint64_t event_id, graph::GraphId graph, UserId source,
-                       UserId destination, graph::EdgeState state) {
+std::string EncodeEdge(uint64_t event_id, graph::GraphId graph, UserId source, UserId destination,
+                       graph::EdgeState state) {
   events::Event event;
   event.set_event_id(event_id);
   events::EdgeChanged* edge = event.mutable_edge_changed();

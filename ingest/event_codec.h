@@ -23,11 +23,11 @@ namespace roost::ingest {
 
 // Each event's id is the time last-write-wins compares (a Snowflake id, given with the
 // append); a post's tweet id is its event id, and its creation time that id's.
-std::string EncodePost(uint64_t event_id, UserId author, absl::string_view text,
-                       TweetId reply_to, TweetId retweet_of, absl::string_view request_id);
+std::string EncodePost(uint64_t event_id, UserId author, absl::string_view text, TweetId reply_to,
+                       TweetId retweet_of, absl::string_view request_id);
 std::string EncodeDelete(uint64_t event_id, UserId author, TweetId tweet);
-std::string EncodeEdge(uint64_t event_id, graph::GraphId graph, UserId source,
-                       UserId destination, graph::EdgeState state);
+std::string EncodeEdge(uint64_t event_id, graph::GraphId graph, UserId source, UserId destination,
+                       graph::EdgeState state);
 // Every edge of `user` in `graph`, both directions, in a state of `from` moves to `to`.
 std::string EncodeMassChange(uint64_t event_id, graph::GraphId graph, UserId user,
                              graph::StateMask from, graph::EdgeState to);

@@ -11,8 +11,8 @@
 #include "ingest/pipeline_graph_bolt.h"
 #include "ingest/pipeline_log_spout.h"
 #include "ingest/pipeline_timeline_bolt.h"
-#include "ingest/pipeline_tweet_bolt.h"
 #include "ingest/pipeline_tuples.h"
+#include "ingest/pipeline_tweet_bolt.h"
 
 namespace roost::ingest {
 namespace {
@@ -48,8 +48,8 @@ absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Start(const PipelineParts& p
   const LogOffset committed = std::min(tweets_committed, graph_committed);
   if (const LogOffset end = parts.log->durable_offset(); committed > end) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "the stores have applied the log up to offset ", committed, " but the log ends at ",
-        end, ": the log lost its tail (possible after a machine crash with --log-sync=interval "
+        "the stores have applied the log up to offset ", committed, " but the log ends at ", end,
+        ": the log lost its tail (possible after a machine crash with --log-sync=interval "
         "or none), so the stores no longer match it and must be rebuilt from the log"));
   }
 
@@ -77,33 +77,36 @@ absl::Status Pipeline::Build(LogOffset start) {
     return std::make_unique<LogSpout>(parts.log, start, parts.metrics);
   });
   builder
-      .AddBolt("tweets", [parts] { return std::make_unique<TweetBolt>(parts.tweets); },
-               options_.tweet_writers)
+      .AddBolt(
+          "tweets", [parts] { return std::make_unique<TweetBolt>(parts.tweets); },
+          options_.tweet_writers)
       .Fields("log", kTweetEvents, TweetKey);
   builder
-      .AddBolt("graph",
-               [parts, listener = static_cast<MassJobListener*>(this)] {
-                 return std::make_unique<GraphBolt>(parts.graph, listener);
-               },
-               options_.graph_writers)
+      .AddBolt(
+          "graph",
+          [parts, listener = static_cast<MassJobListener*>(this)] {
+            return std::make_unique<GraphBolt>(parts.graph, listener);
+          },
+          options_.graph_writers)
       .Fields("log", kGraphEvents, GraphKey)
       .All("log", kGraphMassEvents);
   builder
-      .AddBolt("fanout",
-               [parts, writers = options_.timeline_writers,
-                threshold = options_.fanout_read_threshold] {
-                 return std::make_unique<FanoutBolt>(parts.graph, parts.timelines, writers,
-                                                     threshold, parts.metrics);
-               },
-               options_.fanout_workers)
+      .AddBolt(
+          "fanout",
+          [parts, writers = options_.timeline_writers, threshold = options_.fanout_read_threshold] {
+            return std::make_unique<FanoutBolt>(parts.graph, parts.timelines, writers, threshold,
+                                                parts.metrics);
+          },
+          options_.fanout_workers)
       .Fields("tweets", 0, AuthorKey)
       .Fields("graph", 0, AuthorKey);
   builder
-      .AddBolt("timelines",
-               [parts, listener = static_cast<MassJobListener*>(this)] {
-                 return std::make_unique<TimelineBolt>(parts.timelines, listener, parts.metrics);
-               },
-               options_.timeline_writers)
+      .AddBolt(
+          "timelines",
+          [parts, listener = static_cast<MassJobListener*>(this)] {
+            return std::make_unique<TimelineBolt>(parts.timelines, listener, parts.metrics);
+          },
+          options_.timeline_writers)
       .Fields("fanout", 0, ShardKey);
 
   topology::TopologyOptions topology_options;
@@ -215,9 +218,8 @@ void Pipeline::MassWorkDone(LogOffset offset) {
 
 bool Pipeline::WaitForApplied(LogOffset offset, absl::Time deadline) const {
   absl::MutexLock lock(&mu_);
-  auto reached = [this, offset]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return VisibleApplied() >= offset;
-  };
+  auto reached = [this, offset]()
+                     ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return VisibleApplied() >= offset; };
   mu_.AwaitWithDeadline(absl::Condition(&reached), deadline);
   return VisibleApplied() >= offset;
 }

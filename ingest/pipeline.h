@@ -54,14 +54,14 @@
 #include "common/metrics.h"
 #include "common/types.h"
 #include "graph/graph_store.h"
-#include "log/log.h"
 #include "ingest/pipeline_fanout_bolt.h"
 #include "ingest/pipeline_graph_bolt.h"
 #include "ingest/pipeline_log_spout.h"
 #include "ingest/pipeline_timeline_bolt.h"
 #include "ingest/pipeline_tweet_bolt.h"
-#include "topology/topology.h"
+#include "log/log.h"
 #include "timelines/home_timelines.h"
+#include "topology/topology.h"
 #include "tweetstore/tweet_store.h"
 
 namespace roost::ingest {
@@ -74,7 +74,7 @@ struct PipelineOptions {
   // Tweets of authors with more followers than this are pulled into their followers'
   // timelines at read time instead of pushed (FanoutBolt); 0: always pushed.
   uint64_t fanout_read_threshold = 100'000;
-  int worker_threads = 0;    // 0: the machine's hardware concurrency
+  int worker_threads = 0;  // 0: the machine's hardware concurrency
   // How often the committed offset is persisted to the stores.
   absl::Duration commit_interval = absl::Milliseconds(200);
 };

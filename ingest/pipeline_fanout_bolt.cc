@@ -69,15 +69,16 @@ absl::Status FanoutBolt::Execute(const topology::Tuple& input, topology::Emitter
   return absl::OkStatus();
 }
 
-void FanoutBolt::Emit(const FanoutWork& work, absl::Span<const UserId> audience,
-                      bool mark_pulled, topology::Emitter& out) {
+void FanoutBolt::Emit(const FanoutWork& work, absl::Span<const UserId> audience, bool mark_pulled,
+                      topology::Emitter& out) {
   // By shard, then one batch per timeline writer holding runs for each of its shards:
   // a tweet to 25 followers spread over 16 shards is 2 tuples, not 16. A large audience
   // is cut into batches of at most kChunkUsers, so it is spread over every writer and
   // no batch holds one long while other authors' tweets wait behind it.
   const int shards = timelines_->shard_count();
   by_shard_.resize(static_cast<size_t>(shards));
-  for (UserId user : audience) by_shard_[static_cast<size_t>(timelines_->ShardOf(user))].push_back(user);
+  for (UserId user : audience)
+    by_shard_[static_cast<size_t>(timelines_->ShardOf(user))].push_back(user);
   std::vector<TimelineBatch> batches(static_cast<size_t>(timeline_writers_));
   const auto emit = [&](TimelineBatch& batch) {
     batch.retract = work.kind == FanoutWork::Kind::kRetract;

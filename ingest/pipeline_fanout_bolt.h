@@ -7,8 +7,8 @@
 #include "common/metrics.h"
 #include "graph/graph_store.h"
 #include "ingest/pipeline_tuples.h"
-#include "topology/component.h"
 #include "timelines/home_timelines.h"
+#include "topology/component.h"
 
 namespace roost::ingest {
 
@@ -25,8 +25,8 @@ namespace roost::ingest {
 class FanoutBolt : public topology::Bolt {
  public:
   // `timeline_writers`: the parallelism of the timeline bolt, which batches are made for.
-  FanoutBolt(graph::GraphStore* graph, timelines::HomeTimelines* timelines,
-             int timeline_writers, uint64_t read_threshold, MetricsRegistry* metrics);
+  FanoutBolt(graph::GraphStore* graph, timelines::HomeTimelines* timelines, int timeline_writers,
+             uint64_t read_threshold, MetricsRegistry* metrics);
   absl::Status Execute(const topology::Tuple& input, topology::Emitter& out) override;
 
  private:

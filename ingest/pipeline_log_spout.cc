@@ -21,13 +21,15 @@ std::vector<GraphTask> GraphTasksFor(const EventPtr& event) {
   const uint64_t time = event->event_id();
   const events::EdgeChanged& e = event->edge_changed();
   const graph::GraphId g = static_cast<graph::GraphId>(e.graph());
-  GraphTask forward{e.source_id(), event,
+  GraphTask forward{e.source_id(),
+                    event,
                     {{g, e.source_id(), e.destination_id(), ToState(e.state()), time, time}}};
   if (g != graph::kBlocks || e.state() != roost::v1::NORMAL) return {std::move(forward)};
   // A block ends the follows between the two users, both ways, at the same time.
-  forward.writes.push_back({graph::kFollows, e.source_id(), e.destination_id(),
-                            graph::EdgeState::kRemoved, time, time});
-  GraphTask backward{e.destination_id(), event,
+  forward.writes.push_back(
+      {graph::kFollows, e.source_id(), e.destination_id(), graph::EdgeState::kRemoved, time, time});
+  GraphTask backward{e.destination_id(),
+                     event,
                      {{graph::kFollows, e.destination_id(), e.source_id(),
                        graph::EdgeState::kRemoved, time, time}}};
   return {std::move(forward), std::move(backward)};
@@ -75,8 +77,8 @@ absl::Status LogSpout::NextBatch(absl::Time deadline, topology::SpoutCollector& 
     std::fprintf(stderr, "roost: reading the log failed, retrying every 10 ms: %s\n",
                  std::string(read.message()).c_str());
   }
-  absl::SleepFor(std::max(absl::ZeroDuration(),
-                          std::min(absl::Milliseconds(10), deadline - absl::Now())));
+  absl::SleepFor(
+      std::max(absl::ZeroDuration(), std::min(absl::Milliseconds(10), deadline - absl::Now())));
   return absl::OkStatus();
 }
 

@@ -18,8 +18,8 @@ absl::Status MassJobQueue::Resume(int index, int parallelism, graph::SourceFilte
     graph::MassJob mine = job;
     mine.owner = owner_;
     if (orphan) RETURN_IF_ERROR(store_->RecordMassJob(mine));
-    jobs_.push_back(PendingJob{mine, {}, orphan ? std::optional<graph::MassJob>(job)
-                                               : std::nullopt});
+    jobs_.push_back(
+        PendingJob{mine, {}, orphan ? std::optional<graph::MassJob>(job) : std::nullopt});
     if (listener_ != nullptr) listener_->MassJobStarted(job.offset);
   }
   return absl::OkStatus();
@@ -66,11 +66,12 @@ bool MassJobQueue::Step(size_t max_edges, OnChange on_change) {
   if (jobs_.empty()) return false;
   PendingJob& pending = jobs_.front();
   const LogOffset offset = pending.job.offset;
-  absl::StatusOr<bool> done = store_->MassUpdateSlice(
-      pending.job.spec, owned_, max_edges, &pending.cursor,
-      [&](absl::Span<const graph::EdgeChange> changes) {
-        for (const graph::EdgeChange& change : changes) on_change(change, offset);
-      });
+  absl::StatusOr<bool> done =
+      store_->MassUpdateSlice(pending.job.spec, owned_, max_edges, &pending.cursor,
+                              [&](absl::Span<const graph::EdgeChange> changes) {
+                                for (const graph::EdgeChange& change : changes)
+                                  on_change(change, offset);
+                              });
   if (!done.ok()) {
     // The cursor covers only what was committed; the next Step retries.
     std::fprintf(stderr, "roost graph: mass update of the event at log offset %llu: %s\n",

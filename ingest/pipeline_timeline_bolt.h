@@ -4,8 +4,8 @@
 
 #include "common/metrics.h"
 #include "ingest/pipeline_mass_jobs.h"
-#include "topology/component.h"
 #include "timelines/home_timelines.h"
+#include "topology/component.h"
 
 namespace roost::ingest {
 

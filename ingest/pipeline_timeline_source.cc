@@ -6,8 +6,7 @@
 namespace roost::ingest {
 
 absl::StatusOr<std::vector<UserId>> StoreTimelineSource::Followees(UserId user) {
-  return graph_->SelectAll(graph::kFollows, user, graph::Direction::kForward,
-                           graph::kNormalOnly);
+  return graph_->SelectAll(graph::kFollows, user, graph::Direction::kForward, graph::kNormalOnly);
 }
 
 absl::StatusOr<bool> StoreTimelineSource::HasEdge(graph::GraphId graph, UserId source,
@@ -67,8 +66,7 @@ absl::StatusOr<std::vector<timelines::Entry>> StoreTimelineSource::RecentTweets(
                      tweets_->MultiGet(ids));
     for (const std::optional<tweetstore::Tweet>& tweet : found) {
       if (!tweet.has_value() || tweet->deleted) continue;
-      entries.push_back(
-          {tweet->id, tweet->author, EntryFlags(tweet->reply_to, tweet->retweet_of)});
+      entries.push_back({tweet->id, tweet->author, EntryFlags(tweet->reply_to, tweet->retweet_of)});
     }
     if (ids.size() < want) break;  // the index has no more
     before = ids.back();

@@ -56,8 +56,8 @@ struct FanoutWork {
   };
   Kind kind = Kind::kDeliver;
   UserId author = 0;
-  UserId user = 0;          // kShow, kUnfollow, kHide: whose home timeline
-  timelines::Entry entry;   // kDeliver; entry.id alone for kRetract
+  UserId user = 0;         // kShow, kUnfollow, kHide: whose home timeline
+  timelines::Entry entry;  // kDeliver; entry.id alone for kRetract
   // The log offset of the mass change whose background slice emitted this (0: none):
   // such work is anchored to nothing, so the timeline writer reports it done.
   LogOffset mass_job = 0;
@@ -74,7 +74,8 @@ struct TimelineOp {
 
 // Work for one timeline writer, applied in order: a tweet delivered to (or retracted
 // from) users of the shards it owns, 8 bytes a user, in runs by shard; and graph
-// changes' effects on timelines of one shard. `shard` (the first run's shard) routes the batch to its writer.
+// changes' effects on timelines of one shard. `shard` (the first run's shard) routes the batch to
+// its writer.
 struct TimelineBatch {
   struct Run {
     int shard = 0;
@@ -82,12 +83,12 @@ struct TimelineBatch {
   };
   int shard = 0;
   bool retract = false;
-  bool mark_pulled = false;    // see HomeTimelines::Deliver
-  timelines::Entry entry;      // retract: entry.id alone
-  std::vector<UserId> users;   // whom `entry` is delivered to or retracted from
-  std::vector<Run> runs;       // `users`, by shard
+  bool mark_pulled = false;     // see HomeTimelines::Deliver
+  timelines::Entry entry;       // retract: entry.id alone
+  std::vector<UserId> users;    // whom `entry` is delivered to or retracted from
+  std::vector<Run> runs;        // `users`, by shard
   std::vector<TimelineOp> ops;  // all of shard `shard`
-  LogOffset mass_job = 0;  // as FanoutWork's
+  LogOffset mass_job = 0;       // as FanoutWork's
 };
 
 }  // namespace roost::ingest

@@ -9,8 +9,8 @@
 
 namespace roost::loadgen {
 
-absl::StatusOr<std::unique_ptr<EmbeddedTarget>> EmbeddedTarget::Open(const services::RoostOptions& options,
-                                                                     int read_threads) {
+absl::StatusOr<std::unique_ptr<EmbeddedTarget>> EmbeddedTarget::Open(
+    const services::RoostOptions& options, int read_threads) {
   if (read_threads < 1) return absl::InvalidArgumentError("read threads must be at least 1");
   absl::StatusOr<std::unique_ptr<services::Roost>> roost = services::Roost::Open(options);
   if (!roost.ok()) return roost.status();
@@ -59,10 +59,10 @@ void EmbeddedTarget::Issue(const Op& op, absl::Time deadline,
     }
     case OpKind::kFollow:
     case OpKind::kUnfollow:
-      roost_->SetEdge(graph::kFollows, op.user, op.target,
-                      op.kind == OpKind::kFollow ? graph::EdgeState::kNormal
-                                                 : graph::EdgeState::kRemoved,
-                      status_only());
+      roost_->SetEdge(
+          graph::kFollows, op.user, op.target,
+          op.kind == OpKind::kFollow ? graph::EdgeState::kNormal : graph::EdgeState::kRemoved,
+          status_only());
       return;
     case OpKind::kPing:
       done(Outcome{});
@@ -73,25 +73,25 @@ void EmbeddedTarget::Issue(const Op& op, absl::Time deadline,
 void EmbeddedTarget::AwaitVisible(UserId follower, TweetId tweet, LogOffset position,
                                   absl::Time deadline,
                                   absl::AnyInvocable<void(absl::Status)> done) {
-  roost_->WhenApplied(position, deadline, [this, follower, tweet, done = std::move(done)](
-                                              absl::Status applied) mutable {
-    if (!applied.ok()) return done(applied);
-    // The read may rebuild a timeline: not on the engine's thread that ran this.
-    readers_->Schedule([this, follower, tweet, done = std::move(done)]() mutable {
-      services::TimelineQuery query;
-      query.user = follower;
-      query.max_id = tweet + 1;
-      query.limit = 1;
-      absl::StatusOr<services::TimelineResult> page = roost_->HomeTimeline(query);
-      if (!page.ok()) return done(page.status());
-      if (!page->ids.empty() && page->ids[0] == tweet) return done(absl::OkStatus());
-      done(absl::NotFoundError("the tweet is not in the follower's home timeline"));
-    });
-  });
+  roost_->WhenApplied(
+      position, deadline,
+      [this, follower, tweet, done = std::move(done)](absl::Status applied) mutable {
+        if (!applied.ok()) return done(applied);
+        // The read may rebuild a timeline: not on the engine's thread that ran this.
+        readers_->Schedule([this, follower, tweet, done = std::move(done)]() mutable {
+          services::TimelineQuery query;
+          query.user = follower;
+          query.max_id = tweet + 1;
+          query.limit = 1;
+          absl::StatusOr<services::TimelineResult> page = roost_->HomeTimeline(query);
+          if (!page.ok()) return done(page.status());
+          if (!page->ids.empty() && page->ids[0] == tweet) return done(absl::OkStatus());
+          done(absl::NotFoundError("the tweet is not in the follower's home timeline"));
+        });
+      });
 }
 
-absl::StatusOr<bool> EmbeddedTarget::FollowsAll(UserId user,
-                                                 absl::Span<const UserId> followees) {
+absl::StatusOr<bool> EmbeddedTarget::FollowsAll(UserId user, absl::Span<const UserId> followees) {
   absl::StatusOr<std::vector<bool>> contained = roost_->Contains(graph::kFollows, user, followees);
   if (!contained.ok()) return contained.status();
   return std::find(contained->begin(), contained->end(), false) == contained->end();

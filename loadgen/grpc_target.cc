@@ -84,7 +84,7 @@ struct GrpcTarget::Stubs {
 };
 
 absl::StatusOr<std::unique_ptr<GrpcTarget>> GrpcTarget::Connect(const GrpcTargetOptions& options,
-                                                               absl::Duration connect_timeout) {
+                                                                absl::Duration connect_timeout) {
   if (options.connections < 1) {
     return absl::InvalidArgumentError("--connections must be at least 1");
   }
@@ -120,8 +120,7 @@ GrpcTarget::Stubs& GrpcTarget::Next() {
   return *stubs_[next_.fetch_add(1, std::memory_order_relaxed) % stubs_.size()];
 }
 
-void GrpcTarget::Issue(const Op& op, absl::Time deadline,
-                       absl::AnyInvocable<void(Outcome)> done) {
+void GrpcTarget::Issue(const Op& op, absl::Time deadline, absl::AnyInvocable<void(Outcome)> done) {
   Stubs& s = Next();
   // For calls whose response the runner does not need (called once, in one case).
   auto finish = [&done] {
@@ -137,7 +136,8 @@ void GrpcTarget::Issue(const Op& op, absl::Time deadline,
       req.set_limit(kReadLimit);
       req.set_hydrate(true);
       auto* async = s.timelines->async();
-      Start<v1::TimelinePage>(calls_.get(),
+      Start<v1::TimelinePage>(
+          calls_.get(),
           [async](auto* c, auto* q, auto* r, Callback f) { async->Home(c, q, r, std::move(f)); },
           std::move(req), deadline, finish());
       return;
@@ -148,9 +148,12 @@ void GrpcTarget::Issue(const Op& op, absl::Time deadline,
       req.set_limit(kReadLimit);
       req.set_hydrate(true);
       auto* async = s.tweets->async();
-      Start<v1::TimelinePage>(calls_.get(), [async](auto* c, auto* q, auto* r,
-                                      Callback f) { async->UserTimeline(c, q, r, std::move(f)); },
-                              std::move(req), deadline, finish());
+      Start<v1::TimelinePage>(
+          calls_.get(),
+          [async](auto* c, auto* q, auto* r, Callback f) {
+            async->UserTimeline(c, q, r, std::move(f));
+          },
+          std::move(req), deadline, finish());
       return;
     }
     case OpKind::kPost: {
@@ -158,7 +161,8 @@ void GrpcTarget::Issue(const Op& op, absl::Time deadline,
       req.set_author_id(op.user);
       req.set_text(op.text);
       auto* async = s.tweets->async();
-      Start<v1::PostResponse>(calls_.get(),
+      Start<v1::PostResponse>(
+          calls_.get(),
           [async](auto* c, auto* q, auto* r, Callback f) { async->Post(c, q, r, std::move(f)); },
           std::move(req), deadline,
           [done = std::move(done)](const absl::Status& status,
@@ -175,7 +179,8 @@ void GrpcTarget::Issue(const Op& op, absl::Time deadline,
       req.set_destination_id(op.target);
       auto* async = s.graph->async();
       const bool add = op.kind == OpKind::kFollow;
-      Start<v1::WriteResponse>(calls_.get(),
+      Start<v1::WriteResponse>(
+          calls_.get(),
           [async, add](auto* c, auto* q, auto* r, Callback f) {
             if (add) {
               async->Add(c, q, r, std::move(f));
@@ -188,7 +193,8 @@ void GrpcTarget::Issue(const Op& op, absl::Time deadline,
     }
     case OpKind::kPing: {
       auto* async = s.admin->async();
-      Start<v1::PingResponse>(calls_.get(),
+      Start<v1::PingResponse>(
+          calls_.get(),
           [async](auto* c, auto* q, auto* r, Callback f) { async->Ping(c, q, r, std::move(f)); },
           v1::PingRequest(), deadline, finish());
       return;
@@ -206,7 +212,8 @@ void GrpcTarget::AwaitVisible(UserId follower, TweetId tweet, LogOffset position
   req.set_limit(1);
   req.set_min_position(position);
   auto* async = Next().timelines->async();
-  Start<v1::TimelinePage>(calls_.get(),
+  Start<v1::TimelinePage>(
+      calls_.get(),
       [async](auto* c, auto* q, auto* r, std::function<void(grpc::Status)> f) {
         async->Home(c, q, r, std::move(f));
       },

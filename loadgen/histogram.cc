@@ -18,7 +18,7 @@ size_t Histogram::BucketIndex(uint64_t value) {
   // Shift the value down until it has kSubBucketBits significant bits: its top bits
   // then name the bucket within its power of two.
   const int shift = std::bit_width(value) - kSubBucketBits;  // >= 1
-  const uint64_t mantissa = value >> shift;                   // in [kHalf, kExact)
+  const uint64_t mantissa = value >> shift;                  // in [kHalf, kExact)
   return static_cast<size_t>(kExact + (shift - 1) * kHalf + (mantissa - kHalf));
 }
 
@@ -77,8 +77,7 @@ uint64_t Histogram::ValueAtPercentile(double percentile) const {
   return max_;
 }
 
-void Histogram::ForEachBucket(
-    const std::function<void(uint64_t, uint64_t, uint64_t)>& fn) const {
+void Histogram::ForEachBucket(const std::function<void(uint64_t, uint64_t, uint64_t)>& fn) const {
   for (size_t i = 0; i < counts_.size(); ++i) {
     if (counts_[i] != 0) fn(BucketLowest(i), BucketHighest(i), counts_[i]);
   }

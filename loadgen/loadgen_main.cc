@@ -137,8 +137,8 @@ absl::StatusOr<Settings> ReadFlags() {
   if (graph != "auto" && graph != "load" && graph != "skip") {
     return absl::InvalidArgumentError("--graph must be auto, load or skip");
   }
-  for (absl::string_view b : absl::StrSplit(absl::GetFlag(FLAGS_baseline), ',',
-                                            absl::SkipWhitespace())) {
+  for (absl::string_view b :
+       absl::StrSplit(absl::GetFlag(FLAGS_baseline), ',', absl::SkipWhitespace())) {
     if (b != "grpc-empty" && b != "redis") {
       return absl::InvalidArgumentError(
           absl::StrCat("unknown baseline '", b, "' (grpc-empty, redis)"));
@@ -159,8 +159,7 @@ RunOptions WithProgress(RunOptions options, const std::string& name) {
   const bool tty = isatty(STDERR_FILENO);
   auto count = std::make_shared<int>(0);
   const double seconds = absl::ToDoubleSeconds(options.interval);
-  options.on_interval = [tty, count, seconds, name](const Interval& last,
-                                                    const RunResult& so_far) {
+  options.on_interval = [tty, count, seconds, name](const Interval& last, const RunResult& so_far) {
     if (!tty && ++*count % 10 != 0) return;
     uint64_t completed = 0;
     for (uint64_t n : last.completed) completed += n;
@@ -200,8 +199,8 @@ absl::Status PrepareGraph(Target* target, const SocialGraph& graph, bool force) 
                graph.spec().mean_followees);
   const bool tty = isatty(STDERR_FILENO);
   const absl::Time start = absl::Now();
-  absl::StatusOr<RunResult> load = LoadGraph(
-      target, graph, absl::GetFlag(FLAGS_load_concurrency), [tty](uint64_t done) {
+  absl::StatusOr<RunResult> load =
+      LoadGraph(target, graph, absl::GetFlag(FLAGS_load_concurrency), [tty](uint64_t done) {
         if (tty) std::fprintf(stderr, "\r  %llu edges", static_cast<unsigned long long>(done));
       });
   if (tty) std::fputc('\n', stderr);
@@ -223,9 +222,13 @@ absl::Status PrepareGraph(Target* target, const SocialGraph& graph, bool force) 
 absl::StatusOr<RunResult> RunWorkload(Target* target, const SocialGraph& graph,
                                       const Settings& settings, const Mix& mix) {
   Workload workload(&graph, mix, settings.graph.seed, absl::GetFlag(FLAGS_fanout_sample));
-  absl::StatusOr<RunResult> result =
-      RunLoad(target, [&workload](Op* op) { *op = workload.Next(); return true; },
-          WithProgress(settings.run, target->name()));
+  absl::StatusOr<RunResult> result = RunLoad(
+      target,
+      [&workload](Op* op) {
+        *op = workload.Next();
+        return true;
+      },
+      WithProgress(settings.run, target->name()));
   EndProgressLine();
   if (result.ok()) std::printf("%s\n", FormatTable(*result).c_str());
   std::fflush(stdout);
@@ -322,8 +325,8 @@ absl::StatusOr<services::RoostOptions> EngineOptions(const std::string& data_dir
 absl::Status CommandRun(const Settings& settings, const SocialGraph& graph) {
   const std::string address = absl::GetFlag(FLAGS_target);
   if (address.empty()) return absl::InvalidArgumentError("run needs --target=HOST:PORT");
-  absl::StatusOr<std::unique_ptr<GrpcTarget>> target = GrpcTarget::Connect(
-      {address, absl::GetFlag(FLAGS_connections), "roost"}, absl::Seconds(10));
+  absl::StatusOr<std::unique_ptr<GrpcTarget>> target =
+      GrpcTarget::Connect({address, absl::GetFlag(FLAGS_connections), "roost"}, absl::Seconds(10));
   if (!target.ok()) return target.status();
   return MeasureAndReport(std::move(*target), settings, graph);
 }
@@ -334,10 +337,9 @@ absl::Status CommandEmbedded(const Settings& settings, const SocialGraph& graph)
     return absl::InvalidArgumentError("embedded runs have no gRPC: use --baseline=redis");
   }
   std::string dir = absl::GetFlag(FLAGS_data_dir);
-  const TemporaryDir temporary(
-      dir.empty() ? std::string(std::filesystem::temp_directory_path() /
-                                absl::StrCat("roost-loadgen-", getpid()))
-                  : "");
+  const TemporaryDir temporary(dir.empty() ? std::string(std::filesystem::temp_directory_path() /
+                                                         absl::StrCat("roost-loadgen-", getpid()))
+                                           : "");
   if (dir.empty()) dir = temporary.path();
   absl::StatusOr<services::RoostOptions> options = EngineOptions(dir);
   if (!options.ok()) return options.status();
@@ -377,10 +379,11 @@ int Main(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsage);
   std::vector<std::string> storage;
   std::vector<char*> args = WithUnderscoredFlagNames(argc, argv, &storage);
-  std::vector<char*> positional = absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  std::vector<char*> positional =
+      absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
   if (positional.size() != 2) {
-    return Fail(absl::InvalidArgumentError(
-        "expected one command: run, embedded or load (see --help)"));
+    return Fail(
+        absl::InvalidArgumentError("expected one command: run, embedded or load (see --help)"));
   }
   const std::string command = positional[1];
   absl::StatusOr<Settings> settings = ReadFlags();

@@ -30,7 +30,8 @@ class RedisConnection {
     if (c == nullptr || c->err) {
       const std::string why = c != nullptr ? c->errstr : "out of memory";
       if (c != nullptr) redisFree(c);
-      return absl::UnavailableError(absl::StrCat("cannot connect to Redis on port ", port, ": ", why));
+      return absl::UnavailableError(
+          absl::StrCat("cannot connect to Redis on port ", port, ": ", why));
     }
     redisSetTimeout(c, timeval{30, 0});
     return std::unique_ptr<RedisConnection>(new RedisConnection(c));

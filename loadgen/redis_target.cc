@@ -46,7 +46,7 @@ using Reply = RedisReply;
 // RedisServer
 
 absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(const std::string& dir,
-                                                                 const std::string& appendfsync) {
+                                                                const std::string& appendfsync) {
   if (access(kRedisServer, X_OK) != 0) {
     return absl::FailedPreconditionError(
         "redis-server is not installed (scripts/install-deps.sh installs it)");
@@ -55,9 +55,9 @@ absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(const std::strin
   for (int attempt = 0; attempt < 5; ++attempt) {
     absl::StatusOr<int> port = FreeLoopbackPort();
     if (!port.ok()) return port.status();
-    std::vector<std::string> args = {kRedisServer, "--bind", "127.0.0.1", "--port",
-                                     std::to_string(*port), "--save", "", "--dir", dir,
-                                     "--daemonize", "no", "--loglevel", "notice"};
+    std::vector<std::string> args = {
+        kRedisServer, "--bind", "127.0.0.1",   "--port", std::to_string(*port), "--save", "",
+        "--dir",      dir,      "--daemonize", "no",     "--loglevel",          "notice"};
     if (appendfsync.empty()) {
       args.insert(args.end(), {"--appendonly", "no"});
     } else {
@@ -117,8 +117,7 @@ std::vector<std::string> Members(const redisReply& reply) {
 
 // Reads a timeline page and hydrates it, as a Roost read with hydrate=true does.
 absl::Status ReadPage(RedisTarget::Connection& c, const std::string& key) {
-  absl::StatusOr<Reply> ids =
-      c.Command({"ZREVRANGE", key, "0", std::to_string(kReadLimit - 1)});
+  absl::StatusOr<Reply> ids = c.Command({"ZREVRANGE", key, "0", std::to_string(kReadLimit - 1)});
   if (!ids.ok()) return ids.status();
   if ((*ids)->elements == 0) return absl::OkStatus();
   std::vector<std::string> mget = {"MGET"};
@@ -172,7 +171,8 @@ void RedisTarget::Work(Connection* connection) {
     Task task;
     {
       absl::MutexLock lock(&mu_);
-      auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_ || !queue_.empty(); };
+      auto ready = [this]()
+                       ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_ || !queue_.empty(); };
       mu_.Await(absl::Condition(&ready));
       if (queue_.empty()) return;  // stopping, and nothing left to run
       task = std::move(queue_.front());
@@ -182,8 +182,7 @@ void RedisTarget::Work(Connection* connection) {
   }
 }
 
-void RedisTarget::Issue(const Op& op, absl::Time deadline,
-                        absl::AnyInvocable<void(Outcome)> done) {
+void RedisTarget::Issue(const Op& op, absl::Time deadline, absl::AnyInvocable<void(Outcome)> done) {
   Schedule([this, op, deadline, done = std::move(done)](Connection& c) mutable {
     if (absl::Now() > deadline) {
       return done(Outcome{absl::DeadlineExceededError("queued past the deadline")});
@@ -196,7 +195,8 @@ void RedisTarget::Issue(const Op& op, absl::Time deadline,
       case OpKind::kPost: {
         const uint64_t id = ids_.Next();
         const std::string ids = std::to_string(id);
-        c.Append({"SET", "t:" + ids, absl::StrCat(op.user, "|", absl::ToUnixMillis(absl::Now()), "|", op.text)});
+        c.Append({"SET", "t:" + ids,
+                  absl::StrCat(op.user, "|", absl::ToUnixMillis(absl::Now()), "|", op.text)});
         c.Append({"ZADD", Key('u', op.user), ids, ids});
         c.Append({"SMEMBERS", Key('f', op.user)});
         absl::StatusOr<std::vector<Reply>> stored = c.Read();

@@ -160,11 +160,20 @@ std::string HtmlEscape(const std::string& s) {
   out.reserve(s.size());
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -222,8 +231,8 @@ std::string AddChart(const Chart& chart, const std::filesystem::path& dir, std::
   for (size_t i = 0; i < drawn.size(); ++i) {
     absl::StrAppend(&data, i > 0 ? "\n\n" : "", "# ", drawn[i]->title, "\n");
     for (const auto& [x, y] : drawn[i]->points) absl::StrAppendFormat(&data, "%.9g %.9g\n", x, y);
-    plots.push_back(absl::StrCat(GnuplotQuote(dat), " index ", i, " using 1:2 ",
-                                 drawn[i]->style, " title ", GnuplotQuote(drawn[i]->title)));
+    plots.push_back(absl::StrCat(GnuplotQuote(dat), " index ", i, " using 1:2 ", drawn[i]->style,
+                                 " title ", GnuplotQuote(drawn[i]->title)));
   }
   absl::StrAppend(script, "plot ", absl::StrJoin(plots, ", \\\n     "), "\n");
   return data;
@@ -245,7 +254,8 @@ Chart LatencyChart(const std::vector<RunResult>& runs) {
       if (h.count() == 0) continue;
       // Colour tells the operation apart, the dash pattern the run.
       Series s{absl::StrCat(runs[run].target, " ", OpName(static_cast<OpKind>(kind))),
-               absl::StrCat("with lines lw 2 lc ", kind + 1, " dt ", run + 1), {}};
+               absl::StrCat("with lines lw 2 lc ", kind + 1, " dt ", run + 1),
+               {}};
       for (int k = 0; k <= 50; ++k) {
         const double x = std::pow(10.0, k / 10.0);  // 1/(1-p), p up to 99.999%
         const double p = std::min(100.0 * (1.0 - 1.0 / x), 99.999);
@@ -350,8 +360,8 @@ std::string IndexHtml(const std::vector<RunResult>& runs) {
       HtmlEscape(absl::FormatTime("%Y-%m-%d %H:%M:%S %Z", absl::Now(), absl::LocalTimeZone())),
       ". Open-loop latencies are measured from each operation's intended send time.</p>\n");
   for (const RunResult& r : runs) {
-    absl::StrAppend(&html, "<h2>", HtmlEscape(r.target), "</h2>\n<pre>",
-                    HtmlEscape(FormatTable(r)), "</pre>\n");
+    absl::StrAppend(&html, "<h2>", HtmlEscape(r.target), "</h2>\n<pre>", HtmlEscape(FormatTable(r)),
+                    "</pre>\n");
   }
   if (runs.size() > 1) {
     absl::StrAppend(&html, "<h2>Comparisons</h2>\n");
@@ -360,8 +370,7 @@ std::string IndexHtml(const std::vector<RunResult>& runs) {
     }
   }
   absl::StrAppend(
-      &html, "<h2>Charts</h2>\n",
-      "<img src=\"latency.svg\" alt=\"latency by percentile\">\n",
+      &html, "<h2>Charts</h2>\n", "<img src=\"latency.svg\" alt=\"latency by percentile\">\n",
       "<p class=\"note\">Colour: operation; dash pattern: run. The x axis gives each nine the "
       "same width.</p>\n",
       "<img src=\"throughput.svg\" alt=\"throughput per interval\">\n",
@@ -385,10 +394,10 @@ std::string FormatDuration(uint64_t ns) {
 }
 
 std::string FormatTable(const RunResult& r) {
-  std::string out = absl::StrFormat(
-      "%s: %s, concurrency %d, %.1f s measured after %.1f s warm-up", r.target, Mode(r),
-      r.options.concurrency, absl::ToDoubleSeconds(r.measured),
-      absl::ToDoubleSeconds(r.options.warmup));
+  std::string out =
+      absl::StrFormat("%s: %s, concurrency %d, %.1f s measured after %.1f s warm-up", r.target,
+                      Mode(r), r.options.concurrency, absl::ToDoubleSeconds(r.measured),
+                      absl::ToDoubleSeconds(r.options.warmup));
   if (r.stopped) out += " (stopped early)";
   if (r.exhausted) out += " (the operations ran out before the duration)";
   out += "\n";
@@ -411,8 +420,7 @@ std::string FormatTable(const RunResult& r) {
 
   if (r.fanout_lag.count() > 0 || r.fanout_missing > 0 || !r.fanout_errors.empty()) {
     const Histogram& lag = r.fanout_lag;
-    absl::StrAppend(&out,
-                    "fanout lag (post acknowledged -> visible in a follower's home): n=",
+    absl::StrAppend(&out, "fanout lag (post acknowledged -> visible in a follower's home): n=",
                     lag.count(), ", p50 ", LatencyAt(lag, 50), ", p90 ", LatencyAt(lag, 90),
                     ", p99 ", LatencyAt(lag, 99), ", max ", LatencyAt(lag, 100), "; missing ",
                     r.fanout_missing, "; errors ", FormatErrors(r.fanout_errors), "\n");
@@ -457,8 +465,8 @@ std::string FormatComparison(const RunResult& roost, const RunResult& baseline) 
     add("all", roost.all);
     absl::StrAppend(&out, table.Render(), "throughput: ", roost.target, " ",
                     FormatRate(roost.Throughput()), " ops/s, ", baseline.target, " ",
-                    FormatRate(baseline.Throughput()), " ops/s: ",
-                    Ratio(roost.Throughput(), baseline.Throughput()), "\n");
+                    FormatRate(baseline.Throughput()),
+                    " ops/s: ", Ratio(roost.Throughput(), baseline.Throughput()), "\n");
     return out;
   }
 
@@ -494,8 +502,7 @@ nlohmann::json ToJson(const RunResult& r) {
         LatencyJson(s.latency, s.ok, seconds, s.errors);
   }
   // The lag has the operations' shape; its `ok` counts the probes that saw the tweet.
-  nlohmann::json fanout =
-      LatencyJson(r.fanout_lag, r.fanout_lag.count(), seconds, r.fanout_errors);
+  nlohmann::json fanout = LatencyJson(r.fanout_lag, r.fanout_lag.count(), seconds, r.fanout_errors);
   fanout["missing"] = r.fanout_missing;
 
   nlohmann::json intervals = nlohmann::json::array();

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <memory>
 #include <cstdint>
+#include <memory>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
@@ -45,7 +45,8 @@ class Recorder : public std::enable_shared_from_this<Recorder> {
       return in_flight_ < options_.concurrency;
     };
     const int64_t wait = until_ns - Mono();
-    if (!mu_.AwaitWithTimeout(absl::Condition(&has_slot), absl::Nanoseconds(std::max<int64_t>(wait, 0)))) {
+    if (!mu_.AwaitWithTimeout(absl::Condition(&has_slot),
+                              absl::Nanoseconds(std::max<int64_t>(wait, 0)))) {
       return false;
     }
     ++in_flight_;
@@ -63,24 +64,24 @@ class Recorder : public std::enable_shared_from_this<Recorder> {
     const absl::Time deadline = absl::Now() + options_.timeout;
     const OpKind kind = op.kind;
     const UserId observer = op.observer;
-    target_->Issue(op, deadline, [this, self = shared_from_this(), kind, observer, intended,
-                                  measured](Outcome outcome) {
-      const int64_t now = Mono();
-      Complete(kind, measured, now - intended, outcome.status);
-      if (measured && observer != 0 && outcome.status.ok() && outcome.tweet_id != 0) {
-        Probe(observer, outcome, now);
-      }
-      absl::MutexLock lock(&mu_);
-      --in_flight_;
-    });
+    target_->Issue(
+        op, deadline,
+        [this, self = shared_from_this(), kind, observer, intended, measured](Outcome outcome) {
+          const int64_t now = Mono();
+          Complete(kind, measured, now - intended, outcome.status);
+          if (measured && observer != 0 && outcome.status.ok() && outcome.tweet_id != 0) {
+            Probe(observer, outcome, now);
+          }
+          absl::MutexLock lock(&mu_);
+          --in_flight_;
+        });
   }
 
   // Waits until every operation and probe has finished.
   void WaitIdle() {
     absl::MutexLock lock(&mu_);
-    auto idle = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-      return in_flight_ == 0 && probes_ == 0;
-    };
+    auto idle = [this]()
+                    ABSL_SHARED_LOCKS_REQUIRED(mu_) { return in_flight_ == 0 && probes_ == 0; };
     mu_.Await(absl::Condition(&idle));
   }
 
@@ -133,20 +134,20 @@ class Recorder : public std::enable_shared_from_this<Recorder> {
       absl::MutexLock lock(&mu_);
       ++probes_;
     }
-    target_->AwaitVisible(observer, post.tweet_id, post.position,
-                          absl::Now() + options_.fanout_timeout,
-                          [this, self = shared_from_this(), acked](absl::Status status) {
-                            const int64_t lag = Mono() - acked;
-                            absl::MutexLock lock(&mu_);
-                            if (status.ok()) {
-                              result_.fanout_lag.Record(static_cast<uint64_t>(std::max<int64_t>(lag, 0)));
-                            } else if (status.code() == absl::StatusCode::kNotFound) {
-                              ++result_.fanout_missing;
-                            } else {
-                              ++result_.fanout_errors[status.code()];
-                            }
-                            --probes_;
-                          });
+    target_->AwaitVisible(
+        observer, post.tweet_id, post.position, absl::Now() + options_.fanout_timeout,
+        [this, self = shared_from_this(), acked](absl::Status status) {
+          const int64_t lag = Mono() - acked;
+          absl::MutexLock lock(&mu_);
+          if (status.ok()) {
+            result_.fanout_lag.Record(static_cast<uint64_t>(std::max<int64_t>(lag, 0)));
+          } else if (status.code() == absl::StatusCode::kNotFound) {
+            ++result_.fanout_missing;
+          } else {
+            ++result_.fanout_errors[status.code()];
+          }
+          --probes_;
+        });
   }
 
   Target* const target_;

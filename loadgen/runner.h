@@ -59,7 +59,7 @@ struct RunOptions {
   double rate = 0;  // operations per second; 0: closed loop
   absl::Duration duration = absl::Seconds(60);
   absl::Duration warmup = absl::Seconds(5);
-  int concurrency = 64;  // at most this many operations in flight
+  int concurrency = 64;                               // at most this many operations in flight
   absl::Duration timeout = absl::Seconds(10);         // per operation
   absl::Duration fanout_timeout = absl::Seconds(30);  // per fanout probe
   absl::Duration interval = absl::Seconds(1);         // progress and time series
@@ -76,8 +76,8 @@ struct RunResult {
   RunOptions options;
   absl::Duration measured;  // the measured window's real length
   std::array<OpStats, kNumOpKinds> ops;
-  OpStats all;              // every kind merged
-  Histogram fanout_lag;     // ns, from post acknowledgement to visible
+  OpStats all;                  // every kind merged
+  Histogram fanout_lag;         // ns, from post acknowledgement to visible
   uint64_t fanout_missing = 0;  // probes that found the timeline current but no tweet
   std::map<absl::StatusCode, uint64_t> fanout_errors;
   std::vector<Interval> intervals;

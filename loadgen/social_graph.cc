@@ -11,8 +11,8 @@
 namespace roost::loadgen {
 absl::StatusOr<SocialGraph> SocialGraph::Create(const SocialGraphSpec& spec) {
   if (spec.users < 2) {
-    return absl::InvalidArgumentError(absl::StrCat("a social graph needs at least 2 users, got ",
-                                                   spec.users));
+    return absl::InvalidArgumentError(
+        absl::StrCat("a social graph needs at least 2 users, got ", spec.users));
   }
   if (!(spec.mean_followees >= 0) || !(spec.zipf_exponent >= 0)) {
     return absl::InvalidArgumentError("mean followees and the Zipf exponent must be >= 0");

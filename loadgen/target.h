@@ -42,8 +42,8 @@ class Target {
   // in `follower`'s home timeline; NOT_FOUND when the timeline has been brought up to
   // date and it is not there; DEADLINE_EXCEEDED at `deadline`. Same threading rules as
   // Issue.
-  virtual void AwaitVisible(UserId follower, TweetId tweet, LogOffset position,
-                            absl::Time deadline, absl::AnyInvocable<void(absl::Status)> done) = 0;
+  virtual void AwaitVisible(UserId follower, TweetId tweet, LogOffset position, absl::Time deadline,
+                            absl::AnyInvocable<void(absl::Status)> done) = 0;
 
   // Whether `user` follows every one of `followees`, read synchronously: for checking,
   // before a run, whether the target already holds the generated graph.

@@ -4,25 +4,25 @@
 #include <cmath>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "absl/strings/ascii.h"
 
 namespace roost::loadgen {
 namespace {
 
-constexpr absl::string_view kNames[kNumOpKinds] = {"home", "user", "post", "follow",
-                                                    "unfollow", "ping"};
+constexpr absl::string_view kNames[kNumOpKinds] = {"home",   "user",     "post",
+                                                   "follow", "unfollow", "ping"};
 
 // Words a post is made of; a few are multi-byte so the server's code-point counting
 // and UTF-8 validation are exercised, not just ASCII.
 constexpr absl::string_view kWords[] = {
-    "roost", "timeline", "follow", "the", "a", "of", "and", "to", "in", "is", "it", "that",
-    "for", "on", "with", "as", "was", "at", "by", "this", "we", "you", "news", "today",
-    "great", "new", "game", "music", "love", "time", "café", "naïve", "über", "→", "🐦", "🚀",
-    "日本", "ñandú"};
+    "roost", "timeline", "follow", "the",   "a",     "of",  "and",  "to",    "in",   "is",
+    "it",    "that",     "for",    "on",    "with",  "as",  "was",  "at",    "by",   "this",
+    "we",    "you",      "news",   "today", "great", "new", "game", "music", "love", "time",
+    "café",  "naïve",    "über",   "→",     "🐦",     "🚀",   "日本", "ñandú"};
 
 }  // namespace
 
@@ -100,9 +100,12 @@ std::string Workload::PostText() {
       // Copy one whole UTF-8 sequence per code point so the text stays valid.
       size_t len = 1;
       const unsigned char lead = static_cast<unsigned char>(word[i]);
-      if (lead >= 0xF0) len = 4;
-      else if (lead >= 0xE0) len = 3;
-      else if (lead >= 0xC0) len = 2;
+      if (lead >= 0xF0)
+        len = 4;
+      else if (lead >= 0xE0)
+        len = 3;
+      else if (lead >= 0xC0)
+        len = 2;
       text.append(word.data() + i, std::min(len, word.size() - i));
       i += len - 1;
       ++code_points;

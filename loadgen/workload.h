@@ -51,9 +51,9 @@ absl::StatusOr<Mix> ParseMix(absl::string_view text);
 
 struct Op {
   OpKind kind = OpKind::kHome;
-  UserId user = 0;    // who acts (reader, author, follower)
-  UserId target = 0;  // whose user timeline is read; whom to (un)follow
-  std::string text;   // kPost
+  UserId user = 0;      // who acts (reader, author, follower)
+  UserId target = 0;    // whose user timeline is read; whom to (un)follow
+  std::string text;     // kPost
   UserId observer = 0;  // kPost, when sampled: a follower of the author to watch
 };
 

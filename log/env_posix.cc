@@ -195,8 +195,7 @@ class PosixEnv final : public Env {
     return OpenWritable(path, 0);
   }
 
-  absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(
-      const std::string& path) override {
+  absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override {
     return OpenWritable(path, O_TRUNC);
   }
 
@@ -280,8 +279,7 @@ class PosixEnv final : public Env {
       if (err == EINTR) continue;
       ::close(fd);
       if (err == EWOULDBLOCK) {
-        return absl::FailedPreconditionError(
-            absl::StrCat(path, " is locked by another process"));
+        return absl::FailedPreconditionError(absl::StrCat(path, " is locked by another process"));
       }
       return PosixError("flock", path, err);
     }

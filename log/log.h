@@ -29,8 +29,8 @@ namespace roost::log {
 
 // Which old records Log::ApplyRetention may delete; 0 means no limit.
 struct RetentionPolicy {
-  uint64_t max_bytes = 0;                            // of all segments together
-  absl::Duration max_age = absl::ZeroDuration();     // since a segment's last write
+  uint64_t max_bytes = 0;                         // of all segments together
+  absl::Duration max_age = absl::ZeroDuration();  // since a segment's last write
 };
 
 class LogReader;

@@ -58,8 +58,8 @@ std::string EncodeSegmentHeader(const SegmentHeader& header) {
 
 absl::StatusOr<SegmentHeader> DecodeSegmentHeader(absl::string_view data) {
   if (data.size() < kSegmentHeaderSize) {
-    return absl::DataLossError(absl::StrCat("segment header is truncated (", data.size(),
-                                            " of ", kSegmentHeaderSize, " bytes)"));
+    return absl::DataLossError(absl::StrCat("segment header is truncated (", data.size(), " of ",
+                                            kSegmentHeaderSize, " bytes)"));
   }
   if (data.substr(0, kSegmentMagic.size()) != kSegmentMagic) {
     return absl::DataLossError("not a roost log segment (bad magic)");
@@ -68,9 +68,9 @@ absl::StatusOr<SegmentHeader> DecodeSegmentHeader(absl::string_view data) {
   header.version = DecodeFixed32(data.data() + 8);
   header.epoch = DecodeFixed64(data.data() + 12);
   if (header.version != kFormatVersion) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("unsupported log format version ", header.version, " (this build reads ",
-                     kFormatVersion, ")"));
+    return absl::FailedPreconditionError(absl::StrCat("unsupported log format version ",
+                                                      header.version, " (this build reads ",
+                                                      kFormatVersion, ")"));
   }
   return header;
 }
@@ -86,9 +86,9 @@ void AppendFrame(std::string* dst, LogOffset offset, absl::string_view payload) 
 
 absl::Status CheckEpochOrder(absl::string_view path, uint64_t epoch, uint64_t previous_epoch) {
   if (epoch >= previous_epoch) return absl::OkStatus();
-  return absl::DataLossError(absl::StrCat(
-      path, ": written by writer epoch ", epoch, " after a segment of epoch ", previous_epoch,
-      ": a fenced, stale writer's records; refusing to read them"));
+  return absl::DataLossError(
+      absl::StrCat(path, ": written by writer epoch ", epoch, " after a segment of epoch ",
+                   previous_epoch, ": a fenced, stale writer's records; refusing to read them"));
 }
 
 absl::string_view FrameResultName(FrameResult result) {

@@ -20,8 +20,8 @@ absl::StatusOr<std::vector<SegmentSummary>> ListSegments(Env* env, const std::st
     s.path = SegmentFilePath(dir, s.base);
     ASSIGN_OR_RETURN(s.bytes, env->FileSize(s.path));
     absl::StatusOr<SegmentHeader> header = ReadSegmentHeader(env, s.path);
-    const bool unreadable_header = absl::IsDataLoss(header.status()) ||
-                                   absl::IsFailedPrecondition(header.status());
+    const bool unreadable_header =
+        absl::IsDataLoss(header.status()) || absl::IsFailedPrecondition(header.status());
     if (header.ok()) {
       s.version = header->version;
       s.epoch = header->epoch;
@@ -63,15 +63,14 @@ absl::StatusOr<ScanResult> ScanLog(
         // sealed segment is.
         if (tail && got.status().code() == absl::StatusCode::kDataLoss) {
           ASSIGN_OR_RETURN(const std::string corruption,
-                           DescribeCorruption(env, segment.path, cursor->position(),
-                                              segment.bytes, cursor->next_offset(),
-                                              got.status().message()));
+                           DescribeCorruption(env, segment.path, cursor->position(), segment.bytes,
+                                              cursor->next_offset(), got.status().message()));
           if (!corruption.empty()) return absl::DataLossError(corruption);
-          ASSIGN_OR_RETURN(const bool unused, IsZeroFilled(env, segment.path, cursor->position(),
-                                                           segment.bytes));
+          ASSIGN_OR_RETURN(const bool unused,
+                           IsZeroFilled(env, segment.path, cursor->position(), segment.bytes));
           if (!unused) {
-            result.torn_tail = absl::StrCat(got.status().message(), " (offset ",
-                                            cursor->next_offset(), ")");
+            result.torn_tail =
+                absl::StrCat(got.status().message(), " (offset ", cursor->next_offset(), ")");
           }
           break;
         }
@@ -84,12 +83,12 @@ absl::StatusOr<ScanResult> ScanLog(
                                                     cursor->position(), " (offset ",
                                                     cursor->next_offset(), ")"));
           }
-          ASSIGN_OR_RETURN(const bool unused, IsZeroFilled(env, segment.path, cursor->position(),
-                                                           segment.bytes));
+          ASSIGN_OR_RETURN(const bool unused,
+                           IsZeroFilled(env, segment.path, cursor->position(), segment.bytes));
           if (!unused) {
-            result.torn_tail = absl::StrCat(segment.path, ": torn record at byte ",
-                                            cursor->position(), " (offset ",
-                                            cursor->next_offset(), ")");
+            result.torn_tail =
+                absl::StrCat(segment.path, ": torn record at byte ", cursor->position(),
+                             " (offset ", cursor->next_offset(), ")");
           }
         }
         break;
@@ -102,9 +101,9 @@ absl::StatusOr<ScanResult> ScanLog(
       if (!fn(frame.offset, frame.payload)) return result;
     }
     if (!tail && cursor->next_offset() != segments[i + 1].base) {
-      return absl::DataLossError(absl::StrCat(segment.path, " ends at offset ",
-                                              cursor->next_offset() - 1, " but the next segment starts at ",
-                                              segments[i + 1].base));
+      return absl::DataLossError(
+          absl::StrCat(segment.path, " ends at offset ", cursor->next_offset() - 1,
+                       " but the next segment starts at ", segments[i + 1].base));
     }
   }
   return result;

@@ -32,9 +32,9 @@ absl::StatusOr<std::vector<SegmentSummary>> ListSegments(Env* env, const std::st
 
 // What a scan found.
 struct ScanResult {
-  LogOffset first = 0;        // the first record visited, 0 when none
-  LogOffset last = 0;         // the last one
-  uint64_t records = 0;       // visited
+  LogOffset first = 0;   // the first record visited, 0 when none
+  LogOffset last = 0;    // the last one
+  uint64_t records = 0;  // visited
   // A torn last write at the end of the tail segment, which Open would truncate:
   // empty when the log ends cleanly, else where and what.
   std::string torn_tail;

@@ -7,8 +7,8 @@
 namespace roost::log {
 
 absl::StatusOr<std::unique_ptr<LogReader>> LogReaderImpl::Create(Env* env,
-                                                                  const SegmentList* segments,
-                                                                  LogOffset start) {
+                                                                 const SegmentList* segments,
+                                                                 LogOffset start) {
   std::unique_ptr<LogReaderImpl> reader(new LogReaderImpl(env, segments, start));
   // Opening now surfaces a missing or damaged segment to the caller of NewReader.
   RETURN_IF_ERROR(reader->OpenSegment());
@@ -56,8 +56,8 @@ absl::StatusOr<bool> LogReaderImpl::NextFrame(Frame* frame) {
       // Durable bytes always end on a frame boundary, so a frame cut short inside
       // them has a damaged length.
       return absl::DataLossError(absl::StrCat(cursor_->path(), ": truncated frame at byte ",
-                                              cursor_->position(), " where offset ",
-                                              next_offset_, " was expected"));
+                                              cursor_->position(), " where offset ", next_offset_,
+                                              " was expected"));
     }
     if (!bounds->sealed) return false;
     cursor_.reset();  // on to the segment that starts at next_offset_
@@ -67,13 +67,13 @@ absl::StatusOr<bool> LogReaderImpl::NextFrame(Frame* frame) {
 absl::Status LogReaderImpl::OpenSegment() {
   const std::optional<LogOffset> base = segments_->FindSegment(next_offset_);
   if (!base.has_value()) {
-    return absl::OutOfRangeError(absl::StrCat("offset ", next_offset_, " precedes roost log ",
-                                              segments_->dir()));
+    return absl::OutOfRangeError(
+        absl::StrCat("offset ", next_offset_, " precedes roost log ", segments_->dir()));
   }
   const std::optional<SegmentBounds> bounds = segments_->Bounds(*base);
   if (!bounds.has_value()) {
-    return absl::NotFoundError(absl::StrCat("segment ", *base, " of roost log ",
-                                            segments_->dir(), " was removed"));
+    return absl::NotFoundError(
+        absl::StrCat("segment ", *base, " of roost log ", segments_->dir(), " was removed"));
   }
   ASSIGN_OR_RETURN(cursor_,
                    SegmentCursor::Open(env_, segments_->dir(), *base, bounds->durable_bytes));

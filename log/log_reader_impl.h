@@ -18,8 +18,7 @@ class LogReaderImpl final : public LogReader {
  public:
   // A reader positioned at `start`, which must lie in [first_offset(), durable_offset()
   // + 1] of `segments`. `env` and `segments` are not owned and must outlive the reader.
-  static absl::StatusOr<std::unique_ptr<LogReader>> Create(Env* env,
-                                                           const SegmentList* segments,
+  static absl::StatusOr<std::unique_ptr<LogReader>> Create(Env* env, const SegmentList* segments,
                                                            LogOffset start);
 
   absl::Status ReadBatch(size_t max_records, absl::Time deadline,
@@ -40,7 +39,7 @@ class LogReaderImpl final : public LogReader {
   const SegmentList* const segments_;
   LogOffset next_offset_;
   std::unique_ptr<SegmentCursor> cursor_;  // null between segments
-  uint64_t epoch_ = 0;  // of the last segment read: later ones may not have less
+  uint64_t epoch_ = 0;                     // of the last segment read: later ones may not have less
 };
 
 }  // namespace roost::log

@@ -9,10 +9,8 @@
 
 namespace roost::log {
 
-absl::StatusOr<std::unique_ptr<SegmentCursor>> SegmentCursor::Open(Env* env,
-                                                                   absl::string_view dir,
-                                                                   LogOffset base,
-                                                                   uint64_t limit,
+absl::StatusOr<std::unique_ptr<SegmentCursor>> SegmentCursor::Open(Env* env, absl::string_view dir,
+                                                                   LogOffset base, uint64_t limit,
                                                                    size_t buffer_bytes) {
   std::string path = SegmentFilePath(dir, base);
   ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file, env->NewRandomAccessFile(path));
@@ -23,8 +21,8 @@ absl::StatusOr<std::unique_ptr<SegmentCursor>> SegmentCursor::Open(Env* env,
         absl::StrCat(cursor->path_, ": segment header is truncated (", limit, " bytes)"));
   }
   RETURN_IF_ERROR(cursor->Fill(kSegmentHeaderSize));
-  absl::StatusOr<SegmentHeader> header = DecodeSegmentHeader(
-      absl::string_view(cursor->buffer_.get(), cursor->end_));
+  absl::StatusOr<SegmentHeader> header =
+      DecodeSegmentHeader(absl::string_view(cursor->buffer_.get(), cursor->end_));
   if (!header.ok()) {
     return absl::Status(header.status().code(),
                         absl::StrCat(cursor->path_, ": ", header.status().message()));
@@ -34,8 +32,8 @@ absl::StatusOr<std::unique_ptr<SegmentCursor>> SegmentCursor::Open(Env* env,
   return cursor;
 }
 
-SegmentCursor::SegmentCursor(std::string path, LogOffset base, uint64_t limit,
-                             size_t buffer_bytes, std::unique_ptr<RandomAccessFile> file)
+SegmentCursor::SegmentCursor(std::string path, LogOffset base, uint64_t limit, size_t buffer_bytes,
+                             std::unique_ptr<RandomAccessFile> file)
     : path_(std::move(path)),
       base_(base),
       file_(std::move(file)),
@@ -46,8 +44,8 @@ SegmentCursor::SegmentCursor(std::string path, LogOffset base, uint64_t limit,
 
 absl::StatusOr<bool> SegmentCursor::Next(Frame* frame) {
   for (;;) {
-    const FrameResult result = DecodeFrame(
-        absl::string_view(buffer_.get() + start_, end_ - start_), next_offset_, frame);
+    const FrameResult result =
+        DecodeFrame(absl::string_view(buffer_.get() + start_, end_ - start_), next_offset_, frame);
     if (result == FrameResult::kOk) {
       start_ += frame->size;
       ++next_offset_;
@@ -77,12 +75,13 @@ absl::Status SegmentCursor::Fill(size_t needed) {
   const size_t want = static_cast<size_t>(std::min<uint64_t>(capacity_ - end_, limit_ - file_end_));
   absl::string_view got;
   RETURN_IF_ERROR(file_->Read(file_end_, want, &got, buffer_.get() + end_));
-  if (got.data() != buffer_.get() + end_) std::memmove(buffer_.get() + end_, got.data(), got.size());
+  if (got.data() != buffer_.get() + end_)
+    std::memmove(buffer_.get() + end_, got.data(), got.size());
   if (got.empty() && want > 0) {
     // The limit promised bytes the file does not have: it was cut short behind the
     // log's back.
-    return absl::DataLossError(absl::StrCat(path_, ": file ends at byte ", file_end_,
-                                            " but ", limit_, " bytes were written"));
+    return absl::DataLossError(absl::StrCat(path_, ": file ends at byte ", file_end_, " but ",
+                                            limit_, " bytes were written"));
   }
   end_ += got.size();
   file_end_ += got.size();

@@ -70,7 +70,7 @@ class SegmentCursor {
   uint64_t epoch_ = 0;
   std::unique_ptr<char[]> buffer_;
   size_t capacity_;
-  size_t start_ = 0;       // unread bytes are buffer_[start_, end_)
+  size_t start_ = 0;  // unread bytes are buffer_[start_, end_)
   size_t end_ = 0;
   uint64_t file_end_ = 0;  // the file position of buffer_[end_]
 };

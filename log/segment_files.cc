@@ -13,11 +13,11 @@
 namespace roost::log {
 namespace {
 
-void ReportTruncation(const std::string& path, LogOffset offset, uint64_t position,
-                      uint64_t bytes, absl::string_view why) {
+void ReportTruncation(const std::string& path, LogOffset offset, uint64_t position, uint64_t bytes,
+                      absl::string_view why) {
   // Debian's Abseil has no absl/log; one greppable line on stderr serves operators.
-  absl::FPrintF(stderr, "roost log: truncated %d bytes at offset %d (byte %d) in %s: %s\n",
-                bytes, offset, position, path, why);
+  absl::FPrintF(stderr, "roost log: truncated %d bytes at offset %d (byte %d) in %s: %s\n", bytes,
+                offset, position, path, why);
 }
 
 // A segment whose creation did not finish before a crash: shorter than a header, or a
@@ -69,10 +69,11 @@ absl::Status RecoverTail(Env* env, const std::string& dir, LogOffset base, bool 
                      DescribeCorruption(env, path, end, size, cursor->next_offset(), damage));
     if (!corruption.empty()) {
       if (recover != RecoverMode::kTruncate) {
-        return absl::DataLossError(absl::StrCat(
-            corruption, ". Nothing was changed. To cut the log before offset ",
-            cursor->next_offset(), ", back the directory up and open with "
-            "--log-recover=truncate"));
+        return absl::DataLossError(
+            absl::StrCat(corruption, ". Nothing was changed. To cut the log before offset ",
+                         cursor->next_offset(),
+                         ", back the directory up and open with "
+                         "--log-recover=truncate"));
       }
       damage = absl::StrCat("--log-recover=truncate: ", corruption);
     }
@@ -150,8 +151,7 @@ absl::StatusOr<std::string> DescribeCorruption(Env* env, const std::string& path
       path, next_offset, end, damage, intact.offset, end + at);
 }
 
-absl::StatusOr<bool> IsZeroFilled(Env* env, const std::string& path, uint64_t from,
-                                  uint64_t to) {
+absl::StatusOr<bool> IsZeroFilled(Env* env, const std::string& path, uint64_t from, uint64_t to) {
   if (to - from > kMaxReservedBytes) return false;
   ASSIGN_OR_RETURN(std::unique_ptr<RandomAccessFile> file, env->NewRandomAccessFile(path));
   std::string scratch(64 << 10, '\0');

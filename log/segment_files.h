@@ -10,9 +10,9 @@
 #include "absl/status/statusor.h"
 #include "common/types.h"
 #include "log/env.h"
-#include "log/segmented_log.h"
 #include "log/log_format.h"
 #include "log/segment_list.h"
+#include "log/segmented_log.h"
 
 namespace roost::log {
 
@@ -26,8 +26,8 @@ absl::StatusOr<std::unique_ptr<WritableFile>> CreateSegment(Env* env, const std:
 
 // The log as Open found it.
 struct RecoveredLog {
-  std::vector<SegmentInfo> segments;  // sorted by base, never empty; the last is the tail
-  LogOffset durable_offset = 0;       // the last record, 0 when there is none
+  std::vector<SegmentInfo> segments;   // sorted by base, never empty; the last is the tail
+  LogOffset durable_offset = 0;        // the last record, 0 when there is none
   std::unique_ptr<WritableFile> tail;  // the tail segment, open for appending
   uint64_t epoch = 0;                  // the new writer's, which the tail carries
 };

@@ -5,8 +5,8 @@
 #include "log/segmented_log.h"
 
 #include <algorithm>
-#include <iterator>
 #include <cstdio>
+#include <iterator>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -42,8 +42,8 @@ void Warn(absl::string_view what, const absl::Status& status) {
 
 class SegmentedLog final : public Log {
  public:
-  SegmentedLog(Env* env, std::string dir, const SegmentedLogOptions& options, std::unique_ptr<FileLock> lock,
-          RecoveredLog recovered)
+  SegmentedLog(Env* env, std::string dir, const SegmentedLogOptions& options,
+               std::unique_ptr<FileLock> lock, RecoveredLog recovered)
       : env_(env),
         dir_(std::move(dir)),
         options_(options),
@@ -107,7 +107,7 @@ class SegmentedLog final : public Log {
   LogOffset tail_base_;
   uint64_t tail_bytes_;  // the header and the acknowledged frames
   LogOffset next_offset_;
-  const uint64_t epoch_;  // this writer's, in every segment it creates
+  const uint64_t epoch_;                   // this writer's, in every segment it creates
   absl::Time tail_created_ = absl::Now();  // Open gives every writer a new tail
   // kInterval: the tail holds acknowledged bytes that must be synced by next_sync_.
   bool unsynced_ = false;
@@ -123,9 +123,8 @@ class SegmentedLog final : public Log {
 
 void SegmentedLog::AppendAsync(std::string record, AppendCallback done) {
   if (record.size() > kMaxPayloadBytes) {
-    done(absl::InvalidArgumentError(absl::StrCat("log record of ", record.size(),
-                                                 " bytes exceeds the limit of ",
-                                                 kMaxPayloadBytes)));
+    done(absl::InvalidArgumentError(absl::StrCat(
+        "log record of ", record.size(), " bytes exceeds the limit of ", kMaxPayloadBytes)));
     return;
   }
   {
@@ -178,7 +177,7 @@ absl::StatusOr<LogOffset> SegmentedLog::TruncateBefore(LogOffset offset) {
 }
 
 absl::StatusOr<LogOffset> SegmentedLog::ApplyRetention(const RetentionPolicy& policy,
-                                                  LogOffset protect_from) {
+                                                       LogOffset protect_from) {
   const std::vector<SegmentInfo> segments = segments_.Segments();
   uint64_t total = 0;
   for (const SegmentInfo& s : segments) total += s.durable_bytes;
@@ -314,9 +313,9 @@ absl::Status SegmentedLog::RollSegment() {
   // exists.
   RETURN_IF_ERROR(tail_->Truncate(tail_bytes_));
   RETURN_IF_ERROR(SyncTail());
-  ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> next,
-                   CreateSegment(env_, dir_, next_offset_, options_.sync != SyncPolicy::kNone,
-                                 epoch_));
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<WritableFile> next,
+      CreateSegment(env_, dir_, next_offset_, options_.sync != SyncPolicy::kNone, epoch_));
   const absl::Status closed = tail_->Close();
   // The sealed segment's records are already written (and synced, unless kNone).
   if (!closed.ok()) Warn("closing a sealed segment failed", closed);
@@ -359,8 +358,7 @@ absl::StatusOr<std::unique_ptr<Log>> OpenSegmentedLog(const std::string& dir,
   RETURN_IF_ERROR(env->CreateDirs(dir));
   ASSIGN_OR_RETURN(std::unique_ptr<FileLock> lock, env->LockFile(dir + "/LOCK"));
   ASSIGN_OR_RETURN(RecoveredLog recovered,
-                   RecoverSegments(env, dir, options.sync != SyncPolicy::kNone,
-                                   options.recover));
+                   RecoverSegments(env, dir, options.sync != SyncPolicy::kNone, options.recover));
   return std::unique_ptr<Log>(
       new SegmentedLog(env, dir, options, std::move(lock), std::move(recovered)));
 }

@@ -18,8 +18,8 @@ namespace roost::services {
 namespace {
 
 bool TokenChar(char c) {
-  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
-         c == '~' || c == '+' || c == '/' || c == '=' || c == '-';
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '~' ||
+         c == '+' || c == '/' || c == '=' || c == '-';
 }
 
 }  // namespace
@@ -87,8 +87,8 @@ absl::StatusOr<std::unique_ptr<TokenAuth>> TokenAuth::Parse(absl::string_view co
 absl::StatusOr<std::unique_ptr<TokenAuth>> TokenAuth::Load(const std::string& path) {
   struct stat st;
   if (stat(path.c_str(), &st) != 0) {
-    return absl::NotFoundError(absl::StrCat("cannot read tokens file ", path, ": ",
-                                            std::strerror(errno)));
+    return absl::NotFoundError(
+        absl::StrCat("cannot read tokens file ", path, ": ", std::strerror(errno)));
   }
   if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
     return absl::FailedPreconditionError(

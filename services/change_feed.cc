@@ -63,9 +63,9 @@ class Subscription final : public grpc::ServerWriteReactor<v1::ChangeEvent> {
         message.set_position(record.offset);
         if (absl::Status decoded = ingest::DecodeEvent(record.payload, message.mutable_event());
             !decoded.ok()) {
-          end = grpc::Status(grpc::StatusCode::DATA_LOSS,
-                             absl::StrCat("the record at position ", record.offset, ": ",
-                                          decoded.message()));
+          end = grpc::Status(
+              grpc::StatusCode::DATA_LOSS,
+              absl::StrCat("the record at position ", record.offset, ": ", decoded.message()));
           break;
         }
         if (!types_.empty() && !types_.contains(EventKindName(message.event()))) continue;
@@ -93,10 +93,7 @@ class Subscription final : public grpc::ServerWriteReactor<v1::ChangeEvent> {
     StartWrite(&message_);
     absl::MutexLock lock(&mu_);
     mu_.Await(absl::Condition(
-        +[](Subscription* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu_) {
-          return !s->writing_;
-        },
-        this));
+        +[](Subscription* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu_) { return !s->writing_; }, this));
     return !cancelled_ && !broken_;
   }
 
@@ -130,8 +127,9 @@ grpc::ServerWriteReactor<v1::ChangeEvent>* RefusedSubscription(const grpc::Statu
   return new Refusal(status);
 }
 
-grpc::ServerWriteReactor<v1::ChangeEvent>* StartSubscription(
-    Roost* roost, const v1::SubscribeRequest& request, std::atomic<int>* subscribers) {
+grpc::ServerWriteReactor<v1::ChangeEvent>* StartSubscription(Roost* roost,
+                                                             const v1::SubscribeRequest& request,
+                                                             std::atomic<int>* subscribers) {
   absl::flat_hash_set<std::string> types;
   for (const std::string& type : request.types()) {
     if (!IsEventKindName(type)) {
@@ -144,9 +142,9 @@ grpc::ServerWriteReactor<v1::ChangeEvent>* StartSubscription(
   }
   if (subscribers->fetch_add(1) >= kMaxSubscribers) {
     subscribers->fetch_sub(1);
-    return new Refusal(grpc::Status(
-        grpc::StatusCode::RESOURCE_EXHAUSTED,
-        absl::StrCat("already ", kMaxSubscribers, " subscriptions; try again later")));
+    return new Refusal(
+        grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                     absl::StrCat("already ", kMaxSubscribers, " subscriptions; try again later")));
   }
   absl::StatusOr<std::unique_ptr<log::LogReader>> reader =
       roost->NewChangeReader(request.from_position());

@@ -1,8 +1,7 @@
-// The change feed's server side: one ChangeFeed.Subscribe stream (feed.proto). A thread of its own reads
-// the log (blocking reads of durable records, with its own file handles) and writes
-// each matching event only after the client took the previous one (OnWriteDone), so
-// gRPC's flow control paces it by the client's reads and a slow subscriber holds back
-// nothing but itself.
+// The change feed's server side: one ChangeFeed.Subscribe stream (feed.proto). A thread of its own
+// reads the log (blocking reads of durable records, with its own file handles) and writes each
+// matching event only after the client took the previous one (OnWriteDone), so gRPC's flow control
+// paces it by the client's reads and a slow subscriber holds back nothing but itself.
 #ifndef ROOST_SERVICES_CHANGE_FEED_H_
 #define ROOST_SERVICES_CHANGE_FEED_H_
 

@@ -158,8 +158,7 @@ grpc::ServerUnaryReactor* CallGate::Refuse(grpc::CallbackServerContext* ctx) con
 // Tweets
 
 grpc::ServerUnaryReactor* TweetsService::Post(grpc::CallbackServerContext* ctx,
-                                              const v1::PostRequest* req,
-                                              v1::PostResponse* resp) {
+                                              const v1::PostRequest* req, v1::PostResponse* resp) {
   if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   PostArgs args{req->author_id(), req->text(), req->reply_to_id(), req->retweet_of_id(),
@@ -217,8 +216,8 @@ grpc::ServerUnaryReactor* TimelinesService::Home(grpc::CallbackServerContext* ct
 // Graph
 
 grpc::ServerUnaryReactor* GraphService::SetEdge(grpc::CallbackServerContext* ctx,
-                                                const v1::EdgeRequest* req,
-                                                graph::EdgeState state, v1::WriteResponse* resp) {
+                                                const v1::EdgeRequest* req, graph::EdgeState state,
+                                                v1::WriteResponse* resp) {
   if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
   absl::StatusOr<graph::GraphId> g = ToGraph(req->graph());
   if (!g.ok()) return FinishNow(ctx, g.status());
@@ -314,10 +313,8 @@ grpc::ServerUnaryReactor* GraphService::Contains(grpc::CallbackServerContext* ct
   absl::StatusOr<graph::GraphId> g = ToGraph(req->graph());
   if (!g.ok()) return FinishNow(ctx, g.status());
   return ReadAfter(roost_, ctx, req->min_position(), [this, g = *g, req, resp] {
-    std::vector<UserId> destinations(req->destination_ids().begin(),
-                                     req->destination_ids().end());
-    absl::StatusOr<std::vector<bool>> found =
-        roost_->Contains(g, req->source_id(), destinations);
+    std::vector<UserId> destinations(req->destination_ids().begin(), req->destination_ids().end());
+    absl::StatusOr<std::vector<bool>> found = roost_->Contains(g, req->source_id(), destinations);
     if (found.ok()) {
       for (bool f : *found) resp->add_contains(f);
     }
@@ -341,7 +338,8 @@ grpc::ServerUnaryReactor* GraphService::Query(grpc::CallbackServerContext* ctx,
       op = graph::SetOp::kDifference;
       break;
     default:
-      return FinishNow(ctx, absl::InvalidArgumentError(absl::StrCat(
+      return FinishNow(ctx,
+                       absl::InvalidArgumentError(absl::StrCat(
                            "op must be INTERSECT, UNION or DIFFERENCE (got ", req->op(), ")")));
   }
   std::vector<graph::QueryTerm> terms;
@@ -352,19 +350,18 @@ grpc::ServerUnaryReactor* GraphService::Query(grpc::CallbackServerContext* ctx,
     if (!direction.ok()) return FinishNow(ctx, direction.status());
     terms.push_back({*g, term.user_id(), *direction});
   }
-  return ReadAfter(roost_, ctx, req->min_position(),
-                   [this, op, terms = std::move(terms), req, resp] {
-                     absl::StatusOr<graph::Page> page =
-                         roost_->Query(op, terms, req->cursor(), req->limit());
-                     if (!page.ok()) return page.status();
-                     ToProto(*page, resp);
-                     if (req->with_total()) {
-                       absl::StatusOr<uint64_t> total = roost_->QueryCount(op, terms);
-                       if (!total.ok()) return total.status();
-                       resp->set_total(*total);
-                     }
-                     return absl::OkStatus();
-                   });
+  return ReadAfter(
+      roost_, ctx, req->min_position(), [this, op, terms = std::move(terms), req, resp] {
+        absl::StatusOr<graph::Page> page = roost_->Query(op, terms, req->cursor(), req->limit());
+        if (!page.ok()) return page.status();
+        ToProto(*page, resp);
+        if (req->with_total()) {
+          absl::StatusOr<uint64_t> total = roost_->QueryCount(op, terms);
+          if (!total.ok()) return total.status();
+          resp->set_total(*total);
+        }
+        return absl::OkStatus();
+      });
 }
 
 // ---------------------------------------------------------------------------

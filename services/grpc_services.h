@@ -45,8 +45,7 @@ class TweetsService final : public v1::Tweets::CallbackService {
   TweetsService(Roost* roost, CallGate gate) : roost_(roost), gate_(gate) {}
   grpc::ServerUnaryReactor* Post(grpc::CallbackServerContext* ctx, const v1::PostRequest* req,
                                  v1::PostResponse* resp) override;
-  grpc::ServerUnaryReactor* Delete(grpc::CallbackServerContext* ctx,
-                                   const v1::DeleteRequest* req,
+  grpc::ServerUnaryReactor* Delete(grpc::CallbackServerContext* ctx, const v1::DeleteRequest* req,
                                    v1::DeleteResponse* resp) override;
   grpc::ServerUnaryReactor* Get(grpc::CallbackServerContext* ctx, const v1::GetRequest* req,
                                 v1::GetResponse* resp) override;
@@ -81,14 +80,11 @@ class GraphService final : public v1::Graph::CallbackService {
                                    v1::WriteResponse* resp) override;
   grpc::ServerUnaryReactor* Archive(grpc::CallbackServerContext* ctx, const v1::MassRequest* req,
                                     v1::WriteResponse* resp) override;
-  grpc::ServerUnaryReactor* Unarchive(grpc::CallbackServerContext* ctx,
-                                      const v1::MassRequest* req,
+  grpc::ServerUnaryReactor* Unarchive(grpc::CallbackServerContext* ctx, const v1::MassRequest* req,
                                       v1::WriteResponse* resp) override;
-  grpc::ServerUnaryReactor* RemoveAll(grpc::CallbackServerContext* ctx,
-                                      const v1::MassRequest* req,
+  grpc::ServerUnaryReactor* RemoveAll(grpc::CallbackServerContext* ctx, const v1::MassRequest* req,
                                       v1::WriteResponse* resp) override;
-  grpc::ServerUnaryReactor* Select(grpc::CallbackServerContext* ctx,
-                                   const v1::SelectRequest* req,
+  grpc::ServerUnaryReactor* Select(grpc::CallbackServerContext* ctx, const v1::SelectRequest* req,
                                    v1::SelectResponse* resp) override;
   grpc::ServerUnaryReactor* Count(grpc::CallbackServerContext* ctx, const v1::CountRequest* req,
                                   v1::CountResponse* resp) override;

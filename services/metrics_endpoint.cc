@@ -24,7 +24,8 @@ struct Named {
 Named NameOf(const std::string& name) {
   std::vector<std::string> parts = absl::StrSplit(name, '.');
   if (parts.size() >= 5 && parts[0] == "topology" && parts[2] == "instance") {
-    return {absl::StrCat("roost_topology_instance_", absl::StrJoin(parts.begin() + 4, parts.end(), "_")),
+    return {absl::StrCat("roost_topology_instance_",
+                         absl::StrJoin(parts.begin() + 4, parts.end(), "_")),
             {{"component", parts[1]}, {"task", parts[3]}}};
   }
   if (parts.size() >= 3 && parts[0] == "topology") {
@@ -51,9 +52,10 @@ prometheus::ClientMetric Sample(const MetricSample& sample, Named& named) {
       uint64_t cumulative = 0;
       for (int i = 0; i < LatencyHistogram::kBuckets; ++i) {
         cumulative += static_cast<uint64_t>(h.buckets[i]);
-        const double bound = i == LatencyHistogram::kBuckets - 1
-                                 ? std::numeric_limits<double>::infinity()
-                                 : static_cast<double>(LatencyHistogram::Snapshot::UpperBound(i)) / 1e9;
+        const double bound =
+            i == LatencyHistogram::kBuckets - 1
+                ? std::numeric_limits<double>::infinity()
+                : static_cast<double>(LatencyHistogram::Snapshot::UpperBound(i)) / 1e9;
         metric.histogram.bucket.push_back({cumulative, bound});
       }
       break;

@@ -22,8 +22,7 @@ class ParseErrorInterceptor final : public grpc::experimental::Interceptor {
         methods->GetRecvMessage() != nullptr) {
       parsed_ = true;
     }
-    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS) &&
-        !parsed_) {
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS) && !parsed_) {
       const grpc::Status status = methods->GetSendStatus();
       if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED &&
           status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {

@@ -9,8 +9,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "log/log_reader.h"
 #include "ingest/pipeline_timeline_source.h"
+#include "log/log_reader.h"
 #include "roost/v1/events.pb.h"
 #include "tweetstore/cached_tweet_store.h"
 #include "tweetstore/memcached_client.h"
@@ -50,10 +50,9 @@ absl::Status Roost::Init(std::vector<tweetstore::MemcachedAddress> cache_servers
   RegisterGauges();
   continuations_ = std::make_unique<ThreadPool>(2);
   const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  readers_ = std::make_unique<ThreadPool>(options_.read_threads > 0 ? options_.read_threads
-                                                                    : 2 * cores);
-  ingest::PipelineParts parts{log_.get(), tweets_.get(), graph_.get(), timelines_.get(),
-                              &metrics_};
+  readers_ =
+      std::make_unique<ThreadPool>(options_.read_threads > 0 ? options_.read_threads : 2 * cores);
+  ingest::PipelineParts parts{log_.get(), tweets_.get(), graph_.get(), timelines_.get(), &metrics_};
   ASSIGN_OR_RETURN(pipeline_, ingest::Pipeline::Start(parts, options_.pipeline));
   requests_ = std::make_unique<RequestDeduper>(tweets_.get(), clock_, options_.request_id_window,
                                                [this] { return pipeline_->applied_offset(); });
@@ -91,9 +90,9 @@ absl::Status Roost::OpenLog() {
   if (!options_.rebuild) return absl::OkStatus();
   // Only once the log has opened: a damaged log must not also cost the stores.
   if (log_->first_offset() > 1) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot rebuild from the log of ", dir, ": it starts at offset ",
-        log_->first_offset(), ", not 1 (earlier records are no longer retained)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot rebuild from the log of ", dir, ": it starts at offset ",
+                     log_->first_offset(), ", not 1 (earlier records are no longer retained)"));
   }
   for (const char* store : {"/tweets", "/graph"}) {
     std::error_code error;
@@ -115,7 +114,7 @@ absl::Status Roost::OpenStores(std::vector<tweetstore::MemcachedAddress> cache_s
     ASSIGN_OR_RETURN(std::unique_ptr<tweetstore::MemcachedClient> client,
                      tweetstore::MemcachedClient::Create(cache));
     tweets_ = std::make_unique<tweetstore::CachedTweetStore>(std::move(tweets_), std::move(client),
-                                                         &metrics_);
+                                                             &metrics_);
   }
   ASSIGN_OR_RETURN(graph_, graph::GraphStore::Open(dir + "/graph", options_.graph));
   return absl::OkStatus();
@@ -190,9 +189,7 @@ bool Roost::Drain(absl::Time deadline) {
   if (pipeline_ != nullptr) pipeline_->ReleaseWaiters();
   absl::MutexLock lock(&writes_mu_);
   draining_ = true;
-  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writes_mu_) {
-    return writes_in_flight_ == 0;
-  };
+  auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(writes_mu_) { return writes_in_flight_ == 0; };
   return writes_mu_.AwaitWithDeadline(absl::Condition(&idle), deadline);
 }
 

@@ -18,8 +18,8 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <utility>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -35,9 +35,9 @@
 #include "common/metrics.h"
 #include "common/thread_pool.h"
 #include "graph/graph_store.h"
-#include "log/segmented_log.h"
-#include "log/log_reader.h"
 #include "ingest/pipeline.h"
+#include "log/log_reader.h"
+#include "log/segmented_log.h"
 #include "services/block_tracker.h"
 #include "services/request_deduper.h"
 #include "timelines/home_timelines.h"
@@ -111,7 +111,7 @@ struct TimelineQuery {
 struct TimelineResult {
   std::vector<TweetId> ids;
   std::vector<tweetstore::Tweet> tweets;  // when hydrated
-  TweetId next_max_id = 0;            // 0 at the end
+  TweetId next_max_id = 0;                // 0 at the end
   bool rebuilt = false;
 };
 
@@ -144,14 +144,14 @@ class Roost {
   // NORMAL while the destination blocks the source is refused with
   // FAILED_PRECONDITION and logs nothing; the check sees every block appended before
   // the follow, waiting (until `deadline`) for those not yet applied.
-  void SetEdge(graph::GraphId graph, UserId source, UserId destination,
-               graph::EdgeState state, absl::Time deadline, Done<LogOffset> done);
+  void SetEdge(graph::GraphId graph, UserId source, UserId destination, graph::EdgeState state,
+               absl::Time deadline, Done<LogOffset> done);
   // The same without a deadline.
-  void SetEdge(graph::GraphId graph, UserId source, UserId destination,
-               graph::EdgeState state, Done<LogOffset> done);
+  void SetEdge(graph::GraphId graph, UserId source, UserId destination, graph::EdgeState state,
+               Done<LogOffset> done);
   // Moves all of the user's edges in `graph` (both directions) in `from` to `to`.
-  void MassChange(graph::GraphId graph, UserId user, graph::StateMask from,
-                  graph::EdgeState to, Done<LogOffset> done);
+  void MassChange(graph::GraphId graph, UserId user, graph::StateMask from, graph::EdgeState to,
+                  Done<LogOffset> done);
 
   // ---- Consistency. done(OK) once `position` is applied; DEADLINE_EXCEEDED at the
   // deadline; OUT_OF_RANGE at once for a position beyond the log's end; UNAVAILABLE
@@ -174,10 +174,9 @@ class Roost {
   absl::StatusOr<TimelineResult> HomeTimeline(const TimelineQuery& query);
   // A page of edges newest first; with a time range (Unix ms; 0: unbounded), only
   // edges created in [created_after_ms, created_before_ms).
-  absl::StatusOr<graph::Page> Select(graph::GraphId graph, UserId user,
-                                     graph::Direction direction, graph::StateMask states,
-                                     int64_t cursor, uint32_t limit, int64_t created_after_ms = 0,
-                                     int64_t created_before_ms = 0);
+  absl::StatusOr<graph::Page> Select(graph::GraphId graph, UserId user, graph::Direction direction,
+                                     graph::StateMask states, int64_t cursor, uint32_t limit,
+                                     int64_t created_after_ms = 0, int64_t created_before_ms = 0);
   absl::StatusOr<uint64_t> Count(graph::GraphId graph, UserId user, graph::Direction direction,
                                  graph::StateMask states);
   absl::StatusOr<std::vector<bool>> Contains(graph::GraphId graph, UserId source,
@@ -215,8 +214,7 @@ class Roost {
   // order and one by time could disagree (a mass change carried out in the background
   // would catch the older write or not depending on timing). `event` is called with
   // the id and returns the serialized event and its `done`.
-  void AppendWithId(
-      absl::FunctionRef<std::pair<std::string, Done<LogOffset>>(uint64_t id)> event);
+  void AppendWithId(absl::FunctionRef<std::pair<std::string, Done<LogOffset>>(uint64_t id)> event);
   // Open's steps: the data dir's lock and the log (dropping the stores for a
   // rebuild); the stores; the id generator, above the log's newest event; gauges; and
   // applying the log's unapplied tail.

@@ -24,27 +24,26 @@ void Roost::WhenApplied(LogOffset position, absl::Time deadline,
   }
   const LogOffset end = log_->durable_offset();
   if (position > end) {
-    done(absl::OutOfRangeError(absl::StrCat("min_position ", position,
-                                            " is beyond the log's end (", end, ")")));
+    done(absl::OutOfRangeError(
+        absl::StrCat("min_position ", position, " is beyond the log's end (", end, ")")));
     return;
   }
   if (pipeline_->applied_offset() >= position) {
     done(absl::OkStatus());
     return;
   }
-  pipeline_->WhenApplied(position, deadline,
-                         [this, position, done = std::move(done)](bool reached) mutable {
-                           absl::Status status;
-                           if (!reached && releasing_.load()) {
-                             status = absl::UnavailableError("server is shutting down");
-                           } else if (!reached) {
-                             status = absl::DeadlineExceededError(absl::StrCat(
-                                 "position ", position, " was not applied before the deadline",
-                                 " (applied: ", pipeline_->applied_offset(), ")"));
-                           }
-                           continuations_->Schedule(
-                               [status, done = std::move(done)]() mutable { done(status); });
-                         });
+  pipeline_->WhenApplied(
+      position, deadline, [this, position, done = std::move(done)](bool reached) mutable {
+        absl::Status status;
+        if (!reached && releasing_.load()) {
+          status = absl::UnavailableError("server is shutting down");
+        } else if (!reached) {
+          status = absl::DeadlineExceededError(
+              absl::StrCat("position ", position, " was not applied before the deadline",
+                           " (applied: ", pipeline_->applied_offset(), ")"));
+        }
+        continuations_->Schedule([status, done = std::move(done)]() mutable { done(status); });
+      });
 }
 
 void Roost::ReadWhenApplied(LogOffset position, absl::Time deadline,
@@ -58,9 +57,8 @@ absl::StatusOr<std::unique_ptr<log::LogReader>> Roost::NewChangeReader(LogOffset
   const LogOffset end = log_->durable_offset();
   if (from == 0) from = end + 1;
   if (from < log_->first_offset()) {
-    return absl::OutOfRangeError(absl::StrCat("position ", from,
-                                              " is no longer retained; the oldest is ",
-                                              log_->first_offset()));
+    return absl::OutOfRangeError(absl::StrCat(
+        "position ", from, " is no longer retained; the oldest is ", log_->first_offset()));
   }
   if (from > end + 1) {
     return absl::OutOfRangeError(
@@ -80,8 +78,8 @@ absl::StatusOr<std::vector<tweetstore::Tweet>> Roost::GetTweets(absl::Span<const
   return out;
 }
 
-absl::StatusOr<TimelineResult> Roost::Finish(std::vector<TweetId> ids, uint32_t limit,
-                                             bool hydrate, bool rebuilt) {
+absl::StatusOr<TimelineResult> Roost::Finish(std::vector<TweetId> ids, uint32_t limit, bool hydrate,
+                                             bool rebuilt) {
   TimelineResult result;
   result.rebuilt = rebuilt;
   // A full page may have more behind it; a short one is the end.
@@ -118,15 +116,15 @@ absl::StatusOr<TimelineResult> Roost::HomeTimeline(const TimelineQuery& query) {
   return Finish(std::move(ids), limit, query.hydrate, read.rebuilt);
 }
 
-absl::StatusOr<graph::Page> Roost::Select(graph::GraphId g, UserId user,
-                                          graph::Direction direction, graph::StateMask states,
-                                          int64_t cursor, uint32_t limit,
+absl::StatusOr<graph::Page> Roost::Select(graph::GraphId g, UserId user, graph::Direction direction,
+                                          graph::StateMask states, int64_t cursor, uint32_t limit,
                                           int64_t created_after_ms, int64_t created_before_ms) {
   RETURN_IF_ERROR(ValidateGraph(g));
   RETURN_IF_ERROR(ValidateUserId(user, "user_id"));
   if (cursor < 0) return absl::InvalidArgumentError("cursor must not be negative");
   if (created_after_ms < 0 || created_before_ms < 0) {
-    return absl::InvalidArgumentError("created_after_ms and created_before_ms must not be negative");
+    return absl::InvalidArgumentError(
+        "created_after_ms and created_before_ms must not be negative");
   }
   if (created_before_ms != 0 && created_after_ms >= created_before_ms) {
     return absl::InvalidArgumentError("created_after_ms must be before created_before_ms");

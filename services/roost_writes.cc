@@ -55,14 +55,15 @@ void Roost::Post(PostArgs args, Done<PostResult> done) {
     return;
   }
   if (!args.request_id.empty()) {
-    std::optional<Done<PostResult>> first = requests_->Begin(args.author, args.request_id,
-                                                             std::move(done));
+    std::optional<Done<PostResult>> first =
+        requests_->Begin(args.author, args.request_id, std::move(done));
     if (!first.has_value()) return;  // answered, or waiting for the first
     done = *std::move(first);
   }
   AppendWithId([&](uint64_t id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_order_mu_) {
     Done<LogOffset> appended = [this, author = args.author, request_id = args.request_id, id,
-                                done = std::move(done)](absl::StatusOr<LogOffset> position) mutable {
+                                done =
+                                    std::move(done)](absl::StatusOr<LogOffset> position) mutable {
       absl::StatusOr<PostResult> result =
           position.ok() ? absl::StatusOr<PostResult>(PostResult{id, *position})
                         : absl::StatusOr<PostResult>(position.status());
@@ -111,13 +112,13 @@ void Roost::Delete(UserId author, TweetId id, absl::Time deadline, Done<LogOffse
               });
 }
 
-void Roost::SetEdge(graph::GraphId g, UserId source, UserId destination,
-                    graph::EdgeState state, Done<LogOffset> done) {
+void Roost::SetEdge(graph::GraphId g, UserId source, UserId destination, graph::EdgeState state,
+                    Done<LogOffset> done) {
   SetEdge(g, source, destination, state, absl::InfiniteFuture(), std::move(done));
 }
 
-void Roost::SetEdge(graph::GraphId g, UserId source, UserId destination,
-                    graph::EdgeState state, absl::Time deadline, Done<LogOffset> done) {
+void Roost::SetEdge(graph::GraphId g, UserId source, UserId destination, graph::EdgeState state,
+                    absl::Time deadline, Done<LogOffset> done) {
   absl::Status status = ValidateGraph(g);
   if (status.ok()) status = ValidateUserId(source, "source_id");
   if (status.ok()) status = ValidateUserId(destination, "destination_id");
@@ -138,66 +139,65 @@ void Roost::SetEdge(graph::GraphId g, UserId source, UserId destination,
   });
 }
 
-void Roost::Follow(UserId follower, UserId followee, absl::Time deadline,
-                   Done<LogOffset> done) {
+void Roost::Follow(UserId follower, UserId followee, absl::Time deadline, Done<LogOffset> done) {
   const BlockTracker::Snapshot seen = blocks_.Of(follower, followee);
   if (!seen.settled) {
     // A block touching them is being appended: start over once it is in the log.
     // (WhenSettled may call back on the log's writer thread, where nothing may append.)
-    blocks_.WhenSettled(follower, followee, [this, follower, followee, deadline,
-                                             done = std::move(done)]() mutable {
-      continuations_->Schedule([this, follower, followee, deadline,
-                                done = std::move(done)]() mutable {
-        Follow(follower, followee, deadline, std::move(done));
-      });
-    });
+    blocks_.WhenSettled(
+        follower, followee, [this, follower, followee, deadline, done = std::move(done)]() mutable {
+          continuations_->Schedule(
+              [this, follower, followee, deadline, done = std::move(done)]() mutable {
+                Follow(follower, followee, deadline, std::move(done));
+              });
+        });
     return;
   }
-  WhenApplied(seen.position, deadline, [this, follower, followee, deadline, seen,
-                                        done = std::move(done)](absl::Status ready) mutable {
-    if (!ready.ok()) {
-      done(ready);
-      return;
-    }
-    absl::StatusOr<std::vector<bool>> blocked =
-        graph_->Contains(graph::kBlocks, followee, absl::MakeConstSpan(&follower, 1));
-    if (!blocked.ok()) {
-      done(blocked.status());
-      return;
-    }
-    if ((*blocked)[0]) {
-      done(absl::FailedPreconditionError(absl::StrCat("user ", followee, " blocks user ",
-                                                      follower, ": ", follower,
-                                                      " cannot follow ", followee,
-                                                      " while the block holds")));
-      return;
-    }
-    {
-      absl::MutexLock lock(&append_order_mu_);
-      if (blocks_.Of(follower, followee).sequence == seen.sequence) {
-        Append(ingest::EncodeEdge(ids_->Next(), graph::kFollows, follower, followee,
-                                  graph::EdgeState::kNormal),
-               std::move(done));
-        return;
-      }
-    }
-    Follow(follower, followee, deadline, std::move(done));  // a block came in meanwhile
-  });
+  WhenApplied(seen.position, deadline,
+              [this, follower, followee, deadline, seen,
+               done = std::move(done)](absl::Status ready) mutable {
+                if (!ready.ok()) {
+                  done(ready);
+                  return;
+                }
+                absl::StatusOr<std::vector<bool>> blocked =
+                    graph_->Contains(graph::kBlocks, followee, absl::MakeConstSpan(&follower, 1));
+                if (!blocked.ok()) {
+                  done(blocked.status());
+                  return;
+                }
+                if ((*blocked)[0]) {
+                  done(absl::FailedPreconditionError(
+                      absl::StrCat("user ", followee, " blocks user ", follower, ": ", follower,
+                                   " cannot follow ", followee, " while the block holds")));
+                  return;
+                }
+                {
+                  absl::MutexLock lock(&append_order_mu_);
+                  if (blocks_.Of(follower, followee).sequence == seen.sequence) {
+                    Append(ingest::EncodeEdge(ids_->Next(), graph::kFollows, follower, followee,
+                                              graph::EdgeState::kNormal),
+                           std::move(done));
+                    return;
+                  }
+                }
+                Follow(follower, followee, deadline, std::move(done));  // a block came in meanwhile
+              });
 }
 
 Roost::Done<LogOffset> Roost::TrackBlocks(std::vector<UserId> users, Done<LogOffset> done) {
   if (users.empty()) return done;
   blocks_.Prune(pipeline_->applied_offset());
   blocks_.Appending(users);
-  return [this, users = std::move(users), done = std::move(done)](
-             absl::StatusOr<LogOffset> position) mutable {
+  return [this, users = std::move(users),
+          done = std::move(done)](absl::StatusOr<LogOffset> position) mutable {
     blocks_.Appended(users, position.ok() ? *position : 0);
     done(std::move(position));
   };
 }
 
-void Roost::MassChange(graph::GraphId g, UserId user, graph::StateMask from,
-                       graph::EdgeState to, Done<LogOffset> done) {
+void Roost::MassChange(graph::GraphId g, UserId user, graph::StateMask from, graph::EdgeState to,
+                       Done<LogOffset> done) {
   absl::Status status = ValidateGraph(g);
   if (status.ok()) status = ValidateUserId(user, "user_id");
   if (!status.ok()) {

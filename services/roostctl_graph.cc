@@ -34,12 +34,14 @@ int Verify(const std::string& data_dir) {
   if (!counts.ok()) return Fail(counts.status());
   absl::StatusOr<uint64_t> indexes = (*store)->VerifyIndexes();
   if (!indexes.ok()) return Fail(indexes.status());
-  std::printf("counts: %llu drifted (each (graph, direction, user, state) count recomputed "
-              "from its list)\n",
-              static_cast<unsigned long long>(*counts));
-  std::printf("indexes: %llu problems (forward and backward entries of every edge, and "
-              "its list keys)\n",
-              static_cast<unsigned long long>(*indexes));
+  std::printf(
+      "counts: %llu drifted (each (graph, direction, user, state) count recomputed "
+      "from its list)\n",
+      static_cast<unsigned long long>(*counts));
+  std::printf(
+      "indexes: %llu problems (forward and backward entries of every edge, and "
+      "its list keys)\n",
+      static_cast<unsigned long long>(*indexes));
   if (*counts != 0 || *indexes != 0) {
     std::printf("the graph store is inconsistent\n");
     return 1;

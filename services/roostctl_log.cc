@@ -9,8 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "graph/graph_store.h"
 #include "log/env.h"
-#include "log/segmented_log.h"
 #include "log/log_inspect.h"
+#include "log/segmented_log.h"
 #include "roost/v1/events.pb.h"
 #include "services/event_kinds.h"
 #include "tweetstore/tweet_store.h"
@@ -34,8 +34,7 @@ int Info(const std::string& dir) {
   absl::StatusOr<std::vector<log::SegmentSummary>> segments =
       log::ListSegments(log::Env::Default(), dir);
   if (!segments.ok()) return Fail(segments.status());
-  std::printf("%-24s %14s %14s %7s %5s\n", "segment", "first_offset", "bytes", "version",
-              "epoch");
+  std::printf("%-24s %14s %14s %7s %5s\n", "segment", "first_offset", "bytes", "version", "epoch");
   uint64_t bytes = 0;
   for (const log::SegmentSummary& s : *segments) {
     const size_t slash = s.path.find_last_of('/');
@@ -47,11 +46,10 @@ int Info(const std::string& dir) {
   absl::StatusOr<log::ScanResult> scan = log::ScanLog(
       log::Env::Default(), dir, 1, 0, [](LogOffset, absl::string_view) { return true; });
   if (!scan.ok()) return Fail(scan.status());
-  std::printf("%zu segments, %llu bytes, %llu records, offsets %llu..%llu\n", segments->size(),
-              static_cast<unsigned long long>(bytes),
-              static_cast<unsigned long long>(scan->records),
-              static_cast<unsigned long long>(scan->first),
-              static_cast<unsigned long long>(scan->last));
+  std::printf(
+      "%zu segments, %llu bytes, %llu records, offsets %llu..%llu\n", segments->size(),
+      static_cast<unsigned long long>(bytes), static_cast<unsigned long long>(scan->records),
+      static_cast<unsigned long long>(scan->first), static_cast<unsigned long long>(scan->last));
   PrintTornTail(*scan);
   return 0;
 }
@@ -60,25 +58,26 @@ int Dump(const std::string& dir, const LogCommandOptions& options) {
   google::protobuf::util::JsonPrintOptions json;
   json.preserve_proto_field_names = true;
   uint64_t undecodable = 0;
-  absl::StatusOr<log::ScanResult> scan = log::ScanLog(
-      log::Env::Default(), dir, options.from, options.to,
-      [&](LogOffset offset, absl::string_view payload) {
-        events::Event event;
-        if (!event.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
-          ++undecodable;
-          std::printf("{\"offset\":%llu,\"error\":\"not an event (%zu bytes)\"}\n",
-                      static_cast<unsigned long long>(offset), payload.size());
-          return true;
-        }
-        if (!options.type.empty() && services::EventKindName(event) != options.type) return true;
-        std::string text;
-        if (!google::protobuf::util::MessageToJsonString(event, &text, json).ok()) {
-          text = "null";
-        }
-        std::printf("{\"offset\":%llu,\"event\":%s}\n", static_cast<unsigned long long>(offset),
-                    text.c_str());
-        return true;
-      });
+  absl::StatusOr<log::ScanResult> scan =
+      log::ScanLog(log::Env::Default(), dir, options.from, options.to,
+                   [&](LogOffset offset, absl::string_view payload) {
+                     events::Event event;
+                     if (!event.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+                       ++undecodable;
+                       std::printf("{\"offset\":%llu,\"error\":\"not an event (%zu bytes)\"}\n",
+                                   static_cast<unsigned long long>(offset), payload.size());
+                       return true;
+                     }
+                     if (!options.type.empty() && services::EventKindName(event) != options.type)
+                       return true;
+                     std::string text;
+                     if (!google::protobuf::util::MessageToJsonString(event, &text, json).ok()) {
+                       text = "null";
+                     }
+                     std::printf("{\"offset\":%llu,\"event\":%s}\n",
+                                 static_cast<unsigned long long>(offset), text.c_str());
+                     return true;
+                   });
   std::fflush(stdout);
   if (!scan.ok()) return Fail(scan.status());
   return undecodable == 0 ? 0 : 1;
@@ -97,8 +96,8 @@ int Verify(const std::string& dir) {
       });
   if (!scan.ok()) return Fail(scan.status());
   if (undecodable > 0) {
-    return Fail(absl::DataLossError(absl::StrCat(undecodable, " records are not events, the first at offset ",
-                                                 first_undecodable)));
+    return Fail(absl::DataLossError(absl::StrCat(
+        undecodable, " records are not events, the first at offset ", first_undecodable)));
   }
   std::printf("ok: %llu records, offsets %llu..%llu, every checksum and event intact\n",
               static_cast<unsigned long long>(scan->records),
@@ -119,8 +118,9 @@ int Truncate(const std::string& data_dir, LogOffset before) {
   absl::StatusOr<std::unique_ptr<log::FileLock>> lock = env->LockFile(data_dir + "/LOCK");
   if (absl::IsFailedPrecondition(lock.status())) {
     return Fail(absl::FailedPreconditionError(
-        absl::StrCat(data_dir, " is in use by a roostd: stop it first (or use "
-                               "--log-retention-bytes/--log-retention-hours while it runs)")));
+        absl::StrCat(data_dir,
+                     " is in use by a roostd: stop it first (or use "
+                     "--log-retention-bytes/--log-retention-hours while it runs)")));
   }
   if (!lock.ok()) return Fail(lock.status());
   LogOffset committed = 0;

@@ -12,9 +12,9 @@ namespace roost::services::ctl {
 
 struct LogCommandOptions {
   std::string data_dir;
-  uint64_t from = 1;  // dump: first offset
-  uint64_t to = 0;    // dump: last offset, 0 for the end
-  std::string type;   // dump: only events of this kind ("tweet_posted", ...), "" for all
+  uint64_t from = 1;    // dump: first offset
+  uint64_t to = 0;      // dump: last offset, 0 for the end
+  std::string type;     // dump: only events of this kind ("tweet_posted", ...), "" for all
   uint64_t before = 0;  // truncate: delete the segments wholly below this offset
 };
 

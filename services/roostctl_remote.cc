@@ -23,12 +23,23 @@ using Args = std::vector<std::string>;
 
 // The canonical name of a status code, as grpcurl and the gRPC docs spell it.
 const char* CodeName(grpc::StatusCode code) {
-  static constexpr const char* kNames[] = {
-      "OK",        "CANCELLED",          "UNKNOWN",        "INVALID_ARGUMENT",
-      "DEADLINE_EXCEEDED", "NOT_FOUND",  "ALREADY_EXISTS", "PERMISSION_DENIED",
-      "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-      "UNIMPLEMENTED", "INTERNAL",       "UNAVAILABLE",    "DATA_LOSS",
-      "UNAUTHENTICATED"};
+  static constexpr const char* kNames[] = {"OK",
+                                           "CANCELLED",
+                                           "UNKNOWN",
+                                           "INVALID_ARGUMENT",
+                                           "DEADLINE_EXCEEDED",
+                                           "NOT_FOUND",
+                                           "ALREADY_EXISTS",
+                                           "PERMISSION_DENIED",
+                                           "RESOURCE_EXHAUSTED",
+                                           "FAILED_PRECONDITION",
+                                           "ABORTED",
+                                           "OUT_OF_RANGE",
+                                           "UNIMPLEMENTED",
+                                           "INTERNAL",
+                                           "UNAVAILABLE",
+                                           "DATA_LOSS",
+                                           "UNAUTHENTICATED"};
   const int i = static_cast<int>(code);
   return i >= 0 && i < static_cast<int>(std::size(kNames)) ? kNames[i] : "UNKNOWN";
 }
@@ -125,7 +136,8 @@ int Post(const Call& call) {
   req.set_request_id(call.options.request_id);
   req.set_reply_to_id(call.options.reply_to);
   v1::PostResponse resp;
-  grpc::Status status = v1::Tweets::NewStub(call.c.channel)->Post(call.c.Context().get(), req, &resp);
+  grpc::Status status =
+      v1::Tweets::NewStub(call.c.channel)->Post(call.c.Context().get(), req, &resp);
   if (status.ok()) {
     std::printf("tweet %llu, position %llu\n", static_cast<unsigned long long>(resp.tweet_id()),
                 static_cast<unsigned long long>(resp.position()));
@@ -154,7 +166,8 @@ int Get(const Call& call) {
   v1::GetRequest req;
   for (uint64_t id : ids) req.add_ids(id);
   v1::GetResponse resp;
-  grpc::Status status = v1::Tweets::NewStub(call.c.channel)->Get(call.c.Context().get(), req, &resp);
+  grpc::Status status =
+      v1::Tweets::NewStub(call.c.channel)->Get(call.c.Context().get(), req, &resp);
   for (const v1::Tweet& t : resp.tweets()) PrintTweet(t);
   return Report(status);
 }
@@ -192,9 +205,12 @@ int Edge(const Call& call) {
   if (!ParseIds(call.args, 2, &ids)) return UsageError("usage: " + call.command + " A B");
   enum class Write { kAdd, kRemove, kNegate };
   static const std::map<std::string, std::pair<v1::GraphKind, Write>> kinds = {
-      {"follow", {v1::FOLLOWS, Write::kAdd}}, {"unfollow", {v1::FOLLOWS, Write::kRemove}},
-      {"block", {v1::BLOCKS, Write::kAdd}},   {"unblock", {v1::BLOCKS, Write::kRemove}},
-      {"mute", {v1::MUTES, Write::kAdd}},     {"unmute", {v1::MUTES, Write::kRemove}},
+      {"follow", {v1::FOLLOWS, Write::kAdd}},
+      {"unfollow", {v1::FOLLOWS, Write::kRemove}},
+      {"block", {v1::BLOCKS, Write::kAdd}},
+      {"unblock", {v1::BLOCKS, Write::kRemove}},
+      {"mute", {v1::MUTES, Write::kAdd}},
+      {"unmute", {v1::MUTES, Write::kRemove}},
       {"negate", {v1::GRAPH_UNSPECIFIED, Write::kNegate}}};
   auto [kind, write] = kinds.at(call.command);
   if (kind == v1::GRAPH_UNSPECIFIED && !ParseGraph(call.options.graph, &kind)) {
@@ -210,7 +226,8 @@ int Edge(const Call& call) {
   grpc::Status status = write == Write::kAdd      ? stub->Add(ctx.get(), req, &resp)
                         : write == Write::kRemove ? stub->Remove(ctx.get(), req, &resp)
                                                   : stub->Negate(ctx.get(), req, &resp);
-  if (status.ok()) std::printf("ok, position %llu\n", static_cast<unsigned long long>(resp.position()));
+  if (status.ok())
+    std::printf("ok, position %llu\n", static_cast<unsigned long long>(resp.position()));
   return Report(status);
 }
 
@@ -297,7 +314,8 @@ int Query(const Call& call) {
   req.set_with_total(call.options.total);
   req.set_min_position(call.options.min_position);
   v1::QueryResponse resp;
-  grpc::Status status = v1::Graph::NewStub(call.c.channel)->Query(call.c.Context().get(), req, &resp);
+  grpc::Status status =
+      v1::Graph::NewStub(call.c.channel)->Query(call.c.Context().get(), req, &resp);
   PrintIds(resp.ids(), status.ok() ? resp.next_cursor() : 0);
   if (status.ok() && req.with_total()) {
     std::printf("total %llu\n", static_cast<unsigned long long>(resp.total()));
@@ -352,14 +370,12 @@ int Ping(const Call& call) {
 
 const std::map<std::string, int (*)(const Call&)>& Commands() {
   static const auto* commands = new std::map<std::string, int (*)(const Call&)>{
-      {"post", Post},        {"delete", Delete},     {"get", Get},
-      {"home", Timeline},    {"user", Timeline},     {"follow", Edge},
-      {"unfollow", Edge},    {"block", Edge},        {"unblock", Edge},
-      {"mute", Edge},        {"unmute", Edge},       {"negate", Edge},
-      {"archive", Mass},     {"unarchive", Mass},    {"remove-all", Mass},
-      {"select", List},      {"count", List},        {"intersect", Query},
-      {"union", Query},      {"difference", Query},  {"stats", Stats},
-      {"feed", Feed},        {"ping", Ping}};
+      {"post", Post},     {"delete", Delete},   {"get", Get},         {"home", Timeline},
+      {"user", Timeline}, {"follow", Edge},     {"unfollow", Edge},   {"block", Edge},
+      {"unblock", Edge},  {"mute", Edge},       {"unmute", Edge},     {"negate", Edge},
+      {"archive", Mass},  {"unarchive", Mass},  {"remove-all", Mass}, {"select", List},
+      {"count", List},    {"intersect", Query}, {"union", Query},     {"difference", Query},
+      {"stats", Stats},   {"feed", Feed},       {"ping", Ping}};
   return *commands;
 }
 

@@ -133,7 +133,8 @@ void RateLimitedProtobufLog(google::protobuf::LogLevel level, const char* filena
   }
   next = now + absl::Seconds(10);
   std::fprintf(stderr, "roostd: protobuf: %s (%s:%d)", message.c_str(), filename, line);
-  if (suppressed > 0) std::fprintf(stderr, " [%lld similar lines held back]", static_cast<long long>(suppressed));
+  if (suppressed > 0)
+    std::fprintf(stderr, " [%lld similar lines held back]", static_cast<long long>(suppressed));
   std::fprintf(stderr, "\n");
   suppressed = 0;
 }
@@ -143,7 +144,8 @@ void RateLimitedProtobufLog(google::protobuf::LogLevel level, const char* filena
 bool IsLoopback(const std::string& listen) {
   std::string host = listen.substr(0, listen.rfind(':'));
   if (host == "localhost") return true;
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   in_addr v4;
   if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
   in6_addr v6;
@@ -165,7 +167,8 @@ std::function<void(roost::LogOffset, roost::LogOffset, absl::Duration)> Recovery
     if (!tty && !done && *calls % 10 != 0) return;
     const double seconds = std::max(absl::ToDoubleSeconds(elapsed), 1e-3);
     const double rate = static_cast<double>(applied) / seconds;
-    const double fraction = end == 0 ? 1.0 : static_cast<double>(applied) / static_cast<double>(end);
+    const double fraction =
+        end == 0 ? 1.0 : static_cast<double>(applied) / static_cast<double>(end);
     std::string bar(30, ' ');
     for (size_t i = 0; i < static_cast<size_t>(fraction * 30); ++i) bar[i] = '=';
     std::fprintf(stderr, "%sroostd: %s [%s] %3.0f%% %llu/%llu events, %.0f events/s, %s %.0fs%s",

@@ -17,18 +17,16 @@ absl::Status ValidateTweetText(absl::string_view text, bool retweet) {
   const std::optional<size_t> code_points = Utf8CodePoints(text);
   if (!code_points.has_value()) return absl::InvalidArgumentError("text is not valid UTF-8");
   if (*code_points > kMaxTweetCodePoints) {
-    return absl::InvalidArgumentError(absl::StrCat("text has ", *code_points,
-                                                   " code points; the maximum is ",
-                                                   kMaxTweetCodePoints));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "text has ", *code_points, " code points; the maximum is ", kMaxTweetCodePoints));
   }
   return absl::OkStatus();
 }
 
 absl::Status ValidateRequestId(absl::string_view request_id) {
   if (request_id.size() > kMaxRequestIdBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("request_id has ", request_id.size(), " bytes; the maximum is ",
-                     kMaxRequestIdBytes));
+    return absl::InvalidArgumentError(absl::StrCat("request_id has ", request_id.size(),
+                                                   " bytes; the maximum is ", kMaxRequestIdBytes));
   }
   return absl::OkStatus();
 }

@@ -33,8 +33,8 @@ void HomeTimelines::Insert(UserId user, const Entry& entry) {
   Deliver(ShardOf(user), entry, absl::MakeConstSpan(&user, 1), false);
 }
 
-size_t HomeTimelines::Deliver(int shard_index, const Entry& entry,
-                              absl::Span<const UserId> users, bool mark_pulled) {
+size_t HomeTimelines::Deliver(int shard_index, const Entry& entry, absl::Span<const UserId> users,
+                              bool mark_pulled) {
   Shard& shard = *shards_[static_cast<size_t>(shard_index)];
   absl::MutexLock lock(&shard.mu);
   // Two cache misses a user (the table slot, then the timeline's tail) would dominate
@@ -196,13 +196,12 @@ size_t HomeTimelines::memory_bytes() const {
 }
 
 uint64_t HomeTimelines::evicted_count() const {
-  return SumShards(
-      [](const Shard& shard) ABSL_NO_THREAD_SAFETY_ANALYSIS { return shard.evicted; });
+  return SumShards([](const Shard& shard) ABSL_NO_THREAD_SAFETY_ANALYSIS { return shard.evicted; });
 }
 
 uint64_t HomeTimelines::refilled_count() const {
-  return SumShards(
-      [](const Shard& shard) ABSL_NO_THREAD_SAFETY_ANALYSIS { return shard.refilled; });
+  return SumShards([](const Shard& shard)
+                       ABSL_NO_THREAD_SAFETY_ANALYSIS { return shard.refilled; });
 }
 
 size_t HomeTimelines::entry_count() const {

@@ -120,8 +120,7 @@ class HomeTimelines {
   // max_id 0: no bound, newest first, at most `limit`), rebuilding the timeline first
   // if it is not materialized, and refilling it first if it is short and the page
   // reaches past its last entry.
-  absl::StatusOr<ReadResult> Read(UserId user, TweetId max_id, TweetId since_id,
-                                  size_t limit);
+  absl::StatusOr<ReadResult> Read(UserId user, TweetId max_id, TweetId since_id, size_t limit);
 
   // True when `user` has a ready timeline (one being rebuilt does not count yet).
   bool IsMaterialized(UserId user) const;
@@ -179,7 +178,7 @@ class HomeTimelines {
 
   const HomeTimelinesOptions options_;
   TimelineSource* const source_;
-  size_t shard_limit_bytes_ = 0;  // 0: no limit
+  size_t shard_limit_bytes_ = 0;         // 0: no limit
   std::atomic<uint32_t> read_clock_{0};  // orders reads, for eviction
   PulledAuthors pulled_;
   std::vector<std::unique_ptr<Shard>> shards_;

@@ -19,7 +19,8 @@ void HomeTimelines::EvictIfOver(Shard& shard) {
   by_age.reserve(shard.timelines.size());
   for (const auto& [user, state] : shard.timelines) {
     if (state.reading_source()) continue;  // its reader owns it until the read is in
-    const uint32_t last = std::atomic_ref<uint32_t>(state.last_read).load(std::memory_order_relaxed);
+    const uint32_t last =
+        std::atomic_ref<uint32_t>(state.last_read).load(std::memory_order_relaxed);
     by_age.emplace_back(now - last, user);
   }
   std::sort(by_age.begin(), by_age.end(), std::greater<>());

@@ -8,8 +8,8 @@
 
 namespace roost::timelines {
 
-bool HomeTimelines::PageOf(const Shard& shard, const UserTimeline& state,
-                           const PageQuery& query, std::vector<Entry>* out) const {
+bool HomeTimelines::PageOf(const Shard& shard, const UserTimeline& state, const PageQuery& query,
+                           std::vector<Entry>* out) const {
   if (!state.pulled_followees.empty()) return PageWithPulled(shard, state, query, out);
   const size_t before = out->size();
   state.timeline.Page(query.max_id, query.since_id, query.limit, out);

@@ -129,8 +129,7 @@ absl::Status HomeTimelines::FinishSourceJob(Shard& shard, UserId user, const Sou
   return absl::OkStatus();
 }
 
-void HomeTimelines::FinishRebuild(Shard& shard, UserId user, UserTimeline& state,
-                                  SourceRead read) {
+void HomeTimelines::FinishRebuild(Shard& shard, UserId user, UserTimeline& state, SourceRead read) {
   SourceWork work;
   if (auto w = shard.work.find(user); w != shard.work.end()) {
     work = std::move(w->second);
@@ -140,9 +139,8 @@ void HomeTimelines::FinishRebuild(Shard& shard, UserId user, UserTimeline& state
   // Hidden: what the source said, but for authors shown since, and what the writer hid
   // meanwhile. What was delivered meanwhile by authors the source hides goes (entries,
   // and their marks as pulled followees, made by deliveries while nothing was hidden).
-  std::erase_if(read.hidden, [&](UserId a) {
-    return work.shown_authors.contains(a) || state.Hides(a);
-  });
+  std::erase_if(read.hidden,
+                [&](UserId a) { return work.shown_authors.contains(a) || state.Hides(a); });
   for (UserId author : read.hidden) {
     shard.Change(state, [author](Timeline& t) { t.RemoveAuthor(author); });
   }

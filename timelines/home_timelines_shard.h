@@ -64,7 +64,8 @@ struct UserTimeline {
 
   bool reading_source() const { return building || refilling; }
   size_t heap_bytes() const {
-    return timeline.heap_bytes() + (pulled_followees.capacity() + hidden.capacity()) * sizeof(UserId);
+    return timeline.heap_bytes() +
+           (pulled_followees.capacity() + hidden.capacity()) * sizeof(UserId);
   }
   bool Hides(UserId author) const {
     return !hidden.empty() && std::binary_search(hidden.begin(), hidden.end(), author);
@@ -135,8 +136,7 @@ struct TimelineShard {
     }
     w.late_cut = std::max(w.late_cut, cut);
   }
-  void RemoveTweet(UserId user, UserTimeline& state, TweetId id)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+  void RemoveTweet(UserId user, UserTimeline& state, TweetId id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     Change(state, [id](Timeline& t) { t.RemoveTweet(id); });
     if (!state.reading_source()) return;
     SourceWork& w = work[user];

@@ -36,8 +36,8 @@ std::optional<PulledAuthors::Shortfall> PulledAuthors::Remove(UserId author, Twe
   return Shortfall{recent.cut, max_entries_ - recent.entries.size()};
 }
 
-void PulledAuthors::Refill(UserId author, const Shortfall& shortfall,
-                           absl::Span<const Entry> older, TweetId new_cut) {
+void PulledAuthors::Refill(UserId author, const Shortfall& shortfall, absl::Span<const Entry> older,
+                           TweetId new_cut) {
   absl::MutexLock lock(&mu_);
   auto it = recent_.find(author);
   if (it == recent_.end() || it->second.cut != shortfall.cut) return;

@@ -33,7 +33,8 @@ uint64_t GetVarintBefore(const uint8_t* base, size_t* end) {
   while (begin > 0 && (base[begin - 1] & 0x80) != 0) --begin;
   uint64_t v = 0;
   int shift = 0;
-  for (size_t i = begin; i < *end; ++i, shift += 7) v |= static_cast<uint64_t>(base[i] & 0x7f) << shift;
+  for (size_t i = begin; i < *end; ++i, shift += 7)
+    v |= static_cast<uint64_t>(base[i] & 0x7f) << shift;
   *end = begin;
   return v;
 }
@@ -65,8 +66,8 @@ Record DecodeRecordBefore(const uint8_t* base, size_t end, TweetId id) {
   const uint64_t delta = GetVarintBefore(base, &end);
   const uint64_t low_xor = (delta & kHasXor) != 0 ? GetVarintBefore(base, &end) : 0;
   record.begin = end;
-  record.older = (((id >> kTimeShift) - (delta >> kDeltaShift)) << kTimeShift) |
-                 ((id & kLowMask) ^ low_xor);
+  record.older =
+      (((id >> kTimeShift) - (delta >> kDeltaShift)) << kTimeShift) | ((id & kLowMask) ^ low_xor);
   record.flags = static_cast<uint32_t>(delta >> 1) & kFlagMask;
   return record;
 }
@@ -238,8 +239,7 @@ bool Timeline::Insert(const Entry& entry) {
   const TweetId older_id = seen == live ? 0 : cursor.id();
   uint8_t records[2 * kMaxRecordBytes];
   uint8_t* end = EncodeRecord(older_id, entry.id, author_index, entry.flags, records);
-  end = EncodeRecord(entry.id, newer.id(), newer.record().author_index, newer.record().flags,
-                     end);
+  end = EncodeRecord(entry.id, newer.id(), newer.record().author_index, newer.record().flags, end);
   Replace(newer.begin(), newer.end(), records, end);
   ++count_;
   if (live == max_entries_) ++dead_;
@@ -394,8 +394,8 @@ size_t Timeline::RemoveTweet(TweetId id) {
     // Re-encode `newer` relative to the removed entry's predecessor, over both records.
     uint8_t record[kMaxRecordBytes];
     Replace(cursor.begin(), newer.end(), record,
-            EncodeRecord(older_id, newer.id(), newer.record().author_index,
-                         newer.record().flags, record));
+            EncodeRecord(older_id, newer.id(), newer.record().author_index, newer.record().flags,
+                         record));
   }
   if (count_ == dead_) Reset({});
   return 1;
@@ -414,8 +414,7 @@ size_t Timeline::RemoveAuthor(UserId author) {
   return removed;
 }
 
-void Timeline::Page(TweetId max_id, TweetId since_id, size_t limit,
-                    std::vector<Entry>* out) const {
+void Timeline::Page(TweetId max_id, TweetId since_id, size_t limit, std::vector<Entry>* out) const {
   const uint32_t live = count_ - dead_;
   if (live == 0 || limit == 0) return;
   Cursor cursor(bytes_, newest_);

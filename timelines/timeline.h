@@ -122,7 +122,7 @@ class Timeline {
   // Makes room for `more` bytes, growing by a quarter rather than doubling.
   void Reserve(size_t more);
 
-  std::vector<uint8_t> bytes_;    // records, oldest first
+  std::vector<uint8_t> bytes_;  // records, oldest first
   // The dictionary: an open-addressing hash table whose slot numbers are the author
   // indices the records hold, so finding an author is a probe or two, not a scan, and
   // an index never moves until the table grows (which re-encodes the records). Each
@@ -142,11 +142,11 @@ class Timeline {
   };
   std::vector<AuthorSlot> authors_;  // empty, or a power of two of slots
   uint32_t used_slots_ = 0;          // slots ever taken since the table was made
-  TweetId newest_ = 0;            // id of the last record; 0 when empty
-  TweetId cut_ = 0;               // cut() once the dead records are dropped
+  TweetId newest_ = 0;               // id of the last record; 0 when empty
+  TweetId cut_ = 0;                  // cut() once the dead records are dropped
   uint32_t max_entries_;
-  uint32_t count_ = 0;            // records in bytes_
-  uint32_t dead_ = 0;             // the oldest `dead_` records are trimmed
+  uint32_t count_ = 0;  // records in bytes_
+  uint32_t dead_ = 0;   // the oldest `dead_` records are trimmed
 };
 
 }  // namespace roost::timelines

@@ -8,8 +8,7 @@
 
 namespace roost::timelines {
 
-std::vector<Entry> MergeNewestFirst(const std::vector<std::vector<Entry>>& lists,
-                                    size_t limit) {
+std::vector<Entry> MergeNewestFirst(const std::vector<std::vector<Entry>>& lists, size_t limit) {
   struct Head {
     TweetId id;
     size_t list;

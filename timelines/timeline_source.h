@@ -59,8 +59,7 @@ absl::StatusOr<SourceRead> ReadNewest(TimelineSource& source, UserId user, Tweet
 
 // Newest first across `lists` (each newest first), without duplicate ids, at most
 // `limit` entries: a k-way merge through a heap of list heads.
-std::vector<Entry> MergeNewestFirst(const std::vector<std::vector<Entry>>& lists,
-                                    size_t limit);
+std::vector<Entry> MergeNewestFirst(const std::vector<std::vector<Entry>>& lists, size_t limit);
 
 }  // namespace roost::timelines
 

@@ -48,7 +48,7 @@ class SpoutCollector {
 
 struct TaskContext {
   std::string component;
-  int task_index = 0;   // 0 .. parallelism-1
+  int task_index = 0;  // 0 .. parallelism-1
   int parallelism = 1;
 };
 

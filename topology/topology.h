@@ -43,8 +43,8 @@ using BoltFactory = std::function<std::unique_ptr<Bolt>()>;
 using KeyFunction = std::function<uint64_t(const Tuple&)>;
 
 // Called when a tuple exhausted its retries.
-using DeadLetterSink =
-    std::function<void(const std::string& component, const Tuple& tuple, const absl::Status& error)>;
+using DeadLetterSink = std::function<void(const std::string& component, const Tuple& tuple,
+                                          const absl::Status& error)>;
 
 struct TopologyOptions {
   int worker_threads = 0;  // 0: the machine's hardware concurrency
@@ -54,7 +54,7 @@ struct TopologyOptions {
   // 2.0 ms at 2048, and 7.5M with p99 37 ms at 16384.
   size_t queue_high_watermark = 2048;
   size_t queue_low_watermark = 512;
-  size_t batch_size = 256;              // tuples moved per hand-off at most
+  size_t batch_size = 256;                        // tuples moved per hand-off at most
   absl::Duration tick_period = absl::Seconds(1);  // ZeroDuration(): no ticks
   int max_retries = 3;
   // Called on the failing bolt's worker thread.

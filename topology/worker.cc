@@ -172,8 +172,9 @@ void Worker::ExecuteOne(BoltTask& task, const Envelope& input, ExecuteCounts& co
       // stop applying for good; waiting for it, retrying with backoff, lets applying
       // resume by itself. Stop ends the wait (ticks are disabled first), and the
       // tuple is then dead-lettered, so its offset is never committed past.
-      absl::SleepFor(std::min(absl::Milliseconds(250),
-                              absl::Milliseconds(10) * (1 << std::min(attempt - options.max_retries, 5))));
+      absl::SleepFor(
+          std::min(absl::Milliseconds(250),
+                   absl::Milliseconds(10) * (1 << std::min(attempt - options.max_retries, 5))));
       continue;
     }
     if (attempt >= options.max_retries) {

@@ -21,8 +21,8 @@ constexpr size_t kDeliveryBatch = 1000;
 std::string TweetCacheKey(TweetId id) { return absl::StrCat("roost:tweet:", id); }
 
 CachedTweetStore::CachedTweetStore(std::unique_ptr<TweetStore> store,
-                                   std::unique_ptr<MemcachedClient> cache,
-                                   MetricsRegistry* metrics, const CachedTweetStoreOptions& options)
+                                   std::unique_ptr<MemcachedClient> cache, MetricsRegistry* metrics,
+                                   const CachedTweetStoreOptions& options)
     : store_(std::move(store)),
       cache_(std::move(cache)),
       metrics_(metrics),

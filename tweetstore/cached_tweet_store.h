@@ -23,9 +23,9 @@
 //   SIGSTOPped or cut off by a partition comes back holding the live tweet. So while
 //   any invalidation is pending, reads bypass the cache entirely, and each read first
 //   tries to deliver the pending tombstones (one reader at a time, up to 1000 per
-//   read); once they are all written, the cache is used again. Deletes meanwhile only add to the set: reads
-//   ignore the cache until it is delivered anyway, and the pipeline thread applying
-//   the delete should not wait on a server that just failed.
+//   read); once they are all written, the cache is used again. Deletes meanwhile only add to the
+//   set: reads ignore the cache until it is delivered anyway, and the pipeline thread applying the
+//   delete should not wait on a server that just failed.
 // - The set is bounded (max_pending_invalidations). Past that the ids are dropped,
 //   reads keep bypassing, and at the next successful contact every server is flushed
 //   before the cache is used again: a flush covers every id remembered before it.
@@ -86,12 +86,12 @@ class CachedTweetStore : public TweetStore {
   absl::StatusOr<std::vector<std::optional<Tweet>>> MultiGet(
       absl::Span<const TweetId> ids) override;
 
-  absl::StatusOr<std::vector<TweetId>> AuthorTweets(UserId author, TweetId max_id,
-                                                    TweetId since_id, size_t limit) override {
+  absl::StatusOr<std::vector<TweetId>> AuthorTweets(UserId author, TweetId max_id, TweetId since_id,
+                                                    size_t limit) override {
     return store_->AuthorTweets(author, max_id, since_id, limit);
   }
-  absl::StatusOr<std::optional<RequestRecord>> FindRequest(
-      UserId author, absl::string_view request_id) override {
+  absl::StatusOr<std::optional<RequestRecord>> FindRequest(UserId author,
+                                                           absl::string_view request_id) override {
     return store_->FindRequest(author, request_id);
   }
   absl::StatusOr<LogOffset> CommittedOffset() override { return store_->CommittedOffset(); }

@@ -50,8 +50,8 @@ absl::StatusOr<std::vector<MemcachedAddress>> ParseMemcachedSpec(absl::string_vi
     const bool bracketed = absl::ConsumePrefix(&host, "[");
     if (bracketed != absl::ConsumeSuffix(&host, "]") ||
         (!bracketed && absl::StrContains(host, ':'))) {
-      return InvalidSpec(spec, absl::StrCat("server \"", server,
-                                            "\": an IPv6 address goes in brackets"));
+      return InvalidSpec(spec,
+                         absl::StrCat("server \"", server, "\": an IPv6 address goes in brackets"));
     }
     if (host.empty()) {
       return InvalidSpec(spec, absl::StrCat("server \"", server, "\" has no host"));

@@ -18,13 +18,9 @@ constexpr uint8_t kKnownFlags = kDeleted | kHasReplyTo | kHasRetweetOf;
 uint64_t ZigZag(int64_t v) {
   return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
 }
-int64_t UnZigZag(uint64_t v) {
-  return static_cast<int64_t>((v >> 1) ^ (0 - (v & 1)));
-}
+int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>((v >> 1) ^ (0 - (v & 1))); }
 
-absl::Status Corrupt(absl::string_view what) {
-  return absl::DataLossError(what);
-}
+absl::Status Corrupt(absl::string_view what) { return absl::DataLossError(what); }
 
 }  // namespace
 

@@ -59,8 +59,7 @@ class KeepLatestRequest : public rocksdb::AssociativeMergeOperator {
         !DecodeRequestRecord(View(value), &incoming).ok()) {
       return false;  // RocksDB reports Corruption to the reader
     }
-    const rocksdb::Slice& latest =
-        incoming.position > existing.position ? value : *existing_value;
+    const rocksdb::Slice& latest = incoming.position > existing.position ? value : *existing_value;
     new_value->assign(latest.data(), latest.size());
     return true;
   }
@@ -77,8 +76,7 @@ void ChooseCompression(rocksdb::ColumnFamilyOptions* options) {
   options->compression = has(rocksdb::kLZ4Compression)      ? rocksdb::kLZ4Compression
                          : has(rocksdb::kSnappyCompression) ? rocksdb::kSnappyCompression
                                                             : rocksdb::kNoCompression;
-  options->bottommost_compression =
-      has(rocksdb::kZSTD) ? rocksdb::kZSTD : options->compression;
+  options->bottommost_compression = has(rocksdb::kZSTD) ? rocksdb::kZSTD : options->compression;
 }
 
 rocksdb::ColumnFamilyOptions FamilyOptions(const std::shared_ptr<rocksdb::Cache>& cache,
@@ -115,10 +113,10 @@ class RocksTweetStore : public TweetStore {
     db_->Close().PermitUncheckedError();
   }
 
-  absl::Status Put(const Tweet& tweet, absl::string_view request_id,
-                   LogOffset position) override {
+  absl::Status Put(const Tweet& tweet, absl::string_view request_id, LogOffset position) override {
     // Read-then-write is safe: the pipeline gives each id a single writer.
-    ASSIGN_OR_RETURN(const std::optional<std::string> existing, GetRaw(tweets_, TweetKey(tweet.id)));
+    ASSIGN_OR_RETURN(const std::optional<std::string> existing,
+                     GetRaw(tweets_, TweetKey(tweet.id)));
     if (existing.has_value()) return absl::OkStatus();
 
     std::string value;
@@ -132,8 +130,8 @@ class RocksTweetStore : public TweetStore {
     if (!request_id.empty()) {
       std::string record;
       EncodeRequestRecord({tweet.id, position, tweet.created_at_ms}, &record);
-      RETURN_IF_ERROR(FromRocks(
-          batch.Merge(requests_, RequestKey(tweet.author, request_id), record), "batch"));
+      RETURN_IF_ERROR(
+          FromRocks(batch.Merge(requests_, RequestKey(tweet.author, request_id), record), "batch"));
     }
     return Write(&batch);
   }
@@ -184,8 +182,8 @@ class RocksTweetStore : public TweetStore {
     return result;
   }
 
-  absl::StatusOr<std::vector<TweetId>> AuthorTweets(UserId author, TweetId max_id,
-                                                    TweetId since_id, size_t limit) override {
+  absl::StatusOr<std::vector<TweetId>> AuthorTweets(UserId author, TweetId max_id, TweetId since_id,
+                                                    size_t limit) override {
     std::vector<TweetId> ids;
     // Nothing lies strictly between since_id and max_id.
     if (limit == 0 || (max_id != 0 && max_id <= since_id + 1)) return ids;
@@ -207,8 +205,8 @@ class RocksTweetStore : public TweetStore {
     return ids;
   }
 
-  absl::StatusOr<std::optional<RequestRecord>> FindRequest(
-      UserId author, absl::string_view request_id) override {
+  absl::StatusOr<std::optional<RequestRecord>> FindRequest(UserId author,
+                                                           absl::string_view request_id) override {
     ASSIGN_OR_RETURN(const std::optional<std::string> value,
                      GetRaw(requests_, RequestKey(author, request_id)));
     if (!value.has_value()) return std::nullopt;

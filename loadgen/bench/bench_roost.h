@@ -32,7 +32,8 @@ class InFlight {
   // Waits for every write and fails the benchmark process on any error.
   void Finish() {
     absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(+[](int* n) { return *n == 0; }, &in_flight_));
+    mu_.Await(absl::Condition(
+        +[](int* n) { return *n == 0; }, &in_flight_));
     if (!first_error_.ok()) Die("write", first_error_);
   }
 

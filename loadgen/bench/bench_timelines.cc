@@ -87,7 +87,8 @@ void MaterializeAll(services::Roost& roost) {
   std::atomic<UserId> next{1};
   auto work = [&] {
     for (UserId user = next++; user <= Users(); user = next++) {
-      absl::StatusOr<services::TimelineResult> read = roost.HomeTimeline(services::TimelineQuery{user, 0, 0, 1});
+      absl::StatusOr<services::TimelineResult> read =
+          roost.HomeTimeline(services::TimelineQuery{user, 0, 0, 1});
       if (!read.ok()) Die("home timeline", read.status());
     }
   };
@@ -127,7 +128,8 @@ std::vector<UserId> FullPageReaders(services::Roost& roost) {
   std::mt19937_64 rng(41);
   while (readers.size() < 10'000) {
     const UserId user = 1 + rng() % Users();
-    absl::StatusOr<services::TimelineResult> page = roost.HomeTimeline(services::TimelineQuery{user, 0, 0, 20});
+    absl::StatusOr<services::TimelineResult> page =
+        roost.HomeTimeline(services::TimelineQuery{user, 0, 0, 20});
     if (!page.ok()) Die("home", page.status());
     if (page->ids.size() == 20) readers.push_back(user);
   }

@@ -96,12 +96,11 @@ BENCHMARK(BM_Contains)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 void BM_Count(benchmark::State& state) {
   graph::GraphStore* store = Graph().store.get();
-  MeasureLatency(state, BenchUsers(), kLatencyOps, 0,
-                 [store](UserId user, absl::Span<const UserId>) {
-                   benchmark::DoNotOptimize(store->Count(graph::kFollows, user,
-                                                         graph::Direction::kBackward,
-                                                         graph::kNormalOnly));
-                 });
+  MeasureLatency(
+      state, BenchUsers(), kLatencyOps, 0, [store](UserId user, absl::Span<const UserId>) {
+        benchmark::DoNotOptimize(
+            store->Count(graph::kFollows, user, graph::Direction::kBackward, graph::kNormalOnly));
+      });
 }
 BENCHMARK(BM_Count)->Iterations(1)->Unit(benchmark::kMillisecond);
 
@@ -111,8 +110,9 @@ void BM_Iterate1M(benchmark::State& state) {
   if (cache != (g.store->FollowerCacheStats().lists != 0)) {
     g.store.reset();  // one handle per directory
     g.store = OpenStore(cache);
-    if (cache && !g.store->SelectAll(graph::kFollows, kCelebrity, graph::Direction::kBackward,
-                                     graph::kNormalOnly)
+    if (cache && !g.store
+                      ->SelectAll(graph::kFollows, kCelebrity, graph::Direction::kBackward,
+                                  graph::kNormalOnly)
                       .ok()) {
       Die("load the follower cache", absl::InternalError("SelectAll failed"));
     }
@@ -122,19 +122,23 @@ void BM_Iterate1M(benchmark::State& state) {
   for (auto _ : state) {
     int64_t cursor = 0;
     do {
-      absl::StatusOr<graph::Page> page = store->Select(
-          graph::kFollows, kCelebrity, graph::Direction::kBackward, graph::kNormalOnly, cursor,
-          5000);
+      absl::StatusOr<graph::Page> page =
+          store->Select(graph::kFollows, kCelebrity, graph::Direction::kBackward,
+                        graph::kNormalOnly, cursor, 5000);
       if (!page.ok()) Die("select", page.status());
       edges += page->ids.size();
       cursor = page->next_cursor;
     } while (cursor != 0);
   }
-  state.counters["edges_per_s"] = benchmark::Counter(static_cast<double>(edges),
-                                                     benchmark::Counter::kIsRate);
+  state.counters["edges_per_s"] =
+      benchmark::Counter(static_cast<double>(edges), benchmark::Counter::kIsRate);
   state.counters["edges"] = static_cast<double>(edges) / static_cast<double>(state.iterations());
 }
-BENCHMARK(BM_Iterate1M)->ArgName("cache")->Arg(0)->Arg(1)->Iterations(3)
+BENCHMARK(BM_Iterate1M)
+    ->ArgName("cache")
+    ->Arg(0)
+    ->Arg(1)
+    ->Iterations(3)
     ->Unit(benchmark::kMillisecond);
 
 void BM_Intersect(benchmark::State& state) {

@@ -43,8 +43,8 @@ constexpr int kOps = 50'000;
 
 void Check(const grpc::Status& status, const std::string& what) {
   if (!status.ok()) {
-    Die(what, absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                           status.error_message()));
+    Die(what,
+        absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message()));
   }
 }
 
@@ -138,7 +138,11 @@ void BM_GrpcContains(benchmark::State& state) {
     Check(graph.Contains(&context, request, &response), "contains");
   });
 }
-BENCHMARK(BM_GrpcContains)->ArgName("ids")->Arg(1)->Arg(100)->Iterations(1)
+BENCHMARK(BM_GrpcContains)
+    ->ArgName("ids")
+    ->Arg(1)
+    ->Arg(100)
+    ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 
 void BM_GrpcCount(benchmark::State& state) {
@@ -163,7 +167,11 @@ void BM_EngineContains(benchmark::State& state) {
     if (!contained.ok()) Die("contains", contained.status());
   });
 }
-BENCHMARK(BM_EngineContains)->ArgName("ids")->Arg(1)->Arg(100)->Iterations(1)
+BENCHMARK(BM_EngineContains)
+    ->ArgName("ids")
+    ->Arg(1)
+    ->Arg(100)
+    ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 
 void BM_EngineCount(benchmark::State& state) {

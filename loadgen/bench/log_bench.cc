@@ -19,12 +19,12 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "benchmark/benchmark.h"
-#include "log/segmented_log.h"
-#include "log/log_reader.h"
 #include "loadgen/bench/bench_clock.h"
 #include "loadgen/histogram.h"
 #include "loadgen/runner.h"
 #include "loadgen/target.h"
+#include "log/log_reader.h"
+#include "log/segmented_log.h"
 
 namespace roost::loadgen {
 namespace {
@@ -122,7 +122,12 @@ void BM_DurableAppend(benchmark::State& state) {
   state.SetItemsProcessed(appends);
   ReportLatency(state, all, "");
 }
-BENCHMARK(BM_DurableAppend)->Arg(1)->Arg(16)->Arg(256)->Iterations(1)->UseRealTime()
+BENCHMARK(BM_DurableAppend)
+    ->Arg(1)
+    ->Arg(16)
+    ->Arg(256)
+    ->Iterations(1)
+    ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
 // The log as a load-generator target: every operation is one 128-byte append.
@@ -160,13 +165,23 @@ void BM_DurableAppendAsync(benchmark::State& state) {
     options.duration = absl::Seconds(2);
     options.warmup = absl::Milliseconds(200);
     absl::StatusOr<RunResult> result = RunLoad(
-        &target, [](Op* op) { op->kind = OpKind::kPost; return true; }, options);
+        &target,
+        [](Op* op) {
+          op->kind = OpKind::kPost;
+          return true;
+        },
+        options);
     if (!result.ok() || result->all.error_count() != 0) std::abort();
     ReportLatency(state, result->all.latency, "");
     state.counters["appends_per_s"] = result->Throughput();
   }
 }
-BENCHMARK(BM_DurableAppendAsync)->Arg(1)->Arg(16)->Arg(256)->Iterations(1)->UseRealTime()
+BENCHMARK(BM_DurableAppendAsync)
+    ->Arg(1)
+    ->Arg(16)
+    ->Arg(256)
+    ->Iterations(1)
+    ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
 
 // Completes every operation at once: the load generator's own floor.
@@ -184,7 +199,13 @@ absl::StatusOr<RunResult> AtRate(Target* target, double rate) {
   options.duration = absl::Seconds(3);
   options.warmup = absl::Milliseconds(500);
   options.concurrency = 4096;
-  return RunLoad(target, [](Op* op) { op->kind = OpKind::kPost; return true; }, options);
+  return RunLoad(
+      target,
+      [](Op* op) {
+        op->kind = OpKind::kPost;
+        return true;
+      },
+      options);
 }
 
 // Open loop at 10k appends/s (latency from the intended time, as roost-loadgen

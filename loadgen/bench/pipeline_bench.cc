@@ -149,7 +149,8 @@ BENCHMARK(BM_EdgeWrites)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecon
 void BM_LiveIngest(benchmark::State& state) {
   const SharedDir& dir = Populated();
   for (auto _ : state) {
-    std::unique_ptr<services::Roost> roost = OpenRoost(BenchOptions(dir.path, log::SyncPolicy::kNone));
+    std::unique_ptr<services::Roost> roost =
+        OpenRoost(BenchOptions(dir.path, log::SyncPolicy::kNone));
     const LogOffset before = roost->applied_position();
     const int64_t start = NowNs();
     const Cost cost;
@@ -174,7 +175,8 @@ void BM_ApplyLag(benchmark::State& state) {
   constexpr absl::Duration kDuration = absl::Seconds(10);
   absl::StatusOr<Mix> mix = ParseMix("post=80,follow=15,unfollow=5");
   for (auto _ : state) {
-    std::unique_ptr<services::Roost> roost = OpenRoost(BenchOptions(dir.path, log::SyncPolicy::kAlways));
+    std::unique_ptr<services::Roost> roost =
+        OpenRoost(BenchOptions(dir.path, log::SyncPolicy::kAlways));
     Workload workload(&Graph(), *mix, /*seed=*/3);
     Histogram lag;
     absl::Mutex lag_mu;
@@ -183,14 +185,13 @@ void BM_ApplyLag(benchmark::State& state) {
     auto on_ack = [&](absl::StatusOr<LogOffset> position) {
       if (!position.ok()) return in_flight.Release(position.status());
       const int64_t acked = NowNs();
-      roost->WhenApplied(*position, absl::Now() + absl::Seconds(30),
-                         [&, acked](absl::Status s) {
-                           {
-                             absl::MutexLock lock(&lag_mu);
-                             lag.Record(NowNs() - acked);
-                           }
-                           in_flight.Release(s);
-                         });
+      roost->WhenApplied(*position, absl::Now() + absl::Seconds(30), [&, acked](absl::Status s) {
+        {
+          absl::MutexLock lock(&lag_mu);
+          lag.Record(NowNs() - acked);
+        }
+        in_flight.Release(s);
+      });
     };
     const int64_t n = rate * absl::ToInt64Seconds(kDuration);
     const int64_t start = NowNs();
@@ -209,10 +210,10 @@ void BM_ApplyLag(benchmark::State& state) {
       } else if (op.target == 0) {
         in_flight.Release(absl::OkStatus());  // nobody to (un)follow
       } else {
-        roost->SetEdge(graph::kFollows, op.user, op.target,
-                       op.kind == OpKind::kFollow ? graph::EdgeState::kNormal
-                                                  : graph::EdgeState::kRemoved,
-                       on_ack);
+        roost->SetEdge(
+            graph::kFollows, op.user, op.target,
+            op.kind == OpKind::kFollow ? graph::EdgeState::kNormal : graph::EdgeState::kRemoved,
+            on_ack);
       }
     }
     in_flight.Finish();
@@ -223,7 +224,11 @@ void BM_ApplyLag(benchmark::State& state) {
     roost->Shutdown();
   }
 }
-BENCHMARK(BM_ApplyLag)->Arg(1000)->Arg(10000)->Iterations(1)->UseManualTime()
+BENCHMARK(BM_ApplyLag)
+    ->Arg(1000)
+    ->Arg(10000)
+    ->Iterations(1)
+    ->UseManualTime()
     ->Unit(benchmark::kSecond);
 
 // BM_MassArchive's graph: kCelebrity and its followers 2..(1 + MassFollowers()).
@@ -288,7 +293,8 @@ class ProcessedLagPoller {
     if (!thread_.joinable()) return;
     {
       absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(+[](int* n) { return *n == 0; }, &unapplied_));
+      mu_.Await(absl::Condition(
+          +[](int* n) { return *n == 0; }, &unapplied_));
     }
     while (true) {
       {
@@ -349,8 +355,8 @@ void ReportLags(MassLags& lags, benchmark::State& state) {
 // the states the mass change moves them from and to.
 std::pair<graph::EdgeState, graph::EdgeState> MassDirection(services::Roost& roost,
                                                             benchmark::State& state) {
-  absl::StatusOr<uint64_t> normal = roost.Count(graph::kFollows, kCelebrity,
-                                                graph::Direction::kBackward, graph::kNormalOnly);
+  absl::StatusOr<uint64_t> normal =
+      roost.Count(graph::kFollows, kCelebrity, graph::Direction::kBackward, graph::kNormalOnly);
   if (!normal.ok()) Die("count", normal.status());
   const bool archive = *normal == MassFollowers();
   state.SetLabel(archive ? "archive" : "unarchive");
@@ -363,7 +369,8 @@ void BM_MassArchive(benchmark::State& state) {
   constexpr int64_t kRate = 1000;
   constexpr absl::Duration kBefore = absl::Seconds(2);
   for (auto _ : state) {
-    std::unique_ptr<services::Roost> roost = OpenRoost(BenchOptions(dir.path, log::SyncPolicy::kAlways));
+    std::unique_ptr<services::Roost> roost =
+        OpenRoost(BenchOptions(dir.path, log::SyncPolicy::kAlways));
     const auto [from, to] = MassDirection(*roost, state);
     MassLags lags;
     InFlight in_flight;
@@ -414,8 +421,8 @@ void BM_MassArchive(benchmark::State& state) {
     poller.Finish();
     state.SetIterationTime(static_cast<double>(NowNs() - start) / 1e9);
 
-    absl::StatusOr<uint64_t> archived = roost->Count(
-        graph::kFollows, kCelebrity, graph::Direction::kBackward, graph::StateBit(to));
+    absl::StatusOr<uint64_t> archived =
+        roost->Count(graph::kFollows, kCelebrity, graph::Direction::kBackward, graph::StateBit(to));
     if (!archived.ok() || *archived != MassFollowers()) {
       Die("mass archive", absl::InternalError("not every follower was moved"));
     }

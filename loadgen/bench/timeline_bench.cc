@@ -46,13 +46,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
-#include "loadgen/histogram.h"
 #include "benchmark/benchmark.h"
 #include "graph/graph_store.h"
 #include "loadgen/bench/bench_clock.h"
 #include "loadgen/bench/bench_env.h"
 #include "loadgen/bench/bench_roost.h"
 #include "loadgen/bench/bench_timelines.h"
+#include "loadgen/histogram.h"
 #include "loadgen/redis_connection.h"
 #include "loadgen/redis_target.h"
 #include "roost/v1/roost.grpc.pb.h"
@@ -243,8 +243,8 @@ void BM_Fanout(benchmark::State& state) {
     fs::remove_all(dir);
   }
 }
-BENCHMARK(BM_Fanout)->ArgName("popular")->Arg(0)->Arg(1)->Iterations(1)->UseManualTime()
-    ->Unit(benchmark::kSecond);
+BENCHMARK(BM_Fanout)->ArgName("popular")->Arg(0)->Arg(1)->Iterations(1)->UseManualTime()->Unit(
+    benchmark::kSecond);
 
 // Pushing every tweet (`hybrid` false), or with roostd's default hybrid fanout. Each is
 // made on first use and removed at exit.
@@ -268,14 +268,16 @@ void BM_PostToVisible(benchmark::State& state) {
       absl::Notification visible;
       const int64_t start = NowNs();
       int64_t done_ns = 0;
-      live.roost->Post(services::PostArgs{author, "lag probe"}, [&](absl::StatusOr<services::PostResult> r) {
-        if (!r.ok()) Die("post", r.status());
-        live.roost->WhenApplied(r->position, absl::Now() + absl::Minutes(1), [&](absl::Status s) {
-          if (!s.ok()) Die("applied", s);
-          done_ns = NowNs();
-          visible.Notify();
-        });
-      });
+      live.roost->Post(services::PostArgs{author, "lag probe"},
+                       [&](absl::StatusOr<services::PostResult> r) {
+                         if (!r.ok()) Die("post", r.status());
+                         live.roost->WhenApplied(r->position, absl::Now() + absl::Minutes(1),
+                                                 [&](absl::Status s) {
+                                                   if (!s.ok()) Die("applied", s);
+                                                   done_ns = NowNs();
+                                                   visible.Notify();
+                                                 });
+                       });
       visible.WaitForNotification();
       lag.Record(static_cast<uint64_t>(done_ns - start));
     }
@@ -284,8 +286,13 @@ void BM_PostToVisible(benchmark::State& state) {
   state.counters["p50_ms"] = static_cast<double>(lag.ValueAtPercentile(50)) / 1e6;
   state.counters["p99_ms"] = static_cast<double>(lag.ValueAtPercentile(99)) / 1e6;
 }
-BENCHMARK(BM_PostToVisible)->ArgName("followers")->Arg(100)->Arg(10'000)->Arg(1'000'000)
-    ->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PostToVisible)
+    ->ArgName("followers")
+    ->Arg(100)
+    ->Arg(10'000)
+    ->Arg(1'000'000)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 // While the most followed user posts twice a second, a user with about 100 followers
 // posts every 20 ms: the time from each of those posts until one of its followers' home
@@ -343,7 +350,11 @@ void BM_LagWhileCelebrityPosts(benchmark::State& state) {
   state.counters["p50_ms"] = static_cast<double>(lag.ValueAtPercentile(50)) / 1e6;
   state.counters["p99_ms"] = static_cast<double>(lag.ValueAtPercentile(99)) / 1e6;
 }
-BENCHMARK(BM_LagWhileCelebrityPosts)->ArgName("hybrid")->Arg(0)->Arg(1)->Iterations(1)
+BENCHMARK(BM_LagWhileCelebrityPosts)
+    ->ArgName("hybrid")
+    ->Arg(0)
+    ->Arg(1)
+    ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
 
 void BM_HomeRead(benchmark::State& state) {
@@ -372,9 +383,12 @@ void BM_HomeRead(benchmark::State& state) {
   state.counters["p99_us"] = static_cast<double>(h.ValueAtPercentile(99)) / 1e3;
   cost.Report(state, 50'000, "read");
 }
-BENCHMARK(BM_HomeRead)->ArgName("hybrid")->Arg(0)->Arg(1)->Iterations(1)
+BENCHMARK(BM_HomeRead)
+    ->ArgName("hybrid")
+    ->Arg(0)
+    ->Arg(1)
+    ->Iterations(1)
     ->Unit(benchmark::kMillisecond);
-
 
 void BM_RebuildOnMiss(benchmark::State& state) {
   Live& live = SharedLive(/*hybrid=*/false);

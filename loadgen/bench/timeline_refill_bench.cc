@@ -59,18 +59,17 @@ int64_t TimeUntilApplied(services::Roost& roost, Write write) {
 
 int64_t PostUntilApplied(services::Roost& roost, UserId author) {
   return TimeUntilApplied(roost, [&](auto done) {
-    roost.Post(services::PostArgs{author, "a tweet"}, [done = std::move(done)](
-                                                absl::StatusOr<services::PostResult> r) mutable {
-      done(r.ok() ? absl::StatusOr<LogOffset>(r->position) : r.status());
-    });
+    roost.Post(services::PostArgs{author, "a tweet"},
+               [done = std::move(done)](absl::StatusOr<services::PostResult> r) mutable {
+                 done(r.ok() ? absl::StatusOr<LogOffset>(r->position) : r.status());
+               });
   });
 }
 
-int64_t EdgeUntilApplied(services::Roost& roost, graph::GraphId g, UserId source, UserId destination,
-                         graph::EdgeState state) {
-  return TimeUntilApplied(roost, [&](auto done) {
-    roost.SetEdge(g, source, destination, state, std::move(done));
-  });
+int64_t EdgeUntilApplied(services::Roost& roost, graph::GraphId g, UserId source,
+                         UserId destination, graph::EdgeState state) {
+  return TimeUntilApplied(
+      roost, [&](auto done) { roost.SetEdge(g, source, destination, state, std::move(done)); });
 }
 
 // Reads the whole home timeline, 200 a page; the entries it held, and the ns it took.
@@ -79,7 +78,8 @@ std::pair<std::vector<timelines::Entry>, int64_t> ReadWhole(services::Roost& roo
   const int64_t start = NowNs();
   TweetId max_id = 0;
   for (int page = 0; page < 10; ++page) {
-    absl::StatusOr<services::TimelineResult> read = roost.HomeTimeline(services::TimelineQuery{user, max_id, 0, 200});
+    absl::StatusOr<services::TimelineResult> read =
+        roost.HomeTimeline(services::TimelineQuery{user, max_id, 0, 200});
     if (!read.ok()) Die("home", read.status());
     for (TweetId id : read->ids) entries.push_back({id, 0, 0});
     if (read->next_max_id == 0) break;
@@ -105,9 +105,9 @@ UserId TopAuthor(services::Roost& roost, const std::vector<timelines::Entry>& en
     if (!tweets.ok()) Die("get", tweets.status());
     for (const tweetstore::Tweet& t : *tweets) ++by_author[t.author];
   }
-  return std::max_element(by_author.begin(), by_author.end(), [](const auto& a, const auto& b) {
-           return a.second < b.second;
-         })->first;
+  return std::max_element(by_author.begin(), by_author.end(),
+                          [](const auto& a, const auto& b) { return a.second < b.second; })
+      ->first;
 }
 
 void BM_MuteRefillUnmute(benchmark::State& state) {
@@ -192,15 +192,16 @@ void BM_MillionFollowerAuthor(benchmark::State& state) {
       absl::Notification done;
       const int64_t start = NowNs();
       int64_t applied_ns = 0;
-      roost->Post(services::PostArgs{star, "to everyone"}, [&](absl::StatusOr<services::PostResult> r) {
-        if (!r.ok()) Die("post", r.status());
-        posted.push_back(r->tweet_id);
-        roost->WhenApplied(r->position, absl::Now() + absl::Minutes(5), [&](absl::Status s) {
-          if (!s.ok()) Die("applied", s);
-          applied_ns = NowNs();
-          done.Notify();
-        });
-      });
+      roost->Post(
+          services::PostArgs{star, "to everyone"}, [&](absl::StatusOr<services::PostResult> r) {
+            if (!r.ok()) Die("post", r.status());
+            posted.push_back(r->tweet_id);
+            roost->WhenApplied(r->position, absl::Now() + absl::Minutes(5), [&](absl::Status s) {
+              if (!s.ok()) Die("applied", s);
+              applied_ns = NowNs();
+              done.Notify();
+            });
+          });
       done.WaitForNotification();
       post.Record(static_cast<uint64_t>(applied_ns - start));
     }

@@ -5,13 +5,12 @@
 //   sentences -> split (shuffle) -> count (fields by word), as fast as it goes, with
 //   the engine's normal reliability: the spout emits every sentence with its offset,
 //   each NextBatch call is a root, and a run ends when committed_offset() reaches the
-//   last sentence. Counts the tuples every bolt executed (a sentence at split, each word at count) per
-//   second, per core of the machine, and sentences/s; and the latency from the
-//   spout's Emit to the count bolt executing the word (the timestamp travels in the
-//   tuple value), at saturation, so mostly time queued behind the back-pressure
-//   watermarks. W worker threads, S split and C count instances, queue high watermark
-//   H (low H/4); P=0 carries text (strings, a heap allocation per tuple), P=1 8-byte
-//   packed values (no allocation: nearly all of what remains is the engine). The
+//   last sentence. Counts the tuples every bolt executed (a sentence at split, each word at count)
+//   per second, per core of the machine, and sentences/s; and the latency from the spout's Emit to
+//   the count bolt executing the word (the timestamp travels in the tuple value), at saturation, so
+//   mostly time queued behind the back-pressure watermarks. W worker threads, S split and C count
+//   instances, queue high watermark H (low H/4); P=0 carries text (strings, a heap allocation per
+//   tuple), P=1 8-byte packed values (no allocation: nearly all of what remains is the engine). The
 //   counts are checked exactly. cpu_cores_used and other_cores_used tell how much of
 //   the machine the run had: it is shared.
 // - BM_WordCountPaced/rate: the same topology at a fixed sentence rate below
@@ -54,9 +53,9 @@
 #include "benchmark/benchmark.h"
 #include "common/metrics.h"
 #include "common/stable_hash.h"
-#include "topology/topology.h"
 #include "loadgen/bench/bench_clock.h"
 #include "loadgen/histogram.h"
+#include "topology/topology.h"
 
 namespace roost::loadgen {
 namespace {
@@ -90,8 +89,8 @@ constexpr LogOffset kLatencySampleEvery = 16;
 // words of 3 to 9 letters. Sentence i of the run (offset i) is sentences[(i-1) % size].
 struct Corpus {
   std::vector<std::string> sentences;
-  std::vector<int64_t> words;                // per sentence
-  std::vector<std::vector<uint64_t>> ids;    // per sentence, its words' vocabulary indexes
+  std::vector<int64_t> words;              // per sentence
+  std::vector<std::vector<uint64_t>> ids;  // per sentence, its words' vocabulary indexes
   size_t vocabulary = 0;
 };
 
@@ -322,19 +321,24 @@ TopologyBuilder WordCount(const WordCountConfig& config, std::shared_ptr<CountRe
     return std::make_unique<SentenceSpout>(limit, rate, packed);
   });
   if (packed) {
-    builder.AddBolt("split", [] { return std::make_unique<PackedSplitBolt>(); }, config.split)
+    builder
+        .AddBolt(
+            "split", [] { return std::make_unique<PackedSplitBolt>(); }, config.split)
         .Shuffle("sentences");
     builder
-        .AddBolt("count", [results] { return std::make_unique<PackedCountBolt>(results); },
-                 config.count)
+        .AddBolt(
+            "count", [results] { return std::make_unique<PackedCountBolt>(results); }, config.count)
         .Fields("split", 0, [](const Tuple& t) {
           return StableHash(IndexOf(std::any_cast<uint64_t>(t.value)));
         });
   } else {
-    builder.AddBolt("split", [] { return std::make_unique<SplitBolt>(); }, config.split)
+    builder
+        .AddBolt(
+            "split", [] { return std::make_unique<SplitBolt>(); }, config.split)
         .Shuffle("sentences");
     builder
-        .AddBolt("count", [results] { return std::make_unique<CountBolt>(results); }, config.count)
+        .AddBolt(
+            "count", [results] { return std::make_unique<CountBolt>(results); }, config.count)
         .Fields("split", 0, [](const Tuple& t) {
           return std::hash<std::string>{}(std::any_cast<const Word&>(t.value).text);
         });
@@ -416,9 +420,7 @@ bool RunWordCount(benchmark::State& state, const WordCountConfig& config) {
     return false;
   }
   const double seconds = static_cast<double>(committed_all_ns.load() - start_ns) / 1e9;
-  auto counter = [&metrics](const std::string& name) {
-    return metrics.GetCounter(name)->Value();
-  };
+  auto counter = [&metrics](const std::string& name) { return metrics.GetCounter(name)->Value(); };
   const int64_t split_executed = counter("topology.split.executed");
   const int64_t count_executed = counter("topology.count.executed");
   const int64_t expected_words = WordsUpTo(limit);
@@ -600,8 +602,8 @@ void BM_BackPressure(benchmark::State& state) {
     // slow bolt then spins 100x that per-tuple time.
     double unimpeded = 0;
     for (int i = 0; i < 2; ++i) {
-      unimpeded = std::max(unimpeded, RunFlood(0, absl::Milliseconds(500), absl::ZeroDuration(),
-                                               nullptr, nullptr));
+      unimpeded = std::max(
+          unimpeded, RunFlood(0, absl::Milliseconds(500), absl::ZeroDuration(), nullptr, nullptr));
     }
     const auto spin_ns = static_cast<int64_t>(kSlowdown * 1e9 / unimpeded);
     std::vector<Sample> samples;

@@ -20,8 +20,8 @@ void BM_GenerateFollowEdges(benchmark::State& state) {
     graph.ForEachFollow(next, next + 100, [&edges](UserId, UserId) { ++edges; });
     next = next + 100 > spec.users ? 1 : next + 100;
   }
-  state.counters["edges/s"] = benchmark::Counter(static_cast<double>(edges),
-                                                 benchmark::Counter::kIsRate);
+  state.counters["edges/s"] =
+      benchmark::Counter(static_cast<double>(edges), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_GenerateFollowEdges)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMicrosecond);
 

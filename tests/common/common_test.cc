@@ -131,18 +131,20 @@ TEST(CodingTest, TruncatedInputIsRejected) {
 TEST(Utf8Test, CountsCodePointsNotBytes) {
   EXPECT_EQ(Utf8CodePoints(""), 0u);
   EXPECT_EQ(Utf8CodePoints("abc"), 3u);
-  EXPECT_EQ(Utf8CodePoints("h\xC3\xA9llo"), 5u);          // é
-  EXPECT_EQ(Utf8CodePoints("\xE2\x82\xAC"), 1u);          // €
-  EXPECT_EQ(Utf8CodePoints("\xF0\x9F\x90\xA6"), 1u);      // 🐦
+  EXPECT_EQ(Utf8CodePoints("h\xC3\xA9llo"), 5u);      // é
+  EXPECT_EQ(Utf8CodePoints("\xE2\x82\xAC"), 1u);      // €
+  EXPECT_EQ(Utf8CodePoints("\xF0\x9F\x90\xA6"), 1u);  // 🐦
 }
 
 TEST(Utf8Test, RejectsInvalidSequences) {
   EXPECT_FALSE(Utf8CodePoints("\xFF").has_value());
-  EXPECT_FALSE(Utf8CodePoints("\xC3").has_value());           // truncated
-  EXPECT_FALSE(Utf8CodePoints("\xC0\xAF").has_value());       // overlong '/'
-  EXPECT_FALSE(Utf8CodePoints("\xED\xA0\x80").has_value());   // surrogate U+D800
+  EXPECT_FALSE(Utf8CodePoints("\xC3").has_value());              // truncated
+  EXPECT_FALSE(Utf8CodePoints("\xC0\xAF").has_value());          // overlong '/'
+  EXPECT_FALSE(Utf8CodePoints("\xED\xA0\x80").has_value());      // surrogate U+D800
   EXPECT_FALSE(Utf8CodePoints("\xF4\x90\x80\x80").has_value());  // above U+10FFFF
-  EXPECT_FALSE(Utf8CodePoints("a\x80" "b").has_value());      // lone continuation
+  EXPECT_FALSE(Utf8CodePoints("a\x80"
+                              "b")
+                   .has_value());  // lone continuation
 }
 
 // --- CRC32C
@@ -159,8 +161,8 @@ TEST(Crc32cTest, KnownVectors) {
 TEST(Crc32cTest, ExtendEqualsWholeAndMaskRoundTrips) {
   const std::string data = "hello, roost: a durable log of tweets";
   const uint32_t whole = crc32c::Value(data.data(), data.size());
-  const uint32_t split = crc32c::Extend(crc32c::Value(data.data(), 10), data.data() + 10,
-                                        data.size() - 10);
+  const uint32_t split =
+      crc32c::Extend(crc32c::Value(data.data(), 10), data.data() + 10, data.size() - 10);
   EXPECT_EQ(whole, split);
   EXPECT_NE(crc32c::Mask(whole), whole);
   EXPECT_EQ(crc32c::Unmask(crc32c::Mask(whole)), whole);
@@ -186,9 +188,9 @@ TEST(MetricsTest, HistogramBucketsArePowersOfTwoAndPercentilesNeverUnderstate) {
   MetricsRegistry registry;
   LatencyHistogram* h = registry.GetHistogram("op.latency");
   EXPECT_EQ(registry.GetHistogram("op.latency"), h);
-  h->Record(1);        // bucket 0: <= 1 ns
+  h->Record(1);         // bucket 0: <= 1 ns
   h->Record(1000, 98);  // (512, 1024]
-  h->Record(1025);     // (1024, 2048]
+  h->Record(1025);      // (1024, 2048]
   const LatencyHistogram::Snapshot s = h->Read();
   EXPECT_EQ(s.count, 100);
   EXPECT_EQ(s.sum_nanos, 1 + 98 * 1000 + 1025);
@@ -229,7 +231,7 @@ TEST(FlagNamesTest, DashesInNamesBecomeUnderscoresButValuesStay) {
   EXPECT_STREQ(out[2], "--log_sync");
   EXPECT_STREQ(out[3], "always");
   EXPECT_STREQ(out[4], "-x");
-  EXPECT_STREQ(out[6], "--not-a-flag");  // after "--": positional
+  EXPECT_STREQ(out[6], "--not-a-flag");          // after "--": positional
   EXPECT_STREQ(argv[1], "--data-dir=/tmp/a-b");  // the original is untouched
 }
 

@@ -51,14 +51,22 @@ absl::Status MemcachedProcess::Start(int port) {
   }
   // memcached writes the port it bound, when asked to pick one (-p -1), to the file
   // named by this variable: no race with another process for a port chosen here.
-  const std::string port_file =
-      absl::StrCat(::testing::TempDir(), "memcached_port_", getpid(), "_",
-                   reinterpret_cast<uintptr_t>(this));
+  const std::string port_file = absl::StrCat(::testing::TempDir(), "memcached_port_", getpid(), "_",
+                                             reinterpret_cast<uintptr_t>(this));
   std::filesystem::remove(port_file);
-  std::vector<std::string> args = {"/usr/bin/env", "MEMCACHED_PORT_FILENAME=" + port_file,
-                                   kMemcached, "-l", "127.0.0.1", "-p",
-                                   port == 0 ? "-1" : std::to_string(port), "-U", "0", "-t", "1",
-                                   "-m", "64"};
+  std::vector<std::string> args = {"/usr/bin/env",
+                                   "MEMCACHED_PORT_FILENAME=" + port_file,
+                                   kMemcached,
+                                   "-l",
+                                   "127.0.0.1",
+                                   "-p",
+                                   port == 0 ? "-1" : std::to_string(port),
+                                   "-U",
+                                   "0",
+                                   "-t",
+                                   "1",
+                                   "-m",
+                                   "64"};
   // As root it insists on a user to run as; staying root keeps the kernel's
   // parent-death signal, which a change of user would clear.
   if (geteuid() == 0) args.insert(args.end(), {"-u", "root"});

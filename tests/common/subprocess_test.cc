@@ -53,7 +53,8 @@ TEST(SubprocessTest, AChildDiesWithAParentKilledWithoutStoppingIt) {
     _exit(0);
   }
   pid_t grandchild = 0;
-  ASSERT_EQ(read(fds[0], &grandchild, sizeof(grandchild)), static_cast<ssize_t>(sizeof(grandchild)));
+  ASSERT_EQ(read(fds[0], &grandchild, sizeof(grandchild)),
+            static_cast<ssize_t>(sizeof(grandchild)));
   close(fds[0]);
   close(fds[1]);
   EXPECT_FALSE(Ended(grandchild));

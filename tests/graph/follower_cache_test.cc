@@ -27,8 +27,8 @@ std::vector<std::pair<std::vector<UserId>, int64_t>> Pages(GraphStore& store, Us
   std::vector<std::pair<std::vector<UserId>, int64_t>> pages;
   int64_t cursor = 0;
   do {
-    Page page = Must(store.SelectRange(kFollows, user, kBackward, kNormalOnly, cursor, limit,
-                                       min_position));
+    Page page = Must(
+        store.SelectRange(kFollows, user, kBackward, kNormalOnly, cursor, limit, min_position));
     pages.emplace_back(page.ids, page.next_cursor);
     cursor = page.next_cursor;
   } while (cursor != 0 && pages.size() < 10'000);

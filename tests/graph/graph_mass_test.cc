@@ -33,8 +33,9 @@ TEST_F(GraphStoreTest, ASlicedMassUpdateEqualsTheWholeOneAndResumesAcrossLists) 
   int slices = 0;
   for (bool done = false; !done; ++slices) {
     ASSERT_LT(slices, 100) << "the cursor does not advance";
-    done = Must(store_->MassUpdateSlice(archive, nullptr, 128, &cursor,
-                                        [&](absl::Span<const EdgeChange> c) { changed += c.size(); }));
+    done =
+        Must(store_->MassUpdateSlice(archive, nullptr, 128, &cursor,
+                                     [&](absl::Span<const EdgeChange> c) { changed += c.size(); }));
   }
   EXPECT_EQ(slices, 16);  // 2000 entries, 128 a slice, the last one finds the end
   EXPECT_EQ(changed, 2000u);
@@ -90,11 +91,11 @@ TEST_F(GraphStoreTest, MassUpdatePairsMovesOnlyThoseEdgesInTheFromStates) {
   const std::vector<std::pair<UserId, UserId>> unrelated = {{kUser, 2}, {7, 8}};
   EXPECT_EQ(store_->MassUpdatePairs(archive, unrelated).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(store_->MassUpdatePairs(MassSpec{kFollows, 0, kNormalOnly, EdgeState::kArchived, 1},
-                                    pairs)
-                .status()
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      store_->MassUpdatePairs(MassSpec{kFollows, 0, kNormalOnly, EdgeState::kArchived, 1}, pairs)
+          .status()
+          .code(),
+      absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Must(store_->VerifyCounts()), 0u);
 }
 

@@ -29,7 +29,8 @@ Observation Observe(GraphStore& store, const std::vector<GraphId>& graphs, UserI
       for (Direction dir : {kForward, kBackward}) {
         const std::string list = absl::StrCat("g", g, " u", u, " dir", static_cast<int>(dir));
         for (int s = 0; s <= kNumEdgeStates; ++s) {
-          const StateMask mask = s < kNumEdgeStates ? StateBit(static_cast<EdgeState>(s)) : kAllStates;
+          const StateMask mask =
+              s < kNumEdgeStates ? StateBit(static_cast<EdgeState>(s)) : kAllStates;
           std::vector<UserId> ids = Must(store.SelectAll(g, u, dir, mask));
           if (!lists_in_order) std::sort(ids.begin(), ids.end());
           seen[absl::StrCat(list, " mask", mask)] = ids;
@@ -90,11 +91,11 @@ class OrderIndependenceTest : public ::testing::TestWithParam<uint64_t> {
     for (uint64_t i = 1; i <= 400; ++i) {
       const GraphId g = graphs_[rng() % graphs_.size()];
       const UserId s = 1 + rng() % kUsers, d = 1 + rng() % kUsers;
-      const uint64_t pair_position = pair_positions.try_emplace(Pair{g, s, d}, 1000 + i)
-                                         .first->second;
+      const uint64_t pair_position =
+          pair_positions.try_emplace(Pair{g, s, d}, 1000 + i).first->second;
       const auto state = static_cast<EdgeState>(rng() % kNumEdgeStates);
-      writes.push_back(Write(s, d, state, 1 + rng() % 60,
-                             fixed_positions ? pair_position : 1000 + i, g));
+      writes.push_back(
+          Write(s, d, state, 1 + rng() % 60, fixed_positions ? pair_position : 1000 + i, g));
     }
     return writes;
   }

@@ -78,8 +78,7 @@ TEST_F(GraphQueryTest, DifferenceKeepsTheFirstTermsIdsAbsentFromAllOthers) {
 }
 
 TEST_F(GraphQueryTest, UnionIsOrderedByTheHighestPositionAndDeduplicated) {
-  const std::vector<UserId> expected = {24, 23, 22, 21, 20, 19, 18, 17, 15,
-                                        16, 14, 13, 12, 11, 10};
+  const std::vector<UserId> expected = {24, 23, 22, 21, 20, 19, 18, 17, 15, 16, 14, 13, 12, 11, 10};
   for (size_t limit : {1, 2, 4, 15, 100}) {
     SCOPED_TRACE(limit);
     EXPECT_THAT(QueryByPages(*store_, SetOp::kUnion, {Followees(kA), Followees(kB)}, limit),
@@ -87,8 +86,8 @@ TEST_F(GraphQueryTest, UnionIsOrderedByTheHighestPositionAndDeduplicated) {
     EXPECT_THAT(QueryByPages(*store_, SetOp::kUnion, {Followees(kB), Followees(kA)}, limit),
                 ElementsAreArray(expected));
   }
-  std::vector<UserId> all = QueryByPages(
-      *store_, SetOp::kUnion, {Followees(kA), Followees(kB), Followees(kC)}, 3);
+  std::vector<UserId> all =
+      QueryByPages(*store_, SetOp::kUnion, {Followees(kA), Followees(kB), Followees(kC)}, 3);
   EXPECT_EQ(all.size(), 21u);  // 10..30
   EXPECT_THAT(std::vector<UserId>(all.begin(), all.begin() + 3), ElementsAre(30, 29, 28));
 }
@@ -134,8 +133,7 @@ TEST_F(GraphStoreTest, IntersectWithAMuchLargerFirstTermKeepsItsOrder) {
   }
 }
 
-std::vector<UserId> ExpectedQuery(GraphStore& store, SetOp op,
-                                  const std::vector<QueryTerm>& terms);
+std::vector<UserId> ExpectedQuery(GraphStore& store, SetOp op, const std::vector<QueryTerm>& terms);
 
 // D follows 300 users; E follows 36 of D's newest 40 (and one other). The first term
 // is over 8 times the smallest, so pages are first tried by walking D within a budget

@@ -38,8 +38,8 @@ TEST_F(GraphStoreTest, SelectRangeStopsAtTheMinimumPositionAndPagesWithinIt) {
   Page first = Must(store_->SelectRange(kFollows, 1, kBackward, kNormalOnly, 401, 2, 200));
   EXPECT_THAT(first.ids, ElementsAre(40, 30));
   ASSERT_EQ(first.next_cursor, 300);
-  Page second = Must(store_->SelectRange(kFollows, 1, kBackward, kNormalOnly,
-                                         first.next_cursor, 2, 200));
+  Page second =
+      Must(store_->SelectRange(kFollows, 1, kBackward, kNormalOnly, first.next_cursor, 2, 200));
   EXPECT_THAT(second.ids, ElementsAre(20));
   EXPECT_EQ(second.next_cursor, 0) << "the next edge is below the range";
   // A page that ends exactly at the range's start has no further page either.
@@ -210,8 +210,7 @@ TEST_F(GraphStoreTest, WritesToOnePairInOneBatchApplyInOrder) {
 TEST_F(GraphStoreTest, InvalidWriteRejectsTheWholeBatch) {
   const auto result = store_->Apply({Follow(1, 2, 10), Write(1, 3, EdgeState::kNormal, 5, 0)});
   EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(store_->Apply({Follow(0, 2, 10)}).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->Apply({Follow(0, 2, 10)}).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(Ids(1, kForward), IsEmpty());
 }
 
@@ -325,7 +324,7 @@ TEST_F(GraphStoreTest, VerifyFindsDamagedCountsAndIndexes) {
   }
   Reopen();
   ASSERT_NE(store_, nullptr);
-  EXPECT_EQ(Must(store_->VerifyCounts()), 2u);  // user 2's backward count, user 7's count
+  EXPECT_EQ(Must(store_->VerifyCounts()), 2u);   // user 2's backward count, user 7's count
   EXPECT_EQ(Must(store_->VerifyIndexes()), 2u);  // a missing list key; lists != elements
 }
 

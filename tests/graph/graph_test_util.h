@@ -14,11 +14,11 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "graph/count_merge_operator.h"
 #include "graph/graph_store.h"
-#include "rocksdb/db.h"
-#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "rocksdb/db.h"
 
 namespace roost::graph::testing {
 
@@ -62,8 +62,8 @@ inline std::unique_ptr<GraphStore> OpenStore(const std::string& path) {
   return store.ok() ? *std::move(store) : nullptr;
 }
 
-inline EdgeWrite Write(UserId source, UserId destination, EdgeState state,
-                       uint64_t updated_at, uint64_t position, GraphId graph = kFollows) {
+inline EdgeWrite Write(UserId source, UserId destination, EdgeState state, uint64_t updated_at,
+                       uint64_t position, GraphId graph = kFollows) {
   return EdgeWrite{graph, source, destination, state, updated_at, position};
 }
 
@@ -74,8 +74,7 @@ inline EdgeWrite Follow(UserId source, UserId destination, uint64_t event) {
 
 // Every page of a Select, concatenated; fails the test on a repeated cursor.
 inline std::vector<UserId> SelectByPages(GraphStore& store, GraphId graph, UserId user,
-                                         Direction direction, StateMask states,
-                                         size_t limit) {
+                                         Direction direction, StateMask states, size_t limit) {
   std::vector<UserId> ids;
   int64_t cursor = 0;
   do {
@@ -120,8 +119,8 @@ class GraphStoreTest : public ::testing::Test {
   std::vector<EdgeChange> Apply(std::vector<EdgeWrite> writes) {
     return Must(store_->Apply(writes));
   }
-  std::vector<UserId> Ids(UserId user, Direction direction,
-                          StateMask states = kNormalOnly, GraphId graph = kFollows) {
+  std::vector<UserId> Ids(UserId user, Direction direction, StateMask states = kNormalOnly,
+                          GraphId graph = kFollows) {
     return Must(store_->SelectAll(graph, user, direction, states));
   }
   uint64_t CountOf(UserId user, Direction direction, StateMask states = kNormalOnly,

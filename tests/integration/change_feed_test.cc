@@ -14,8 +14,8 @@
 #include "gtest/gtest.h"
 #include "roost/v1/feed.grpc.pb.h"
 #include "roost/v1/roost.grpc.pb.h"
-#include "tests/integration/roostd_process.h"
 #include "tests/common/test_dir.h"
+#include "tests/integration/roostd_process.h"
 
 namespace roost {
 namespace {

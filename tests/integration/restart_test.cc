@@ -135,8 +135,8 @@ struct Op {
       case Type::kDelete:
         return absl::StrCat("delete of ", tweet, " by ", user);
       case Type::kEdge:
-        return absl::StrCat(add ? "add " : "remove ", "graph ", static_cast<int>(graph), " ",
-                            user, " -> ", other);
+        return absl::StrCat(add ? "add " : "remove ", "graph ", static_cast<int>(graph), " ", user,
+                            " -> ", other);
       case Type::kMass:
         return absl::StrCat(mass == Mass::kArchive     ? "archive"
                             : mass == Mass::kUnarchive ? "unarchive"
@@ -253,8 +253,9 @@ class RestartTest : public ::testing::TestWithParam<uint64_t> {
                    : graph_roll < 8 ? ModelGraph::kMutes
                                     : ModelGraph::kBlocks;
         const int mass_roll = static_cast<int>(rng_() % 20);
-        op.mass = mass_roll < 9 ? Mass::kArchive : mass_roll < 16 ? Mass::kUnarchive
-                                                                  : Mass::kRemoveAll;
+        op.mass = mass_roll < 9    ? Mass::kArchive
+                  : mass_roll < 16 ? Mass::kUnarchive
+                                   : Mass::kRemoveAll;
         if (!claims->ClaimMass(op.user)) continue;
         return op;
       }
@@ -454,7 +455,8 @@ class RestartTest : public ::testing::TestWithParam<uint64_t> {
       {
         absl::MutexLock lock(&mu);
         // Every call has a 20 s deadline, so this wait is bounded by it.
-        mu.Await(absl::Condition(+[](int* n) { return *n == 0; }, &pending));
+        mu.Await(absl::Condition(
+            +[](int* n) { return *n == 0; }, &pending));
       }
       sent += kBatch;
       if (mass_call != nullptr && mass_call->status.ok()) {
@@ -469,8 +471,8 @@ class RestartTest : public ::testing::TestWithParam<uint64_t> {
         } else if (RefusedAsItShouldBe(call->op, call->status)) {
           // Nothing changed, as the model says.
         } else {
-          ADD_FAILURE() << call->op.ToString() << " failed with roostd running: "
-                        << call->status.error_message();
+          ADD_FAILURE() << call->op.ToString()
+                        << " failed with roostd running: " << call->status.error_message();
         }
       }
     }
@@ -628,9 +630,8 @@ class RestartTest : public ::testing::TestWithParam<uint64_t> {
         max_id = response.next_max_id();
         if (!status.ok() || max_id == 0) break;
       }
-      EXPECT_EQ(own, model_.AuthorTweets(user))
-          << "seed " << seed_ << ", user timeline of " << user
-          << " (a duplicate or lost post, or a lost delete)";
+      EXPECT_EQ(own, model_.AuthorTweets(user)) << "seed " << seed_ << ", user timeline of " << user
+                                                << " (a duplicate or lost post, or a lost delete)";
     }
 
     // Every tweet ever acknowledged: present unless deleted.
@@ -672,7 +673,8 @@ class RestartTest : public ::testing::TestWithParam<uint64_t> {
   }
 
   const uint64_t seed_ = GetParam();
-  const std::string dir_ = absl::StrCat(::testing::TempDir(), "restart_test_", seed_, "_", getpid());
+  const std::string dir_ =
+      absl::StrCat(::testing::TempDir(), "restart_test_", seed_, "_", getpid());
   testing::RoostdProcess server_;
   bool running_ = false;
   std::string last_output_;
@@ -715,7 +717,7 @@ class RestartTest : public ::testing::TestWithParam<uint64_t> {
   uint64_t model_time_ = 0;
   int requests_ = 0;
   int acknowledged_ = 0;
-  int mass_changes_ = 0;  // acknowledged
+  int mass_changes_ = 0;                            // acknowledged
   std::map<uint64_t, std::vector<uint64_t>> live_;  // acknowledged undeleted tweets by author
   std::set<uint64_t> read_since_start_;  // users whose home timeline this roostd has built
   int home_checks_ = 0, capped_homes_ = 0, refused_follows_ = 0;
@@ -816,14 +818,15 @@ TEST_P(RestartTest, ResumesFromTheCommittedOffsetsAndConvergesAfterEveryKill) {
   }
   ASSERT_EQ(Reap(), 0) << last_output_;
 
-  std::printf("seed %llu: %d kills (%d with a mass job pending in the graph store), %d writes "
-              "acknowledged (%d mass changes, %d retried after a kill), %lld events replayed "
-              "on restarts, %d follows refused for a block, %zu tweets, %d home timeline "
-              "checks (%d with more eligible tweets than the cap), %.1f s\n",
-              static_cast<unsigned long long>(seed_), kills, kills_with_jobs_pending,
-              acknowledged_, mass_changes_, unknown_writes, static_cast<long long>(replayed),
-              refused_follows_, model_.AllTweets().size(), home_checks_, capped_homes_,
-              absl::ToDoubleSeconds(absl::Now() - began));
+  std::printf(
+      "seed %llu: %d kills (%d with a mass job pending in the graph store), %d writes "
+      "acknowledged (%d mass changes, %d retried after a kill), %lld events replayed "
+      "on restarts, %d follows refused for a block, %zu tweets, %d home timeline "
+      "checks (%d with more eligible tweets than the cap), %.1f s\n",
+      static_cast<unsigned long long>(seed_), kills, kills_with_jobs_pending, acknowledged_,
+      mass_changes_, unknown_writes, static_cast<long long>(replayed), refused_follows_,
+      model_.AllTweets().size(), home_checks_, capped_homes_,
+      absl::ToDoubleSeconds(absl::Now() - began));
 }
 
 int EnvInt(const char* name, int fallback) {

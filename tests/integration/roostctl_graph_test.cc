@@ -30,9 +30,7 @@ Outcome Roostctl(std::vector<std::string> args) {
 
 class RoostctlGraphTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = roost::testing::FreshTestDir("roostctl_graph_test");
-  }
+  void SetUp() override { dir_ = roost::testing::FreshTestDir("roostctl_graph_test"); }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
   // Follows, a block (which removes follows both ways) and an archive, through the
@@ -95,8 +93,8 @@ TEST_F(RoostctlGraphTest, ADamagedCountIsReportedAndNothingIsChanged) {
     rocksdb::DB* raw = nullptr;
     ASSERT_TRUE(rocksdb::DB::Open(options, dir_ + "/graph", &raw).ok());
     std::unique_ptr<rocksdb::DB> db(raw);
-    const std::string key = graph::keys::CountKey(graph::kFollows, graph::Direction::kBackward,
-                                                  3, graph::EdgeState::kNormal);
+    const std::string key = graph::keys::CountKey(graph::kFollows, graph::Direction::kBackward, 3,
+                                                  graph::EdgeState::kNormal);
     std::string value;
     ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), key, &value).ok());
     int64_t count = 0;

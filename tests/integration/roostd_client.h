@@ -28,8 +28,8 @@ namespace roost::testing {
 namespace v1 = ::roost::v1;
 
 inline std::string FreshDir(const std::string& name) {
-  const std::string dir = ::testing::TempDir() + "roostd_test_" + name + "_" +
-                          std::to_string(::getpid());
+  const std::string dir =
+      ::testing::TempDir() + "roostd_test_" + name + "_" + std::to_string(::getpid());
   std::filesystem::remove_all(dir);
   return dir;
 }
@@ -125,8 +125,8 @@ class Client {
     req.set_source_id(source);
     req.set_destination_id(destination);
     v1::WriteResponse resp;
-    grpc::Status status = add ? graph_->Add(Ctx().get(), req, &resp)
-                              : graph_->Remove(Ctx().get(), req, &resp);
+    grpc::Status status =
+        add ? graph_->Add(Ctx().get(), req, &resp) : graph_->Remove(Ctx().get(), req, &resp);
     if (position != nullptr) *position = resp.position();
     return status;
   }
@@ -155,8 +155,8 @@ class Client {
     return position;
   }
   // Empty `states` means NORMAL, as in the API.
-  uint64_t Count(v1::GraphKind graph, uint64_t user, v1::Direction direction,
-                 uint64_t min_position, const std::vector<v1::EdgeState>& states = {}) {
+  uint64_t Count(v1::GraphKind graph, uint64_t user, v1::Direction direction, uint64_t min_position,
+                 const std::vector<v1::EdgeState>& states = {}) {
     v1::CountRequest req;
     req.set_graph(graph);
     req.set_user_id(user);

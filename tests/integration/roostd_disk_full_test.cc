@@ -30,10 +30,9 @@ class DiskFullTest : public RoostdTest {
  protected:
   void SetUp() override {
     std::filesystem::create_directories(mount_);
-    const ProcessOutcome mounted =
-        RunProcess({"/usr/bin/env", "mount", "-t", "tmpfs", "-o", "size=160m,mode=0700", "tmpfs",
-                    mount_},
-                   absl::Now() + absl::Seconds(30));
+    const ProcessOutcome mounted = RunProcess(
+        {"/usr/bin/env", "mount", "-t", "tmpfs", "-o", "size=160m,mode=0700", "tmpfs", mount_},
+        absl::Now() + absl::Seconds(30));
     if (mounted.code != 0) {
       GTEST_SKIP() << "cannot mount a size-limited tmpfs here (needs root): " << mounted.output;
     }
@@ -43,8 +42,8 @@ class DiskFullTest : public RoostdTest {
   void TearDown() override {
     RoostdTest::TearDown();
     if (mounted_) {
-      EXPECT_EQ(RunProcess({"/usr/bin/env", "umount", mount_}, absl::Now() + absl::Seconds(30)).code,
-                0);
+      EXPECT_EQ(
+          RunProcess({"/usr/bin/env", "umount", mount_}, absl::Now() + absl::Seconds(30)).code, 0);
     }
     std::filesystem::remove_all(mount_);
   }
@@ -110,7 +109,8 @@ class DiskFullTest : public RoostdTest {
     const auto all = AllTweets(position);
     EXPECT_EQ(all.size(), acked_.size()) << when;
     std::map<uint64_t, std::string> seen;
-    for (const auto& [id, text] : all) EXPECT_TRUE(seen.emplace(id, text).second) << "doubled " << id;
+    for (const auto& [id, text] : all)
+      EXPECT_TRUE(seen.emplace(id, text).second) << "doubled " << id;
     EXPECT_EQ(seen, acked_) << when;
   }
 
@@ -169,12 +169,12 @@ TEST_F(DiskFullTest, AFullDiskRefusesWritesKeepsReadsAndResumesWhenSpaceIsFreed)
   StopServer();
   StartServer();
   ExpectExactlyTheAcknowledged(client_->Stats().appended_position(), "after a restart");
-  std::printf("filled %zu bytes; %d posts accepted into the log's reserved space, then %d "
-              "refused with RESOURCE_EXHAUSTED; the tweet store's writes failed %lld times "
-              "and were retried until space was freed; %zu acknowledged in all, 0 lost, 0 "
-              "doubled\n",
-              filled, accepted_while_full, refused, static_cast<long long>(store_retries),
-              acked_.size());
+  std::printf(
+      "filled %zu bytes; %d posts accepted into the log's reserved space, then %d "
+      "refused with RESOURCE_EXHAUSTED; the tweet store's writes failed %lld times "
+      "and were retried until space was freed; %zu acknowledged in all, 0 lost, 0 "
+      "doubled\n",
+      filled, accepted_while_full, refused, static_cast<long long>(store_retries), acked_.size());
 }
 
 }  // namespace

@@ -48,17 +48,17 @@ std::vector<uint64_t> AllPages(Request req, uint32_t limit, Call call) {
 }
 
 std::vector<uint64_t> SelectPages(Client& c, v1::SelectRequest req, uint32_t limit) {
-  return AllPages<v1::SelectResponse>(
-      std::move(req), limit, [&c](const v1::SelectRequest& r, v1::SelectResponse* resp) {
-        return c.graph()->Select(Client::Ctx().get(), r, resp);
-      });
+  return AllPages<v1::SelectResponse>(std::move(req), limit,
+                                      [&c](const v1::SelectRequest& r, v1::SelectResponse* resp) {
+                                        return c.graph()->Select(Client::Ctx().get(), r, resp);
+                                      });
 }
 
 std::vector<uint64_t> QueryPages(Client& c, v1::QueryRequest req, uint32_t limit) {
-  return AllPages<v1::QueryResponse>(
-      std::move(req), limit, [&c](const v1::QueryRequest& r, v1::QueryResponse* resp) {
-        return c.graph()->Query(Client::Ctx().get(), r, resp);
-      });
+  return AllPages<v1::QueryResponse>(std::move(req), limit,
+                                     [&c](const v1::QueryRequest& r, v1::QueryResponse* resp) {
+                                       return c.graph()->Query(Client::Ctx().get(), r, resp);
+                                     });
 }
 
 // A query over the BACKWARD FOLLOWS lists (the followers) of `users`.

@@ -48,8 +48,7 @@ class RoostdHomeContractTest : public testing::RoostdTest {
     Home home;
     uint64_t max_id = 0;
     for (int page = 0; page < 10; ++page) {
-      const v1::TimelinePage got =
-          client_->MustHome(user, page == 0 ? position : 0, 200, max_id);
+      const v1::TimelinePage got = client_->MustHome(user, page == 0 ? position : 0, 200, max_id);
       if (page == 0) home.rebuilt = got.rebuilt();
       home.ids.insert(home.ids.end(), got.ids().begin(), got.ids().end());
       if (got.next_max_id() == 0) return home;

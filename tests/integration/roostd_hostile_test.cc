@@ -78,34 +78,55 @@ class Generator {
   T OneOf(std::initializer_list<T> values) {
     return *(values.begin() + Pick(static_cast<int>(values.size())));
   }
-  uint64_t Id() { return OneOf<uint64_t>({0, 1, 2, 3, 4, kMax, kMax - 1, uint64_t{1} << 63, rng_()}); }
-  uint64_t NonZeroId() { return OneOf<uint64_t>({1, 2, 3, 4, kMax, uint64_t{1} << 63, rng_() | 1}); }
+  uint64_t Id() {
+    return OneOf<uint64_t>({0, 1, 2, 3, 4, kMax, kMax - 1, uint64_t{1} << 63, rng_()});
+  }
+  uint64_t NonZeroId() {
+    return OneOf<uint64_t>({1, 2, 3, 4, kMax, uint64_t{1} << 63, rng_() | 1});
+  }
   int64_t Signed() {
     return OneOf<int64_t>({0, -1, 1, std::numeric_limits<int64_t>::min(),
                            std::numeric_limits<int64_t>::max(), static_cast<int64_t>(rng_())});
   }
-  uint32_t Limit() { return OneOf<uint32_t>({0, 1, 200, 201, std::numeric_limits<uint32_t>::max()}); }
-  int Enum() { return OneOf<int>({0, 1, 2, 3, 4, -1, 99, std::numeric_limits<int>::max(),
-                                  std::numeric_limits<int>::min()}); }
+  uint32_t Limit() {
+    return OneOf<uint32_t>({0, 1, 200, 201, std::numeric_limits<uint32_t>::max()});
+  }
+  int Enum() {
+    return OneOf<int>(
+        {0, 1, 2, 3, 4, -1, 99, std::numeric_limits<int>::max(), std::numeric_limits<int>::min()});
+  }
   int BadGraph() { return OneOf<int>({0, 4, -1, 99, std::numeric_limits<int>::min()}); }
   uint64_t Position() { return OneOf<uint64_t>({0, 0, 1, 2, kMax, uint64_t{1} << 40}); }
   std::string Text() {
     switch (Pick(9)) {
-      case 0: return "";
-      case 1: return std::string(64 << 10, 'a');  // 64 KiB
-      case 2: return "\xff\xfe\xfd";
-      case 3: return "ok \xc0\xaf overlong";
-      case 4: return "\xed\xa0\x80 surrogate";
-      case 5: return std::string(5, '\0');
-      case 6: { std::string s; for (int i = 0; i < 281; ++i) s += "\xf0\x9f\x90\xa6"; return s; }
-      case 7: return "\xf4\x90\x80\x80 above U+10FFFF";
-      default: return "hello";
+      case 0:
+        return "";
+      case 1:
+        return std::string(64 << 10, 'a');  // 64 KiB
+      case 2:
+        return "\xff\xfe\xfd";
+      case 3:
+        return "ok \xc0\xaf overlong";
+      case 4:
+        return "\xed\xa0\x80 surrogate";
+      case 5:
+        return std::string(5, '\0');
+      case 6: {
+        std::string s;
+        for (int i = 0; i < 281; ++i) s += "\xf0\x9f\x90\xa6";
+        return s;
+      }
+      case 7:
+        return "\xf4\x90\x80\x80 above U+10FFFF";
+      default:
+        return "hello";
     }
   }
   // Text the validator refuses.
   std::string BadText() {
     std::string text;
-    do text = Text(); while (text == "hello" || text == std::string(5, '\0'));
+    do text = Text();
+    while (text == "hello" || text == std::string(5, '\0'));
     return text;
   }
   std::string RandomBytes() {
@@ -117,27 +138,34 @@ class Generator {
     if (bytes->empty()) *bytes = RandomBytes();
     for (int i = 0, n = 1 + Pick(4); i < n && !bytes->empty(); ++i) {
       switch (Pick(3)) {
-        case 0: (*bytes)[Pick(static_cast<int>(bytes->size()))] ^= static_cast<char>(1 << Pick(8)); break;
-        case 1: bytes->resize(Pick(static_cast<int>(bytes->size()))); break;
-        default: bytes->insert(Pick(static_cast<int>(bytes->size())), 1, static_cast<char>(rng_()));
+        case 0:
+          (*bytes)[Pick(static_cast<int>(bytes->size()))] ^= static_cast<char>(1 << Pick(8));
+          break;
+        case 1:
+          bytes->resize(Pick(static_cast<int>(bytes->size())));
+          break;
+        default:
+          bytes->insert(Pick(static_cast<int>(bytes->size())), 1, static_cast<char>(rng_()));
       }
     }
   }
   // Bytes that parse as the write's request get a field appended that makes it
   // invalid (a later occurrence of a field wins): author_id or source/user id 0.
   void Poison(Request* r) {
-    auto parses = [&](google::protobuf::Message&& m) {
-      return m.ParseFromString(r->bytes);
-    };
+    auto parses = [&](google::protobuf::Message&& m) { return m.ParseFromString(r->bytes); };
     const std::string& m = r->method;
-    if (m == "/roost.v1.Tweets/Post" && parses(v1::PostRequest())) r->bytes += std::string("\x08\x00", 2);
-    if (m == "/roost.v1.Tweets/Delete" && parses(v1::DeleteRequest())) r->bytes += std::string("\x08\x00", 2);
-    if ((m == "/roost.v1.Graph/Add" || m == "/roost.v1.Graph/Remove" || m == "/roost.v1.Graph/Negate") &&
+    if (m == "/roost.v1.Tweets/Post" && parses(v1::PostRequest()))
+      r->bytes += std::string("\x08\x00", 2);
+    if (m == "/roost.v1.Tweets/Delete" && parses(v1::DeleteRequest()))
+      r->bytes += std::string("\x08\x00", 2);
+    if ((m == "/roost.v1.Graph/Add" || m == "/roost.v1.Graph/Remove" ||
+         m == "/roost.v1.Graph/Negate") &&
         parses(v1::EdgeRequest())) {
       r->bytes += std::string("\x10\x00", 2);
     }
     if ((m == "/roost.v1.Graph/Archive" || m == "/roost.v1.Graph/Unarchive" ||
-         m == "/roost.v1.Graph/RemoveAll") && parses(v1::MassRequest())) {
+         m == "/roost.v1.Graph/RemoveAll") &&
+        parses(v1::MassRequest())) {
       r->bytes += std::string("\x10\x00", 2);
     }
   }
@@ -152,9 +180,15 @@ class Generator {
         q.set_retweet_of_id(Pick(2) ? 0 : Id());
         q.set_request_id(OneOf<std::string>({"", "r", std::string(64 << 10, 'x')}));
         switch (Pick(3)) {
-          case 0: q.set_author_id(0); break;
-          case 1: q.set_text(BadText()); q.set_retweet_of_id(0); break;
-          default: q.set_request_id(std::string(129 + Pick(1000), 'q'));
+          case 0:
+            q.set_author_id(0);
+            break;
+          case 1:
+            q.set_text(BadText());
+            q.set_retweet_of_id(0);
+            break;
+          default:
+            q.set_request_id(std::string(129 + Pick(1000), 'q'));
         }
         return {"/roost.v1.Tweets/Post", q.SerializeAsString()};
       }
@@ -190,20 +224,30 @@ class Generator {
         q.set_source_id(Id());
         q.set_destination_id(Id());
         switch (Pick(4)) {
-          case 0: q.set_graph(static_cast<v1::GraphKind>(BadGraph())); break;
-          case 1: q.set_source_id(0); break;
-          case 2: q.set_destination_id(0); break;
-          default: q.set_destination_id(q.source_id());
+          case 0:
+            q.set_graph(static_cast<v1::GraphKind>(BadGraph()));
+            break;
+          case 1:
+            q.set_source_id(0);
+            break;
+          case 2:
+            q.set_destination_id(0);
+            break;
+          default:
+            q.set_destination_id(q.source_id());
         }
-        return {OneOf<const char*>({"/roost.v1.Graph/Add", "/roost.v1.Graph/Remove",
-                                    "/roost.v1.Graph/Negate"}),
+        return {OneOf<const char*>(
+                    {"/roost.v1.Graph/Add", "/roost.v1.Graph/Remove", "/roost.v1.Graph/Negate"}),
                 q.SerializeAsString()};
       }
       case 7: {
         v1::MassRequest q;
         q.set_graph(static_cast<v1::GraphKind>(Enum()));
         q.set_user_id(Id());
-        if (Pick(2)) q.set_user_id(0); else q.set_graph(static_cast<v1::GraphKind>(BadGraph()));
+        if (Pick(2))
+          q.set_user_id(0);
+        else
+          q.set_graph(static_cast<v1::GraphKind>(BadGraph()));
         return {OneOf<const char*>({"/roost.v1.Graph/Archive", "/roost.v1.Graph/Unarchive",
                                     "/roost.v1.Graph/RemoveAll"}),
                 q.SerializeAsString()};
@@ -279,8 +323,8 @@ std::string Observe(Client& client) {
   seen += page.ShortDebugString() + "\n";
   for (uint64_t user : {1, 2, 3}) {
     for (v1::GraphKind g : {v1::FOLLOWS, v1::BLOCKS, v1::MUTES}) {
-      absl::StrAppend(&seen, user, "/", g, ": ", client.Select(g, user, v1::FORWARD, 0).size(),
-                      " ", client.Select(g, user, v1::BACKWARD, 0).size(), "\n");
+      absl::StrAppend(&seen, user, "/", g, ": ", client.Select(g, user, v1::FORWARD, 0).size(), " ",
+                      client.Select(g, user, v1::BACKWARD, 0).size(), "\n");
     }
   }
   return seen;
@@ -295,7 +339,8 @@ TEST_F(RoostdTest, HostileRequestsGetDocumentedErrorsAndChangeNothing) {
   client_->MustEdge(true, v1::BLOCKS, 3, 1);
   std::vector<uint64_t> tweets;
   uint64_t position = 0;
-  for (int i = 0; i < 5; ++i) std::tie(tweets.emplace_back(), position) = client_->MustPost(2, "seed");
+  for (int i = 0; i < 5; ++i)
+    std::tie(tweets.emplace_back(), position) = client_->MustPost(2, "seed");
   client_->HomeIds(1, position);  // applied
   const uint64_t appended = client_->Stats().appended_position();
   const std::string before = Observe(*client_);
@@ -343,14 +388,14 @@ TEST_F(RoostdTest, HostileRequestsGetDocumentedErrorsAndChangeNothing) {
                      std::lock_guard<std::mutex> lock(mu);
                      ++codes[status.error_code()];
                      switch (status.error_code()) {
-                       case grpc::StatusCode::OK:                  // a read that was fine
+                       case grpc::StatusCode::OK:  // a read that was fine
                        // ours, naming the field, or bytes that do not parse as the
                        // request (parse_error_interceptor.h)
                        case grpc::StatusCode::INVALID_ARGUMENT:
-                       case grpc::StatusCode::OUT_OF_RANGE:        // min_position past the log
-                       case grpc::StatusCode::NOT_FOUND:           // delete of no such tweet
-                       case grpc::StatusCode::PERMISSION_DENIED:   // another author's tweet
-                       case grpc::StatusCode::UNIMPLEMENTED:       // gRPC's: no such method
+                       case grpc::StatusCode::OUT_OF_RANGE:       // min_position past the log
+                       case grpc::StatusCode::NOT_FOUND:          // delete of no such tweet
+                       case grpc::StatusCode::PERMISSION_DENIED:  // another author's tweet
+                       case grpc::StatusCode::UNIMPLEMENTED:      // gRPC's: no such method
                          break;
                        default:
                          ++unexpected[absl::StrCat(call->method, ": ", status.error_code(), " ",
@@ -377,10 +422,12 @@ TEST_F(RoostdTest, HostileRequestsGetDocumentedErrorsAndChangeNothing) {
   EXPECT_TRUE(RawCall(stub, "/roost.v1.Admin/Ping", "").ok()) << "roostd is still up";
 
   std::string summary;
-  for (const auto& [code, count] : codes) absl::StrAppend(&summary, " code ", code, ": ", count, ";");
-  std::printf("%d hostile requests in %.1f s (%.0f/s):%s 0 unexpected, log position unchanged "
-              "at %" PRIu64 "\n",
-              total, seconds, total / seconds, summary.c_str(), appended);
+  for (const auto& [code, count] : codes)
+    absl::StrAppend(&summary, " code ", code, ": ", count, ";");
+  std::printf(
+      "%d hostile requests in %.1f s (%.0f/s):%s 0 unexpected, log position unchanged "
+      "at %" PRIu64 "\n",
+      total, seconds, total / seconds, summary.c_str(), appended);
 }
 
 // A hand-built PostRequest whose text is not UTF-8 (no language's protobuf encodes a

@@ -52,14 +52,15 @@ class SecurityTest : public RoostdTest {
   }
   // A self-signed CA `name`.pem/.key.
   void MakeCa(const std::string& name) {
-    Openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-             "-nodes", "-keyout", pki_ + name + ".key", "-out", pki_ + name + ".pem", "-days",
-             "2", "-subj", "/CN=" + name});
+    Openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+             "-keyout", pki_ + name + ".key", "-out", pki_ + name + ".pem", "-days", "2", "-subj",
+             "/CN=" + name});
   }
   // `name`.pem/.key signed by `ca`, valid for 127.0.0.1 and localhost.
   void MakeCert(const std::string& name, const std::string& ca) {
     Openssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-             "-keyout", pki_ + name + ".key", "-out", pki_ + name + ".csr", "-subj", "/CN=" + name});
+             "-keyout", pki_ + name + ".key", "-out", pki_ + name + ".csr", "-subj",
+             "/CN=" + name});
     std::ofstream(pki_ + "san.ext") << "subjectAltName=IP:127.0.0.1,DNS:localhost\n";
     Openssl({"x509", "-req", "-in", pki_ + name + ".csr", "-CA", pki_ + ca + ".pem", "-CAkey",
              pki_ + ca + ".key", "-CAcreateserial", "-out", pki_ + name + ".pem", "-days", "2",
@@ -129,9 +130,10 @@ TEST_F(SecurityTest, EveryCallNeedsATokenAndAdminCallsAnAdminToken) {
                 grpc::StatusCode::UNAUTHENTICATED)
           << method << ": a token without the Bearer scheme";
       if (admin_only) {
-        EXPECT_EQ(RawCall(stub, method, "", {{"authorization", absl::StrCat("Bearer ", kUserToken)}})
-                      .error_code(),
-                  grpc::StatusCode::PERMISSION_DENIED)
+        EXPECT_EQ(
+            RawCall(stub, method, "", {{"authorization", absl::StrCat("Bearer ", kUserToken)}})
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED)
             << method;
       }
     }
@@ -149,7 +151,8 @@ TEST_F(SecurityTest, EveryCallNeedsATokenAndAdminCallsAnAdminToken) {
   v1::StatsResponse stats;
   ctx = Client::Ctx();
   ctx->AddMetadata("authorization", absl::StrCat("Bearer ", kAdminToken));
-  ASSERT_TRUE(v1::Admin::NewStub(server_.channel())->Stats(ctx.get(), v1::StatsRequest(), &stats).ok());
+  ASSERT_TRUE(
+      v1::Admin::NewStub(server_.channel())->Stats(ctx.get(), v1::StatsRequest(), &stats).ok());
   EXPECT_EQ(stats.appended_position(), posted.position()) << "the one post is the only event";
   EXPECT_TRUE(Ping(server_.channel(), kAdminToken).ok());
 
@@ -163,7 +166,8 @@ TEST_F(SecurityTest, TokenFilesMustBeOwnerOnlyAndTokensNeedTlsOffLoopback) {
               HasSubstr("cannot read tokens file"));
   std::ofstream(pki_ + "bad") << "superuser " << kAdminToken << "\n";
   chmod((pki_ + "bad").c_str(), 0600);
-  EXPECT_THAT(MustRefuse({"--auth-tokens-file=" + pki_ + "bad"}), HasSubstr("line 1: unknown role"));
+  EXPECT_THAT(MustRefuse({"--auth-tokens-file=" + pki_ + "bad"}),
+              HasSubstr("line 1: unknown role"));
   EXPECT_THAT(MustRefuse({"--auth-tokens-file=" + TokensFile(), "--listen=0.0.0.0:0"}),
               HasSubstr("needs TLS"));
 }

@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -457,8 +457,7 @@ TEST_F(RoostdTest, APortInUseIsRefused) {
   const std::string other_dir = dir_ + "_other";
   std::string output;
   const int code = testing::RunRoostdToExit(
-      {"--listen=127.0.0.1:" + std::to_string(server_.port()), "--data-dir=" + other_dir},
-      &output);
+      {"--listen=127.0.0.1:" + std::to_string(server_.port()), "--data-dir=" + other_dir}, &output);
   std::filesystem::remove_all(other_dir);
   EXPECT_NE(code, 0);
   EXPECT_THAT(output, HasSubstr("cannot listen on 127.0.0.1:" + std::to_string(server_.port())));
@@ -469,7 +468,8 @@ TEST_F(RoostdTest, ServesHealthAndKeepsDataOwnerOnly) {
   // grpc.health.v1.Health/Check with an empty request; SERVING is field 1 = 1.
   grpc::GenericStub stub(server_.channel());
   std::string bytes;
-  const grpc::Status status = testing::RawCall(stub, "/grpc.health.v1.Health/Check", "", {}, &bytes);
+  const grpc::Status status =
+      testing::RawCall(stub, "/grpc.health.v1.Health/Check", "", {}, &bytes);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(bytes, std::string("\x08\x01", 2));
 

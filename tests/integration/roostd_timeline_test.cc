@@ -110,8 +110,7 @@ class RoostdTimelineTest : public testing::RoostdTest {
     return pages;
   }
   // Ids of a page with since_id < id < max_id (0: no bound), at most `limit`.
-  Ids Window(uint64_t user, uint64_t position, uint32_t limit, uint64_t max_id,
-             uint64_t since_id) {
+  Ids Window(uint64_t user, uint64_t position, uint32_t limit, uint64_t max_id, uint64_t since_id) {
     const v1::TimelinePage page = client_->MustHome(user, position, limit, max_id, since_id);
     return {page.ids().begin(), page.ids().end()};
   }
@@ -407,7 +406,8 @@ TEST_F(RoostdTimelineTest, TheCapKeepsTheNewestEntries) {
   Materialize({1}, followed);
   Ids posts;
   uint64_t posted = 0;
-  for (int i = 0; i < 8; ++i) posts.insert(posts.begin(), Post(2, "b" + std::to_string(i), &posted));
+  for (int i = 0; i < 8; ++i)
+    posts.insert(posts.begin(), Post(2, "b" + std::to_string(i), &posted));
   const Ids newest(posts.begin(), posts.begin() + 5);
   EXPECT_EQ(Home(1, posted), FromMemory(newest));
   EXPECT_EQ(Home(3, posted), Rebuilt(newest)) << "a rebuild is capped too";
@@ -438,7 +438,8 @@ TEST_F(RoostdTimelineTest, PulledAuthorsReadAsIfEveryTweetWerePushed) {
   EXPECT_EQ(Window(1, at, 2, s3, 0), (Ids{s2, f1}));
 
   at = Delete(kStar, s2);
-  for (uint64_t user : {1, 2, 3}) EXPECT_THAT(Home(user, at).ids, ::testing::Not(::testing::Contains(s2)));
+  for (uint64_t user : {1, 2, 3})
+    EXPECT_THAT(Home(user, at).ids, ::testing::Not(::testing::Contains(s2)));
   at = client_->MustEdge(true, v1::MUTES, 1, kStar);
   EXPECT_EQ(Home(1, at), FromMemory({f2, f1}));
   at = client_->MustEdge(false, v1::MUTES, 1, kStar);
@@ -453,7 +454,8 @@ TEST_F(RoostdTimelineTest, PulledAuthorsReadAsIfEveryTweetWerePushed) {
 
   // The cap counts pulled tweets as if pushed: the newest 6 of everything.
   Ids stars;
-  for (int i = 5; i <= 8; ++i) stars.insert(stars.begin(), Post(kStar, "s" + std::to_string(i), &at));
+  for (int i = 5; i <= 8; ++i)
+    stars.insert(stars.begin(), Post(kStar, "s" + std::to_string(i), &at));
   EXPECT_EQ(Home(1, at), FromMemory({stars[0], stars[1], stars[2], stars[3], s4, f2}));
   EXPECT_EQ(Window(1, at, 10, f2, 0), Ids{}) << "nothing past the cap";
 }

@@ -25,9 +25,9 @@ namespace roost {
 namespace {
 
 namespace v1 = ::roost::v1;
+using testing::Client;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using testing::Client;
 using testing::MemcachedProcess;
 using testing::RoostdTest;
 

@@ -102,7 +102,8 @@ TEST(HistogramTest, MergeEqualsRecordingIntoOne) {
   EXPECT_EQ(a.count(), both.count());
   EXPECT_EQ(a.min(), both.min());
   EXPECT_EQ(a.max(), both.max());
-  for (double p : {50.0, 90.0, 99.0, 99.9}) EXPECT_EQ(a.ValueAtPercentile(p), both.ValueAtPercentile(p));
+  for (double p : {50.0, 90.0, 99.0, 99.9})
+    EXPECT_EQ(a.ValueAtPercentile(p), both.ValueAtPercentile(p));
   std::vector<uint64_t> ca, cb;
   a.ForEachBucket([&](uint64_t lo, uint64_t, uint64_t n) { ca.push_back(lo ^ n); });
   both.ForEachBucket([&](uint64_t lo, uint64_t, uint64_t n) { cb.push_back(lo ^ n); });

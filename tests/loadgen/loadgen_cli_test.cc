@@ -19,8 +19,8 @@
 #include "common/subprocess.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/integration/roostd_process.h"
 #include "tests/common/test_dir.h"
+#include "tests/integration/roostd_process.h"
 
 namespace roost::loadgen {
 namespace {
@@ -49,8 +49,8 @@ class LoadgenTest : public ::testing::Test {
 
   // Flags shared by the runs: a small graph, a short open-loop run.
   std::vector<std::string> Small(std::vector<std::string> more) {
-    std::vector<std::string> args = {"--users=300", "--mean-followees=10", "--rate=200",
-                                     "--duration=2s", "--warmup=500ms", "--progress=false",
+    std::vector<std::string> args = {"--users=300",      "--mean-followees=10", "--rate=200",
+                                     "--duration=2s",    "--warmup=500ms",      "--progress=false",
                                      "--fanout-sample=1"};
     args.insert(args.end(), more.begin(), more.end());
     return args;
@@ -77,9 +77,9 @@ TEST_F(LoadgenTest, RunsTheMixAgainstRoostdWithBaselinesAndAReport) {
   const std::string json = dir_ + "/run.json";
   const std::string report = dir_ + "/report";
 
-  const Outcome first = RunLoadgen(Small({"run", target, "--mix=home=5,user=3,post=2,follow=1",
-                                          "--json=" + json, "--report=" + report,
-                                          "--baseline=grpc-empty,redis"}));
+  const Outcome first =
+      RunLoadgen(Small({"run", target, "--mix=home=5,user=3,post=2,follow=1", "--json=" + json,
+                        "--report=" + report, "--baseline=grpc-empty,redis"}));
   ASSERT_EQ(first.code, 0) << first.output;
   EXPECT_THAT(first.output, HasSubstr("loaded "));  // the graph went in through the API
 
@@ -115,8 +115,8 @@ TEST_F(LoadgenTest, RunsTheMixAgainstRoostdWithBaselinesAndAReport) {
 
 TEST_F(LoadgenTest, EmbeddedRunsTheSameWorkloadInProcess) {
   const std::string json = dir_ + "/embedded.json";
-  const Outcome outcome = RunLoadgen(Small({"embedded", "--data-dir=" + dir_ + "/data",
-                                            "--log-sync=none", "--json=" + json}));
+  const Outcome outcome = RunLoadgen(
+      Small({"embedded", "--data-dir=" + dir_ + "/data", "--log-sync=none", "--json=" + json}));
   ASSERT_EQ(outcome.code, 0) << outcome.output;
   const nlohmann::json result = ReadJson(json);
   ASSERT_FALSE(result.is_discarded());

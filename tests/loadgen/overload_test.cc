@@ -62,10 +62,14 @@ class OverloadTest : public RoostdTest {
   // Runs roost-loadgen with `flags` against the server; returns its JSON's first run.
   nlohmann::json Load(const std::string& name, std::vector<std::string> flags) {
     const std::string json = dir_ + "_" + name + ".json";
-    std::vector<std::string> args = {LOADGEN_PATH, "run",
+    std::vector<std::string> args = {LOADGEN_PATH,
+                                     "run",
                                      absl::StrCat("--target=127.0.0.1:", server_.port()),
-                                     "--users=1000", "--mean-followees=10", "--progress=false",
-                                     "--fanout-sample=0", "--json=" + json};
+                                     "--users=1000",
+                                     "--mean-followees=10",
+                                     "--progress=false",
+                                     "--fanout-sample=0",
+                                     "--json=" + json};
     args.insert(args.end(), flags.begin(), flags.end());
     const ProcessOutcome outcome = RunProcess(args, absl::Now() + absl::Minutes(5));
     EXPECT_EQ(outcome.code, 0) << outcome.output;
@@ -86,8 +90,8 @@ TEST_F(OverloadTest, TwiceTheCapacityIsRefusedQuicklyWithBoundedMemoryAndThenSer
   const pid_t pid = server_.pid();
 
   // Capacity: closed loop, the default mix (reads and posts).
-  const nlohmann::json capacity = Load("capacity", {"--rate=0", "--concurrency=64",
-                                                    "--duration=5s", "--warmup=1s"});
+  const nlohmann::json capacity =
+      Load("capacity", {"--rate=0", "--concurrency=64", "--duration=5s", "--warmup=1s"});
   ASSERT_TRUE(capacity.contains("all"));
   const double ops = capacity["all"]["ops_per_s"].get<double>();
   ASSERT_GT(ops, 100.0);
@@ -137,8 +141,8 @@ TEST_F(OverloadTest, TwiceTheCapacityIsRefusedQuicklyWithBoundedMemoryAndThenSer
     return after_count > wanted && after["all"]["errors"].empty() && p99_ms < kP99BoundMs;
   };
   while (recovery_runs == 0 || (recovery_runs < kRecoveryRuns && !recovered())) {
-    after = Load("recovery", {absl::StrCat("--rate=", static_cast<int>(ops / 2)),
-                              "--duration=5s", "--warmup=2s", "--timeout=1s", "--graph=skip"});
+    after = Load("recovery", {absl::StrCat("--rate=", static_cast<int>(ops / 2)), "--duration=5s",
+                              "--warmup=2s", "--timeout=1s", "--graph=skip"});
     ++recovery_runs;
     ASSERT_TRUE(after.contains("all"));
     after_count = after["all"]["count"].get<uint64_t>();
@@ -162,16 +166,16 @@ TEST_F(OverloadTest, TwiceTheCapacityIsRefusedQuicklyWithBoundedMemoryAndThenSer
     }
   }
 
-  std::printf("capacity %.0f ops/s; %d s at %d ops/s: %llu issued, %llu served (%.0f ops/s), "
-              "%llu refused (RESOURCE_EXHAUSTED/DEADLINE_EXCEEDED), roostd peak RSS %.0f MiB "
-              "(bound %lld MiB); after, at %d ops/s: %llu served in run %d, p99 %.1f ms, 0 errors; "
-              "%llu events logged, all applied\n",
-              ops, seconds, static_cast<int>(2 * ops), static_cast<unsigned long long>(issued),
-              static_cast<unsigned long long>(ok), goodput,
-              static_cast<unsigned long long>(refused), peak.load() / 1048576.0,
-              static_cast<long long>(kMemoryBoundBytes >> 20), static_cast<int>(ops / 2),
-              static_cast<unsigned long long>(after_count), recovery_runs, p99_ms,
-              static_cast<unsigned long long>(appended));
+  std::printf(
+      "capacity %.0f ops/s; %d s at %d ops/s: %llu issued, %llu served (%.0f ops/s), "
+      "%llu refused (RESOURCE_EXHAUSTED/DEADLINE_EXCEEDED), roostd peak RSS %.0f MiB "
+      "(bound %lld MiB); after, at %d ops/s: %llu served in run %d, p99 %.1f ms, 0 errors; "
+      "%llu events logged, all applied\n",
+      ops, seconds, static_cast<int>(2 * ops), static_cast<unsigned long long>(issued),
+      static_cast<unsigned long long>(ok), goodput, static_cast<unsigned long long>(refused),
+      peak.load() / 1048576.0, static_cast<long long>(kMemoryBoundBytes >> 20),
+      static_cast<int>(ops / 2), static_cast<unsigned long long>(after_count), recovery_runs,
+      p99_ms, static_cast<unsigned long long>(appended));
 }
 
 }  // namespace

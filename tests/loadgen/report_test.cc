@@ -116,9 +116,9 @@ TEST(FormatTableTest, RowsCountsPercentilesAndErrors) {
 
   const std::string home = Row(table, "home");
   ASSERT_FALSE(home.empty()) << table;
-  EXPECT_THAT(Cells(home), ElementsAre("home", "100", "10.0", "1.00 ms", "1.00 ms", "20.0 ms",
-                                       "20.0 ms", "20.0 ms",
-                                       "12 (UNAVAILABLE 10, DEADLINE_EXCEEDED 2)"));
+  EXPECT_THAT(Cells(home),
+              ElementsAre("home", "100", "10.0", "1.00 ms", "1.00 ms", "20.0 ms", "20.0 ms",
+                          "20.0 ms", "12 (UNAVAILABLE 10, DEADLINE_EXCEEDED 2)"));
 
   const std::string post = Row(table, "post");
   ASSERT_FALSE(post.empty()) << table;
@@ -128,9 +128,9 @@ TEST(FormatTableTest, RowsCountsPercentilesAndErrors) {
   const std::string all = Row(table, "all");
   // p90 is a 5 ms post: its bucket's highest value, which only a kind whose maximum is
   // 5 ms caps at 5.00.
-  EXPECT_THAT(Cells(all), ElementsAre("all", "110", "11.0", "1.00 ms", "5.01 ms", "20.0 ms",
-                                      "20.0 ms", "20.0 ms",
-                                      "12 (UNAVAILABLE 10, DEADLINE_EXCEEDED 2)"));
+  EXPECT_THAT(Cells(all),
+              ElementsAre("all", "110", "11.0", "1.00 ms", "5.01 ms", "20.0 ms", "20.0 ms",
+                          "20.0 ms", "12 (UNAVAILABLE 10, DEADLINE_EXCEEDED 2)"));
   EXPECT_EQ(Row(table, "user"), "") << "kinds that never ran have no row";
 
   // Numbers are right-aligned: the count column ends at the same place in every row.
@@ -173,9 +173,9 @@ TEST(FormatComparisonTest, AgainstRedisShowsBothSidesAndRatios) {
   // p50 1.00 ms against 2.00 ms, p99 20.0 ms against 2.00 ms, then the ops/s of each.
   EXPECT_THAT(Cells(home), ElementsAre("home", "1.00 ms", "2.00 ms", "2.0×", "20.0 ms", "2.00 ms",
                                        "0.10×", "10.0", "5.0"));
-  EXPECT_THAT(Cells(Row(text, "op")), ElementsAre("op", "roost p50", "redis p50", "redis/roost",
-                                                  "roost p99", "redis p99", "redis/roost",
-                                                  "roost ops/s", "redis ops/s"));
+  EXPECT_THAT(Cells(Row(text, "op")),
+              ElementsAre("op", "roost p50", "redis p50", "redis/roost", "roost p99", "redis p99",
+                          "redis/roost", "roost ops/s", "redis ops/s"));
   EXPECT_EQ(Row(text, "post"), "") << "posts only ran against roost";
   EXPECT_FALSE(Row(text, "all").empty());
 
@@ -271,8 +271,8 @@ TEST_F(WriteReportTest, WritesThePageTheChartsAndTheJson) {
     return;
   }
   ASSERT_TRUE(written.ok()) << written;
-  for (const char* file : {"index.html", "latency.svg", "throughput.svg", "p99.svg",
-                           "results.json"}) {
+  for (const char* file :
+       {"index.html", "latency.svg", "throughput.svg", "p99.svg", "results.json"}) {
     ASSERT_TRUE(std::filesystem::exists(out / file)) << file;
     EXPECT_GT(std::filesystem::file_size(out / file), 100u) << file;
   }

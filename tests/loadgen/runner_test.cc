@@ -82,9 +82,8 @@ class QueueTarget : public Target {
       std::vector<absl::AnyInvocable<void(Outcome)>> batch;
       {
         absl::MutexLock lock(&mu_);
-        auto any = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-          return stopping_ || !pending_.empty();
-        };
+        auto any = [this]()
+                       ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_ || !pending_.empty(); };
         mu_.Await(absl::Condition(&any));
         auto full = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
           return stopping_ || pending_.size() >= batch_;

@@ -67,7 +67,7 @@ TEST(WorkloadTest, OperationsAreWellFormedAndDeterministic) {
   std::sort(lengths.begin(), lengths.end());
   ASSERT_GT(lengths.size(), 3000u);
   EXPECT_NEAR(static_cast<double>(lengths[lengths.size() / 2]), 40.0, 4.0);  // median
-  EXPECT_GT(lengths.back(), 150u);  // a long tail
+  EXPECT_GT(lengths.back(), 150u);                                           // a long tail
 }
 
 TEST(WorkloadTest, UnfollowsTargetAFollowee) {

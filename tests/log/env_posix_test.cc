@@ -12,7 +12,6 @@
 namespace roost::log::testing {
 namespace {
 
-
 mode_t Permissions(const std::string& path) {
   struct stat st;
   EXPECT_EQ(::stat(path.c_str(), &st), 0) << path;

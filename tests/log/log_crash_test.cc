@@ -43,8 +43,7 @@ TEST(LogCrashTest, EveryAcknowledgedAppendSurvivesSigkillAndNoneIsDoubled) {
     const bool early = std::bernoulli_distribution(0.1)(rng);
     const int acks = std::uniform_int_distribution<int>(0, 2000)(rng);
     if (!early) {
-      ASSERT_TRUE(child.ReadUntil("ready\n", absl::Now() + absl::Seconds(30), &output))
-          << output;
+      ASSERT_TRUE(child.ReadUntil("ready\n", absl::Now() + absl::Seconds(30), &output)) << output;
       for (int seen = 0; seen < acks;) {
         const size_t before = output.size();
         if (!child.ReadUntil("\n", absl::Now() + absl::Seconds(30), &output)) break;
@@ -87,9 +86,8 @@ TEST(LogCrashTest, EveryAcknowledgedAppendSurvivesSigkillAndNoneIsDoubled) {
       ASSERT_EQ(it->second, payload) << "cycle " << cycle << ": offset " << offset;
     }
   }
-  std::printf("%d kills (%llu during recovery), %zu acknowledged appends, all present\n",
-              kCycles, static_cast<unsigned long long>(kills_before_ready),
-              acknowledged.size());
+  std::printf("%d kills (%llu during recovery), %zu acknowledged appends, all present\n", kCycles,
+              static_cast<unsigned long long>(kills_before_ready), acknowledged.size());
   EXPECT_GT(acknowledged.size(), static_cast<size_t>(kCycles) * 100);
 }
 

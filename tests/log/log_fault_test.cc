@@ -123,7 +123,7 @@ TEST_F(LogFaultTest, FailedIntervalSyncFailsTheBatchThatNeededIt) {
   Open(SyncPolicy::kInterval, /*segment_bytes=*/64, absl::Hours(1));
   ASSERT_OK(Append("acknowledged on write, before any sync").status());
   EXPECT_EQ(env_.syncs.load(), 1);  // the segment's header, at creation
-  env_.fail_syncs = 2;  // the sealing sync, then its retry before the next batch
+  env_.fail_syncs = 2;              // the sealing sync, then its retry before the next batch
   EXPECT_EQ(Append("b").status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(Append("c").status().code(), absl::StatusCode::kUnavailable);
   ASSERT_OK_AND_ASSIGN(const LogOffset offset, Append("d"));

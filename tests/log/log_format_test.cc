@@ -38,8 +38,7 @@ TEST(SegmentHeaderTest, RoundTrips) {
 
 TEST(SegmentHeaderTest, RejectsShortForeignAndFutureHeaders) {
   const std::string good = EncodeSegmentHeader(SegmentHeader{});
-  EXPECT_EQ(DecodeSegmentHeader(good.substr(0, 10)).status().code(),
-            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(DecodeSegmentHeader(good.substr(0, 10)).status().code(), absl::StatusCode::kDataLoss);
   std::string foreign = good;
   foreign[0] = 'X';
   EXPECT_EQ(DecodeSegmentHeader(foreign).status().code(), absl::StatusCode::kDataLoss);

@@ -8,8 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "log/segmented_log.h"
 #include "log/log_format.h"
+#include "log/segmented_log.h"
 #include "tests/log/log_test_util.h"
 
 namespace roost::log::testing {

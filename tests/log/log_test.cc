@@ -290,8 +290,8 @@ TEST(LogEpochTest, ASegmentOfAStaleWriterIsRejected) {
   ASSERT_EQ(log.status().code(), absl::StatusCode::kDataLoss) << log.status();
   EXPECT_THAT(log.status().message(), HasSubstr(stale));
   EXPECT_THAT(log.status().message(), HasSubstr("stale writer"));
-  absl::StatusOr<ScanResult> scan = ScanLog(Env::Default(), dir.path(), 1, 0,
-                                            [](LogOffset, absl::string_view) { return true; });
+  absl::StatusOr<ScanResult> scan =
+      ScanLog(Env::Default(), dir.path(), 1, 0, [](LogOffset, absl::string_view) { return true; });
   EXPECT_EQ(scan.status().code(), absl::StatusCode::kDataLoss) << scan.status();
 }
 
@@ -365,8 +365,8 @@ TEST(LogRetentionTest, AgeLimitDeletesSegmentsLastWrittenLongAgo) {
   const std::vector<std::string> names = SegmentFiles(dir.path());
   // The older half was last written two hours ago.
   for (size_t i = 0; i < names.size() / 2; ++i) {
-    std::filesystem::last_write_time(dir.File(names[i]), std::filesystem::file_time_type::clock::now() -
-                                                               std::chrono::hours(2));
+    std::filesystem::last_write_time(
+        dir.File(names[i]), std::filesystem::file_time_type::clock::now() - std::chrono::hours(2));
   }
   RetentionPolicy policy;
   policy.max_age = absl::Hours(1);
@@ -426,7 +426,8 @@ TEST(LogRecoveryTest, ForeignTailSegmentFailsOpen) {
   TestDir dir;
   { ASSERT_OK(OpenSegmentedLog(dir.path(), SegmentedLogOptions{}).status()); }
   WriteFileBytes(dir.File(SegmentFileName(1)), "NOTALOG! and some more bytes here");
-  EXPECT_EQ(OpenSegmentedLog(dir.path(), SegmentedLogOptions{}).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(OpenSegmentedLog(dir.path(), SegmentedLogOptions{}).status().code(),
+            absl::StatusCode::kDataLoss);
 }
 
 TEST(LogTest, RollsSegmentsAndReadsAcrossThem) {
@@ -491,7 +492,7 @@ TEST_F(LogCloseTest, CloseCompletesQueuedAppends) {
   std::vector<absl::StatusOr<LogOffset>> results(10, absl::UnknownError("not run"));
   for (int i = 0; i < 10; ++i) {
     log_->AppendAsync(Payload(i + 1),
-                     [&results, i](absl::StatusOr<LogOffset> result) { results[i] = result; });
+                      [&results, i](absl::StatusOr<LogOffset> result) { results[i] = result; });
   }
   env_.AwaitHeldSync();
   std::thread closer([this] { log_->Close(); });
@@ -606,7 +607,8 @@ TEST(LogTest, RejectsBadOptions) {
   TestDir dir;
   SegmentedLogOptions options;
   options.segment_bytes = 0;
-  EXPECT_EQ(OpenSegmentedLog(dir.path(), options).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(OpenSegmentedLog(dir.path(), options).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

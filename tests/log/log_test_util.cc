@@ -126,15 +126,13 @@ absl::StatusOr<std::unique_ptr<RandomAccessFile>> FaultEnv::NewRandomAccessFile(
   return std::make_unique<FaultReadFile>(this, std::move(file).value());
 }
 
-absl::StatusOr<std::unique_ptr<WritableFile>> FaultEnv::NewAppendableFile(
-    const std::string& path) {
+absl::StatusOr<std::unique_ptr<WritableFile>> FaultEnv::NewAppendableFile(const std::string& path) {
   absl::StatusOr<std::unique_ptr<WritableFile>> file = base_->NewAppendableFile(path);
   if (!file.ok()) return file.status();
   return std::make_unique<FaultFile>(this, std::move(file).value());
 }
 
-absl::StatusOr<std::unique_ptr<WritableFile>> FaultEnv::NewWritableFile(
-    const std::string& path) {
+absl::StatusOr<std::unique_ptr<WritableFile>> FaultEnv::NewWritableFile(const std::string& path) {
   if (TakeFault(fail_creates)) return absl::UnavailableError("injected create failure");
   absl::StatusOr<std::unique_ptr<WritableFile>> file = base_->NewWritableFile(path);
   if (!file.ok()) return file.status();
@@ -161,7 +159,8 @@ void FaultEnv::WaitWhileHeld() {
   absl::MutexLock lock(&mu_);
   if (!hold_syncs_) return;
   ++held_syncs_;
-  mu_.Await(absl::Condition(+[](bool* hold) { return !*hold; }, &hold_syncs_));
+  mu_.Await(absl::Condition(
+      +[](bool* hold) { return !*hold; }, &hold_syncs_));
   --held_syncs_;
 }
 

@@ -16,12 +16,12 @@
 #include "common/status_macros.h"
 #include "gtest/gtest.h"
 #include "log/env.h"
-#include "log/segmented_log.h"
 #include "log/log_reader.h"
+#include "log/segmented_log.h"
 
-#define ASSERT_OK(expr)                                  \
-  do {                                                   \
-    const ::absl::Status _roost_assert_status = (expr);  \
+#define ASSERT_OK(expr)                                             \
+  do {                                                              \
+    const ::absl::Status _roost_assert_status = (expr);             \
     ASSERT_TRUE(_roost_assert_status.ok()) << _roost_assert_status; \
   } while (0)
 
@@ -72,7 +72,7 @@ class FaultEnv : public Env {
   // While set, every RandomAccessFile::Read fails (a device gone for a while).
   std::atomic<bool> reads_broken{false};
   std::atomic<absl::StatusCode> append_error{absl::StatusCode::kUnavailable};
-  std::atomic<int> syncs{0};         // WritableFile::Sync calls that succeeded
+  std::atomic<int> syncs{0};  // WritableFile::Sync calls that succeeded
 
   // While held, every WritableFile::Sync blocks, so a test can queue appends behind a
   // batch that is written but not yet durable.
@@ -81,10 +81,8 @@ class FaultEnv : public Env {
   // Blocks until a Sync is blocked by HoldSyncs.
   void AwaitHeldSync();
 
-  absl::StatusOr<std::unique_ptr<WritableFile>> NewAppendableFile(
-      const std::string& path) override;
-  absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(
-      const std::string& path) override;
+  absl::StatusOr<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& path) override;
+  absl::StatusOr<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override;
   absl::StatusOr<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(
       const std::string& path) override;
   absl::StatusOr<std::vector<std::string>> ListDir(const std::string& dir) override {

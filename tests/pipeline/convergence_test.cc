@@ -48,9 +48,9 @@
 #include "common/clock.h"
 #include "common/ids.h"
 #include "gtest/gtest.h"
-#include "log/segmented_log.h"
 #include "ingest/pipeline.h"
 #include "ingest/pipeline_timeline_source.h"
+#include "log/segmented_log.h"
 #include "roost/v1/events.pb.h"
 #include "tests/pipeline/timeline_model.h"
 
@@ -74,7 +74,7 @@ constexpr size_t kMaxPage = 200;
 
 struct Workload {
   std::vector<UserId> users;
-  std::vector<UserId> fans;  // who only follow and unfollow the stars
+  std::vector<UserId> fans;           // who only follow and unfollow the stars
   std::vector<events::Event> events;  // in log order
   int mass_changes = 0;
 };
@@ -117,8 +117,9 @@ Workload Generate(uint64_t seed) {
   auto uniform_user = [&] { return w.users[uniform(w.users.size())]; };
   auto popular_user = [&] { return by_posting[skewed(rng)]; };
   auto other_than = [&](UserId u, UserId v) {
-    return v != u ? v : w.users[(std::find(w.users.begin(), w.users.end(), v) - w.users.begin() +
-                                 1) % w.users.size()];
+    return v != u ? v
+                  : w.users[(std::find(w.users.begin(), w.users.end(), v) - w.users.begin() + 1) %
+                            w.users.size()];
   };
   // The stars are the most followed posters. Early on, fans follow them in a shuffled
   // sweep of every (fan, star) pair, so that each star soon has a few hundred followers.
@@ -220,8 +221,9 @@ Workload Generate(uint64_t seed) {
         archived.erase(it);
       } else {
         const int graph_roll = static_cast<int>(uniform(10));
-        const v1::GraphKind graph =
-            graph_roll < 7 ? v1::FOLLOWS : graph_roll < 9 ? v1::MUTES : v1::BLOCKS;
+        const v1::GraphKind graph = graph_roll < 7   ? v1::FOLLOWS
+                                    : graph_roll < 9 ? v1::MUTES
+                                                     : v1::BLOCKS;
         const UserId user = graph == v1::FOLLOWS && chance(0.5) ? stars[uniform(stars.size())]
                             : chance(0.5)                       ? active_user()
                                                                 : popular_user();
@@ -257,8 +259,8 @@ Workload Generate(uint64_t seed) {
     auto choose_pair = [&](const std::set<std::pair<UserId, UserId>>& set, bool popular_target) {
       if (auto pair = pick_from(set)) return *pair;
       const UserId source = active_user();
-      return std::make_pair(source, other_than(source, popular_target ? popular_user()
-                                                                      : uniform_user()));
+      return std::make_pair(source,
+                            other_than(source, popular_target ? popular_user() : uniform_user()));
     };
 
     if ((roll -= mix.post) < 0) {
@@ -275,7 +277,8 @@ Workload Generate(uint64_t seed) {
       if (tweets.empty()) continue;
       // Mostly recent tweets, sometimes any.
       const size_t recent = std::min<size_t>(tweets.size(), 30);
-      const size_t index = chance(0.7) ? tweets.size() - 1 - uniform(recent) : uniform(tweets.size());
+      const size_t index =
+          chance(0.7) ? tweets.size() - 1 - uniform(recent) : uniform(tweets.size());
       const TweetId id = tweets[index];
       tweets.erase(tweets.begin() + static_cast<std::ptrdiff_t>(index));
       event.mutable_tweet_deleted()->set_tweet_id(id);
@@ -475,9 +478,7 @@ class ConvergenceTest : public ::testing::TestWithParam<Run> {
   // Waits until every queued read is done; the first one that failed, if any.
   absl::Status FinishReads() {
     absl::MutexLock lock(&reads_mu_);
-    auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(reads_mu_) {
-      return queued_reads_.empty();
-    };
+    auto idle = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(reads_mu_) { return queued_reads_.empty(); };
     if (!reads_mu_.AwaitWithDeadline(absl::Condition(&idle), absl::Now() + absl::Seconds(60))) {
       return absl::DeadlineExceededError("queued home timeline reads did not finish in 60 s");
     }
@@ -520,8 +521,7 @@ class ConvergenceTest : public ::testing::TestWithParam<Run> {
     int checked = 0, capped = 0;  // capped: more eligible tweets than the cap
   };
   void CheckHomes(uint64_t seed, const std::string& when, const std::vector<UserId>& users,
-                  bool first_read, const TimelineModel& model, std::mt19937_64& rng,
-                  Stats* stats) {
+                  bool first_read, const TimelineModel& model, std::mt19937_64& rng, Stats* stats) {
     for (UserId user : users) {
       // Mostly full pages of the server's maximum; sometimes small ones, so that page
       // boundaries fall anywhere, refills included.
@@ -544,8 +544,9 @@ class ConvergenceTest : public ::testing::TestWithParam<Run> {
         const graph::GraphId id = static_cast<graph::GraphId>(g);
         for (graph::Direction dir : {graph::Direction::kForward, graph::Direction::kBackward}) {
           const bool forward = dir == graph::Direction::kForward;
-          const std::string what = absl::StrCat("seed ", seed, ", user ", user, ", graph ",
-                                                static_cast<int>(id), forward ? " forward" : " backward");
+          const std::string what =
+              absl::StrCat("seed ", seed, ", user ", user, ", graph ", static_cast<int>(id),
+                           forward ? " forward" : " backward");
           absl::StatusOr<std::vector<UserId>> list =
               graph_->SelectAll(id, user, dir, graph::kNormalOnly);
           ASSERT_TRUE(list.ok()) << what << ": " << list.status();
@@ -568,10 +569,12 @@ class ConvergenceTest : public ::testing::TestWithParam<Run> {
     for (size_t begin = 0; begin < ids.size(); begin += 1000) {
       const std::vector<TweetId> chunk(ids.begin() + begin,
                                        ids.begin() + std::min(ids.size(), begin + 1000));
-      absl::StatusOr<std::vector<std::optional<tweetstore::Tweet>>> found = tweets_->MultiGet(chunk);
+      absl::StatusOr<std::vector<std::optional<tweetstore::Tweet>>> found =
+          tweets_->MultiGet(chunk);
       ASSERT_TRUE(found.ok()) << found.status();
       for (size_t i = 0; i < chunk.size(); ++i) {
-        ASSERT_TRUE((*found)[i].has_value()) << "seed " << seed << ": tweet " << chunk[i] << " lost";
+        ASSERT_TRUE((*found)[i].has_value())
+            << "seed " << seed << ": tweet " << chunk[i] << " lost";
         EXPECT_EQ((*found)[i]->author, model.AuthorOf(chunk[i])) << "seed " << seed;
         EXPECT_EQ((*found)[i]->deleted, model.IsDeleted(chunk[i]))
             << "seed " << seed << ": tweet " << chunk[i];
@@ -688,14 +691,14 @@ TEST_P(ConvergenceTest, EveryTimelineAndEdgeMatchesTheModel) {
     EXPECT_GT(pulled, 0u) << "seed " << seed;
   }
 
-  std::printf("seed %llu (%s): %zu events (%d mass changes, at most %zu in progress at once), "
-              "%zu users and %zu fans, %zu authors pulled, %d timeline checks (%d with more "
-              "eligible tweets than the cap), %llu refills, %.1f s\n",
-              static_cast<unsigned long long>(seed), GetParam().hybrid ? "hybrid" : "pushed", n,
-              w.mass_changes, most_mass_jobs_pending,
-              w.users.size(), w.fans.size(), pulled, stats.checked, stats.capped,
-              static_cast<unsigned long long>(timelines_->refilled_count()),
-              absl::ToDoubleSeconds(absl::Now() - start));
+  std::printf(
+      "seed %llu (%s): %zu events (%d mass changes, at most %zu in progress at once), "
+      "%zu users and %zu fans, %zu authors pulled, %d timeline checks (%d with more "
+      "eligible tweets than the cap), %llu refills, %.1f s\n",
+      static_cast<unsigned long long>(seed), GetParam().hybrid ? "hybrid" : "pushed", n,
+      w.mass_changes, most_mass_jobs_pending, w.users.size(), w.fans.size(), pulled, stats.checked,
+      stats.capped, static_cast<unsigned long long>(timelines_->refilled_count()),
+      absl::ToDoubleSeconds(absl::Now() - start));
 }
 
 // The checker itself: each thing it exists to catch is caught, and above all a
@@ -708,8 +711,8 @@ TEST(TimelineModelTest, CatchesWhatConvergenceMustNotLose) {
   for (TweetId id : {10, 20, 30, 40, 50}) model.Post(id, kBob);
   EXPECT_EQ(model.Home(kAlice), (std::vector<TweetId>{50, 40, 30}));
   EXPECT_TRUE(model.CheckHome(kAlice, {50, 40, 30}).ok);
-  EXPECT_FALSE(model.CheckHome(kAlice, {50, 30, 20}).ok);  // lost 40, a recent tweet
-  EXPECT_FALSE(model.CheckHome(kAlice, {40, 50, 30}).ok);  // out of order
+  EXPECT_FALSE(model.CheckHome(kAlice, {50, 30, 20}).ok);      // lost 40, a recent tweet
+  EXPECT_FALSE(model.CheckHome(kAlice, {40, 50, 30}).ok);      // out of order
   EXPECT_FALSE(model.CheckHome(kAlice, {50, 40, 30, 20}).ok);  // past the cap
 
   model.Delete(40);

@@ -10,8 +10,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "topology/grouping.h"
 #include "tests/pipeline/followers_fixture.h"
+#include "topology/grouping.h"
 
 namespace roost::ingest {
 namespace {
@@ -55,9 +55,8 @@ class MassJobQueueTest : public testing::FollowersTest {
   std::vector<LogOffset> Drain(MassJobQueue& queue, size_t slice = 64) {
     std::vector<LogOffset> jobs;
     for (int i = 0; i < 1000; ++i) {
-      if (!queue.Step(slice, [&](const graph::EdgeChange&, LogOffset job) {
-            jobs.push_back(job);
-          })) {
+      if (!queue.Step(slice,
+                      [&](const graph::EdgeChange&, LogOffset job) { jobs.push_back(job); })) {
         break;
       }
     }
@@ -79,9 +78,8 @@ TEST_F(MassJobQueueTest, JobsAreRecordedThenCarriedOutInSlicesOldestFirst) {
 
   // One slice changes at most its bound, and only the oldest job.
   std::vector<LogOffset> first;
-  EXPECT_TRUE(queue->Step(64, [&](const graph::EdgeChange&, LogOffset job) {
-    first.push_back(job);
-  }));
+  EXPECT_TRUE(
+      queue->Step(64, [&](const graph::EdgeChange&, LogOffset job) { first.push_back(job); }));
   EXPECT_EQ(first.size(), 64u);
   EXPECT_EQ(Archived(kCeleb), 64u);
   EXPECT_EQ(Archived(kOther), 0u);

@@ -111,9 +111,10 @@ TEST_F(GraphBoltTest, AWriteToAPairAPendingJobWillReachAppliesTheJobFirst) {
   Execute(100, GraphTask{kCeleb, MassEvent(50000, kCeleb, v1::NORMAL, v1::REMOVED), {}});
   auto refollow = std::make_shared<events::Event>();
   refollow->set_event_id(60000);
-  Execute(101, GraphTask{1000, refollow,
-                         {{graph::kFollows, 1000, kCeleb, graph::EdgeState::kNormal, 60000,
-                           60000}}});
+  Execute(101,
+          GraphTask{1000,
+                    refollow,
+                    {{graph::kFollows, 1000, kCeleb, graph::EdgeState::kNormal, 60000, 60000}}});
   RunBackground();
   auto edge = graph_->GetEdge(graph::kFollows, 1000, kCeleb);
   ASSERT_TRUE(edge.ok() && edge->has_value());

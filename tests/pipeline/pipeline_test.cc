@@ -9,8 +9,8 @@
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "log/segmented_log.h"
 #include "ingest/pipeline_timeline_source.h"
+#include "log/segmented_log.h"
 #include "roost/v1/events.pb.h"
 #include "tests/common/test_dir.h"
 

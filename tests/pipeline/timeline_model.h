@@ -96,8 +96,8 @@ class TimelineModel {
   }
   // One EdgesMassChanged event at `time`: archive is {NORMAL} -> ARCHIVED, unarchive
   // {ARCHIVED} -> NORMAL, remove-all {NORMAL, ARCHIVED, NEGATIVE} -> REMOVED.
-  void MassChange(ModelGraph graph, uint64_t user, absl::Span<const ModelState> from,
-                  ModelState to, uint64_t time) {
+  void MassChange(ModelGraph graph, uint64_t user, absl::Span<const ModelState> from, ModelState to,
+                  uint64_t time) {
     for (bool forward : {true, false}) {
       auto others = adjacency_.find({graph, user, forward});
       if (others == adjacency_.end()) continue;
@@ -199,10 +199,10 @@ class TimelineModel {
       }
     }
     if (what.empty()) what = "holds the right tweets in the wrong order";
-    verdict.error = absl::StrCat("user ", user, ": ", what, " (", Eligible(user).size(),
-                                 " eligible, cap ", capacity_, ")\n  expected (",
-                                 expected.size(), "): ", Ids(expected), "\n  got      (",
-                                 got.size(), "): ", Ids(got));
+    verdict.error =
+        absl::StrCat("user ", user, ": ", what, " (", Eligible(user).size(), " eligible, cap ",
+                     capacity_, ")\n  expected (", expected.size(), "): ", Ids(expected),
+                     "\n  got      (", got.size(), "): ", Ids(got));
     return verdict;
   }
 

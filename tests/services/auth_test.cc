@@ -25,8 +25,8 @@ std::unique_ptr<TokenAuth> MustParse(const std::string& contents) {
 }
 
 TEST(TokenAuthTest, ChecksTheBearerTokenAndItsRole) {
-  std::unique_ptr<TokenAuth> auth = MustParse(
-      std::string("# who may call\n\nuser ") + kUser + "\n  admin\t" + kAdmin + "  \n");
+  std::unique_ptr<TokenAuth> auth =
+      MustParse(std::string("# who may call\n\nuser ") + kUser + "\n  admin\t" + kAdmin + "  \n");
   ASSERT_NE(auth, nullptr);
   EXPECT_EQ(auth->size(), 2u);
   const std::string user = std::string("Bearer ") + kUser;
@@ -40,10 +40,12 @@ TEST(TokenAuthTest, ChecksTheBearerTokenAndItsRole) {
   EXPECT_TRUE(absl::IsUnauthenticated(auth->Check(false, "", Role::kUser)));
   EXPECT_TRUE(absl::IsUnauthenticated(auth->Check(true, "", Role::kUser)));
   EXPECT_TRUE(absl::IsUnauthenticated(auth->Check(true, kUser, Role::kUser)));  // no scheme
-  EXPECT_TRUE(absl::IsUnauthenticated(auth->Check(true, std::string("Basic ") + kUser, Role::kUser)));
+  EXPECT_TRUE(
+      absl::IsUnauthenticated(auth->Check(true, std::string("Basic ") + kUser, Role::kUser)));
   EXPECT_TRUE(absl::IsUnauthenticated(auth->Check(true, "Bearer ", Role::kUser)));
   // A prefix, an extension or one changed character of a known token is unknown.
-  EXPECT_TRUE(absl::IsUnauthenticated(auth->Check(true, user.substr(0, user.size() - 1), Role::kUser)));
+  EXPECT_TRUE(
+      absl::IsUnauthenticated(auth->Check(true, user.substr(0, user.size() - 1), Role::kUser)));
   EXPECT_TRUE(absl::IsUnauthenticated(auth->Check(true, user + "0", Role::kUser)));
   std::string changed = admin;
   changed[10] ^= 1;
@@ -58,7 +60,8 @@ TEST(TokenAuthTest, MalformedFilesAreRefusedNamingTheLine) {
   };
   EXPECT_THAT(error(""), HasSubstr("no token"));
   EXPECT_THAT(error("# only a comment\n"), HasSubstr("no token"));
-  EXPECT_THAT(error(std::string("user ") + kUser + "\nroot " + kAdmin), HasSubstr("line 2: unknown role"));
+  EXPECT_THAT(error(std::string("user ") + kUser + "\nroot " + kAdmin),
+              HasSubstr("line 2: unknown role"));
   EXPECT_THAT(error("user short"), HasSubstr("shorter than 16"));
   EXPECT_THAT(error(std::string("user ") + kUser + " extra"), HasSubstr("ROLE TOKEN"));
   EXPECT_THAT(error(std::string(kUser)), HasSubstr("ROLE TOKEN"));
@@ -85,9 +88,10 @@ TEST(TokenAuthTest, Sha256MatchesTheStandardsTestVector) {
   // FIPS 180-2, appendix B.1: SHA-256("abc").
   const std::string digest = Sha256("abc");
   ASSERT_EQ(digest.size(), 32u);
-  static const unsigned char kExpected[] = {
-      0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
-      0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
+  static const unsigned char kExpected[] = {0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea,
+                                            0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
+                                            0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c,
+                                            0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
   EXPECT_EQ(digest, std::string(reinterpret_cast<const char*>(kExpected), 32));
 }
 

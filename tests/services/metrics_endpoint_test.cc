@@ -79,9 +79,16 @@ TEST(MetricsEndpointTest, ServesEveryKindOverHttp) {
   EXPECT_THAT(body, HasSubstr("roost_pipeline_fanout_deliveries_total 12"));
   EXPECT_THAT(body, HasSubstr("roost_topology_queue_depth{component=\"graph\"} 4"));
   // 1500 ns falls in (1024, 2048] ns: the 2.048e-06 s bucket holds all three.
-  EXPECT_THAT(body, HasSubstr("roost_topology_execute_latency_seconds_count{component=\"graph\"} 3"));
-  EXPECT_THAT(body, HasSubstr("roost_topology_execute_latency_seconds_bucket{component=\"graph\",le=\"2.048e-06\"} 3"));
-  EXPECT_THAT(body, HasSubstr("roost_topology_execute_latency_seconds_bucket{component=\"graph\",le=\"1.024e-06\"} 0"));
+  EXPECT_THAT(body,
+              HasSubstr("roost_topology_execute_latency_seconds_count{component=\"graph\"} 3"));
+  EXPECT_THAT(
+      body,
+      HasSubstr(
+          "roost_topology_execute_latency_seconds_bucket{component=\"graph\",le=\"2.048e-06\"} 3"));
+  EXPECT_THAT(
+      body,
+      HasSubstr(
+          "roost_topology_execute_latency_seconds_bucket{component=\"graph\",le=\"1.024e-06\"} 0"));
 
   // Each scrape reads the registry afresh.
   registry.GetCounter("pipeline.fanout.deliveries")->Add(1);
@@ -94,8 +101,8 @@ TEST(MetricsEndpointTest, AnAddressInUseIsAnError) {
   absl::StatusOr<std::unique_ptr<MetricsEndpoint>> first =
       MetricsEndpoint::Start(&registry, "127.0.0.1:0");
   ASSERT_TRUE(first.ok()) << first.status();
-  absl::StatusOr<std::unique_ptr<MetricsEndpoint>> second = MetricsEndpoint::Start(
-      &registry, "127.0.0.1:" + std::to_string((*first)->port()));
+  absl::StatusOr<std::unique_ptr<MetricsEndpoint>> second =
+      MetricsEndpoint::Start(&registry, "127.0.0.1:" + std::to_string((*first)->port()));
   EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable) << second.status();
 }
 

@@ -65,7 +65,6 @@ class PrivacyTest : public services::testing::EngineFixture<::testing::TestWithP
   static int Count(const std::vector<UserId>& authors, UserId author) {
     return static_cast<int>(std::count(authors.begin(), authors.end(), author));
   }
-
 };
 
 TEST_P(PrivacyTest, ABlockedUsersTweetsNeverReachTheBlockersHomeTimeline) {

@@ -11,8 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "absl/synchronization/notification.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "services/roost.h"
 
@@ -57,7 +57,8 @@ class RebuildTest : public ::testing::Test {
     for (int i = 0; i < kEvents; ++i) {
       {
         absl::MutexLock lock(&mu);
-        mu.Await(absl::Condition(+[](int* n) { return *n < 512; }, &in_flight));
+        mu.Await(absl::Condition(
+            +[](int* n) { return *n < 512; }, &in_flight));
         ++in_flight;
       }
       const UserId a = 1 + rng() % kUsers;
@@ -75,8 +76,7 @@ class RebuildTest : public ::testing::Test {
         roost.SetEdge(graph::kFollows, a, b, graph::EdgeState::kRemoved,
                       [&](absl::StatusOr<LogOffset> r) { done(r.ok(), 0, 0); });
       } else if (kind < 52) {
-        roost.SetEdge(kind == 50 ? graph::kBlocks : graph::kMutes, a, b,
-                      graph::EdgeState::kNormal,
+        roost.SetEdge(kind == 50 ? graph::kBlocks : graph::kMutes, a, b, graph::EdgeState::kNormal,
                       [&](absl::StatusOr<LogOffset> r) { done(r.ok(), 0, 0); });
       } else if (kind < 95) {
         services::PostArgs post;
@@ -106,14 +106,14 @@ class RebuildTest : public ::testing::Test {
         }
         // NOT_FOUND for a tweet deleted twice is an answer too: it is still an event
         // the client saw handled.
-        roost.Delete(author, tweet, absl::InfiniteFuture(),
-                     [&](absl::StatusOr<LogOffset> r) {
-                       done(r.ok() || absl::IsNotFound(r.status()), 0, 0);
-                     });
+        roost.Delete(author, tweet, absl::InfiniteFuture(), [&](absl::StatusOr<LogOffset> r) {
+          done(r.ok() || absl::IsNotFound(r.status()), 0, 0);
+        });
       }
     }
     absl::MutexLock lock(&mu);
-    mu.Await(absl::Condition(+[](int* n) { return *n == 0; }, &in_flight));
+    mu.Await(absl::Condition(
+        +[](int* n) { return *n == 0; }, &in_flight));
     return ok;
   }
 
@@ -146,8 +146,7 @@ class RebuildTest : public ::testing::Test {
         }
         absl::StrAppend(&out, home ? " home " : " user ", absl::StrJoin(page->ids, ","), "\n");
         for (const tweetstore::Tweet& t : page->tweets) {
-          absl::StrAppend(&out, "  ", t.id, " ", t.author, " ", t.reply_to, " ", t.text,
-                          "\n");
+          absl::StrAppend(&out, "  ", t.id, " ", t.author, " ", t.reply_to, " ", t.text, "\n");
         }
       }
     }

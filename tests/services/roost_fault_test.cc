@@ -17,8 +17,8 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "services/roost.h"
-#include "tests/services/engine_fixture.h"
 #include "tests/log/log_test_util.h"
+#include "tests/services/engine_fixture.h"
 
 namespace roost {
 namespace {
@@ -33,15 +33,16 @@ class RoostFaultTest : public services::testing::EngineFixture<> {
     options_.log_segment_bytes = 1024;  // segments roll often: creation faults matter
     Open();
     ASSERT_TRUE(Wait([&](auto done) {
-      roost_->SetEdge(graph::kFollows, kReader, kAuthor, graph::EdgeState::kNormal,
-                      std::move(done));
-    }).ok());
+                  roost_->SetEdge(graph::kFollows, kReader, kAuthor, graph::EdgeState::kNormal,
+                                  std::move(done));
+                }).ok());
   }
   // Posts a numbered tweet; records it as acknowledged or refused.
   absl::Status Post() {
     const std::string text = absl::StrCat("tweet ", ++posts_);
-    const absl::StatusOr<services::PostResult> result = Wait<services::PostResult>(
-        [&](auto done) { roost_->Post(services::PostArgs{kAuthor, text}, std::move(done)); });
+    const absl::StatusOr<services::PostResult> result = Wait<services::PostResult>([&](auto done) {
+      roost_->Post(services::PostArgs{kAuthor, text}, std::move(done));
+    });
     if (result.ok()) {
       acked_.insert(text);
       last_position_ = result->position;
@@ -77,7 +78,8 @@ class RoostFaultTest : public services::testing::EngineFixture<> {
     std::multiset<std::string> seen(texts->begin(), texts->end());
     EXPECT_EQ(seen.size(), acked_.size()) << when;
     for (const std::string& text : acked_) EXPECT_EQ(seen.count(text), 1u) << when << ": " << text;
-    for (const std::string& text : refused_) EXPECT_EQ(seen.count(text), 0u) << when << ": " << text;
+    for (const std::string& text : refused_)
+      EXPECT_EQ(seen.count(text), 0u) << when << ": " << text;
   }
 
   log::testing::FaultEnv env_;

@@ -10,8 +10,8 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "services/roost.h"
-#include "tests/services/engine_fixture.h"
 #include "tests/log/memory_log.h"
+#include "tests/services/engine_fixture.h"
 
 namespace roost {
 namespace {
@@ -35,8 +35,8 @@ class RoostLogSeamTest : public services::testing::EngineFixture<> {
   }
   void Follow(UserId follower, UserId followee) {
     EXPECT_TRUE(Wait([&](auto done) {
-                  roost_->SetEdge(graph::kFollows, follower, followee,
-                                  graph::EdgeState::kNormal, std::move(done));
+                  roost_->SetEdge(graph::kFollows, follower, followee, graph::EdgeState::kNormal,
+                                  std::move(done));
                 }).ok());
   }
   std::vector<TweetId> Home(UserId user) {

@@ -55,8 +55,9 @@ TEST_F(RoostTest, TheLogHoldsEventsInIdOrderUnderConcurrentWriters) {
         const UserId user = 10 + t;
         switch (i % 3) {
           case 0:
-            roost_->Post(services::PostArgs{user, "hello"},
-                         [count](absl::StatusOr<services::PostResult> r) mutable { count(r.status()); });
+            roost_->Post(
+                services::PostArgs{user, "hello"},
+                [count](absl::StatusOr<services::PostResult> r) mutable { count(r.status()); });
             break;
           case 1:
             roost_->SetEdge(graph::kFollows, user, 100 + i, graph::EdgeState::kNormal,
@@ -139,8 +140,8 @@ TEST_F(RoostTest, ReadWhenAppliedNeverRunsTheReadOnTheCallersThread) {
     });
     ran.WaitForNotification();
     EXPECT_NE(reader, std::this_thread::get_id()) << "position " << position;
-    EXPECT_EQ(ready.code(), position > appended ? absl::StatusCode::kOutOfRange
-                                                : absl::StatusCode::kOk);
+    EXPECT_EQ(ready.code(),
+              position > appended ? absl::StatusCode::kOutOfRange : absl::StatusCode::kOk);
   }
 }
 

@@ -258,8 +258,8 @@ TEST_F(RefillTest, ARebuildDropsThePulledMarkOfAnAuthorItHides) {
   source_.Post(kQuiet, 1);
   source_.OnRecentTweets(kQuiet, [this] {
     source_.Post(kStar, 50);
-    timelines_.Deliver(timelines_.ShardOf(kReader), {50, kStar, 0},
-                       std::vector<UserId>{kReader}, /*mark_pulled=*/true);
+    timelines_.Deliver(timelines_.ShardOf(kReader), {50, kStar, 0}, std::vector<UserId>{kReader},
+                       /*mark_pulled=*/true);
     timelines_.Pull({50, kStar, 0});
   });
   EXPECT_THAT(ReadAll(kReader), ElementsAre(1));

@@ -74,8 +74,8 @@ TEST(HomeTimelinesMemoryTest, OverTheLimitTheLeastRecentlyReadAreEvictedAndRebui
   };
   for (UserId user = 1; user <= 4; ++user) EXPECT_TRUE(read(user));
   EXPECT_EQ(timelines.materialized_count(), 4u);
-  EXPECT_FALSE(read(1));                 // 2 is now the least recently read
-  timelines.Insert(2, {299, 2, 0});      // a write is not a read
+  EXPECT_FALSE(read(1));             // 2 is now the least recently read
+  timelines.Insert(2, {299, 2, 0});  // a write is not a read
   EXPECT_TRUE(read(5));
   EXPECT_EQ(timelines.evicted_count(), 1u);
   EXPECT_FALSE(timelines.IsMaterialized(2));

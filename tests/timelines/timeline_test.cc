@@ -19,8 +19,7 @@ std::vector<TweetId> Ids(absl::Span<const Entry> entries) {
   return ids;
 }
 
-std::vector<TweetId> PageIds(const Timeline& t, TweetId max_id, TweetId since_id,
-                             size_t limit) {
+std::vector<TweetId> PageIds(const Timeline& t, TweetId max_id, TweetId since_id, size_t limit) {
   std::vector<Entry> out;
   t.Page(max_id, since_id, limit, &out);
   return Ids(out);
@@ -226,7 +225,8 @@ class ModelTimeline {
   }
   void Extend(std::vector<Entry> older, TweetId new_cut) {
     cut_ = new_cut;
-    std::sort(older.begin(), older.end(), [](const Entry& a, const Entry& b) { return a.id > b.id; });
+    std::sort(older.begin(), older.end(),
+              [](const Entry& a, const Entry& b) { return a.id > b.id; });
     for (const Entry& e : older) Insert(e);
   }
   TweetId cut() const { return cut_; }
@@ -281,7 +281,8 @@ TEST(TimelineTest, MatchesTheObviousImplementationUnderRandomOperations) {
         // The owner's entries below the cut: some of what was dropped, and older ones.
         std::vector<Entry> older;
         const TweetId cut = t.cut();
-        const TweetId new_cut = rng() % 3 == 0 ? 0 : cut - std::min<TweetId>(cut, rng() % (50 << 22));
+        const TweetId new_cut =
+            rng() % 3 == 0 ? 0 : cut - std::min<TweetId>(cut, rng() % (50 << 22));
         for (size_t i = rng() % 10; i > 0; --i) {
           const TweetId id = random_id();
           if (id <= cut && id > new_cut) older.push_back({id, 1 + rng() % 12, 0});

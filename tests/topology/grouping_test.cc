@@ -9,8 +9,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "topology/topology.h"
 #include "tests/topology/test_components.h"
+#include "topology/topology.h"
 
 namespace roost::topology {
 namespace {

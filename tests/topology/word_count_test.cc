@@ -10,8 +10,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
-#include "topology/topology.h"
 #include "tests/topology/test_components.h"
+#include "topology/topology.h"
 
 namespace roost::topology {
 namespace {

@@ -78,8 +78,8 @@ class CachedTweetStoreTest : public ::testing::Test {
     ASSERT_NE(inner, nullptr);
     std::unique_ptr<MemcachedClient> cache = ClientOf(servers);
     ASSERT_NE(cache, nullptr);
-    store_ = std::make_unique<CachedTweetStore>(std::move(inner), std::move(cache), &metrics_,
-                                                options);
+    store_ =
+        std::make_unique<CachedTweetStore>(std::move(inner), std::move(cache), &metrics_, options);
   }
 
   void PutOk(const Tweet& tweet) {

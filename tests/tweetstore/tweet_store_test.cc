@@ -47,8 +47,7 @@ class TweetStoreTest : public ::testing::Test {
     return got.ok() ? *got : std::nullopt;
   }
 
-  std::vector<TweetId> AuthorTweets(UserId author, TweetId max_id, TweetId since_id,
-                                    size_t limit) {
+  std::vector<TweetId> AuthorTweets(UserId author, TweetId max_id, TweetId since_id, size_t limit) {
     auto ids = store_->AuthorTweets(author, max_id, since_id, limit);
     EXPECT_TRUE(ids.ok()) << ids.status();
     return ids.ok() ? *ids : std::vector<TweetId>{};
