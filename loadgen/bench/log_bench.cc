@@ -122,10 +122,10 @@ void BM_DurableAppend(benchmark::State& state) {
   state.SetItemsProcessed(appends);
   ReportLatency(state, all, "");
 }
+// Appenders: 1, 16 and 256.
 BENCHMARK(BM_DurableAppend)
-    ->Arg(1)
-    ->Arg(16)
-    ->Arg(256)
+    ->RangeMultiplier(16)
+    ->Range(1, 256)
     ->Iterations(1)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);
@@ -176,10 +176,10 @@ void BM_DurableAppendAsync(benchmark::State& state) {
     state.counters["appends_per_s"] = result->Throughput();
   }
 }
+// Appenders: 1, 16 and 256.
 BENCHMARK(BM_DurableAppendAsync)
-    ->Arg(1)
-    ->Arg(16)
-    ->Arg(256)
+    ->RangeMultiplier(16)
+    ->Range(1, 256)
     ->Iterations(1)
     ->UseRealTime()
     ->Unit(benchmark::kMillisecond);

@@ -15,6 +15,7 @@
 #include "rocksdb/db.h"
 #include "services/roost.h"
 #include "tests/common/test_dir.h"
+#include "tests/integration/roostctl_runner.h"
 
 namespace roost {
 namespace {
@@ -22,11 +23,7 @@ namespace {
 using ::testing::HasSubstr;
 
 using Outcome = ProcessOutcome;
-
-Outcome Roostctl(std::vector<std::string> args) {
-  args.insert(args.begin(), ROOSTCTL_PATH);
-  return RunProcess(args, absl::Now() + absl::Seconds(60));
-}
+using testing::Roostctl;
 
 class RoostctlGraphTest : public ::testing::Test {
  protected:

@@ -15,6 +15,7 @@
 #include "roost/v1/events.pb.h"
 #include "services/roost.h"
 #include "tests/log/log_test_util.h"
+#include "tests/integration/roostctl_runner.h"
 
 namespace roost {
 namespace {
@@ -22,11 +23,7 @@ namespace {
 using ::testing::HasSubstr;
 
 using Outcome = ProcessOutcome;
-
-Outcome Roostctl(std::vector<std::string> args) {
-  args.insert(args.begin(), ROOSTCTL_PATH);
-  return RunProcess(args, absl::Now() + absl::Seconds(60));
-}
+using testing::Roostctl;
 
 // A data directory whose log holds `posts` TweetPosted events (ids 1000 + i) and one
 // EdgeChanged; returns the log directory.

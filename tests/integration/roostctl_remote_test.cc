@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/integration/roostd_client.h"
+#include "tests/integration/roostctl_runner.h"
 
 namespace roost {
 namespace {
@@ -22,9 +23,10 @@ class RoostctlRemoteTest : public testing::RoostdTest {
  protected:
   void SetUp() override { StartServer(); }
 
+  // roostctl against this test's roostd.
   ProcessOutcome Roostctl(std::vector<std::string> args) {
-    args.insert(args.begin(), {ROOSTCTL_PATH, absl::StrCat("--target=127.0.0.1:", server_.port())});
-    return RunProcess(args, absl::Now() + absl::Seconds(60));
+    args.insert(args.begin(), absl::StrCat("--target=127.0.0.1:", server_.port()));
+    return testing::Roostctl(std::move(args));
   }
 
   // The position a write printed as its last word ("..., position N").

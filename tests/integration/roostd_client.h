@@ -19,6 +19,7 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "roost/v1/roost.grpc.pb.h"
 #include "tests/integration/roostd_process.h"
@@ -26,6 +27,11 @@
 namespace roost::testing {
 
 namespace v1 = ::roost::v1;
+// The matchers every roostd test uses.
+using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 
 inline std::string FreshDir(const std::string& name) {
   const std::string dir =

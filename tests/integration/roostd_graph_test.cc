@@ -13,19 +13,12 @@
 #include "roost/v1/roost.grpc.pb.h"
 #include "tests/integration/roostd_client.h"
 
-namespace roost {
+namespace roost::testing {
 namespace {
 
-namespace v1 = ::roost::v1;
-using ::testing::ElementsAre;
-using ::testing::ElementsAreArray;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
 using ::testing::Le;
 using ::testing::SizeIs;
 using ::testing::UnorderedElementsAreArray;
-
-using testing::Client;
 
 class RoostdGraphTest : public testing::RoostdTest {};
 
@@ -306,4 +299,4 @@ TEST_F(RoostdGraphTest, QueryOfThreeTermsPagesByCursorWithoutRepeatsOrSkips) {
 }
 
 }  // namespace
-}  // namespace roost
+}  // namespace roost::testing

@@ -19,13 +19,8 @@
 #include "roost/v1/roost.grpc.pb.h"
 #include "tests/integration/roostd_client.h"
 
-namespace roost {
+namespace roost::testing {
 namespace {
-
-namespace v1 = ::roost::v1;
-using ::testing::ElementsAreArray;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
 
 using Ids = std::vector<uint64_t>;
 
@@ -209,4 +204,4 @@ TEST_F(RoostdHomeContractTest, AFollowOfABlockerIsRefusedWhileTheBlockIsInFlight
 }
 
 }  // namespace
-}  // namespace roost
+}  // namespace roost::testing

@@ -23,17 +23,8 @@
 #include "tests/integration/roostd_client.h"
 #include "tests/integration/roostd_process.h"
 
-namespace roost {
+namespace roost::testing {
 namespace {
-
-namespace v1 = ::roost::v1;
-using ::testing::ElementsAre;
-using ::testing::ElementsAreArray;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
-
-using testing::Client;
-using testing::RoostdTest;
 
 constexpr uint64_t kAlice = 1, kBob = 2, kCarol = 3, kDave = 4;
 
@@ -490,4 +481,4 @@ TEST_F(RoostdTest, ServesHealthAndKeepsDataOwnerOnly) {
 }
 
 }  // namespace
-}  // namespace roost
+}  // namespace roost::testing

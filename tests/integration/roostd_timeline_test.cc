@@ -22,14 +22,10 @@
 #include "roost/v1/roost.grpc.pb.h"
 #include "tests/integration/roostd_client.h"
 
-namespace roost {
+namespace roost::testing {
 namespace {
 
-namespace v1 = ::roost::v1;
-using ::testing::ElementsAre;
-using ::testing::ElementsAreArray;
 using ::testing::Gt;
-using ::testing::IsEmpty;
 
 using Ids = std::vector<uint64_t>;
 
@@ -461,4 +457,4 @@ TEST_F(RoostdTimelineTest, PulledAuthorsReadAsIfEveryTweetWerePushed) {
 }
 
 }  // namespace
-}  // namespace roost
+}  // namespace roost::testing

@@ -47,6 +47,16 @@ class TestDir {
   std::string path_;
 };
 
+// The segmented log in `dir` without syncs (a test's appends need not survive a power
+// cut), for the tests of what reads it.
+inline std::unique_ptr<Log> OpenUnsyncedLog(const std::string& dir) {
+  SegmentedLogOptions options;
+  options.sync = SyncPolicy::kNone;
+  absl::StatusOr<std::unique_ptr<Log>> log = OpenSegmentedLog(dir, options);
+  EXPECT_TRUE(log.ok()) << log.status();
+  return log.ok() ? *std::move(log) : nullptr;
+}
+
 // The payload tests append as record i.
 std::string Payload(uint64_t i);
 

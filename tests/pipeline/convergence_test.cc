@@ -50,9 +50,9 @@
 #include "gtest/gtest.h"
 #include "ingest/pipeline.h"
 #include "ingest/pipeline_timeline_source.h"
-#include "log/segmented_log.h"
 #include "roost/v1/events.pb.h"
 #include "tests/pipeline/timeline_model.h"
+#include "tests/log/log_test_util.h"
 
 namespace roost::ingest {
 namespace {
@@ -412,9 +412,7 @@ class ConvergenceTest : public ::testing::TestWithParam<Run> {
                         GetParam().hybrid ? "h_" : "p_", getpid());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    log::SegmentedLogOptions log_options;
-    log_options.sync = log::SyncPolicy::kNone;
-    log_ = *log::OpenSegmentedLog(dir_ + "/log", log_options);
+    log_ = log::testing::OpenUnsyncedLog(dir_ + "/log");
     tweets_ = *tweetstore::TweetStore::Open(dir_ + "/tweets", {});
     graph_ = *graph::GraphStore::Open(dir_ + "/graph", {});
     source_ = std::make_unique<StoreTimelineSource>(graph_.get(), tweets_.get());

@@ -10,9 +10,9 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "ingest/pipeline_timeline_source.h"
-#include "log/segmented_log.h"
 #include "roost/v1/events.pb.h"
 #include "tests/common/test_dir.h"
+#include "tests/log/log_test_util.h"
 
 namespace roost::ingest {
 namespace {
@@ -37,9 +37,7 @@ class PipelineTest : public ::testing::Test {
   }
 
   void Open(const PipelineOptions& options = {}) {
-    log::SegmentedLogOptions log_options;
-    log_options.sync = log::SyncPolicy::kNone;
-    log_ = *log::OpenSegmentedLog(dir_ + "/log", log_options);
+    log_ = log::testing::OpenUnsyncedLog(dir_ + "/log");
     tweets_ = *tweetstore::TweetStore::Open(dir_ + "/tweets", {});
     graph_ = *graph::GraphStore::Open(dir_ + "/graph", {});
     source_ = std::make_unique<StoreTimelineSource>(graph_.get(), tweets_.get());

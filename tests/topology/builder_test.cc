@@ -7,13 +7,9 @@
 #include "tests/topology/test_components.h"
 #include "topology/topology.h"
 
-namespace roost::topology {
+namespace roost::topology::test {
 namespace {
 
-using test::Feed;
-using test::FeedSpouts;
-using test::Recorder;
-using test::RecordingBolts;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
@@ -112,4 +108,4 @@ TEST_F(BuilderTest, RejectsAFactoryThatReturnsNull) {
 }
 
 }  // namespace
-}  // namespace roost::topology
+}  // namespace roost::topology::test

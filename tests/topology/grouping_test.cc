@@ -12,15 +12,9 @@
 #include "tests/topology/test_components.h"
 #include "topology/topology.h"
 
-namespace roost::topology {
+namespace roost::topology::test {
 namespace {
 
-using test::Feed;
-using test::FeedSpouts;
-using test::Recorder;
-using test::RecordingBolts;
-using test::Soon;
-using test::StartTopology;
 using ::testing::Each;
 using ::testing::SizeIs;
 
@@ -117,4 +111,4 @@ TEST(GroupingTest, GlobalSendsEverythingToInstanceZero) {
 }
 
 }  // namespace
-}  // namespace roost::topology
+}  // namespace roost::topology::test

@@ -14,16 +14,9 @@
 #include "tests/topology/test_components.h"
 #include "topology/topology.h"
 
-namespace roost::topology {
+namespace roost::topology::test {
 namespace {
 
-using test::Feed;
-using test::FeedSpouts;
-using test::MetricValue;
-using test::Recorder;
-using test::RecordingBolts;
-using test::Soon;
-using test::StartTopology;
 using ::testing::ElementsAre;
 using ::testing::FieldsAre;
 
@@ -310,7 +303,7 @@ TEST_F(RetryTest, ABatchThatSucceedsIsExecutedOnceAndItsOutputAnchoredPerInput) 
   for (size_t n : *batch_sizes_) total += n;
   EXPECT_EQ(total, 4u);
   std::vector<std::pair<LogOffset, int64_t>> seen;
-  for (const test::Record& r : recorder_->records()) seen.emplace_back(r.offset, r.value);
+  for (const Record& r : recorder_->records()) seen.emplace_back(r.offset, r.value);
   std::sort(seen.begin(), seen.end());
   // Each output carries the offset of the input it was emitted for.
   EXPECT_THAT(
@@ -343,4 +336,4 @@ TEST_F(RetryTest, AFailedBatchFallsBackToSingleTuplesWithRetriesAndDeadLetter) {
 }
 
 }  // namespace
-}  // namespace roost::topology
+}  // namespace roost::topology::test

@@ -14,18 +14,9 @@
 #include "gtest/gtest.h"
 #include "tests/topology/test_components.h"
 
-namespace roost::topology {
+namespace roost::topology::test {
 namespace {
 
-using test::Feed;
-using test::FeedSpouts;
-using test::MetricValue;
-using test::Record;
-using test::Recorder;
-using test::RecordingBolts;
-using test::Soon;
-using test::SourceToSink;
-using test::StartTopology;
 using ::testing::Each;
 using ::testing::HasSubstr;
 
@@ -298,4 +289,4 @@ TEST(TopologyTest, StartsOnlyOnce) {
 }
 
 }  // namespace
-}  // namespace roost::topology
+}  // namespace roost::topology::test
