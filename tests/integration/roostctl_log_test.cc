@@ -14,8 +14,8 @@
 #include "log/segmented_log.h"
 #include "roost/v1/events.pb.h"
 #include "services/roost.h"
-#include "tests/log/log_test_util.h"
 #include "tests/integration/roostctl_runner.h"
+#include "tests/log/log_test_util.h"
 
 namespace roost {
 namespace {

@@ -10,8 +10,8 @@
 #include "common/subprocess.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/integration/roostd_client.h"
 #include "tests/integration/roostctl_runner.h"
+#include "tests/integration/roostd_client.h"
 
 namespace roost {
 namespace {

@@ -51,8 +51,8 @@
 #include "ingest/pipeline.h"
 #include "ingest/pipeline_timeline_source.h"
 #include "roost/v1/events.pb.h"
-#include "tests/pipeline/timeline_model.h"
 #include "tests/log/log_test_util.h"
+#include "tests/pipeline/timeline_model.h"
 
 namespace roost::ingest {
 namespace {
