@@ -182,11 +182,7 @@ void GrpcTarget::Issue(const Op& op, absl::Time deadline, absl::AnyInvocable<voi
       Start<v1::WriteResponse>(
           calls_.get(),
           [async, add](auto* c, auto* q, auto* r, Callback f) {
-            if (add) {
-              async->Add(c, q, r, std::move(f));
-            } else {
-              async->Remove(c, q, r, std::move(f));
-            }
+            add ? async->Add(c, q, r, std::move(f)) : async->Remove(c, q, r, std::move(f));
           },
           std::move(req), deadline, finish());
       return;
