@@ -94,7 +94,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   roost::v1::HomeRequest home;
   if (home.ParseFromArray(data, static_cast<int>(size))) {
-    const uint32_t limit = roost::PageLimit(home.limit());
+    const uint32_t limit = roost::services::PageLimit(home.limit());
     if (limit == 0 || limit > roost::services::kMaxPageLimit) std::abort();
   }
   return 0;

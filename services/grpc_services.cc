@@ -371,11 +371,15 @@ grpc::ServerUnaryReactor* AdminService::Stats(grpc::CallbackServerContext* ctx,
                                               const v1::StatsRequest* req,
                                               v1::StatsResponse* resp) {
   if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
-  resp->set_appended_position(roost_->appended_position());
-  resp->set_applied_position(roost_->applied_position());
-  resp->set_processed_position(roost_->processed_position());
-  for (const auto& [name, value] : roost_->Counters()) (*resp->mutable_counters())[name] = value;
-  return FinishNow(ctx, absl::OkStatus());
+  // The gauges read the stores (a timeline shard's lock, for one): off the callback
+  // thread like every read.
+  return ReadAfter(roost_, ctx, /*min_position=*/0, [this, resp] {
+    resp->set_appended_position(roost_->appended_position());
+    resp->set_applied_position(roost_->applied_position());
+    resp->set_processed_position(roost_->processed_position());
+    for (const auto& [name, value] : roost_->Counters()) (*resp->mutable_counters())[name] = value;
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* AdminService::Ping(grpc::CallbackServerContext* ctx,

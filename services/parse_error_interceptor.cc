@@ -1,6 +1,7 @@
 #include "services/parse_error_interceptor.h"
 
 #include <string>
+#include <utility>
 
 #include <google/protobuf/descriptor.h>
 
@@ -23,9 +24,12 @@ class ParseErrorInterceptor final : public grpc::experimental::Interceptor {
       parsed_ = true;
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS) && !parsed_) {
+      // The codes gRPC answers a request it could not parse with (UNIMPLEMENTED in the
+      // callback API, INTERNAL elsewhere); a cancellation, a deadline or a shutdown
+      // before the request arrived keeps its own.
       const grpc::Status status = methods->GetSendStatus();
-      if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED &&
-          status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {
+      if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED ||
+          status.error_code() == grpc::StatusCode::INTERNAL) {
         methods->ModifySendStatus(grpc::Status(
             grpc::StatusCode::INVALID_ARGUMENT,
             absl::StrCat("the request does not parse as a ", request_type_,
@@ -49,7 +53,9 @@ grpc::experimental::Interceptor* ParseErrorInterceptorFactory::CreateServerInter
   std::string name = info->method() == nullptr ? "" : info->method();
   if (name.size() < 2 || name[0] != '/') return nullptr;
   name.erase(0, 1);
-  name[name.find('/') == std::string::npos ? 0 : name.find('/')] = '.';
+  const size_t slash = name.find('/');
+  if (slash == std::string::npos) return nullptr;
+  name[slash] = '.';
   const google::protobuf::MethodDescriptor* method =
       google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(name);
   if (method == nullptr) return nullptr;
