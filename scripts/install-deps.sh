@@ -14,6 +14,7 @@ packages=(
   gnuplot-nox nlohmann-json3-dev
   prometheus-cpp-dev
   openssl libssl-dev clang libclang-rt-14-dev
+  python3
   "$@"
 )
 
