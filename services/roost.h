@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -206,6 +207,11 @@ class Roost {
   explicit Roost(const RoostOptions& options);
   // `cache_servers`: the parsed tweet_cache option (empty: no cache).
   absl::Status Init(std::vector<tweetstore::MemcachedAddress> cache_servers);
+  // WhenApplied's and ReadWhenApplied's wait: the answer when it is known at once;
+  // otherwise nullopt, `done` is taken and runs on `pool` once `position` is applied
+  // or the wait ends.
+  std::optional<absl::Status> ReadyOrWait(LogOffset position, absl::Time deadline, ThreadPool* pool,
+                                          absl::AnyInvocable<void(absl::Status)>& done);
   // Appends `event` (a serialized events::Event) and calls `done` when durable.
   void Append(std::string event, Done<LogOffset> done);
   // Gives an event its id and appends it in one critical section, so that the log's

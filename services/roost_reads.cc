@@ -1,4 +1,5 @@
 // Roost's reads and position waits (roost.h).
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -16,24 +17,18 @@ graph::StateMask OrNormal(graph::StateMask states) {
 
 }  // namespace
 
-void Roost::WhenApplied(LogOffset position, absl::Time deadline,
-                        absl::AnyInvocable<void(absl::Status)> done) {
-  if (position == 0) {
-    done(absl::OkStatus());
-    return;
-  }
+std::optional<absl::Status> Roost::ReadyOrWait(LogOffset position, absl::Time deadline,
+                                               ThreadPool* pool,
+                                               absl::AnyInvocable<void(absl::Status)>& done) {
+  if (position == 0) return absl::OkStatus();
   const LogOffset end = log_->durable_offset();
   if (position > end) {
-    done(absl::OutOfRangeError(
-        absl::StrCat("min_position ", position, " is beyond the log's end (", end, ")")));
-    return;
+    return absl::OutOfRangeError(
+        absl::StrCat("min_position ", position, " is beyond the log's end (", end, ")"));
   }
-  if (pipeline_->applied_offset() >= position) {
-    done(absl::OkStatus());
-    return;
-  }
+  if (pipeline_->applied_offset() >= position) return absl::OkStatus();
   pipeline_->WhenApplied(
-      position, deadline, [this, position, done = std::move(done)](bool reached) mutable {
+      position, deadline, [this, position, pool, done = std::move(done)](bool reached) mutable {
         absl::Status status;
         if (!reached && releasing_.load()) {
           status = absl::UnavailableError("server is shutting down");
@@ -42,15 +37,25 @@ void Roost::WhenApplied(LogOffset position, absl::Time deadline,
               absl::StrCat("position ", position, " was not applied before the deadline",
                            " (applied: ", pipeline_->applied_offset(), ")"));
         }
-        continuations_->Schedule([status, done = std::move(done)]() mutable { done(status); });
+        pool->Schedule([status, done = std::move(done)]() mutable { done(status); });
       });
+  return std::nullopt;
+}
+
+void Roost::WhenApplied(LogOffset position, absl::Time deadline,
+                        absl::AnyInvocable<void(absl::Status)> done) {
+  if (std::optional<absl::Status> ready =
+          ReadyOrWait(position, deadline, continuations_.get(), done)) {
+    done(*ready);
+  }
 }
 
 void Roost::ReadWhenApplied(LogOffset position, absl::Time deadline,
                             absl::AnyInvocable<void(absl::Status)> read) {
-  WhenApplied(position, deadline, [this, read = std::move(read)](absl::Status ready) mutable {
-    readers_->Schedule([ready, read = std::move(read)]() mutable { read(ready); });
-  });
+  // A wait's answer already runs on the read pool; one known at once is moved there.
+  if (std::optional<absl::Status> ready = ReadyOrWait(position, deadline, readers_.get(), read)) {
+    readers_->Schedule([ready = *ready, read = std::move(read)]() mutable { read(ready); });
+  }
 }
 
 absl::StatusOr<std::unique_ptr<log::LogReader>> Roost::NewChangeReader(LogOffset from) {
