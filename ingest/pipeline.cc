@@ -17,20 +17,16 @@
 namespace roost::ingest {
 namespace {
 
-uint64_t TweetKey(const topology::Tuple& t) {
-  const events::Event& e = *std::any_cast<const EventPtr&>(t.value);
-  return e.has_tweet_posted() ? e.tweet_posted().tweet_id() : e.tweet_deleted().tweet_id();
+uint64_t TweetKey(const EventPtr& event) {
+  return event->has_tweet_posted() ? event->tweet_posted().tweet_id()
+                                   : event->tweet_deleted().tweet_id();
 }
 
-uint64_t GraphKey(const topology::Tuple& t) { return std::any_cast<const GraphTask&>(t.value).key; }
+uint64_t GraphKey(const GraphTask& task) { return task.key; }
 
-uint64_t AuthorKey(const topology::Tuple& t) {
-  return std::any_cast<const FanoutWork&>(t.value).author;
-}
+uint64_t AuthorKey(const FanoutWork& work) { return work.author; }
 
-uint64_t ShardKey(const topology::Tuple& t) {
-  return static_cast<uint64_t>(std::any_cast<const TimelineBatch&>(t.value).shard);
-}
+uint64_t ShardKey(const TimelineBatch& batch) { return static_cast<uint64_t>(batch.shard); }
 
 }  // namespace
 
@@ -89,7 +85,7 @@ absl::Status Pipeline::Build(LogOffset start) {
           },
           options_.graph_writers)
       .Fields("log", kGraphEvents, GraphKey)
-      .All("log", kGraphMassEvents);
+      .All("log", kGraphMassEvents.id());
   builder
       .AddBolt(
           "fanout",
@@ -98,8 +94,8 @@ absl::Status Pipeline::Build(LogOffset start) {
                                                 parts.metrics);
           },
           options_.fanout_workers)
-      .Fields("tweets", 0, AuthorKey)
-      .Fields("graph", 0, AuthorKey);
+      .Fields("tweets", kFanoutWork, AuthorKey)
+      .Fields("graph", kFanoutWork, AuthorKey);
   builder
       .AddBolt(
           "timelines",
@@ -107,7 +103,7 @@ absl::Status Pipeline::Build(LogOffset start) {
             return std::make_unique<TimelineBolt>(parts.timelines, listener, parts.metrics);
           },
           options_.timeline_writers)
-      .Fields("fanout", 0, ShardKey);
+      .Fields("fanout", kTimelineBatches, ShardKey);
 
   topology::TopologyOptions topology_options;
   topology_options.worker_threads = options_.worker_threads;

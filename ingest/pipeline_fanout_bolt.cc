@@ -19,7 +19,7 @@ FanoutBolt::FanoutBolt(graph::GraphStore* graph, timelines::HomeTimelines* timel
 }
 
 absl::Status FanoutBolt::Execute(const topology::Tuple& input, topology::Emitter& out) {
-  const FanoutWork& work = std::any_cast<const FanoutWork&>(input.value);
+  const FanoutWork& work = kFanoutWork.Get(input);
   if (work.kind == FanoutWork::Kind::kShow || work.kind == FanoutWork::Kind::kUnfollow ||
       work.kind == FanoutWork::Kind::kHide) {
     TimelineOp op;
@@ -32,7 +32,7 @@ absl::Status FanoutBolt::Execute(const topology::Tuple& input, topology::Emitter
     batch.shard = timelines_->ShardOf(work.user);
     batch.ops.push_back(op);
     batch.mass_job = work.mass_job;
-    out.Emit(0, std::move(batch));
+    kTimelineBatches.Emit(out, std::move(batch));
     return absl::OkStatus();
   }
 
@@ -84,7 +84,7 @@ void FanoutBolt::Emit(const FanoutWork& work, absl::Span<const UserId> audience,
     batch.retract = work.kind == FanoutWork::Kind::kRetract;
     batch.mark_pulled = mark_pulled;
     batch.entry = work.entry;
-    out.Emit(0, std::move(batch));
+    kTimelineBatches.Emit(out, std::move(batch));
     batch = TimelineBatch{};
   };
   for (int shard = 0; shard < shards; ++shard) {

@@ -35,7 +35,7 @@ void EmitHomeChanges(const graph::EdgeChange& change, topology::Emitter& out,
   using Kind = FanoutWork::Kind;
   const auto emit = [&](Kind kind, UserId user, UserId author) {
     if (mass_job != 0 && listener != nullptr) listener->MassWorkEmitted(mass_job);
-    out.Emit(0, FanoutWork{kind, author, user, {}, mass_job});
+    kFanoutWork.Emit(out, FanoutWork{kind, author, user, {}, mass_job});
   };
   if (edge.graph == graph::kFollows) {
     emit(is ? Kind::kShow : Kind::kUnfollow, edge.source, edge.destination);
@@ -49,7 +49,7 @@ void EmitHomeChanges(const graph::EdgeChange& change, topology::Emitter& out,
 }  // namespace
 
 absl::Status GraphBolt::Execute(const topology::Tuple& input, topology::Emitter& out) {
-  const GraphTask& task = std::any_cast<const GraphTask&>(input.value);
+  const GraphTask& task = kGraphEvents.Get(input);
   if (task.writes.empty()) return RecordJob(input);
   const topology::Tuple* const inputs[] = {&input};
   topology::Emitter* const outs[] = {&out};
@@ -57,7 +57,7 @@ absl::Status GraphBolt::Execute(const topology::Tuple& input, topology::Emitter&
 }
 
 absl::Status GraphBolt::RecordJob(const topology::Tuple& input) {
-  const GraphTask& task = std::any_cast<const GraphTask&>(input.value);
+  const GraphTask& task = kGraphEvents.Get(input);
   const events::EdgesMassChanged& m = task.event->edges_mass_changed();
   graph::MassSpec spec;
   spec.graph = static_cast<graph::GraphId>(m.graph());
@@ -81,7 +81,7 @@ absl::Status GraphBolt::ExecuteBatch(absl::Span<const topology::Tuple* const> in
   // earlier one of the same call).
   size_t run_begin = 0;
   for (size_t i = 0; i < inputs.size(); ++i) {
-    if (!std::any_cast<const GraphTask&>(inputs[i]->value).writes.empty()) continue;
+    if (!kGraphEvents.Get(*inputs[i]).writes.empty()) continue;
     RETURN_IF_ERROR(ApplyRun(inputs, outs, run_begin, i));
     RETURN_IF_ERROR(RecordJob(*inputs[i]));
     run_begin = i + 1;
@@ -97,7 +97,7 @@ absl::Status GraphBolt::ApplyRun(absl::Span<const topology::Tuple* const> inputs
   run_owner_.clear();
   run_offsets_.clear();
   for (size_t i = begin; i < end; ++i) {
-    for (const graph::EdgeWrite& w : std::any_cast<const GraphTask&>(inputs[i]->value).writes) {
+    for (const graph::EdgeWrite& w : kGraphEvents.Get(*inputs[i]).writes) {
       run_writes_.push_back(w);
       run_owner_.push_back(i);
       run_offsets_.push_back(inputs[i]->offset);

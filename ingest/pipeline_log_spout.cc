@@ -54,13 +54,13 @@ absl::Status LogSpout::NextBatch(absl::Time deadline, topology::SpoutCollector& 
           absl::StrCat("log record at offset ", record.offset, ": ", decoded.message()));
     }
     if (event->has_tweet_posted() || event->has_tweet_deleted()) {
-      out.Emit(record.offset, kTweetEvents, EventPtr(std::move(event)));
+      kTweetEvents.Emit(out, record.offset, EventPtr(std::move(event)));
     } else if (event->has_edges_mass_changed()) {
       const UserId user = event->edges_mass_changed().user_id();
-      out.Emit(record.offset, kGraphMassEvents, GraphTask{user, std::move(event), {}});
+      kGraphMassEvents.Emit(out, record.offset, GraphTask{user, std::move(event), {}});
     } else if (event->has_edge_changed()) {
       for (GraphTask& task : GraphTasksFor(std::move(event))) {
-        out.Emit(record.offset, kGraphEvents, std::move(task));
+        kGraphEvents.Emit(out, record.offset, std::move(task));
       }
     } else {
       return absl::DataLossError(

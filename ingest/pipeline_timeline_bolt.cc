@@ -12,7 +12,7 @@ TimelineBolt::TimelineBolt(timelines::HomeTimelines* timelines, MassJobListener*
 }
 
 absl::Status TimelineBolt::Execute(const topology::Tuple& input, topology::Emitter& out) {
-  const TimelineBatch& batch = std::any_cast<const TimelineBatch&>(input.value);
+  const TimelineBatch& batch = kTimelineBatches.Get(input);
   // Every operation is idempotent, so a retried batch may safely re-apply its prefix.
   absl::Span<const UserId> users = batch.users;
   size_t inserted = 0;

@@ -1,5 +1,4 @@
-// The values that flow between the pipeline's components (topology tuples carry them
-// in a std::any). Internal to ingest/pipeline*.
+// The pipeline's streams and the values they carry. Internal to ingest/pipeline*.
 #ifndef ROOST_INGEST_PIPELINE_TUPLES_H_
 #define ROOST_INGEST_PIPELINE_TUPLES_H_
 
@@ -10,6 +9,7 @@
 #include "graph/graph_store.h"
 #include "roost/v1/events.pb.h"
 #include "timelines/timeline.h"
+#include "topology/typed_stream.h"
 
 namespace roost::ingest {
 
@@ -27,11 +27,6 @@ inline graph::EdgeState ToState(roost::v1::EdgeState state) {
 inline uint32_t EntryFlags(TweetId reply_to, TweetId retweet_of) {
   return (retweet_of != 0 ? timelines::kRetweet : 0u) | (reply_to != 0 ? timelines::kReply : 0u);
 }
-
-// Streams out of the log spout.
-inline constexpr int kTweetEvents = 0;
-inline constexpr int kGraphEvents = 1;      // to the graph writer owning the source
-inline constexpr int kGraphMassEvents = 2;  // to every graph writer (all grouping)
 
 // Edge writes for the graph writer instance that owns `key`. Every FOLLOWS pair
 // (s, d) is written only by the instance owning s, in log order, so the stored edge
@@ -90,6 +85,14 @@ struct TimelineBatch {
   std::vector<TimelineOp> ops;  // all of shard `shard`
   LogOffset mass_job = 0;       // as FanoutWork's
 };
+
+// The streams, by producer. Each component emits on stream 0 but the log spout, which
+// sorts events by the writer they go to.
+inline constexpr topology::TypedStream<EventPtr> kTweetEvents{0};       // log -> tweets
+inline constexpr topology::TypedStream<GraphTask> kGraphEvents{1};      // log -> graph (by source)
+inline constexpr topology::TypedStream<GraphTask> kGraphMassEvents{2};  // log -> every graph writer
+inline constexpr topology::TypedStream<FanoutWork> kFanoutWork{0};      // tweets, graph -> fanout
+inline constexpr topology::TypedStream<TimelineBatch> kTimelineBatches{0};  // fanout -> timelines
 
 }  // namespace roost::ingest
 

@@ -14,7 +14,7 @@ timelines::Entry EntryFor(const events::TweetPosted& post) {
 }  // namespace
 
 absl::Status TweetBolt::Execute(const topology::Tuple& input, topology::Emitter& out) {
-  const events::Event& event = *std::any_cast<const EventPtr&>(input.value);
+  const events::Event& event = *kTweetEvents.Get(input);
   if (event.has_tweet_posted()) {
     const events::TweetPosted& post = event.tweet_posted();
     tweetstore::Tweet tweet;
@@ -26,13 +26,14 @@ absl::Status TweetBolt::Execute(const topology::Tuple& input, topology::Emitter&
     tweet.retweet_of = post.retweet_of_id();
     RETURN_IF_ERROR(store_->Put(tweet, post.request_id(), input.offset));
     // Delivered even when Put was a replayed no-op: timeline inserts are idempotent.
-    out.Emit(0, FanoutWork{FanoutWork::Kind::kDeliver, post.author_id(), 0, EntryFor(post)});
+    kFanoutWork.Emit(out,
+                     FanoutWork{FanoutWork::Kind::kDeliver, post.author_id(), 0, EntryFor(post)});
   } else if (event.has_tweet_deleted()) {
     const events::TweetDeleted& del = event.tweet_deleted();
     const absl::Status status = store_->Delete(del.tweet_id());
     if (!status.ok() && !absl::IsNotFound(status)) return status;
-    out.Emit(0, FanoutWork{FanoutWork::Kind::kRetract, del.author_id(), 0,
-                           timelines::Entry{del.tweet_id(), del.author_id(), 0}});
+    kFanoutWork.Emit(out, FanoutWork{FanoutWork::Kind::kRetract, del.author_id(), 0,
+                                     timelines::Entry{del.tweet_id(), del.author_id(), 0}});
   }
   return absl::OkStatus();
 }

@@ -2,8 +2,9 @@
 // consume them and may emit more. Every tuple carries the log offset it came from;
 // the engine uses it to compute the committed offset (topology.h).
 //
-// The engine knows nothing of Roost: a tuple's value is a std::any that the producing
-// and consuming components agree on.
+// The engine knows nothing of Roost: a tuple's value is a std::any, and the components
+// on either side of a stream agree on its type by declaring the stream as a
+// TypedStream<T> (typed_stream.h), through which they emit and read.
 #ifndef ROOST_TOPOLOGY_COMPONENT_H_
 #define ROOST_TOPOLOGY_COMPONENT_H_
 

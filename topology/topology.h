@@ -27,6 +27,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -69,12 +70,19 @@ struct TopologyOptions {
 };
 
 class TopologyBuilder;
+template <typename T>
+class TypedStream;  // typed_stream.h
 
 // Declares a bolt's subscriptions.
 class BoltDeclarer {
  public:
   BoltDeclarer& Shuffle(const std::string& source, StreamId stream = 0);
   BoltDeclarer& Fields(const std::string& source, StreamId stream, KeyFunction key);
+  // Fields grouping on a typed stream, keyed by a function of the value it carries.
+  template <typename T, typename KeyOf>
+  BoltDeclarer& Fields(const std::string& source, const TypedStream<T>& stream, KeyOf key_of) {
+    return Fields(source, stream.id(), stream.Key(std::move(key_of)));
+  }
   BoltDeclarer& All(const std::string& source, StreamId stream = 0);
   BoltDeclarer& Global(const std::string& source, StreamId stream = 0);
 

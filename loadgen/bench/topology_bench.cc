@@ -56,6 +56,7 @@
 #include "loadgen/bench/bench_clock.h"
 #include "loadgen/histogram.h"
 #include "topology/topology.h"
+#include "topology/typed_stream.h"
 
 namespace roost::loadgen {
 namespace {
@@ -68,6 +69,7 @@ using topology::Topology;
 using topology::TopologyBuilder;
 using topology::TopologyOptions;
 using topology::Tuple;
+using topology::TypedStream;
 
 // The machine's cores: per-core figures divide by it.
 const int kCores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -150,6 +152,8 @@ struct Word {
   std::string text;
   int64_t emitted_ns;
 };
+constexpr TypedStream<Sentence> kSentenceStream{0};  // sentences -> split
+constexpr TypedStream<Word> kWordStream{0};          // split -> count
 
 // The packed variant, to see the engine without that allocation: a value is one
 // uint64_t, which std::any stores inline: a sentence's corpus index or a word's
@@ -158,6 +162,7 @@ struct Word {
 // indexes and count increments an array: what remains is nearly all engine.
 constexpr int kStampBits = 48;
 constexpr uint64_t kStampMask = (uint64_t{1} << kStampBits) - 1;
+constexpr TypedStream<uint64_t> kPackedStream{0};  // both streams, packed
 
 int64_t Epoch() {
   static const int64_t epoch = NowNs();
@@ -198,9 +203,10 @@ class SentenceSpout : public Spout {
     for (; next_ < end; ++next_) {
       const bool sampled = next_ % kLatencySampleEvery == 0;
       if (packed_) {
-        out.Emit(next_, 0, Pack((next_ - 1) % corpus.sentences.size(), sampled ? Stamp() : 0));
+        kPackedStream.Emit(out, next_,
+                           Pack((next_ - 1) % corpus.sentences.size(), sampled ? Stamp() : 0));
       } else {
-        out.Emit(next_, 0, Sentence{&SentenceAt(next_), sampled ? NowNs() : 0});
+        kSentenceStream.Emit(out, next_, Sentence{&SentenceAt(next_), sampled ? NowNs() : 0});
       }
     }
     return absl::OkStatus();
@@ -217,14 +223,15 @@ class SentenceSpout : public Spout {
 class SplitBolt : public Bolt {
  public:
   absl::Status Execute(const Tuple& input, Emitter& out) override {
-    const auto& sentence = std::any_cast<const Sentence&>(input.value);
+    const auto& sentence = kSentenceStream.Get(input);
     const absl::string_view text = *sentence.text;
     size_t start = 0;
     while (start < text.size()) {
       size_t space = text.find(' ', start);
       if (space == absl::string_view::npos) space = text.size();
       if (space > start) {
-        out.Emit(0, Word{std::string(text.substr(start, space - start)), sentence.emitted_ns});
+        kWordStream.Emit(out,
+                         Word{std::string(text.substr(start, space - start)), sentence.emitted_ns});
       }
       start = space + 1;
     }
@@ -235,9 +242,9 @@ class SplitBolt : public Bolt {
 class PackedSplitBolt : public Bolt {
  public:
   absl::Status Execute(const Tuple& input, Emitter& out) override {
-    const auto sentence = std::any_cast<uint64_t>(input.value);
+    const uint64_t sentence = kPackedStream.Get(input);
     for (uint64_t id : TheCorpus().ids[IndexOf(sentence)]) {
-      out.Emit(0, Pack(id, StampOf(sentence)));
+      kPackedStream.Emit(out, Pack(id, StampOf(sentence)));
     }
     return absl::OkStatus();
   }
@@ -255,7 +262,7 @@ class CountBolt : public Bolt {
   explicit CountBolt(std::shared_ptr<CountResults> results) : results_(std::move(results)) {}
 
   absl::Status Execute(const Tuple& input, Emitter& out) override {
-    const auto& word = std::any_cast<const Word&>(input.value);
+    const auto& word = kWordStream.Get(input);
     ++counts_[word.text];
     if (word.emitted_ns != 0) latency_.Record(static_cast<uint64_t>(NowNs() - word.emitted_ns));
     return absl::OkStatus();
@@ -281,7 +288,7 @@ class PackedCountBolt : public Bolt {
       : results_(std::move(results)), counts_(TheCorpus().vocabulary) {}
 
   absl::Status Execute(const Tuple& input, Emitter& out) override {
-    const auto word = std::any_cast<uint64_t>(input.value);
+    const uint64_t word = kPackedStream.Get(input);
     ++counts_[IndexOf(word)];
     if (StampOf(word) != 0) latency_.Record(Stamp() - StampOf(word));
     return absl::OkStatus();
@@ -328,9 +335,7 @@ TopologyBuilder WordCount(const WordCountConfig& config, std::shared_ptr<CountRe
     builder
         .AddBolt(
             "count", [results] { return std::make_unique<PackedCountBolt>(results); }, config.count)
-        .Fields("split", 0, [](const Tuple& t) {
-          return StableHash(IndexOf(std::any_cast<uint64_t>(t.value)));
-        });
+        .Fields("split", kPackedStream, [](uint64_t word) { return StableHash(IndexOf(word)); });
   } else {
     builder
         .AddBolt(
@@ -339,9 +344,8 @@ TopologyBuilder WordCount(const WordCountConfig& config, std::shared_ptr<CountRe
     builder
         .AddBolt(
             "count", [results] { return std::make_unique<CountBolt>(results); }, config.count)
-        .Fields("split", 0, [](const Tuple& t) {
-          return std::hash<std::string>{}(std::any_cast<const Word&>(t.value).text);
-        });
+        .Fields("split", kWordStream,
+                [](const Word& word) { return std::hash<std::string>{}(word.text); });
   }
   return builder;
 }

@@ -24,7 +24,7 @@ constexpr int kFollowers = 5000;
 class CollectingEmitter : public topology::Emitter {
  public:
   void Emit(topology::StreamId stream, std::any value) override {
-    work.push_back(std::any_cast<FanoutWork>(std::move(value)));
+    work.push_back(kFanoutWork.Get(topology::Tuple{0, stream, std::move(value)}));
   }
   std::vector<FanoutWork> work;
 };
@@ -62,7 +62,7 @@ class GraphBoltTest : public testing::FollowersTest {
     ASSERT_TRUE(bolt_->Prepare({"graph", index, parallelism}).ok());
   }
   void Execute(LogOffset offset, GraphTask task) {
-    topology::Tuple tuple{offset, kGraphEvents, std::move(task)};
+    topology::Tuple tuple{offset, kGraphEvents.id(), std::move(task)};
     ASSERT_TRUE(bolt_->Execute(tuple, out_).ok());
   }
   uint64_t Count(graph::EdgeState state) { return FollowersTest::Count(kCeleb, state); }

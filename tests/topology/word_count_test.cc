@@ -1,6 +1,5 @@
 // The classic word count, end to end: sentences -> split (shuffle) -> count (fields
 // by word). Exact counts, and every word counted by one instance only.
-#include <any>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -12,6 +11,7 @@
 #include "gtest/gtest.h"
 #include "tests/topology/test_components.h"
 #include "topology/topology.h"
+#include "topology/typed_stream.h"
 
 namespace roost::topology {
 namespace {
@@ -21,12 +21,16 @@ using test::FeedSpouts;
 using test::Soon;
 using test::StartTopology;
 
+// Both streams carry text: whole sentences out of the feed, words out of split.
+constexpr TypedStream<std::string> kSentenceText{0};
+constexpr TypedStream<std::string> kWordText{0};
+
 class SplitBolt : public Bolt {
  public:
   absl::Status Execute(const Tuple& input, Emitter& out) override {
-    const auto& sentence = std::any_cast<const std::string&>(input.value);
+    const std::string& sentence = kSentenceText.Get(input);
     for (absl::string_view word : absl::StrSplit(sentence, ' ', absl::SkipEmpty())) {
-      out.Emit(0, std::string(word));
+      kWordText.Emit(out, std::string(word));
     }
     return absl::OkStatus();
   }
@@ -46,7 +50,7 @@ class CountBolt : public Bolt {
     return absl::OkStatus();
   }
   absl::Status Execute(const Tuple& input, Emitter& out) override {
-    ++counts_[std::any_cast<const std::string&>(input.value)];
+    ++counts_[kWordText.Get(input)];
     return absl::OkStatus();
   }
   void Cleanup() override {
@@ -93,8 +97,7 @@ TEST(WordCountTest, CountsEveryWordExactlyOnce) {
   builder
       .AddBolt(
           "count", [totals] { return std::make_unique<CountBolt>(totals); }, 3)
-      .Fields("split", 0,
-              [](const Tuple& t) { return Fnv1a(std::any_cast<const std::string&>(t.value)); });
+      .Fields("split", kWordText, Fnv1a);
   TopologyOptions options;
   options.worker_threads = 2;
   options.batch_size = 64;
