@@ -20,3 +20,6 @@ pkg_check_modules(LIBMEMCACHED REQUIRED IMPORTED_TARGET libmemcached)
 find_package(nlohmann_json CONFIG REQUIRED)  # nlohmann_json::nlohmann_json (loadgen reports)
 find_package(OpenSSL REQUIRED)               # OpenSSL::Crypto (SHA-256 of auth tokens)
 find_package(prometheus-cpp CONFIG REQUIRED) # prometheus-cpp::pull (the metrics endpoint)
+# The NATS C client (the JetStream log). By pkg-config: Debian's CMake package names a
+# static library the package does not ship.
+pkg_check_modules(LIBNATS REQUIRED IMPORTED_TARGET libnats)

@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libhiredis-dev libmemcached-dev
   redis-server memcached
+  nats-server libnats-dev
   gnuplot-nox nlohmann-json3-dev
   prometheus-cpp-dev
   openssl libssl-dev clang libclang-rt-14-dev

@@ -1,0 +1,112 @@
+#include "jetstream/jetstream_reader.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "jetstream/nats_status.h"
+
+namespace roost::jetstream {
+namespace {
+
+// A closed log's reader notices the closure within this long while it waits.
+constexpr absl::Duration kClosedCheck = absl::Milliseconds(100);
+
+class OrderedReader : public log::LogReader {
+ public:
+  OrderedReader(natsSubscription* subscription, std::string stream, LogOffset start,
+                ClosedEnd closed_end)
+      : subscription_(subscription),
+        stream_(std::move(stream)),
+        next_(start),
+        closed_end_(std::move(closed_end)) {}
+
+  ~OrderedReader() override {
+    natsSubscription_Unsubscribe(subscription_);  // deletes the server's consumer
+    natsSubscription_Destroy(subscription_);
+  }
+
+  absl::Status ReadBatch(size_t max_records, absl::Time deadline,
+                         std::vector<log::LogRecord>* out) override {
+    size_t read = 0;
+    while (read < max_records) {
+      // The first record may be waited for; the rest are taken only when already here.
+      int64_t wait_ms = 0;
+      if (read == 0) {
+        const std::optional<LogOffset> end = closed_end_();
+        if (end.has_value() && next_ > *end) {
+          return absl::UnavailableError(absl::StrCat("the log of stream ", stream_, " is closed"));
+        }
+        wait_ms = absl::ToInt64Milliseconds(std::min(deadline - absl::Now(), kClosedCheck));
+      } else {
+        int pending = 0;
+        natsSubscription_GetPending(subscription_, &pending, nullptr);
+        if (pending <= 0) break;
+      }
+      natsMsg* msg = nullptr;
+      const natsStatus s =
+          natsSubscription_NextMsg(&msg, subscription_, std::max<int64_t>(wait_ms, 1));
+      if (s == NATS_TIMEOUT) {
+        if (read > 0 || absl::Now() >= deadline) break;
+        continue;
+      }
+      if (s != NATS_OK) {
+        return FromNats(s, absl::StrCat("cannot read stream ", stream_));
+      }
+      Take(msg, out);
+      ++read;
+    }
+    return absl::OkStatus();
+  }
+
+  LogOffset next_offset() const override { return next_; }
+
+ private:
+  void Take(natsMsg* msg, std::vector<log::LogRecord>* out) {
+    jsMsgMetaData* meta = nullptr;
+    LogOffset offset = next_;
+    if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
+      offset = meta->Sequence.Stream;
+      jsMsgMetaData_Destroy(meta);
+    }
+    out->push_back(log::LogRecord{
+        offset,
+        std::string(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg)))});
+    next_ = offset + 1;
+    natsMsg_Destroy(msg);
+  }
+
+  natsSubscription* const subscription_;
+  const std::string stream_;
+  LogOffset next_;
+  const ClosedEnd closed_end_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<log::LogReader>> OpenOrderedReader(jsCtx* js,
+                                                                  const std::string& stream,
+                                                                  const std::string& subject,
+                                                                  LogOffset start,
+                                                                  ClosedEnd closed_end) {
+  jsSubOptions options;
+  jsSubOptions_Init(&options);
+  options.Stream = stream.c_str();
+  options.Ordered = true;
+  options.Config.DeliverPolicy = js_DeliverByStartSequence;
+  options.Config.OptStartSeq = start;
+  natsSubscription* subscription = nullptr;
+  jsErrCode error{};
+  const natsStatus s =
+      js_SubscribeSync(&subscription, js, subject.c_str(), nullptr, &options, &error);
+  if (s != NATS_OK) {
+    return FromNats(s, absl::StrCat("cannot read stream ", stream, " from ", start), error);
+  }
+  // A rebuild reads millions of records: let them queue here rather than count as a
+  // slow consumer (the ordered consumer's flow control bounds what the server sends).
+  natsSubscription_SetPendingLimits(subscription, -1, 256 << 20);
+  return std::make_unique<OrderedReader>(subscription, stream, start, std::move(closed_end));
+}
+
+}  // namespace roost::jetstream
