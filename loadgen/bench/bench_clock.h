@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <fstream>
+#include <sstream>
 #include <string>
 
 #include "benchmark/benchmark.h"
@@ -28,6 +29,25 @@ inline int64_t ProcessCpuNs() {
   timespec t{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
   return int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec;
+}
+
+// CPU time (user and system) of another process, from /proc/<pid>/stat; 0 when it
+// cannot be read.
+inline int64_t ProcessCpuNsOf(int pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  // "pid (comm) state ...": utime and stime are the 12th and 13th fields after ')'.
+  const size_t paren = line.rfind(')');
+  if (paren == std::string::npos) return 0;
+  std::istringstream fields(line.substr(paren + 2));
+  std::string field;
+  int64_t utime = 0, stime = 0;
+  for (int i = 1; i <= 13 && fields >> field; ++i) {
+    if (i == 12) utime = std::stoll(field);
+    if (i == 13) stime = std::stoll(field);
+  }
+  return (utime + stime) * (1'000'000'000 / sysconf(_SC_CLK_TCK));
 }
 
 // Busy time of the whole machine, every CPU, from /proc/stat (jiffies, as ns).

@@ -12,14 +12,14 @@
 #include "gtest/gtest.h"
 #include "jetstream/jetstream_log.h"
 #include "log/log_reader.h"
-#include "tests/common/nats_process.h"
+#include "loadgen/nats_cluster.h"
 #include "tests/common/test_dir.h"
 #include "tests/jetstream/jetstream_test_env.h"
 
 namespace roost::jetstream::testing {
 namespace {
 
-int ServerNamed(roost::testing::NatsCluster& cluster, const std::string& name) {
+int ServerNamed(loadgen::NatsCluster& cluster, const std::string& name) {
   for (int i = 0; i < cluster.size(); ++i) {
     if (cluster.server(i).config().name == name) return i;
   }
@@ -28,7 +28,7 @@ int ServerNamed(roost::testing::NatsCluster& cluster, const std::string& name) {
 
 TEST(JetStreamFailoverTest, KillingTheStreamLeaderLosesNoAcknowledgedRecord) {
   constexpr int kRecords = 1500, kKillAt = 300;
-  roost::testing::NatsCluster cluster;
+  loadgen::NatsCluster cluster;
   ASSERT_TRUE(cluster.Start(roost::testing::FreshTestDir("failover"), 3).ok());
   std::unique_ptr<Connection> connection = ConnectOrDie(cluster.urls());
   ASSERT_NE(connection, nullptr);

@@ -43,8 +43,8 @@ void NatsEnvironment::SetUp() {
   dir_ = absl::StrCat(::testing::TempDir(), "nats_", getpid());
   std::filesystem::remove_all(dir_);
   const std::string& dir = dir_;
-  single_ = std::make_unique<roost::testing::NatsCluster>();
-  cluster_ = std::make_unique<roost::testing::NatsCluster>();
+  single_ = std::make_unique<loadgen::NatsCluster>();
+  cluster_ = std::make_unique<loadgen::NatsCluster>();
   ASSERT_TRUE(single_->Start(dir + "/single", 1).ok());
   ASSERT_TRUE(cluster_->Start(dir + "/cluster", 3).ok());
   single_connection_ = ConnectOrDie(single_->urls());

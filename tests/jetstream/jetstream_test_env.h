@@ -14,7 +14,7 @@
 #include "gtest/gtest.h"
 #include "jetstream/connection.h"
 #include "jetstream/jetstream_log.h"
-#include "tests/common/nats_process.h"
+#include "loadgen/nats_cluster.h"
 
 namespace roost::jetstream::testing {
 
@@ -26,14 +26,14 @@ class NatsEnvironment : public ::testing::Environment {
   // The process's environment; the first call, before the tests run, registers it.
   static NatsEnvironment& Get();
 
-  roost::testing::NatsCluster& single() { return *single_; }
-  roost::testing::NatsCluster& cluster() { return *cluster_; }
+  loadgen::NatsCluster& single() { return *single_; }
+  loadgen::NatsCluster& cluster() { return *cluster_; }
   Connection& single_connection() { return *single_connection_; }
   Connection& cluster_connection() { return *cluster_connection_; }
 
  private:
   std::string dir_;
-  std::unique_ptr<roost::testing::NatsCluster> single_, cluster_;
+  std::unique_ptr<loadgen::NatsCluster> single_, cluster_;
   std::unique_ptr<Connection> single_connection_, cluster_connection_;
 };
 

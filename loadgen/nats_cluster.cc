@@ -1,4 +1,4 @@
-#include "tests/common/nats_process.h"
+#include "loadgen/nats_cluster.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -15,7 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 
-namespace roost::testing {
+namespace roost::loadgen {
 namespace {
 
 constexpr char kNatsServer[] = "/usr/sbin/nats-server";
@@ -132,4 +132,4 @@ std::vector<std::string> NatsCluster::urls() const {
   return urls;
 }
 
-}  // namespace roost::testing
+}  // namespace roost::loadgen

@@ -1,9 +1,10 @@
-// Real nats-server processes with JetStream on 127.0.0.1, for the tests of the cluster's
-// log: one server, or a cluster of three whose streams replicate by Raft. Each keeps its
+// Real nats-server processes with JetStream on 127.0.0.1, for the benchmarks and the
+// tests of the cluster's log: one server, or a cluster of three whose streams
+// replicate by Raft. Each keeps its
 // data and its log file in its own directory, so a server killed (by its PID only) and
 // started again comes back with what it stored, on the same ports.
-#ifndef ROOST_TESTS_COMMON_NATS_PROCESS_H_
-#define ROOST_TESTS_COMMON_NATS_PROCESS_H_
+#ifndef ROOST_LOADGEN_NATS_CLUSTER_H_
+#define ROOST_LOADGEN_NATS_CLUSTER_H_
 
 #include <memory>
 #include <string>
@@ -12,7 +13,7 @@
 #include "absl/status/status.h"
 #include "common/subprocess.h"
 
-namespace roost::testing {
+namespace roost::loadgen {
 
 class NatsServer {
  public:
@@ -40,6 +41,7 @@ class NatsServer {
   void Stop();
 
   bool running() const { return process_.running(); }
+  int pid() const { return process_.pid(); }
   const Config& config() const { return config_; }
   std::string url() const;  // nats://127.0.0.1:PORT
 
@@ -67,6 +69,6 @@ class NatsCluster {
 // A loopback TCP port nothing listens on now (the kernel's pick, released at once).
 int FreeLoopbackPort();
 
-}  // namespace roost::testing
+}  // namespace roost::loadgen
 
-#endif  // ROOST_TESTS_COMMON_NATS_PROCESS_H_
+#endif  // ROOST_LOADGEN_NATS_CLUSTER_H_
