@@ -72,6 +72,48 @@ std::string EncodeMassChange(uint64_t event_id, graph::GraphId graph, UserId use
   return event.SerializeAsString();
 }
 
+namespace {
+
+void SetOrigin(Origin origin, events::Event* event) {
+  event->mutable_origin()->set_partition(origin.partition);
+  event->mutable_origin()->set_offset(origin.offset);
+}
+
+}  // namespace
+
+std::string EncodeHomeDelivery(uint64_t event_id, Origin origin, TweetId tweet, UserId author,
+                               uint32_t flags, absl::Span<const UserId> users, bool retract) {
+  events::Event event;
+  event.set_event_id(event_id);
+  SetOrigin(origin, &event);
+  events::HomeDelivery* delivery = event.mutable_home_delivery();
+  delivery->set_tweet_id(tweet);
+  delivery->set_author_id(author);
+  delivery->set_flags(flags);
+  delivery->mutable_user_ids()->Add(users.begin(), users.end());
+  delivery->set_retract(retract);
+  return event.SerializeAsString();
+}
+
+std::string EncodeAuthorShown(uint64_t event_id, Origin origin, UserId user, UserId author,
+                              absl::Span<const TweetId> tweets, absl::Span<const uint32_t> flags) {
+  events::Event event;
+  event.set_event_id(event_id);
+  SetOrigin(origin, &event);
+  events::AuthorShown* shown = event.mutable_author_shown();
+  shown->set_user_id(user);
+  shown->set_author_id(author);
+  shown->mutable_tweet_ids()->Add(tweets.begin(), tweets.end());
+  shown->mutable_flags()->Add(flags.begin(), flags.end());
+  return event.SerializeAsString();
+}
+
+std::string EncodeCopy(const events::Event& event, Origin origin) {
+  events::Event copy = event;
+  SetOrigin(origin, &copy);
+  return copy.SerializeAsString();
+}
+
 absl::Status DecodeEvent(absl::string_view payload, events::Event* event) {
   if (!event->ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
     return Bad("the bytes do not parse");
@@ -93,6 +135,18 @@ absl::Status DecodeEvent(absl::string_view payload, events::Event* event) {
       if (!KnownState(mass.to_state())) return Bad(absl::StrCat("edge state ", mass.to_state()));
       for (int state : mass.from_states()) {
         if (!KnownState(state)) return Bad(absl::StrCat("edge state ", state));
+      }
+      return absl::OkStatus();
+    }
+    case events::Event::kHomeDelivery:
+      if (!event->has_origin()) return Bad("a home delivery without an origin");
+      return absl::OkStatus();
+    case events::Event::kAuthorShown: {
+      const events::AuthorShown& shown = event->author_shown();
+      if (!event->has_origin()) return Bad("an author shown without an origin");
+      if (shown.tweet_ids_size() != shown.flags_size()) {
+        return Bad(absl::StrCat("an author shown with ", shown.tweet_ids_size(), " tweets and ",
+                                shown.flags_size(), " flags"));
       }
       return absl::OkStatus();
     }

@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "common/types.h"
 #include "graph/edge.h"
 #include "roost/v1/events.pb.h"
@@ -31,6 +32,19 @@ std::string EncodeEdge(uint64_t event_id, graph::GraphId graph, UserId source, U
 // Every edge of `user` in `graph`, both directions, in a state of `from` moves to `to`.
 std::string EncodeMassChange(uint64_t event_id, graph::GraphId graph, UserId user,
                              graph::StateMask from, graph::EdgeState to);
+
+// In a cluster, the events one partition derives for another (events.proto), each
+// naming its origin: the source partition and the offset of the event that caused it.
+struct Origin {
+  uint32_t partition = 0;
+  LogOffset offset = 0;
+};
+std::string EncodeHomeDelivery(uint64_t event_id, Origin origin, TweetId tweet, UserId author,
+                               uint32_t flags, absl::Span<const UserId> users, bool retract);
+std::string EncodeAuthorShown(uint64_t event_id, Origin origin, UserId user, UserId author,
+                              absl::Span<const TweetId> tweets, absl::Span<const uint32_t> flags);
+// `event` (an edge or mass change) as the copy another partition applies.
+std::string EncodeCopy(const roost::v1::events::Event& event, Origin origin);
 
 // Parses `payload` into *event and checks its shape: one kind set, a non-zero event
 // id, known graphs and edge states. DATA_LOSS otherwise (*event is then unspecified).

@@ -69,8 +69,8 @@ absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Start(const PipelineParts& p
 absl::Status Pipeline::Build(LogOffset start) {
   const PipelineParts parts = parts_;
   topology::TopologyBuilder builder;
-  builder.AddSpout("log", [parts, start] {
-    return std::make_unique<LogSpout>(parts.log, start, parts.metrics);
+  builder.AddSpout("log", [parts, start, graph_writers = options_.graph_writers] {
+    return std::make_unique<LogSpout>(parts.log, start, parts.metrics, parts.scope, graph_writers);
   });
   builder
       .AddBolt(
@@ -89,9 +89,11 @@ absl::Status Pipeline::Build(LogOffset start) {
   builder
       .AddBolt(
           "fanout",
-          [parts, writers = options_.timeline_writers, threshold = options_.fanout_read_threshold] {
-            return std::make_unique<FanoutBolt>(parts.graph, parts.timelines, writers, threshold,
-                                                parts.metrics);
+          [parts, writers = options_.timeline_writers, threshold = options_.fanout_read_threshold,
+           listener = static_cast<MassJobListener*>(this)] {
+            FanoutBolt::Parts fanout{parts.graph,  parts.timelines, parts.scope,
+                                     parts.source, listener,        parts.metrics};
+            return std::make_unique<FanoutBolt>(fanout, writers, threshold);
           },
           options_.fanout_workers)
       .Fields("tweets", kFanoutWork, AuthorKey)
@@ -260,8 +262,13 @@ void Pipeline::PersistCommitted(LogOffset offset) {
     absl::MutexLock lock(&mu_);
     if (offset <= persisted_) return;
   }
-  // A failure here only means more of the log is replayed after a restart.
-  absl::Status status = parts_.tweets->SetCommittedOffset(offset);
+  // A failure here only means more of the log is replayed after a restart. In a
+  // cluster, what was derived below `offset` for other partitions must be durable
+  // first, or a restart would resume past events whose derivations were lost.
+  absl::Status status = parts_.scope != nullptr
+                            ? parts_.scope->Flush(absl::Now() + absl::Seconds(1))
+                            : absl::OkStatus();
+  if (status.ok()) status = parts_.tweets->SetCommittedOffset(offset);
   if (status.ok()) status = parts_.graph->SetCommittedOffset(offset);
   absl::MutexLock lock(&mu_);
   if (!status.ok()) {

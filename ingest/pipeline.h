@@ -38,6 +38,16 @@
 // it is finished, its home-timeline work included, so a read that waits for a
 // position sees every mass change at or before it whole.
 //
+// In a cluster (PipelineParts::scope, partition_scope.h) the pipeline applies one
+// partition's log: the client writes of its users and what other partitions derived for
+// them. The spout copies an edge change to the destination's partition and a mass
+// change to every other; fanout sends a tweet (or its deletion) to the other
+// partitions' followers as one home delivery each, and a local author's newest tweets
+// to a remote follower's partition when it is shown there. Those derived events enter
+// through the graph writers (GraphTask), so each is decided against its users' edges
+// after every earlier write to them, and the offset persisted as applied never passes
+// a derivation that is not yet durable (PartitionScope::Flush).
+//
 // Thread-safe.
 #ifndef ROOST_INGEST_PIPELINE_H_
 #define ROOST_INGEST_PIPELINE_H_
@@ -54,6 +64,7 @@
 #include "common/metrics.h"
 #include "common/types.h"
 #include "graph/graph_store.h"
+#include "ingest/partition_scope.h"
 #include "ingest/pipeline_fanout_bolt.h"
 #include "ingest/pipeline_graph_bolt.h"
 #include "ingest/pipeline_log_spout.h"
@@ -86,6 +97,10 @@ struct PipelineParts {
   graph::GraphStore* graph = nullptr;
   timelines::HomeTimelines* timelines = nullptr;
   MetricsRegistry* metrics = nullptr;  // may be null
+  // In a cluster, this partition's scope (partition_scope.h) and where the fanout
+  // reads a local author's newest tweets for another partition; null on a single node.
+  PartitionScope* scope = nullptr;
+  timelines::TimelineSource* source = nullptr;
 };
 
 class Pipeline : private MassJobListener {

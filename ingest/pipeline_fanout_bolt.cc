@@ -9,33 +9,72 @@
 
 namespace roost::ingest {
 
-FanoutBolt::FanoutBolt(graph::GraphStore* graph, timelines::HomeTimelines* timelines,
-                       int timeline_writers, uint64_t read_threshold, MetricsRegistry* metrics)
-    : graph_(graph),
-      timelines_(timelines),
+FanoutBolt::FanoutBolt(const Parts& parts, int timeline_writers, uint64_t read_threshold)
+    : graph_(parts.graph),
+      timelines_(parts.timelines),
+      scope_(parts.scope),
+      source_(parts.source),
+      listener_(parts.listener),
       timeline_writers_(std::max(timeline_writers, 1)),
-      read_threshold_(read_threshold) {
-  if (metrics != nullptr) deliveries_ = metrics->GetCounter("pipeline.fanout.deliveries");
+      read_threshold_(parts.scope != nullptr ? 0 : read_threshold) {
+  if (parts.metrics != nullptr) {
+    deliveries_ = parts.metrics->GetCounter("pipeline.fanout.deliveries");
+  }
 }
 
 absl::Status FanoutBolt::Execute(const topology::Tuple& input, topology::Emitter& out) {
   const FanoutWork& work = kFanoutWork.Get(input);
-  if (work.kind == FanoutWork::Kind::kShow || work.kind == FanoutWork::Kind::kUnfollow ||
-      work.kind == FanoutWork::Kind::kHide) {
-    TimelineOp op;
-    op.kind = work.kind == FanoutWork::Kind::kShow       ? TimelineOp::Kind::kShow
-              : work.kind == FanoutWork::Kind::kUnfollow ? TimelineOp::Kind::kUnfollow
-                                                         : TimelineOp::Kind::kHide;
-    op.user = work.user;
-    op.author = work.author;
-    TimelineBatch batch;
-    batch.shard = timelines_->ShardOf(work.user);
-    batch.ops.push_back(op);
-    batch.mass_job = work.mass_job;
-    kTimelineBatches.Emit(out, std::move(batch));
+  using Kind = FanoutWork::Kind;
+  switch (work.kind) {
+    case Kind::kDeliver:
+    case Kind::kRetract:
+      return FanOut(work, input.offset, out);
+    case Kind::kDeliverTo:
+    case Kind::kRetractTo:
+      Emit(work, work.audience, false, out);
+      return absl::OkStatus();
+    case Kind::kShow:
+    case Kind::kUnfollow:
+    case Kind::kHide:
+    case Kind::kShowWith:
+      break;
+  }
+  if (scope_ != nullptr && !scope_->IsLocal(work.user)) return DeriveForUser(work, input.offset);
+  if (scope_ != nullptr && work.kind == Kind::kShow && !scope_->IsLocal(work.author)) {
+    Done(work);  // the author's partition sends its tweets (an author shown)
     return absl::OkStatus();
   }
+  EmitOp(work, out);
+  return absl::OkStatus();
+}
 
+void FanoutBolt::EmitOp(const FanoutWork& work, topology::Emitter& out) {
+  TimelineOp op;
+  switch (work.kind) {
+    case FanoutWork::Kind::kShow:
+      op.kind = TimelineOp::Kind::kShow;
+      break;
+    case FanoutWork::Kind::kUnfollow:
+      op.kind = TimelineOp::Kind::kUnfollow;
+      break;
+    case FanoutWork::Kind::kShowWith:
+      op.kind = TimelineOp::Kind::kShowWith;
+      op.shown = work.shown;
+      break;
+    default:
+      op.kind = TimelineOp::Kind::kHide;
+      break;
+  }
+  op.user = work.user;
+  op.author = work.author;
+  TimelineBatch batch;
+  batch.shard = timelines_->ShardOf(work.user);
+  batch.ops.push_back(std::move(op));
+  batch.mass_job = work.mass_job;
+  kTimelineBatches.Emit(out, std::move(batch));
+}
+
+absl::Status FanoutBolt::FanOut(const FanoutWork& work, LogOffset offset, topology::Emitter& out) {
   bool mark_pulled = false;
   if (work.kind == FanoutWork::Kind::kDeliver && read_threshold_ > 0) {
     ASSIGN_OR_RETURN(const uint64_t followers,
@@ -62,6 +101,7 @@ absl::Status FanoutBolt::Execute(const topology::Tuple& input, topology::Emitter
                    graph_->SelectAll(graph::kFollows, work.author, graph::Direction::kBackward,
                                      graph::kNormalOnly));
   audience.push_back(work.author);
+  if (scope_ != nullptr) PublishDeliveries(work, offset, audience);
   Emit(work, audience, mark_pulled, out);
   // Only now, with nothing left to fail: a retried Execute must find the author not yet
   // pulled, or its followers would never be marked.
@@ -81,7 +121,8 @@ void FanoutBolt::Emit(const FanoutWork& work, absl::Span<const UserId> audience,
     by_shard_[static_cast<size_t>(timelines_->ShardOf(user))].push_back(user);
   std::vector<TimelineBatch> batches(static_cast<size_t>(timeline_writers_));
   const auto emit = [&](TimelineBatch& batch) {
-    batch.retract = work.kind == FanoutWork::Kind::kRetract;
+    batch.retract =
+        work.kind == FanoutWork::Kind::kRetract || work.kind == FanoutWork::Kind::kRetractTo;
     batch.mark_pulled = mark_pulled;
     batch.entry = work.entry;
     kTimelineBatches.Emit(out, std::move(batch));

@@ -1,5 +1,6 @@
 #include "ingest/pipeline_graph_bolt.h"
 
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -50,6 +51,7 @@ void EmitHomeChanges(const graph::EdgeChange& change, topology::Emitter& out,
 
 absl::Status GraphBolt::Execute(const topology::Tuple& input, topology::Emitter& out) {
   const GraphTask& task = kGraphEvents.Get(input);
+  if (task.is_derived_home()) return EmitDerivedHome(task, out);
   if (task.writes.empty()) return RecordJob(input);
   const topology::Tuple* const inputs[] = {&input};
   topology::Emitter* const outs[] = {&out};
@@ -81,12 +83,43 @@ absl::Status GraphBolt::ExecuteBatch(absl::Span<const topology::Tuple* const> in
   // earlier one of the same call).
   size_t run_begin = 0;
   for (size_t i = 0; i < inputs.size(); ++i) {
-    if (!kGraphEvents.Get(*inputs[i]).writes.empty()) continue;
+    const GraphTask& task = kGraphEvents.Get(*inputs[i]);
+    if (!task.writes.empty()) continue;
     RETURN_IF_ERROR(ApplyRun(inputs, outs, run_begin, i));
-    RETURN_IF_ERROR(RecordJob(*inputs[i]));
+    RETURN_IF_ERROR(task.is_derived_home() ? EmitDerivedHome(task, *outs[i])
+                                           : RecordJob(*inputs[i]));
     run_begin = i + 1;
   }
   return ApplyRun(inputs, outs, run_begin, inputs.size());
+}
+
+absl::Status GraphBolt::EmitDerivedHome(const GraphTask& task, topology::Emitter& out) {
+  if (task.event->has_author_shown()) {
+    const events::AuthorShown& shown = task.event->author_shown();
+    FanoutWork work{FanoutWork::Kind::kShowWith, shown.author_id(), shown.user_id()};
+    for (int i = 0; i < shown.tweet_ids_size(); ++i) {
+      work.shown.push_back({shown.tweet_ids(i), shown.author_id(), shown.flags(i)});
+    }
+    kFanoutWork.Emit(out, std::move(work));
+    return absl::OkStatus();
+  }
+  const events::HomeDelivery& delivery = task.event->home_delivery();
+  FanoutWork work;
+  work.kind = delivery.retract() ? FanoutWork::Kind::kRetractTo : FanoutWork::Kind::kDeliverTo;
+  work.author = delivery.author_id();
+  work.entry = {delivery.tweet_id(), delivery.author_id(), delivery.flags()};
+  for (UserId user : task.users) {
+    if (!delivery.retract()) {
+      // Fanned out from the author's follower list as the author's partition had it,
+      // which may still hold a user whose unfollow this partition applied before.
+      ASSIGN_OR_RETURN(const std::optional<graph::Edge> edge,
+                       store_->GetEdge(graph::kFollows, user, delivery.author_id()));
+      if (!edge.has_value() || edge->state != graph::EdgeState::kNormal) continue;
+    }
+    work.audience.push_back(user);
+  }
+  if (!work.audience.empty()) kFanoutWork.Emit(out, std::move(work));
+  return absl::OkStatus();
 }
 
 absl::Status GraphBolt::ApplyRun(absl::Span<const topology::Tuple* const> inputs,

@@ -6,6 +6,7 @@
 
 #include "graph/graph_store.h"
 #include "ingest/pipeline_mass_jobs.h"
+#include "ingest/pipeline_tuples.h"
 #include "topology/component.h"
 
 namespace roost::ingest {
@@ -19,6 +20,10 @@ namespace roost::ingest {
 // (pipeline_mass_jobs.h) and acknowledges it, and Background carries it out in slices
 // between other inputs, so other users' writes wait for a slice, never for the whole
 // job.
+//
+// In a cluster, events other partitions derived for this one's users (GraphTask) come
+// here too, in their place among the writes: a delivery goes on to fanout for those of
+// its users who follow its author now, an author shown as it is (the timelines check it).
 class GraphBolt : public topology::Bolt {
  public:
   // `listener` may be null.
@@ -47,6 +52,7 @@ class GraphBolt : public topology::Bolt {
   absl::Status ApplyRun(absl::Span<const topology::Tuple* const> inputs,
                         absl::Span<topology::Emitter* const> outs, size_t begin, size_t end);
   absl::Status RecordJob(const topology::Tuple& input);
+  absl::Status EmitDerivedHome(const GraphTask& task, topology::Emitter& out);
 
   graph::GraphStore* const store_;
   MassJobListener* const listener_;

@@ -12,6 +12,7 @@
 #include "common/status_macros.h"
 #include "ingest/event_codec.h"
 #include "ingest/pipeline_tuples.h"
+#include "topology/grouping.h"
 
 namespace roost::ingest {
 namespace {
@@ -53,6 +54,7 @@ absl::Status LogSpout::NextBatch(absl::Time deadline, topology::SpoutCollector& 
       return absl::DataLossError(
           absl::StrCat("log record at offset ", record.offset, ": ", decoded.message()));
     }
+    if (scope_ != nullptr && !event->has_origin()) Derive(record.offset, *event);
     if (event->has_tweet_posted() || event->has_tweet_deleted()) {
       kTweetEvents.Emit(out, record.offset, EventPtr(std::move(event)));
     } else if (event->has_edges_mass_changed()) {
@@ -62,6 +64,8 @@ absl::Status LogSpout::NextBatch(absl::Time deadline, topology::SpoutCollector& 
       for (GraphTask& task : GraphTasksFor(std::move(event))) {
         kGraphEvents.Emit(out, record.offset, std::move(task));
       }
+    } else if (event->has_home_delivery() || event->has_author_shown()) {
+      EmitDerivedHome(record.offset, std::move(event), out);
     } else {
       return absl::DataLossError(
           absl::StrCat("log record at offset ", record.offset, " holds an unknown event"));
@@ -80,6 +84,42 @@ absl::Status LogSpout::NextBatch(absl::Time deadline, topology::SpoutCollector& 
   absl::SleepFor(
       std::max(absl::ZeroDuration(), std::min(absl::Milliseconds(10), deadline - absl::Now())));
   return absl::OkStatus();
+}
+
+void LogSpout::Derive(LogOffset offset, const events::Event& event) {
+  const Origin origin{scope_->partition(), offset};
+  const std::string id = DerivationId(origin.partition, offset, "copy");
+  if (event.has_edge_changed()) {
+    // The client's write came to the source's partition; the destination's keeps the
+    // edge too.
+    const UserId destination = event.edge_changed().destination_id();
+    if (!scope_->IsLocal(destination)) {
+      scope_->Publish(scope_->PartitionOf(destination), id, EncodeCopy(event, origin));
+    }
+  } else if (event.has_edges_mass_changed()) {
+    // The user's edges are kept by the partitions of everyone at their other end.
+    for (uint32_t p = 0; p < scope_->partitions(); ++p) {
+      if (p != origin.partition) scope_->Publish(p, id, EncodeCopy(event, origin));
+    }
+  }
+}
+
+void LogSpout::EmitDerivedHome(LogOffset offset, EventPtr event, topology::SpoutCollector& out) {
+  if (event->has_author_shown()) {
+    const UserId user = event->author_shown().user_id();
+    kGraphEvents.Emit(out, offset, GraphTask{user, std::move(event), {}, {}});
+    return;
+  }
+  // One task per graph writer that owns some of the users.
+  std::vector<std::vector<UserId>> by_writer(static_cast<size_t>(graph_writers_));
+  for (UserId user : event->home_delivery().user_ids()) {
+    by_writer[static_cast<size_t>(topology::FieldsInstance(user, graph_writers_))].push_back(user);
+  }
+  for (std::vector<UserId>& users : by_writer) {
+    if (users.empty()) continue;
+    const UserId key = users.front();
+    kGraphEvents.Emit(out, offset, GraphTask{key, event, {}, std::move(users)});
+  }
 }
 
 }  // namespace roost::ingest

@@ -37,6 +37,9 @@ absl::Status TimelineBolt::Execute(const topology::Tuple& input, topology::Emitt
       case TimelineOp::Kind::kHide:
         timelines_->HideAuthor(op.user, op.author);
         break;
+      case TimelineOp::Kind::kShowWith:
+        RETURN_IF_ERROR(timelines_->ShowAuthorWith(op.user, op.author, op.shown));
+        break;
     }
   }
   if (batch.mass_job != 0 && listener_ != nullptr) listener_->MassWorkDone(batch.mass_job);

@@ -34,10 +34,20 @@ inline uint32_t EntryFlags(TweetId reply_to, TweetId retweet_of) {
 // the blocked user's follow of the blocker, is split into one task per source, and a
 // mass change, which touches edges of many sources, goes to every writer, each of
 // which applies it to the edges whose source it owns.
+//
+// In a cluster, the events other partitions derived for this one's users (a home
+// delivery, an author shown) go through the graph writers too, as tasks without
+// writes, split by the writer owning each user: they are decided against the users'
+// edges after every earlier write to them (a delivery reaches only those who still
+// follow the author), and what they emit reaches fanout behind those writes' effects.
 struct GraphTask {
   UserId key = 0;
   EventPtr event;                        // its id is every write's time
-  std::vector<graph::EdgeWrite> writes;  // empty: a mass change, read from `event`
+  std::vector<graph::EdgeWrite> writes;  // empty: a mass change or a derived event
+  std::vector<UserId> users;             // a home delivery: the users this writer owns
+
+  bool is_mass() const { return writes.empty() && event->has_edges_mass_changed(); }
+  bool is_derived_home() const { return event->has_home_delivery() || event->has_author_shown(); }
 };
 
 // A change to home timelines, keyed by the author whose fanout instance orders it.
@@ -48,6 +58,10 @@ struct FanoutWork {
     kShow,      // author may be shown to user now (a follow, unmute, unblock)
     kUnfollow,  // user no longer follows author: drop the author's entries
     kHide,      // author is hidden from user now (a block or mute, either way round)
+    // In a cluster, derived by the author's partition for users of this one:
+    kDeliverTo,  // `entry` into the timelines of `audience` (all followers of author)
+    kRetractTo,  // `entry.id` out of the timelines of `audience`
+    kShowWith,   // kShow, with the author's newest tweets in `shown`
   };
   Kind kind = Kind::kDeliver;
   UserId author = 0;
@@ -56,15 +70,18 @@ struct FanoutWork {
   // The log offset of the mass change whose background slice emitted this (0: none):
   // such work is anchored to nothing, so the timeline writer reports it done.
   LogOffset mass_job = 0;
+  std::vector<UserId> audience;         // kDeliverTo, kRetractTo
+  std::vector<timelines::Entry> shown;  // kShowWith
 };
 
 // A graph change's effect on one user's home timeline (FanoutWork's kShow, kUnfollow,
 // kHide).
 struct TimelineOp {
-  enum class Kind { kShow, kUnfollow, kHide };
+  enum class Kind { kShow, kUnfollow, kHide, kShowWith };
   Kind kind = Kind::kShow;
   UserId user = 0;
   UserId author = 0;
+  std::vector<timelines::Entry> shown;  // kShowWith: the author's newest tweets
 };
 
 // Work for one timeline writer, applied in order: a tweet delivered to (or retracted

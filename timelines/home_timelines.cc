@@ -100,6 +100,14 @@ void HomeTimelines::HideAuthor(UserId user, UserId author) {
 }
 
 absl::Status HomeTimelines::ShowAuthor(UserId user, UserId author) {
+  return Show(user, author, nullptr);
+}
+
+absl::Status HomeTimelines::ShowAuthorWith(UserId user, UserId author, std::vector<Entry> recent) {
+  return Show(user, author, &recent);
+}
+
+absl::Status HomeTimelines::Show(UserId user, UserId author, std::vector<Entry>* given) {
   Shard& shard = *shards_[ShardOf(user)];
   {
     absl::ReaderMutexLock lock(&shard.mu);
@@ -118,7 +126,11 @@ absl::Status HomeTimelines::ShowAuthor(UserId user, UserId author) {
   TweetId cut = 0;
   if (follows) {
     // One more than a timeline holds: if it is there, the author has older tweets.
-    ASSIGN_OR_RETURN(recent, source_->RecentTweets(author, 0, options_.max_entries + 1));
+    if (given != nullptr) {
+      recent = std::move(*given);
+    } else {
+      ASSIGN_OR_RETURN(recent, source_->RecentTweets(author, 0, options_.max_entries + 1));
+    }
     if (recent.size() > options_.max_entries) {
       cut = recent[options_.max_entries].id;
       recent.resize(options_.max_entries);

@@ -81,6 +81,7 @@ class HomeTimelines {
   ~HomeTimelines();
 
   int shard_count() const;
+  size_t max_entries() const { return options_.max_entries; }
   int ShardOf(UserId user) const;
 
   // Writer side. All calls for one shard must come from one thread at a time.
@@ -106,6 +107,10 @@ class HomeTimelines {
   // source whether `user` follows it and nothing hides it; if so, merges its recent
   // tweets. An error from the source leaves the timeline as it was (retry it).
   absl::Status ShowAuthor(UserId user, UserId author);
+  // ShowAuthor with the author's newest tweets given (newest first; one more than
+  // max_entries when it has older ones) instead of read from the source: for an
+  // author whose tweets are kept elsewhere (another partition of a cluster).
+  absl::Status ShowAuthorWith(UserId user, UserId author, std::vector<Entry> recent);
 
   // Hybrid fanout (pulled_authors.h), called by fanout, from the thread that owns the
   // author: a tweet that was not pushed to its author's followers, which reads of their
@@ -175,6 +180,9 @@ class HomeTimelines {
   uint32_t NextReadTick() { return read_clock_.fetch_add(1, std::memory_order_relaxed) + 1; }
   // Evicts idle timelines of `shard` while it is over its share of the memory limit.
   void EvictIfOver(Shard& shard) ABSL_EXCLUSIVE_LOCKS_REQUIRED(shard.mu);
+
+  // ShowAuthor's body: `given` (may be null) replaces the source's read of the author.
+  absl::Status Show(UserId user, UserId author, std::vector<Entry>* given);
 
   const HomeTimelinesOptions options_;
   TimelineSource* const source_;

@@ -1,0 +1,325 @@
+// The pipeline of a cluster's partitions, in process: P partitions, each with its own
+// log (in memory), RocksDB stores, home timelines and pipeline, and a PartitionScope
+// that appends what one derives for another straight to that partition's log (as the
+// JetStream log does across machines), storing a repeated derivation id once. A user
+// lives on partition user mod P.
+//
+// A random stream of posts, deletes, follows, unfollows, blocks, mutes (and their
+// undoing) among a few dozen users, each appended to the partition of the user who
+// acts, as the server routes it; once every partition has applied its log and nothing
+// more is derived, every user's home timeline (read on the user's partition), follow
+// lists and counts must agree exactly with TimelineModel built from the same events:
+// the answers a single node gives.
+//
+// Mass changes are not in this stream: a mass change (conditional on an edge's state)
+// and a copy of an older write to one of its pairs can reach a partition in either
+// order, and the graph store's last-write-wins keeps one state per edge, not the
+// direct write a late copy must be judged against, so two partitions can end apart.
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <random>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "ingest/pipeline.h"
+#include "ingest/pipeline_timeline_source.h"
+#include "roost/v1/events.pb.h"
+#include "tests/common/test_dir.h"
+#include "tests/log/memory_log.h"
+#include "tests/pipeline/timeline_model.h"
+
+namespace roost::ingest {
+namespace {
+
+namespace v1 = ::roost::v1;
+namespace events = ::roost::v1::events;
+using roost::testing::ModelGraph;
+using roost::testing::ModelState;
+using roost::testing::TimelineModel;
+
+constexpr uint32_t kPartitions = 3;
+constexpr size_t kCapacity = 30;  // small, so the cap and refills are exercised
+constexpr UserId kUsers = 24;
+
+class LocalCluster;
+
+// What a partition's pipeline reaches of the others: appends to their logs.
+class InProcessScope : public PartitionScope {
+ public:
+  InProcessScope(LocalCluster* cluster, uint32_t partition)
+      : cluster_(cluster), partition_(partition) {}
+  uint32_t partition() const override { return partition_; }
+  uint32_t partitions() const override { return kPartitions; }
+  uint32_t PartitionOf(UserId user) const override {
+    return static_cast<uint32_t>(user % kPartitions);
+  }
+  void Publish(uint32_t target, std::string id, std::string event) override;
+  absl::Status Flush(absl::Time deadline) override { return absl::OkStatus(); }
+
+ private:
+  LocalCluster* const cluster_;
+  const uint32_t partition_;
+};
+
+// Home timelines read their user's edges here and an author's tweets on the author's
+// partition (across machines, a read from its owner).
+class ClusterSource : public timelines::TimelineSource {
+ public:
+  ClusterSource(LocalCluster* cluster, StoreTimelineSource* local)
+      : cluster_(cluster), local_(local) {}
+  absl::StatusOr<std::vector<UserId>> Followees(UserId user) override {
+    return local_->Followees(user);
+  }
+  absl::StatusOr<bool> Follows(UserId user, UserId author) override {
+    return local_->Follows(user, author);
+  }
+  absl::StatusOr<std::vector<UserId>> HiddenAuthors(UserId user) override {
+    return local_->HiddenAuthors(user);
+  }
+  absl::StatusOr<bool> IsHidden(UserId user, UserId author) override {
+    return local_->IsHidden(user, author);
+  }
+  absl::StatusOr<std::vector<timelines::Entry>> RecentTweets(UserId author, TweetId before,
+                                                             size_t limit) override;
+
+ private:
+  LocalCluster* const cluster_;
+  StoreTimelineSource* const local_;
+};
+
+struct Partition {
+  std::shared_ptr<log::testing::MemoryLog::Records> records =
+      std::make_shared<log::testing::MemoryLog::Records>();
+  std::unique_ptr<log::testing::MemoryLog> log;
+  std::unique_ptr<tweetstore::TweetStore> tweets;
+  std::unique_ptr<graph::GraphStore> graph;
+  std::unique_ptr<StoreTimelineSource> local_source;
+  std::unique_ptr<ClusterSource> source;
+  std::unique_ptr<timelines::HomeTimelines> timelines;
+  std::unique_ptr<InProcessScope> scope;
+  std::unique_ptr<Pipeline> pipeline;
+};
+
+class LocalCluster {
+ public:
+  explicit LocalCluster(const std::string& dir) {
+    for (uint32_t p = 0; p < kPartitions; ++p) {
+      auto part = std::make_unique<Partition>();
+      const std::string base = absl::StrCat(dir, "/p", p);
+      std::filesystem::create_directories(base);
+      part->log = std::make_unique<log::testing::MemoryLog>(part->records);
+      part->tweets = *tweetstore::TweetStore::Open(base + "/tweets", {});
+      part->graph = *graph::GraphStore::Open(base + "/graph", {});
+      part->local_source =
+          std::make_unique<StoreTimelineSource>(part->graph.get(), part->tweets.get());
+      part->source = std::make_unique<ClusterSource>(this, part->local_source.get());
+      timelines::HomeTimelinesOptions options;
+      options.max_entries = kCapacity;
+      part->timelines = std::make_unique<timelines::HomeTimelines>(options, part->source.get());
+      part->scope = std::make_unique<InProcessScope>(this, p);
+      parts_.push_back(std::move(part));
+    }
+  }
+  ~LocalCluster() {
+    for (auto& part : parts_) part->pipeline.reset();
+  }
+
+  void Start() {
+    for (auto& part : parts_) {
+      PipelineParts parts{
+          part->log.get(), part->tweets.get(), part->graph.get(),       part->timelines.get(),
+          nullptr,         part->scope.get(),  part->local_source.get()};
+      PipelineOptions options;
+      options.worker_threads = 2;
+      auto pipeline = Pipeline::Start(parts, options);
+      ASSERT_TRUE(pipeline.ok()) << pipeline.status();
+      part->pipeline = *std::move(pipeline);
+    }
+  }
+
+  Partition& of(UserId user) { return *parts_[user % kPartitions]; }
+  Partition& partition(uint32_t p) { return *parts_[p]; }
+
+  // Appends once per id (JetStream's deduplication).
+  void AppendDerived(uint32_t target, const std::string& id, std::string event) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!derived_ids_.insert(id).second) return;
+    }
+    ASSERT_TRUE(parts_[target]->log->Append(std::move(event)).ok());
+  }
+
+  // Waits until every partition has applied its whole log and no derivation added to
+  // any log meanwhile.
+  void Settle() {
+    for (int round = 0; round < 100; ++round) {
+      std::vector<LogOffset> ends;
+      for (auto& part : parts_) ends.push_back(part->log->durable_offset());
+      for (size_t p = 0; p < parts_.size(); ++p) {
+        ASSERT_TRUE(parts_[p]->pipeline->WaitForApplied(ends[p], absl::Now() + absl::Seconds(30)))
+            << "partition " << p << " applied " << parts_[p]->pipeline->applied_offset() << " of "
+            << ends[p];
+      }
+      bool grew = false;
+      for (size_t p = 0; p < parts_.size(); ++p) {
+        grew |= parts_[p]->log->durable_offset() != ends[p];
+      }
+      if (!grew) return;
+    }
+    FAIL() << "the partitions never settled";
+  }
+
+ private:
+  std::vector<std::unique_ptr<Partition>> parts_;
+  absl::Mutex mu_;
+  absl::flat_hash_set<std::string> derived_ids_ ABSL_GUARDED_BY(mu_);
+};
+
+void InProcessScope::Publish(uint32_t target, std::string id, std::string event) {
+  cluster_->AppendDerived(target, id, std::move(event));
+}
+
+absl::StatusOr<std::vector<timelines::Entry>> ClusterSource::RecentTweets(UserId author,
+                                                                          TweetId before,
+                                                                          size_t limit) {
+  return cluster_->of(author).local_source->RecentTweets(author, before, limit);
+}
+
+// The random writes, applied to the model and appended to the acting user's partition.
+class Workload {
+ public:
+  Workload(LocalCluster* cluster, uint32_t seed) : cluster_(cluster), random_(seed) {}
+
+  void Step() {
+    const int kind = Uniform(100);
+    if (kind < 35) return Post();
+    if (kind < 45) return Delete();
+    if (kind < 70) return Edge(ModelGraph::kFollows, Uniform(4) != 0);
+    if (kind < 82) return Edge(ModelGraph::kBlocks, Uniform(3) == 0);
+    return Edge(ModelGraph::kMutes, Uniform(2) == 0);
+  }
+  const TimelineModel& model() const { return model_; }
+
+ private:
+  uint64_t Uniform(uint64_t n) {
+    return std::uniform_int_distribution<uint64_t>(0, n - 1)(random_);
+  }
+  UserId User() { return 1 + Uniform(kUsers); }
+
+  void Append(UserId actor, events::Event event) {
+    event.set_event_id(++time_);
+    ASSERT_TRUE(cluster_->of(actor).log->Append(event.SerializeAsString()).ok());
+  }
+  void Post() {
+    const UserId author = User();
+    events::Event event;
+    events::TweetPosted* post = event.mutable_tweet_posted();
+    post->set_tweet_id(time_ + 1);
+    post->set_author_id(author);
+    post->set_text("t");
+    model_.Post(time_ + 1, author);
+    Append(author, std::move(event));
+  }
+  void Delete() {
+    const std::map<uint64_t, uint64_t> tweets = model_.AllTweets();
+    if (tweets.empty()) return;
+    auto it = tweets.begin();
+    std::advance(it, static_cast<long>(Uniform(tweets.size())));
+    events::Event event;
+    event.mutable_tweet_deleted()->set_tweet_id(it->first);
+    event.mutable_tweet_deleted()->set_author_id(it->second);
+    model_.Delete(it->first);
+    Append(it->second, std::move(event));
+  }
+  void Edge(ModelGraph graph, bool normal) {
+    const UserId source = User(), destination = User();
+    if (source == destination) return;
+    if (!model_.SetEdge(graph, source, destination, normal, time_ + 1)) return;  // refused
+    events::Event event;
+    events::EdgeChanged* edge = event.mutable_edge_changed();
+    edge->set_graph(static_cast<v1::GraphKind>(graph));
+    edge->set_source_id(source);
+    edge->set_destination_id(destination);
+    edge->set_state(normal ? v1::NORMAL : v1::REMOVED);
+    Append(source, std::move(event));
+  }
+  LocalCluster* const cluster_;
+  std::mt19937_64 random_;
+  TimelineModel model_{kCapacity};
+  uint64_t time_ = 1000;
+};
+
+std::vector<uint64_t> ReadHome(LocalCluster& cluster, UserId user) {
+  absl::StatusOr<timelines::ReadResult> read =
+      cluster.of(user).timelines->Read(user, 0, 0, kCapacity);
+  EXPECT_TRUE(read.ok()) << read.status();
+  std::vector<uint64_t> ids;
+  if (read.ok()) {
+    for (const timelines::Entry& e : read->entries) ids.push_back(e.id);
+  }
+  return ids;
+}
+
+void ExpectMatchesModel(LocalCluster& cluster, const TimelineModel& model, uint32_t seed) {
+  for (UserId user = 1; user <= kUsers; ++user) {
+    const auto verdict = model.CheckHome(user, ReadHome(cluster, user));
+    EXPECT_TRUE(verdict.ok) << "seed " << seed << ", partition " << user % kPartitions << ": "
+                            << verdict.error;
+    graph::GraphStore& graph = *cluster.of(user).graph;
+    for (const bool forward : {true, false}) {
+      const auto direction = forward ? graph::Direction::kForward : graph::Direction::kBackward;
+      absl::StatusOr<std::vector<UserId>> list =
+          graph.SelectAll(graph::kFollows, user, direction, graph::kNormalOnly);
+      ASSERT_TRUE(list.ok()) << list.status();
+      const std::vector<uint64_t> got(list->begin(), list->end());
+      EXPECT_EQ(got, model.List(ModelGraph::kFollows, user, forward))
+          << "seed " << seed << ": user " << user << (forward ? " follows" : " is followed by");
+      for (ModelState state : roost::testing::kModelStates) {
+        absl::StatusOr<uint64_t> count =
+            graph.Count(graph::kFollows, user, direction,
+                        graph::StateBit(static_cast<graph::EdgeState>(state)));
+        ASSERT_TRUE(count.ok());
+        EXPECT_EQ(*count, model.Count(ModelGraph::kFollows, user, forward, state))
+            << "seed " << seed << ": user " << user << " count, state " << static_cast<int>(state);
+      }
+    }
+  }
+}
+
+class ClusterPipelineTest : public ::testing::TestWithParam<uint32_t> {};
+
+TEST_P(ClusterPipelineTest, EveryPartitionAgreesWithTheModel) {
+  const uint32_t seed = GetParam();
+  const std::string dir = roost::testing::FreshTestDir("cluster_pipeline");
+  {
+    LocalCluster cluster(dir);
+    cluster.Start();
+    Workload workload(&cluster, seed);
+    // Half the users read their home early, so the pipeline keeps it from then on;
+    // the others' are rebuilt by the read at the end.
+    for (UserId user = 1; user <= kUsers; user += 2) ReadHome(cluster, user);
+    for (int step = 0; step < 1500; ++step) {
+      workload.Step();
+      if (step % 500 == 499) {
+        cluster.Settle();
+        ExpectMatchesModel(cluster, workload.model(), seed);
+      }
+    }
+    cluster.Settle();
+    ExpectMatchesModel(cluster, workload.model(), seed);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, ClusterPipelineTest, ::testing::Range<uint32_t>(1, 21));
+
+}  // namespace
+}  // namespace roost::ingest
