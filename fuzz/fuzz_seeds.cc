@@ -54,6 +54,26 @@ int main(int argc, char** argv) {
   all[3].mutable_edges_mass_changed()->set_user_id(5);
   all[3].mutable_edges_mass_changed()->add_from_states(roost::v1::NORMAL);
   all[3].mutable_edges_mass_changed()->set_to_state(roost::v1::ARCHIVED);
+  // What a cluster's partitions derive for each other: a copy of an edge change, a
+  // home delivery and an author shown, each with its origin.
+  all.resize(7);
+  all[4] = all[2];
+  all[4].mutable_origin()->set_partition(3);
+  all[4].mutable_origin()->set_offset(41);
+  all[5].set_event_id(10);
+  all[5].mutable_origin()->set_partition(1);
+  all[5].mutable_origin()->set_offset(7);
+  all[5].mutable_home_delivery()->set_tweet_id(10);
+  all[5].mutable_home_delivery()->set_author_id(2);
+  all[5].mutable_home_delivery()->add_user_ids(3);
+  all[5].mutable_home_delivery()->add_user_ids(4);
+  all[6].set_event_id(10);
+  all[6].mutable_origin()->set_partition(1);
+  all[6].mutable_origin()->set_offset(9);
+  all[6].mutable_author_shown()->set_user_id(3);
+  all[6].mutable_author_shown()->set_author_id(2);
+  all[6].mutable_author_shown()->add_tweet_ids(10);
+  all[6].mutable_author_shown()->add_flags(0);
 
   std::string frames = Offset(7);
   for (size_t i = 0; i < all.size(); ++i) {

@@ -39,10 +39,11 @@ cluster::ClusterMap ThreePartitions() {
 // Every record of `log`, by payload, with how many times each was stored.
 absl::flat_hash_map<std::string, int> Stored(log::Log& log) {
   absl::flat_hash_map<std::string, int> stored;
-  absl::StatusOr<std::unique_ptr<log::LogReader>> reader = log.NewReader(1);
-  EXPECT_TRUE(reader.ok()) << reader.status();
-  std::vector<log::LogRecord> records;
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  absl::StatusOr<std::unique_ptr<log::LogReader>> reader = NewReaderWithin(log, 1, deadline);
+  EXPECT_TRUE(reader.ok()) << reader.status();
+  if (!reader.ok()) return stored;
+  std::vector<log::LogRecord> records;
   while (records.size() < log.durable_offset() && absl::Now() < deadline) {
     EXPECT_TRUE((*reader)->ReadBatch(1000, deadline, &records).ok());
   }

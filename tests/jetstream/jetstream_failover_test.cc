@@ -11,8 +11,8 @@
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "jetstream/jetstream_log.h"
-#include "log/log_reader.h"
 #include "loadgen/nats_cluster.h"
+#include "log/log_reader.h"
 #include "tests/common/test_dir.h"
 #include "tests/jetstream/jetstream_test_env.h"
 
@@ -58,7 +58,7 @@ TEST(JetStreamFailoverTest, KillingTheStreamLeaderLosesNoAcknowledgedRecord) {
   }
   ASSERT_GE(killed, 0);
 
-  absl::StatusOr<std::unique_ptr<log::LogReader>> reader = (*log)->NewReader(1);
+  absl::StatusOr<std::unique_ptr<log::LogReader>> reader = NewReaderWithin(**log, 1, deadline);
   ASSERT_TRUE(reader.ok()) << reader.status();
   std::vector<log::LogRecord> records;
   while (records.size() < kRecords && absl::Now() < deadline) {

@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <utility>
 
@@ -42,26 +44,44 @@ std::unique_ptr<Connection> ConnectOrDie(const std::vector<std::string>& urls) {
 void NatsEnvironment::SetUp() {
   dir_ = absl::StrCat(::testing::TempDir(), "nats_", getpid());
   std::filesystem::remove_all(dir_);
-  const std::string& dir = dir_;
-  single_ = std::make_unique<loadgen::NatsCluster>();
-  cluster_ = std::make_unique<loadgen::NatsCluster>();
-  ASSERT_TRUE(single_->Start(dir + "/single", 1).ok());
-  ASSERT_TRUE(cluster_->Start(dir + "/cluster", 3).ok());
-  single_connection_ = ConnectOrDie(single_->urls());
-  cluster_connection_ = ConnectOrDie(cluster_->urls());
-  ASSERT_NE(single_connection_, nullptr);
-  ASSERT_NE(cluster_connection_, nullptr);
+}
+
+NatsEnvironment::Servers& NatsEnvironment::Ensure(Servers& servers, int size) {
+  if (servers.connection != nullptr) return servers;
+  servers.cluster = std::make_unique<loadgen::NatsCluster>();
+  const absl::Status started = servers.cluster->Start(absl::StrCat(dir_, "/", size), size);
+  if (started.ok()) servers.connection = ConnectOrDie(servers.cluster->urls());
   // Tests start once JetStream answers: a fresh cluster first elects its leaders.
-  ASSERT_TRUE(OpenFreshLog(*single_connection_, 1, "ready").ok());
-  ASSERT_TRUE(OpenFreshLog(*cluster_connection_, 3, "ready").ok());
+  absl::Status ready = started;
+  if (ready.ok()) {
+    ready = servers.connection == nullptr
+                ? absl::UnavailableError("no connection")
+                : OpenFreshLog(*servers.connection, size == 1 ? 1 : 3, "ready").status();
+  }
+  if (!ready.ok()) {
+    std::fprintf(stderr, "the test's %d nats-server(s) did not come up: %s\n", size,
+                 ready.ToString().c_str());
+    std::abort();
+  }
+  return servers;
 }
 
 void NatsEnvironment::TearDown() {
-  single_connection_.reset();
-  cluster_connection_.reset();
-  single_.reset();  // SIGKILLs the servers, by PID
-  cluster_.reset();
+  for (Servers* servers : {&single_, &cluster_}) {
+    servers->connection.reset();
+    servers->cluster.reset();  // SIGKILLs the servers, by PID
+  }
   std::filesystem::remove_all(dir_);
+}
+
+absl::StatusOr<std::unique_ptr<log::LogReader>> NewReaderWithin(log::Log& log, LogOffset start,
+                                                                absl::Time deadline) {
+  absl::StatusOr<std::unique_ptr<log::LogReader>> reader = log.NewReader(start);
+  while (!reader.ok() && absl::IsUnavailable(reader.status()) && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(100));  // polling the election, with a deadline
+    reader = log.NewReader(start);
+  }
+  return reader;
 }
 
 std::string FreshStreamName(const std::string& prefix) {

@@ -15,6 +15,7 @@
 #include "jetstream/connection.h"
 #include "jetstream/jetstream_log.h"
 #include "loadgen/nats_cluster.h"
+#include "log/log_reader.h"
 
 namespace roost::jetstream::testing {
 
@@ -26,15 +27,24 @@ class NatsEnvironment : public ::testing::Environment {
   // The process's environment; the first call, before the tests run, registers it.
   static NatsEnvironment& Get();
 
-  loadgen::NatsCluster& single() { return *single_; }
-  loadgen::NatsCluster& cluster() { return *cluster_; }
-  Connection& single_connection() { return *single_connection_; }
-  Connection& cluster_connection() { return *cluster_connection_; }
+  // Each set of servers starts on first use (a test process runs one test, which
+  // needs one of them or none) and answers JetStream requests when returned.
+  loadgen::NatsCluster& single() { return *Ensure(single_, 1).cluster; }
+  loadgen::NatsCluster& cluster() { return *Ensure(cluster_, 3).cluster; }
+  Connection& single_connection() { return *Ensure(single_, 1).connection; }
+  Connection& cluster_connection() { return *Ensure(cluster_, 3).connection; }
 
  private:
+  struct Servers {
+    std::unique_ptr<loadgen::NatsCluster> cluster;
+    std::unique_ptr<Connection> connection;
+  };
+  // Starts `servers` (`size` of them) unless started; aborts, saying why, when they
+  // cannot start.
+  Servers& Ensure(Servers& servers, int size);
+
   std::string dir_;
-  std::unique_ptr<loadgen::NatsCluster> single_, cluster_;
-  std::unique_ptr<Connection> single_connection_, cluster_connection_;
+  Servers single_, cluster_;
 };
 
 // A stream name no other call in this process returned.
@@ -47,6 +57,11 @@ absl::StatusOr<std::unique_ptr<JetStreamLog>> OpenFreshLog(Connection& connectio
 
 // Appends `record` with dedup id `id` and waits for the answer.
 absl::StatusOr<LogOffset> AppendWithId(JetStreamLog& log, std::string record, std::string id);
+
+// A reader of `log` from `start`, retrying while the cluster is electing (a new
+// consumer needs its leaders), until `deadline`.
+absl::StatusOr<std::unique_ptr<log::LogReader>> NewReaderWithin(log::Log& log, LogOffset start,
+                                                                absl::Time deadline);
 
 // Connects to `urls`, retrying for up to 10 s.
 std::unique_ptr<Connection> ConnectOrDie(const std::vector<std::string>& urls);
