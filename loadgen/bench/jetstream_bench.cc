@@ -1,5 +1,5 @@
 // The JetStream floor: what Roost's JetStream log (jetstream/jetstream_log.h) gets from
-// NATS on this machine, for the cluster's figures to be read against. A local
+// NATS on the machine it runs on, for the cluster's figures to be read against. A local
 // nats-server (one replica) or a cluster of three (three replicas, a quorum of two),
 // started here on loopback ports; records of 128 bytes appended through
 // JetStreamLog::AppendAsync with up to `window` appends in flight:
