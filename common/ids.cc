@@ -19,6 +19,10 @@ uint64_t SnowflakeMinIdAt(int64_t unix_ms) {
   return static_cast<uint64_t>(unix_ms - kRoostEpochMs) << kTimeShift;
 }
 
+uint32_t SnowflakeNode(uint64_t id) {
+  return static_cast<uint32_t>(id >> kSnowflakeSequenceBits) & kMaxSnowflakeNode;
+}
+
 absl::StatusOr<SnowflakeGenerator*> SnowflakeGenerator::Create(uint32_t node_id, Clock* clock) {
   if (node_id > kMaxSnowflakeNode) {
     return absl::InvalidArgumentError(

@@ -27,6 +27,8 @@ inline constexpr uint32_t kMaxSnowflakeNode = (1u << kSnowflakeNodeBits) - 1;
 int64_t SnowflakeTimeMs(uint64_t id);
 // The smallest id that could be made at `unix_ms` (for time-range cursors).
 uint64_t SnowflakeMinIdAt(int64_t unix_ms);
+// The node id of the generator that made `id` (in a cluster: the author's partition).
+uint32_t SnowflakeNode(uint64_t id);
 
 // Thread-safe.
 class SnowflakeGenerator {

@@ -89,10 +89,16 @@ int Subprocess::Wait(absl::Time deadline, std::string* output) {
   if (output != nullptr) output->append(rest);
   close(output_fd_);
   output_fd_ = -1;
+  // The output ends when the child closes it, which is at its exit or before (a child
+  // that sent its output elsewhere): wait for the exit itself until the deadline.
   int status = 0;
-  if (waitpid(pid_, &status, WNOHANG) == 0) {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, &status, 0);
+  while (waitpid(pid_, &status, WNOHANG) == 0) {
+    if (absl::Now() >= deadline) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(1));  // no timed waitpid: poll, bounded by the deadline
   }
   pid_ = -1;
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

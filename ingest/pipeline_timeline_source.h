@@ -4,7 +4,11 @@
 #ifndef ROOST_INGEST_PIPELINE_TIMELINE_SOURCE_H_
 #define ROOST_INGEST_PIPELINE_TIMELINE_SOURCE_H_
 
+#include <functional>
+#include <vector>
+
 #include "graph/graph_store.h"
+#include "ingest/partition_scope.h"
 #include "timelines/timeline_source.h"
 #include "tweetstore/tweet_store.h"
 
@@ -29,6 +33,45 @@ class StoreTimelineSource : public timelines::TimelineSource {
 
   graph::GraphStore* const graph_;
   tweetstore::TweetStore* const tweets_;
+};
+
+// A partition's TimelineSource in a cluster. Every edge that touches a partition's users
+// is kept on the partition, so follows, blocks and mutes come from `local`; so do the
+// recent tweets of the partition's own authors. Another partition's author's come from
+// `remote`, which asks that partition's owner.
+//
+// Thread-safe when `remote` is. `local` and `scope` are not owned.
+class PartitionTimelineSource : public timelines::TimelineSource {
+ public:
+  using RecentTweetsFn = std::function<absl::StatusOr<std::vector<timelines::Entry>>(
+      UserId author, TweetId before, size_t limit)>;
+
+  PartitionTimelineSource(timelines::TimelineSource* local, const PartitionScope* scope,
+                          RecentTweetsFn remote)
+      : local_(local), scope_(scope), remote_(std::move(remote)) {}
+
+  absl::StatusOr<std::vector<UserId>> Followees(UserId user) override {
+    return local_->Followees(user);
+  }
+  absl::StatusOr<bool> Follows(UserId user, UserId author) override {
+    return local_->Follows(user, author);
+  }
+  absl::StatusOr<std::vector<UserId>> HiddenAuthors(UserId user) override {
+    return local_->HiddenAuthors(user);
+  }
+  absl::StatusOr<bool> IsHidden(UserId user, UserId author) override {
+    return local_->IsHidden(user, author);
+  }
+  absl::StatusOr<std::vector<timelines::Entry>> RecentTweets(UserId author, TweetId before,
+                                                             size_t limit) override {
+    if (scope_->IsLocal(author)) return local_->RecentTweets(author, before, limit);
+    return remote_(author, before, limit);
+  }
+
+ private:
+  timelines::TimelineSource* const local_;
+  const PartitionScope* const scope_;
+  const RecentTweetsFn remote_;
 };
 
 }  // namespace roost::ingest

@@ -11,13 +11,6 @@
 namespace roost::services {
 namespace {
 
-absl::Time Deadline(grpc::CallbackServerContext* ctx) {
-  const absl::Time cap = absl::Now() + kMaxPositionWait;
-  const auto deadline = ctx->deadline();
-  if (deadline == std::chrono::system_clock::time_point::max()) return cap;
-  return std::min(cap, absl::FromChrono(deadline));
-}
-
 absl::StatusOr<graph::GraphId> ToGraph(v1::GraphKind kind) {
   switch (kind) {
     case v1::FOLLOWS:
@@ -74,18 +67,9 @@ absl::StatusOr<ListArgs> ToListArgs(const Request& req) {
   return ListArgs{*g, *direction, *states};
 }
 
-void ToProto(const tweetstore::Tweet& tweet, v1::Tweet* out) {
-  out->set_id(tweet.id);
-  out->set_author_id(tweet.author);
-  out->set_text(tweet.text);
-  out->set_created_at_ms(tweet.created_at_ms);
-  out->set_reply_to_id(tweet.reply_to);
-  out->set_retweet_of_id(tweet.retweet_of);
-}
-
 void ToProto(const TimelineResult& result, v1::TimelinePage* page) {
   for (TweetId id : result.ids) page->add_ids(id);
-  for (const tweetstore::Tweet& tweet : result.tweets) ToProto(tweet, page->add_tweets());
+  for (const tweetstore::Tweet& tweet : result.tweets) TweetToProto(tweet, page->add_tweets());
   page->set_next_max_id(result.next_max_id);
   page->set_rebuilt(result.rebuilt);
 }
@@ -104,7 +88,7 @@ template <typename Read>
 grpc::ServerUnaryReactor* ReadAfter(Roost* roost, grpc::CallbackServerContext* ctx,
                                     uint64_t min_position, Read read) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  roost->ReadWhenApplied(min_position, Deadline(ctx),
+  roost->ReadWhenApplied(min_position, CallDeadline(*ctx),
                          [reactor, read = std::move(read)](absl::Status ready) mutable {
                            reactor->Finish(ToGrpc(ready.ok() ? read() : ready));
                          });
@@ -133,13 +117,29 @@ Roost::Done<LogOffset> FinishWrite(grpc::ServerUnaryReactor* reactor, Response* 
   };
 }
 
+}  // namespace
+
+void TweetToProto(const tweetstore::Tweet& tweet, v1::Tweet* out) {
+  out->set_id(tweet.id);
+  out->set_author_id(tweet.author);
+  out->set_text(tweet.text);
+  out->set_created_at_ms(tweet.created_at_ms);
+  out->set_reply_to_id(tweet.reply_to);
+  out->set_retweet_of_id(tweet.retweet_of);
+}
+
+absl::Time CallDeadline(const grpc::CallbackServerContext& ctx) {
+  const absl::Time cap = absl::Now() + kMaxPositionWait;
+  const auto deadline = ctx.deadline();
+  if (deadline == std::chrono::system_clock::time_point::max()) return cap;
+  return std::min(cap, absl::FromChrono(deadline));
+}
+
 grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* ctx, const absl::Status& status) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   reactor->Finish(ToGrpc(status));
   return reactor;
 }
-
-}  // namespace
 
 absl::Status CallGate::Check(const grpc::CallbackServerContext& ctx) const {
   if (tokens_ == nullptr) return absl::OkStatus();
@@ -178,7 +178,7 @@ grpc::ServerUnaryReactor* TweetsService::Delete(grpc::CallbackServerContext* ctx
                                                 v1::DeleteResponse* resp) {
   if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  roost_->Delete(req->author_id(), req->tweet_id(), Deadline(ctx), FinishWrite(reactor, resp));
+  roost_->Delete(req->author_id(), req->tweet_id(), CallDeadline(*ctx), FinishWrite(reactor, resp));
   return reactor;
 }
 
@@ -189,7 +189,7 @@ grpc::ServerUnaryReactor* TweetsService::Get(grpc::CallbackServerContext* ctx,
     std::vector<TweetId> ids(req->ids().begin(), req->ids().end());
     absl::StatusOr<std::vector<tweetstore::Tweet>> found = roost_->GetTweets(ids);
     if (found.ok()) {
-      for (const tweetstore::Tweet& tweet : *found) ToProto(tweet, resp->add_tweets());
+      for (const tweetstore::Tweet& tweet : *found) TweetToProto(tweet, resp->add_tweets());
     }
     return found.status();
   });
@@ -222,7 +222,7 @@ grpc::ServerUnaryReactor* GraphService::SetEdge(grpc::CallbackServerContext* ctx
   absl::StatusOr<graph::GraphId> g = ToGraph(req->graph());
   if (!g.ok()) return FinishNow(ctx, g.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  roost_->SetEdge(*g, req->source_id(), req->destination_id(), state, Deadline(ctx),
+  roost_->SetEdge(*g, req->source_id(), req->destination_id(), state, CallDeadline(*ctx),
                   FinishWrite(reactor, resp));
   return reactor;
 }

@@ -19,6 +19,12 @@ namespace v1 = ::roost::v1;
 // Waits longer than this are cut short even when the client set no deadline.
 inline constexpr absl::Duration kMaxPositionWait = absl::Seconds(30);
 
+// The call's deadline, at most kMaxPositionWait from now.
+absl::Time CallDeadline(const grpc::CallbackServerContext& ctx);
+void TweetToProto(const tweetstore::Tweet& tweet, v1::Tweet* out);
+// A reactor already finished with `status`, for a handler to return.
+grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* ctx, const absl::Status& status);
+
 // Who may call a service: every call of it is admitted here, and only here, before its
 // handler does anything. The role each service needs is chosen where the services are
 // built (server.cc): user for Tweets, Timelines and Graph; admin for Admin and

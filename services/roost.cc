@@ -27,6 +27,9 @@ absl::StatusOr<std::unique_ptr<Roost>> Roost::Open(const RoostOptions& options) 
   if (options.max_pending_writes <= 0) {
     return absl::InvalidArgumentError("max_pending_writes must be positive");
   }
+  if ((options.scope == nullptr) != (options.remote == nullptr)) {
+    return absl::InvalidArgumentError("a partition's scope and remote reads go together");
+  }
   if (options.node_id > kMaxSnowflakeNode) {
     return absl::InvalidArgumentError(
         absl::StrCat("node id ", options.node_id, " is above the maximum ", kMaxSnowflakeNode));
@@ -46,13 +49,23 @@ absl::Status Roost::Init(std::vector<tweetstore::MemcachedAddress> cache_servers
   RETURN_IF_ERROR(OpenStores(std::move(cache_servers)));
   RETURN_IF_ERROR(StartIds());
   source_ = std::make_unique<ingest::StoreTimelineSource>(graph_.get(), tweets_.get());
-  timelines_ = std::make_unique<timelines::HomeTimelines>(options_.timelines, source_.get());
+  timelines::TimelineSource* source = source_.get();
+  if (options_.scope != nullptr) {
+    timeline_source_ = std::make_unique<ingest::PartitionTimelineSource>(
+        source, options_.scope,
+        [remote = options_.remote](UserId author, TweetId before, size_t limit) {
+          return remote->RecentTweets(author, before, limit);
+        });
+    source = timeline_source_.get();
+  }
+  timelines_ = std::make_unique<timelines::HomeTimelines>(options_.timelines, source);
   RegisterGauges();
   continuations_ = std::make_unique<ThreadPool>(2);
   const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   readers_ =
       std::make_unique<ThreadPool>(options_.read_threads > 0 ? options_.read_threads : 2 * cores);
-  ingest::PipelineParts parts{log_.get(), tweets_.get(), graph_.get(), timelines_.get(), &metrics_};
+  ingest::PipelineParts parts{log_.get(), tweets_.get(),  graph_.get(), timelines_.get(),
+                              &metrics_,  options_.scope, source_.get()};
   ASSIGN_OR_RETURN(pipeline_, ingest::Pipeline::Start(parts, options_.pipeline));
   requests_ = std::make_unique<RequestDeduper>(tweets_.get(), clock_, options_.request_id_window,
                                                [this] { return pipeline_->applied_offset(); });

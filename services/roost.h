@@ -40,12 +40,14 @@
 #include "log/log_reader.h"
 #include "log/segmented_log.h"
 #include "services/block_tracker.h"
+#include "services/partition_reads.h"
 #include "services/request_deduper.h"
 #include "timelines/home_timelines.h"
 #include "tweetstore/memcached_client.h"
 #include "tweetstore/tweet_store.h"
 
 namespace roost::ingest {
+class PartitionScope;
 class StoreTimelineSource;
 }  // namespace roost::ingest
 
@@ -69,6 +71,13 @@ struct RoostOptions {
   log::RetentionPolicy log_retention;
   absl::Duration retention_interval = absl::Seconds(10);
   uint32_t node_id = 0;  // Snowflake node id, 0..1023
+  // In a cluster (DESIGN.md, "Cluster"), one Roost serves one partition: `scope` says
+  // which users are its own and carries what it derives for the others; `remote` reads
+  // what the others keep (tweets, for hydration and timeline rebuilds). node_id is then
+  // the partition, so a tweet's id names its author's partition. Both or neither; not
+  // owned; they must outlive the Roost.
+  ingest::PartitionScope* scope = nullptr;
+  PartitionReads* remote = nullptr;
   timelines::HomeTimelinesOptions timelines;
   // The graph store's (its follower cache; the path is data_dir/graph).
   graph::GraphStoreOptions graph;
@@ -166,8 +175,13 @@ class Roost {
                        absl::AnyInvocable<void(absl::Status)> read);
 
   // ---- Reads.
-  // In request order; missing and deleted ids omitted. At most kMaxGetIds ids.
+  // In request order; missing and deleted ids omitted. At most kMaxGetIds ids. In a
+  // cluster, only this partition's tweets are found.
   absl::StatusOr<std::vector<tweetstore::Tweet>> GetTweets(absl::Span<const TweetId> ids);
+  // `author`'s newest tweets below `before` (0: the newest), at most `limit`, as home
+  // timeline entries: what another partition's timelines are built from.
+  absl::StatusOr<std::vector<timelines::Entry>> RecentTweets(UserId author, TweetId before,
+                                                             size_t limit);
   absl::StatusOr<TimelineResult> UserTimeline(const TimelineQuery& query);
   // The user's own tweets and their followees', newest first, without the authors the
   // user blocks or mutes or who block the user; paged to its end, the newest
@@ -231,6 +245,11 @@ class Roost {
   absl::Status Recover();
   absl::StatusOr<TimelineResult> Finish(std::vector<TweetId> ids, uint32_t limit, bool hydrate,
                                         bool rebuilt);
+  // The tweets of `ids`, in order, missing and deleted ones omitted: from the tweet
+  // store, and in a cluster from their partitions' owners.
+  absl::StatusOr<std::vector<tweetstore::Tweet>> Hydrate(absl::Span<const TweetId> ids);
+  // The same from this Roost's tweet store only.
+  absl::StatusOr<std::vector<tweetstore::Tweet>> LocalTweets(absl::Span<const TweetId> ids);
   // Appends a follow unless the followee blocks the follower (SetEdge).
   void Follow(UserId follower, UserId followee, absl::Time deadline, Done<LogOffset> done);
   // For a BLOCKS event touching `users` (none: any other event), called where the
@@ -249,6 +268,8 @@ class Roost {
   std::unique_ptr<tweetstore::TweetStore> tweets_;
   std::unique_ptr<graph::GraphStore> graph_;
   std::unique_ptr<ingest::StoreTimelineSource> source_;
+  // What the timelines read: source_, or in a cluster source_ with remote authors' tweets.
+  std::unique_ptr<timelines::TimelineSource> timeline_source_;
   std::unique_ptr<timelines::HomeTimelines> timelines_;
   std::unique_ptr<ingest::Pipeline> pipeline_;
   std::atomic<bool> releasing_{false};

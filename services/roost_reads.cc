@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
 #include "common/status_macros.h"
+#include "ingest/pipeline_timeline_source.h"
 #include "services/roost.h"
 #include "services/validation.h"
 
@@ -74,13 +75,28 @@ absl::StatusOr<std::unique_ptr<log::LogReader>> Roost::NewChangeReader(LogOffset
 
 absl::StatusOr<std::vector<tweetstore::Tweet>> Roost::GetTweets(absl::Span<const TweetId> ids) {
   RETURN_IF_ERROR(ValidateCount(ids.size(), kMaxGetIds, "ids"));
+  return LocalTweets(ids);
+}
+
+absl::StatusOr<std::vector<timelines::Entry>> Roost::RecentTweets(UserId author, TweetId before,
+                                                                  size_t limit) {
+  RETURN_IF_ERROR(ValidateUserId(author, "author_id"));
+  return source_->RecentTweets(author, before, limit);
+}
+
+absl::StatusOr<std::vector<tweetstore::Tweet>> Roost::Hydrate(absl::Span<const TweetId> ids) {
+  if (options_.remote == nullptr) return LocalTweets(ids);
+  return options_.remote->GetTweets(ids);
+}
+
+absl::StatusOr<std::vector<tweetstore::Tweet>> Roost::LocalTweets(absl::Span<const TweetId> ids) {
   ASSIGN_OR_RETURN(std::vector<std::optional<tweetstore::Tweet>> found, tweets_->MultiGet(ids));
-  std::vector<tweetstore::Tweet> out;
-  out.reserve(found.size());
+  std::vector<tweetstore::Tweet> tweets;
+  tweets.reserve(found.size());
   for (std::optional<tweetstore::Tweet>& tweet : found) {
-    if (tweet.has_value() && !tweet->deleted) out.push_back(std::move(*tweet));
+    if (tweet.has_value() && !tweet->deleted) tweets.push_back(std::move(*tweet));
   }
-  return out;
+  return tweets;
 }
 
 absl::StatusOr<TimelineResult> Roost::Finish(std::vector<TweetId> ids, uint32_t limit, bool hydrate,
@@ -90,13 +106,10 @@ absl::StatusOr<TimelineResult> Roost::Finish(std::vector<TweetId> ids, uint32_t 
   // A full page may have more behind it; a short one is the end.
   result.next_max_id = ids.size() == limit ? ids.back() : 0;
   if (hydrate) {
-    ASSIGN_OR_RETURN(std::vector<std::optional<tweetstore::Tweet>> found, tweets_->MultiGet(ids));
+    // Tweets deleted since the page was cut are left out of both.
+    ASSIGN_OR_RETURN(result.tweets, Hydrate(ids));
     ids.clear();
-    for (std::optional<tweetstore::Tweet>& tweet : found) {
-      if (!tweet.has_value() || tweet->deleted) continue;  // deleted since the page was cut
-      ids.push_back(tweet->id);
-      result.tweets.push_back(std::move(*tweet));
-    }
+    for (const tweetstore::Tweet& tweet : result.tweets) ids.push_back(tweet.id);
   }
   result.ids = std::move(ids);
   return result;

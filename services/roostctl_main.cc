@@ -50,6 +50,8 @@ ABSL_FLAG(uint64_t, from, 0,
           "log dump: the first offset (0: the start); feed: the first position (0: only "
           "events from now on).");
 ABSL_FLAG(uint64_t, to, 0, "log dump: the last offset (0: the end).");
+ABSL_FLAG(uint32_t, partition, 0,
+          "feed, against a cluster: the partition whose stream to follow (on its owner).");
 ABSL_FLAG(uint64_t, before, 0,
           "log truncate: delete the log segments wholly below this offset (never past what "
           "the stores have committed).");
@@ -91,11 +93,13 @@ Commands:
   archive USER | unarchive USER | remove-all USER
                              all of USER's edges in --graph, both directions: archive
                              (spam removal), undo it, or remove them
-  stats                      log positions and counters
+  stats                      log positions and counters (a cluster's: summed)
+  cluster status             a cluster's partitions: owner, appended and applied
+                             positions, lag; any node answers
   ping                       round trip of an empty call (Admin.Ping)
   feed                       follow the change feed: one JSON object per event
                              (--from: first position, 0 for new events only;
-                             --type; Ctrl-C ends it)
+                             --type; --partition in a cluster; Ctrl-C ends it)
   log info --data-dir=D      the log's segments, records and offsets (reads files;
                              no server needed, safe while roostd runs)
   log dump --data-dir=D      one JSON object per event (--from, --to, --type)
@@ -158,5 +162,6 @@ int main(int argc, char** argv) {
   options.min_position = absl::GetFlag(FLAGS_min_position);
   options.from = absl::GetFlag(FLAGS_from);
   options.type = absl::GetFlag(FLAGS_type);
+  options.partition = absl::GetFlag(FLAGS_partition);
   return ctl::RunRemoteCommand(*client, command, args, options);
 }

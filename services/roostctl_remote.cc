@@ -340,9 +340,38 @@ int Stats(const Call& call) {
   return Report(status);
 }
 
+// `cluster status`: each partition's owner, positions and lag, from any node.
+int Cluster(const Call& call) {
+  if (call.args.size() != 1 || call.args[0] != "status") {
+    return UsageError("usage: roostctl cluster status");
+  }
+  v1::StatsResponse resp;
+  grpc::Status status =
+      v1::Admin::NewStub(call.c.channel)->Stats(call.c.Context().get(), v1::StatsRequest(), &resp);
+  if (!status.ok()) return Report(status);
+  if (resp.partitions().empty() && resp.unavailable_nodes().empty()) {
+    return Report(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                               "this roostd is not a cluster node (started without --cluster)"));
+  }
+  std::printf("partition\towner\tappended\tapplied\tlag\n");
+  for (const v1::PartitionStats& p : resp.partitions()) {
+    const uint64_t lag =
+        p.appended_position() - std::min(p.appended_position(), p.applied_position());
+    std::printf("%u\t%u\t%llu\t%llu\t%llu\n", p.partition(), p.owner(),
+                static_cast<unsigned long long>(p.appended_position()),
+                static_cast<unsigned long long>(p.applied_position()),
+                static_cast<unsigned long long>(lag));
+  }
+  for (const std::string& node : resp.unavailable_nodes()) {
+    std::printf("unavailable\t%s\n", node.c_str());
+  }
+  return resp.unavailable_nodes().empty() ? 0 : 1;
+}
+
 int Feed(const Call& call) {
   v1::SubscribeRequest req;
   req.set_from_position(call.options.from);
+  req.set_partition(call.options.partition);
   if (!call.options.type.empty()) req.add_types(call.options.type);
   grpc::ClientContext context;  // no deadline: it runs until interrupted
   call.c.Authorize(&context);
@@ -375,7 +404,7 @@ const std::map<std::string, int (*)(const Call&)>& Commands() {
       {"unblock", Edge},  {"mute", Edge},       {"unmute", Edge},     {"negate", Edge},
       {"archive", Mass},  {"unarchive", Mass},  {"remove-all", Mass}, {"select", List},
       {"count", List},    {"intersect", Query}, {"union", Query},     {"difference", Query},
-      {"stats", Stats},   {"feed", Feed},       {"ping", Ping}};
+      {"stats", Stats},   {"feed", Feed},       {"ping", Ping},       {"cluster", Cluster}};
   return *commands;
 }
 

@@ -27,6 +27,7 @@ struct RemoteOptions {
   uint64_t min_position = 0;  // reads: wait until the stores have applied this position
   uint64_t from = 0;          // feed
   std::string type;           // feed
+  uint32_t partition = 0;     // feed, in a cluster
 };
 
 // Whether `command` is one of the remote commands.

@@ -21,12 +21,16 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "cluster/cluster_map.h"
 #include "common/flag_names.h"
 #include "common/program_help.h"
 #include "common/status_macros.h"
+#include "services/cluster_node.h"
 #include "services/metrics_endpoint.h"
 #include "services/roost.h"
 #include "services/server.h"
@@ -61,7 +65,15 @@ ABSL_FLAG(double, log_segment_hours, 0,
 ABSL_FLAG(bool, rebuild, false,
           "Drop the tweet and graph stores and rebuild them by replaying the whole log "
           "before serving (after a store was lost or damaged, or to check the log).");
-ABSL_FLAG(uint32_t, node_id, 0, "Snowflake node id of this process, 0..1023.");
+ABSL_FLAG(uint32_t, node_id, 0,
+          "Snowflake node id of this process, 0..1023. With --cluster: this node's id in the "
+          "cluster file.");
+ABSL_FLAG(std::string, cluster, "",
+          "Run as a node of a cluster described by this file (roost/v1/cluster.proto, "
+          "protobuf text: name, nats_servers, partitions, nodes and their gRPC addresses). "
+          "The node serves on its address from the file (not --listen), keeps each partition "
+          "it owns in --data-dir/p<N> over the partition's JetStream stream, and forwards "
+          "calls about other partitions to their owners. Empty: one process, embedded log.");
 ABSL_FLAG(uint32_t, timeline_max_entries, 800, "Entries kept per home timeline.");
 ABSL_FLAG(int32_t, timeline_shards, 16, "Home timeline shards (each has one writer).");
 ABSL_FLAG(uint64_t, timeline_memory_limit, uint64_t{2} << 30,
@@ -154,11 +166,13 @@ bool IsLoopback(const std::string& listen) {
 
 // Reports Open's replay of the log: a bar redrawn in place on a terminal, a line every
 // ten seconds otherwise; quiet for a recovery that takes under a second.
+// `whose` names the log replayed (empty: the process's own).
 std::function<void(roost::LogOffset, roost::LogOffset, absl::Duration)> RecoveryProgress(
-    bool rebuild) {
+    bool rebuild, const std::string& whose = "") {
   const bool tty = isatty(STDERR_FILENO);
   auto calls = std::make_shared<int>(0);
-  const char* what = rebuild ? "rebuilding from the log" : "applying the log";
+  const std::string what =
+      absl::StrCat(rebuild ? "rebuilding from " : "applying ", whose.empty() ? "the log" : whose);
   return [tty, calls, what](roost::LogOffset applied, roost::LogOffset end,
                             absl::Duration elapsed) {
     const bool done = applied >= end;
@@ -172,7 +186,7 @@ std::function<void(roost::LogOffset, roost::LogOffset, absl::Duration)> Recovery
     std::string bar(30, ' ');
     for (size_t i = 0; i < static_cast<size_t>(fraction * 30); ++i) bar[i] = '=';
     std::fprintf(stderr, "%sroostd: %s [%s] %3.0f%% %llu/%llu events, %.0f events/s, %s %.0fs%s",
-                 tty ? "\r" : "", what, bar.c_str(), fraction * 100,
+                 tty ? "\r" : "", what.c_str(), bar.c_str(), fraction * 100,
                  static_cast<unsigned long long>(applied), static_cast<unsigned long long>(end),
                  rate, done ? "took" : "ETA",
                  done ? seconds : (rate > 0 ? static_cast<double>(end - applied) / rate : 0.0),
@@ -181,6 +195,7 @@ std::function<void(roost::LogOffset, roost::LogOffset, absl::Duration)> Recovery
   };
 }
 
+namespace cluster = ::roost::cluster;
 namespace services = ::roost::services;
 
 // The engine's options, from the flags; INVALID_ARGUMENT naming the flag at fault.
@@ -294,14 +309,14 @@ absl::Status WritePortFile(const std::string& path, int port) {
 // Waits for a stop signal, and meanwhile watches the pipeline: if it stops applying the
 // log, says why once and reports NOT_SERVING so load balancers and probes see it.
 // Returns the signal's number.
-int AwaitStop(const sigset_t& stop_signals, const services::Roost& roost,
+int AwaitStop(const sigset_t& stop_signals, absl::FunctionRef<absl::Status()> pipeline_status,
               services::Server& server) {
   int signal_number = -1;
   bool reported_failure = false;
   while (signal_number < 0) {
     const timespec poll_period = {1, 0};
     signal_number = sigtimedwait(&stop_signals, nullptr, &poll_period);
-    if (const absl::Status status = roost.status(); !status.ok() && !reported_failure) {
+    if (const absl::Status status = pipeline_status(); !status.ok() && !reported_failure) {
       reported_failure = true;
       server.SetServing(false);
       std::fprintf(stderr, "roostd: NOT_SERVING: the pipeline stopped applying the log: %s\n",
@@ -309,6 +324,64 @@ int AwaitStop(const sigset_t& stop_signals, const services::Roost& roost,
     }
   }
   return signal_number;
+}
+
+// Cluster mode: this process is one node of the cluster in the --cluster file.
+int RunClusterNode(services::RoostOptions roost, ServerSetup& setup, const sigset_t& stop_signals) {
+  if (!setup.options.tls_cert.empty() || setup.auth != nullptr) {
+    return Fail(
+        "--cluster does not take TLS or --auth-tokens-file yet: the nodes' calls to each "
+        "other are plaintext and carry no token");
+  }
+  if (!absl::GetFlag(FLAGS_metrics_listen).empty()) {
+    return Fail(
+        "--metrics-listen does not take --cluster yet; Admin.Stats (roostctl stats) "
+        "has the cluster's counters");
+  }
+  absl::StatusOr<cluster::ClusterMap> map = cluster::ClusterMap::Load(absl::GetFlag(FLAGS_cluster));
+  if (!map.ok()) return Fail(std::string(map.status().message()));
+  services::ClusterNodeOptions options;
+  options.roost = std::move(roost);
+  const bool rebuild = options.roost.rebuild;
+  options.recovery_progress = [rebuild](cluster::PartitionId p) {
+    return RecoveryProgress(rebuild, absl::StrCat("partition ", p, "'s stream"));
+  };
+  const absl::Time opening = absl::Now();
+  absl::StatusOr<std::unique_ptr<services::ClusterNode>> node =
+      services::ClusterNode::Open(*map, absl::GetFlag(FLAGS_node_id), options);
+  if (!node.ok()) return Fail(std::string(node.status().message()));
+  setup.options.listen = (*node)->self().grpc_address;
+  absl::StatusOr<std::unique_ptr<services::Server>> server =
+      services::Server::Start(node->get(), setup.options);
+  if (!server.ok()) return Fail(std::string(server.status().message()));
+  std::printf(
+      "roostd: node %u of cluster %s serving on %s, partitions %s of %u (data dir %s, "
+      "opened in %lld ms)\n",
+      (*node)->self().id, map->name().c_str(), setup.options.listen.c_str(),
+      absl::StrJoin((*node)->owned(), ",").c_str(), map->partitions(),
+      absl::GetFlag(FLAGS_data_dir).c_str(),
+      static_cast<long long>(absl::ToInt64Milliseconds(absl::Now() - opening)));
+  std::fflush(stdout);
+  if (const std::string path = absl::GetFlag(FLAGS_port_file); !path.empty()) {
+    if (absl::Status written = WritePortFile(path, (*server)->port()); !written.ok()) {
+      return Fail(std::string(written.message()));
+    }
+  }
+  const auto status = [&node]() -> absl::Status {
+    for (cluster::PartitionId p : (*node)->owned()) {
+      if (absl::Status s = (*node)->local(p)->status(); !s.ok()) {
+        return absl::Status(s.code(), absl::StrCat("partition ", p, ": ", s.message()));
+      }
+    }
+    return absl::OkStatus();
+  };
+  const int signal_number = AwaitStop(stop_signals, status, **server);
+  std::printf("roostd: %s received, shutting down\n", strsignal(signal_number));
+  std::fflush(stdout);
+  (*server)->Shutdown(absl::Now() + absl::Milliseconds(absl::GetFlag(FLAGS_shutdown_grace_ms)));
+  (*node)->Shutdown();
+  std::printf("roostd: stopped\n");
+  return 0;
 }
 
 }  // namespace
@@ -344,6 +417,9 @@ int main(int argc, char** argv) {
   absl::StatusOr<ServerSetup> setup = ServerSetupFromFlags();
   if (!setup.ok()) return Fail(std::string(setup.status().message()));
 
+  if (!absl::GetFlag(FLAGS_cluster).empty()) {
+    return RunClusterNode(*std::move(options), *setup, stop_signals);
+  }
   const absl::Time opening = absl::Now();
   absl::StatusOr<std::unique_ptr<services::Roost>> roost = services::Roost::Open(*options);
   if (!roost.ok()) return Fail(std::string(roost.status().message()));
@@ -367,7 +443,8 @@ int main(int argc, char** argv) {
     }
   }
 
-  const int signal_number = AwaitStop(stop_signals, **roost, **server);
+  const int signal_number = AwaitStop(
+      stop_signals, [&roost] { return (*roost)->status(); }, **server);
   std::printf("roostd: %s received, shutting down\n", strsignal(signal_number));
   std::fflush(stdout);
   // The metrics endpoint takes up to 2 s to stop (civetweb's poll quantum): stop it

@@ -11,6 +11,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "services/cluster_services.h"
 #include "services/grpc_services.h"
 #include "services/parse_error_interceptor.h"
 
@@ -59,17 +60,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const Serve
 }  // namespace
 
 struct Server::Services {
-  Services(Roost* roost, const TokenAuth* auth)
-      : tweets(roost, CallGate(auth, Role::kUser)),
-        timelines(roost, CallGate(auth, Role::kUser)),
-        graph(roost, CallGate(auth, Role::kUser)),
-        admin(roost, CallGate(auth, Role::kAdmin)),
-        feed(roost, CallGate(auth, Role::kAdmin)) {}
-  TweetsService tweets;
-  TimelinesService timelines;
-  GraphService graph;
-  AdminService admin;
-  ChangeFeedService feed;
+  std::vector<std::unique_ptr<grpc::Service>> all;
 };
 
 absl::Status Server::CheckOptions(const ServerOptions& options) {
@@ -83,12 +74,47 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Roost* roost, const std::s
 }
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(Roost* roost, const ServerOptions& options) {
+  auto services = std::make_unique<Services>();
+  services->all.push_back(
+      std::make_unique<TweetsService>(roost, CallGate(options.auth, Role::kUser)));
+  services->all.push_back(
+      std::make_unique<TimelinesService>(roost, CallGate(options.auth, Role::kUser)));
+  services->all.push_back(
+      std::make_unique<GraphService>(roost, CallGate(options.auth, Role::kUser)));
+  services->all.push_back(
+      std::make_unique<AdminService>(roost, CallGate(options.auth, Role::kAdmin)));
+  services->all.push_back(
+      std::make_unique<ChangeFeedService>(roost, CallGate(options.auth, Role::kAdmin)));
+  return Start(
+      std::move(services), [roost](absl::Time deadline) { return roost->Drain(deadline); },
+      options);
+}
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(ClusterNode* node,
+                                                      const ServerOptions& options) {
+  const CallGate user(options.auth, Role::kUser);
+  const CallGate admin(options.auth, Role::kAdmin);
+  auto services = std::make_unique<Services>();
+  services->all.push_back(std::make_unique<ClusterTweetsService>(node, user));
+  services->all.push_back(std::make_unique<ClusterTimelinesService>(node, user));
+  services->all.push_back(std::make_unique<ClusterGraphService>(node, user));
+  services->all.push_back(std::make_unique<ClusterAdminService>(node, admin));
+  services->all.push_back(std::make_unique<ClusterChangeFeedService>(node, admin));
+  // The nodes' own reads of each other: an admin's.
+  services->all.push_back(std::make_unique<PartitionsService>(node, admin));
+  return Start(
+      std::move(services), [node](absl::Time deadline) { return node->Drain(deadline); }, options);
+}
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(std::unique_ptr<Services> services,
+                                                      std::function<bool(absl::Time)> drain,
+                                                      const ServerOptions& options) {
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials = Credentials(options);
   if (!credentials.ok()) return credentials.status();
   const std::string& listen = options.listen;
   std::unique_ptr<Server> server(new Server());
-  server->roost_ = roost;
-  server->services_ = std::make_unique<Services>(roost, options.auth);
+  server->drain_ = std::move(drain);
+  server->services_ = std::move(services);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -100,11 +126,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Roost* roost, const Server
     builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options.max_concurrent_streams);
   }
   builder.AddListeningPort(listen, *credentials, &server->port_);
-  builder.RegisterService(&server->services_->tweets);
-  builder.RegisterService(&server->services_->timelines);
-  builder.RegisterService(&server->services_->graph);
-  builder.RegisterService(&server->services_->admin);
-  builder.RegisterService(&server->services_->feed);
+  for (const auto& service : server->services_->all) builder.RegisterService(service.get());
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(std::make_unique<ParseErrorInterceptorFactory>());
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
@@ -125,7 +147,7 @@ void Server::Shutdown(absl::Time deadline) {
   if (server_ == nullptr || shut_down_) return;
   shut_down_ = true;
   SetServing(false);
-  roost_->Drain(deadline);
+  drain_(deadline);
   // Calls that reached gRPC during the drain still get their handler run, which
   // answers UNAVAILABLE at once; the short window only keeps gRPC from cancelling them
   // first. Waiting longer would only wait for idle clients to hang up.

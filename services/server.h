@@ -3,6 +3,7 @@
 #ifndef ROOST_SERVICES_SERVER_H_
 #define ROOST_SERVICES_SERVER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -16,6 +17,8 @@ class Server;
 }
 
 namespace roost::services {
+
+class ClusterNode;
 
 struct ServerOptions {
   std::string listen = "127.0.0.1:7070";  // "host:port"; port 0 picks a free one
@@ -40,6 +43,10 @@ class Server {
   // The checks Start makes of `options` before binding (TLS files readable and PEM),
   // for a caller that wants them before slow work such as opening the data dir.
   static absl::Status CheckOptions(const ServerOptions& options);
+  // Serves a cluster node (cluster_services.h): any call, on the partitions it owns or
+  // forwarded to their owners. `node` is not owned and must outlive the server.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(ClusterNode* node,
+                                                       const ServerOptions& options);
   // Plaintext, no tokens, on `listen`.
   static absl::StatusOr<std::unique_ptr<Server>> Start(Roost* roost, const std::string& listen);
   ~Server();
@@ -49,8 +56,8 @@ class Server {
   // What grpc.health.v1.Health reports for the whole server.
   void SetServing(bool serving);
 
-  // Reports NOT_SERVING, drains Roost (new writes and position waits get UNAVAILABLE;
-  // writes in flight finish, until `deadline`), then stops gRPC within a moment:
+  // Reports NOT_SERVING, drains Roost (or the node's; new writes and position waits get
+  // UNAVAILABLE; writes in flight finish, until `deadline`), then stops gRPC within a moment:
   // waiting for idle client connections to close would only delay the exit. Roost
   // stays open.
   void Shutdown(absl::Time deadline);
@@ -58,9 +65,12 @@ class Server {
  private:
   struct Services;
   Server() = default;
+  static absl::StatusOr<std::unique_ptr<Server>> Start(std::unique_ptr<Services> services,
+                                                       std::function<bool(absl::Time)> drain,
+                                                       const ServerOptions& options);
   std::unique_ptr<Services> services_;
   std::unique_ptr<grpc::Server> server_;
-  Roost* roost_ = nullptr;
+  std::function<bool(absl::Time)> drain_;  // Roost::Drain or ClusterNode::Drain
   int port_ = 0;
   bool shut_down_ = false;
 };

@@ -49,6 +49,8 @@ namespace v1 = ::roost::v1;
 namespace events = ::roost::v1::events;
 using roost::testing::ModelGraph;
 using roost::testing::ModelState;
+using roost::testing::ModelWrite;
+using roost::testing::RandomModelWrite;
 using roost::testing::TimelineModel;
 
 constexpr uint32_t kPartitions = 3;
@@ -75,32 +77,6 @@ class InProcessScope : public PartitionScope {
   const uint32_t partition_;
 };
 
-// Home timelines read their user's edges here and an author's tweets on the author's
-// partition (across machines, a read from its owner).
-class ClusterSource : public timelines::TimelineSource {
- public:
-  ClusterSource(LocalCluster* cluster, StoreTimelineSource* local)
-      : cluster_(cluster), local_(local) {}
-  absl::StatusOr<std::vector<UserId>> Followees(UserId user) override {
-    return local_->Followees(user);
-  }
-  absl::StatusOr<bool> Follows(UserId user, UserId author) override {
-    return local_->Follows(user, author);
-  }
-  absl::StatusOr<std::vector<UserId>> HiddenAuthors(UserId user) override {
-    return local_->HiddenAuthors(user);
-  }
-  absl::StatusOr<bool> IsHidden(UserId user, UserId author) override {
-    return local_->IsHidden(user, author);
-  }
-  absl::StatusOr<std::vector<timelines::Entry>> RecentTweets(UserId author, TweetId before,
-                                                             size_t limit) override;
-
- private:
-  LocalCluster* const cluster_;
-  StoreTimelineSource* const local_;
-};
-
 struct Partition {
   std::shared_ptr<log::testing::MemoryLog::Records> records =
       std::make_shared<log::testing::MemoryLog::Records>();
@@ -108,7 +84,7 @@ struct Partition {
   std::unique_ptr<tweetstore::TweetStore> tweets;
   std::unique_ptr<graph::GraphStore> graph;
   std::unique_ptr<StoreTimelineSource> local_source;
-  std::unique_ptr<ClusterSource> source;
+  std::unique_ptr<PartitionTimelineSource> source;
   std::unique_ptr<timelines::HomeTimelines> timelines;
   std::unique_ptr<InProcessScope> scope;
   std::unique_ptr<Pipeline> pipeline;
@@ -126,11 +102,17 @@ class LocalCluster {
       part->graph = *graph::GraphStore::Open(base + "/graph", {});
       part->local_source =
           std::make_unique<StoreTimelineSource>(part->graph.get(), part->tweets.get());
-      part->source = std::make_unique<ClusterSource>(this, part->local_source.get());
+      part->scope = std::make_unique<InProcessScope>(this, p);
+      // An author's tweets are read on the author's partition (across machines, from
+      // its owner).
+      part->source = std::make_unique<PartitionTimelineSource>(
+          part->local_source.get(), part->scope.get(),
+          [this](UserId author, TweetId before, size_t limit) {
+            return of(author).local_source->RecentTweets(author, before, limit);
+          });
       timelines::HomeTimelinesOptions options;
       options.max_entries = kCapacity;
       part->timelines = std::make_unique<timelines::HomeTimelines>(options, part->source.get());
-      part->scope = std::make_unique<InProcessScope>(this, p);
       parts_.push_back(std::move(part));
     }
   }
@@ -193,24 +175,16 @@ void InProcessScope::Publish(uint32_t target, std::string id, std::string event)
   cluster_->AppendDerived(target, id, std::move(event));
 }
 
-absl::StatusOr<std::vector<timelines::Entry>> ClusterSource::RecentTweets(UserId author,
-                                                                          TweetId before,
-                                                                          size_t limit) {
-  return cluster_->of(author).local_source->RecentTweets(author, before, limit);
-}
-
 // The random writes, applied to the model and appended to the acting user's partition.
 class Workload {
  public:
   Workload(LocalCluster* cluster, uint32_t seed) : cluster_(cluster), random_(seed) {}
 
   void Step() {
-    const int kind = Uniform(100);
-    if (kind < 35) return Post();
-    if (kind < 45) return Delete();
-    if (kind < 70) return Edge(ModelGraph::kFollows, Uniform(4) != 0);
-    if (kind < 82) return Edge(ModelGraph::kBlocks, Uniform(3) == 0);
-    return Edge(ModelGraph::kMutes, Uniform(2) == 0);
+    const ModelWrite write = RandomModelWrite(random_);
+    if (write.kind == ModelWrite::kPost) return Post();
+    if (write.kind == ModelWrite::kDelete) return Delete();
+    return Edge(write.graph, write.normal);
   }
   const TimelineModel& model() const { return model_; }
 

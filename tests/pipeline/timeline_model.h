@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <random>
 #include <set>
 #include <string>
 #include <tuple>
@@ -54,6 +55,27 @@ inline constexpr ModelGraph kModelGraphs[] = {ModelGraph::kFollows, ModelGraph::
 enum class ModelState : int { kNormal = 0, kRemoved = 1, kArchived = 2, kNegative = 3 };
 inline constexpr ModelState kModelStates[] = {ModelState::kNormal, ModelState::kRemoved,
                                               ModelState::kArchived, ModelState::kNegative};
+
+// One random write of the convergence workloads' mix: 35% posts, 10% deletes, and
+// edge writes (25% follows, 3 in 4 adding; 12% blocks, 1 in 3 adding; 18% mutes, half
+// adding). For an edge, `graph` and whether it is set NORMAL (else REMOVED).
+struct ModelWrite {
+  enum Kind { kPost, kDelete, kEdge } kind = kPost;
+  ModelGraph graph = ModelGraph::kFollows;
+  bool normal = true;
+};
+template <typename Random>
+ModelWrite RandomModelWrite(Random& random) {
+  const auto uniform = [&random](int n) {
+    return std::uniform_int_distribution<int>(0, n - 1)(random);
+  };
+  const int kind = uniform(100);
+  if (kind < 35) return {ModelWrite::kPost};
+  if (kind < 45) return {ModelWrite::kDelete};
+  if (kind < 70) return {ModelWrite::kEdge, ModelGraph::kFollows, uniform(4) != 0};
+  if (kind < 82) return {ModelWrite::kEdge, ModelGraph::kBlocks, uniform(3) == 0};
+  return {ModelWrite::kEdge, ModelGraph::kMutes, uniform(2) == 0};
+}
 
 // What CheckHome concluded about one read timeline.
 struct HomeVerdict {
