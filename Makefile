@@ -6,7 +6,7 @@ DATA_DIR ?= roost-data
 
 FUZZ_SECONDS ?= 30
 
-.PHONY: deps configure build run test unit-test thread-safety test-asan test-tsan fuzz clean
+.PHONY: deps configure build run cluster test unit-test thread-safety test-asan test-tsan fuzz clean
 
 deps:
 	@./scripts/install-deps.sh
@@ -26,6 +26,13 @@ PROGRAMS = roostd roostctl roost-loadgen
 run: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target $(PROGRAMS)
 	$(BUILD_DIR)/services/roostd --data-dir=$(DATA_DIR)
+
+# Builds the programs and starts a local cluster in the foreground: 3 nats-server and
+# 3 roostd (scripts/cluster.sh; data in ./roost-cluster). Ctrl-C stops all of them.
+CLUSTER_DIR ?= roost-cluster
+cluster: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target $(PROGRAMS)
+	./scripts/cluster.sh --dir=$(CLUSTER_DIR) --build-dir=$(BUILD_DIR)
 
 # Builds and runs every test: the suite, the lock annotations checked by clang, the
 # suite again under ASan+UBSan, and each fuzz target for FUZZ_SECONDS. What CI runs

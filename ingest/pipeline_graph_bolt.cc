@@ -96,14 +96,26 @@ absl::Status GraphBolt::ExecuteBatch(absl::Span<const topology::Tuple* const> in
 absl::Status GraphBolt::EmitDerivedHome(const GraphTask& task, topology::Emitter& out) {
   if (task.event->has_author_shown()) {
     const events::AuthorShown& shown = task.event->author_shown();
+    ASSIGN_OR_RETURN(const std::vector<bool> retracted, Retracted(shown.tweet_ids()));
     FanoutWork work{FanoutWork::Kind::kShowWith, shown.author_id(), shown.user_id()};
     for (int i = 0; i < shown.tweet_ids_size(); ++i) {
-      work.shown.push_back({shown.tweet_ids(i), shown.author_id(), shown.flags(i)});
+      if (!retracted[i]) work.shown.push_back({shown.tweet_ids(i), shown.author_id(), shown.flags(i)});
     }
     kFanoutWork.Emit(out, std::move(work));
     return absl::OkStatus();
   }
   const events::HomeDelivery& delivery = task.event->home_delivery();
+  if (delivery.retract()) {
+    tweetstore::Tweet tombstone;
+    tombstone.id = delivery.tweet_id();
+    tombstone.author = delivery.author_id();
+    tombstone.deleted = true;
+    RETURN_IF_ERROR(tweets_->Put(tombstone, /*request_id=*/"", /*position=*/0));
+  } else {
+    const TweetId id = delivery.tweet_id();
+    ASSIGN_OR_RETURN(const std::vector<bool> retracted, Retracted(absl::MakeConstSpan(&id, 1)));
+    if (retracted[0]) return absl::OkStatus();
+  }
   FanoutWork work;
   work.kind = delivery.retract() ? FanoutWork::Kind::kRetractTo : FanoutWork::Kind::kDeliverTo;
   work.author = delivery.author_id();
@@ -120,6 +132,16 @@ absl::Status GraphBolt::EmitDerivedHome(const GraphTask& task, topology::Emitter
   }
   if (!work.audience.empty()) kFanoutWork.Emit(out, std::move(work));
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<bool>> GraphBolt::Retracted(absl::Span<const TweetId> ids) {
+  ASSIGN_OR_RETURN(const std::vector<std::optional<tweetstore::Tweet>> found,
+                   tweets_->MultiGet(ids));
+  std::vector<bool> retracted(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    retracted[i] = found[i].has_value() && found[i]->deleted;
+  }
+  return retracted;
 }
 
 absl::Status GraphBolt::ApplyRun(absl::Span<const topology::Tuple* const> inputs,

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "graph/graph_store.h"
+#include "tweetstore/tweet_store.h"
 #include "ingest/pipeline_mass_jobs.h"
 #include "ingest/pipeline_tuples.h"
 #include "topology/component.h"
@@ -24,11 +25,15 @@ namespace roost::ingest {
 // In a cluster, events other partitions derived for this one's users (GraphTask) come
 // here too, in their place among the writes: a delivery goes on to fanout for those of
 // its users who follow its author now, an author shown as it is (the timelines check it).
+// A retraction leaves a tombstone of the tweet in this partition's tweet store, and
+// deliveries and authors shown leave out tweets with one: what another partition
+// derives may arrive after the retraction of the same tweet (derived again when that
+// partition replays its stream, and decided against its stores as they are then).
 class GraphBolt : public topology::Bolt {
  public:
-  // `listener` may be null.
-  GraphBolt(graph::GraphStore* store, MassJobListener* listener)
-      : store_(store), listener_(listener), jobs_(store, listener) {}
+  // `listener` may be null; so may `tweets` on a single node (no derived events).
+  GraphBolt(graph::GraphStore* store, tweetstore::TweetStore* tweets, MassJobListener* listener)
+      : store_(store), tweets_(tweets), listener_(listener), jobs_(store, listener) {}
   absl::Status Prepare(const topology::TaskContext& context) override;
   absl::Status Execute(const topology::Tuple& input, topology::Emitter& out) override;
   // Applies each run of edge writes in one store write (one WriteBatch, one pass of
@@ -53,8 +58,11 @@ class GraphBolt : public topology::Bolt {
                         absl::Span<topology::Emitter* const> outs, size_t begin, size_t end);
   absl::Status RecordJob(const topology::Tuple& input);
   absl::Status EmitDerivedHome(const GraphTask& task, topology::Emitter& out);
+  // Whether this partition holds a tombstone of each tweet of `ids`.
+  absl::StatusOr<std::vector<bool>> Retracted(absl::Span<const TweetId> ids);
 
   graph::GraphStore* const store_;
+  tweetstore::TweetStore* const tweets_;
   MassJobListener* const listener_;
   MassJobQueue jobs_;
   std::vector<graph::EdgeWrite> run_writes_;  // ApplyRun's scratch: the run's writes,

@@ -230,10 +230,12 @@ LogOffset JetStreamLogImpl::WaitForDurable(LogOffset offset, absl::Time deadline
       absl::MutexLock lock(&acks_->mu);
       const absl::Time next_look = std::min(deadline, absl::Now() + absl::Milliseconds(50));
       acks_->mu.AwaitWithDeadline(absl::Condition(&reached), next_look);
-      if (reached() || absl::Now() >= deadline) return acks_->durable;
+      if (reached()) return acks_->durable;
     }
     absl::StatusOr<StreamState> state = GetStreamState(js_, options_.stream, options_.timeout);
     if (state.ok()) NoteState(*state);
+    absl::MutexLock lock(&acks_->mu);
+    if (reached() || absl::Now() >= deadline) return acks_->durable;
   }
 }
 

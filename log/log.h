@@ -53,11 +53,14 @@ class Log {
   // Blocking form of AppendAsync.
   virtual absl::StatusOr<LogOffset> Append(std::string record) = 0;
 
-  // The last durable offset, 0 when the log is empty.
+  // The last durable offset, 0 when the log is empty. A log that other processes
+  // append to as well (a replicated one) may know its end only as of its last look;
+  // WaitForDurable looks again.
   virtual LogOffset durable_offset() const = 0;
   // The oldest offset still retained (1 for a fresh log).
   virtual LogOffset first_offset() const = 0;
-  // Waits until durable_offset() >= offset or `deadline`; returns durable_offset().
+  // Waits until durable_offset() >= offset or `deadline`; returns durable_offset(). A
+  // deadline already past still looks at the log's end once.
   virtual LogOffset WaitForDurable(LogOffset offset, absl::Time deadline) const = 0;
 
   // A reader positioned at `start` (clamped to first_offset()). OUT_OF_RANGE when

@@ -50,7 +50,8 @@ stop() {
   for pid in "${pids[@]:0:3}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]:0:3}"; do wait "$pid" 2>/dev/null || true; done
 }
-trap stop INT TERM EXIT
+trap 'stop; exit 0' INT TERM
+trap stop EXIT
 
 # Waits (at most 30 s) for a file a starting process writes once it serves.
 await_file() {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <thread>
 #include <utility>
 
@@ -220,7 +221,10 @@ void Roost::Shutdown() {
 // Administration
 
 absl::Status Roost::status() const { return pipeline_->status(); }
-LogOffset Roost::appended_position() const { return log_->durable_offset(); }
+LogOffset Roost::appended_position() const {
+  // Looks at the end of a log others append to as well (a partition's stream).
+  return log_->WaitForDurable(std::numeric_limits<LogOffset>::max(), absl::InfinitePast());
+}
 LogOffset Roost::applied_position() const { return pipeline_->applied_offset(); }
 
 LogOffset Roost::processed_position() const { return pipeline_->processed_offset(); }

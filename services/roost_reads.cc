@@ -22,7 +22,9 @@ std::optional<absl::Status> Roost::ReadyOrWait(LogOffset position, absl::Time de
                                                ThreadPool* pool,
                                                absl::AnyInvocable<void(absl::Status)>& done) {
   if (position == 0) return absl::OkStatus();
-  const LogOffset end = log_->durable_offset();
+  LogOffset end = log_->durable_offset();
+  // Others may have appended to a partition's stream since this process looked.
+  if (position > end) end = log_->WaitForDurable(position, absl::InfinitePast());
   if (position > end) {
     return absl::OutOfRangeError(
         absl::StrCat("min_position ", position, " is beyond the log's end (", end, ")"));
