@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace roost::jetstream {
@@ -60,7 +61,13 @@ absl::Status FromNatsText(natsStatus status, jsErrCode js_error, absl::string_vi
       absl::StrCat(context, ": ", text.empty() ? natsStatus_GetText(status) : text);
   if (js_error != 0)
     absl::StrAppend(&message, " (JetStream error ", static_cast<int>(js_error), ")");
-  return absl::Status(CodeFor(status, js_error), message);
+  absl::StatusCode code = CodeFor(status, js_error);
+  // Some calls (the key-value ones) report JetStream's errors only as text; a cluster
+  // still forming, or missing servers, has no peers to place replicas on yet.
+  if (js_error == 0 && absl::StrContains(text, "no suitable peers")) {
+    code = absl::StatusCode::kUnavailable;
+  }
+  return absl::Status(code, message);
 }
 
 absl::Status FromNats(natsStatus status, absl::string_view context, jsErrCode js_error) {

@@ -70,11 +70,11 @@ void EmbeddedTarget::Issue(const Op& op, absl::Time deadline,
   }
 }
 
-void EmbeddedTarget::AwaitVisible(UserId follower, TweetId tweet, LogOffset position,
-                                  absl::Time deadline,
+void EmbeddedTarget::AwaitVisible(UserId follower, const Outcome& post, absl::Time deadline,
                                   absl::AnyInvocable<void(absl::Status)> done) {
+  const TweetId tweet = post.tweet_id;
   roost_->WhenApplied(
-      position, deadline,
+      post.position, deadline,
       [this, follower, tweet, done = std::move(done)](absl::Status applied) mutable {
         if (!applied.ok()) return done(applied);
         // The read may rebuild a timeline: not on the engine's thread that ran this.

@@ -2,10 +2,14 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <functional>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "roost/v1/roost.grpc.pb.h"
@@ -90,16 +94,18 @@ absl::StatusOr<std::unique_ptr<GrpcTarget>> GrpcTarget::Connect(const GrpcTarget
   }
   std::unique_ptr<GrpcTarget> target(new GrpcTarget(options));
   const absl::Time deadline = absl::Now() + connect_timeout;
-  for (int i = 0; i < options.connections; ++i) {
+  const std::vector<std::string> addresses = absl::StrSplit(options.address, ',');
+  const int connections = std::max<int>(options.connections, static_cast<int>(addresses.size()));
+  for (int i = 0; i < connections; ++i) {
+    const std::string& address = addresses[i % addresses.size()];
     grpc::ChannelArguments args;
     // Without a local pool, channels with equal arguments share one connection.
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
     args.SetInt("roost.loadgen.connection", i);
     auto stubs = std::make_unique<Stubs>();
-    stubs->channel =
-        grpc::CreateCustomChannel(options.address, grpc::InsecureChannelCredentials(), args);
+    stubs->channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
     if (!stubs->channel->WaitForConnected(absl::ToChronoTime(deadline))) {
-      return absl::UnavailableError(absl::StrCat("cannot connect to ", options.address, " within ",
+      return absl::UnavailableError(absl::StrCat("cannot connect to ", address, " within ",
                                                  absl::FormatDuration(connect_timeout)));
     }
     stubs->tweets = v1::Tweets::NewStub(stubs->channel);
@@ -167,7 +173,7 @@ void GrpcTarget::Issue(const Op& op, absl::Time deadline, absl::AnyInvocable<voi
           std::move(req), deadline,
           [done = std::move(done)](const absl::Status& status,
                                    const v1::PostResponse& resp) mutable {
-            done(Outcome{status, resp.tweet_id(), resp.position()});
+            done(Outcome{status, resp.tweet_id(), resp.position(), resp.token()});
           });
       return;
     }
@@ -198,15 +204,17 @@ void GrpcTarget::Issue(const Op& op, absl::Time deadline, absl::AnyInvocable<voi
   }
 }
 
-void GrpcTarget::AwaitVisible(UserId follower, TweetId tweet, LogOffset position,
-                              absl::Time deadline, absl::AnyInvocable<void(absl::Status)> done) {
-  // The newest entry at or below the tweet, once the post is applied: the tweet itself
-  // when fanout delivered it, however many newer tweets arrived since.
+void GrpcTarget::AwaitVisible(UserId follower, const Outcome& post, absl::Time deadline,
+                              absl::AnyInvocable<void(absl::Status)> done) {
+  // The newest entry at or below the tweet, once what the post caused for the follower
+  // is applied (the token; on a cluster, on the follower's partition): the tweet
+  // itself when fanout delivered it, however many newer tweets arrived since.
+  const TweetId tweet = post.tweet_id;
   v1::HomeRequest req;
   req.set_user_id(follower);
   req.set_max_id(tweet + 1);
   req.set_limit(1);
-  req.set_min_position(position);
+  req.set_token(post.token);
   auto* async = Next().timelines->async();
   Start<v1::TimelinePage>(
       calls_.get(),
@@ -251,15 +259,30 @@ absl::Status GrpcTarget::Sync(absl::Time deadline) {
       !status.ok()) {
     return FromGrpc(status);
   }
-  // Any read with min_position waits, on the server, until that position is applied.
-  v1::CountRequest req;
-  req.set_graph(v1::FOLLOWS);
-  req.set_user_id(1);
-  req.set_min_position(stats.appended_position());
-  v1::CountResponse resp;
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(deadline));
-  return FromGrpc(s.graph->Count(&context, req, &resp));
+  // Any read with min_position waits, on the server, until that position is applied;
+  // on a cluster, one read on each partition (through its token: "partition:position").
+  std::vector<std::string> tokens;
+  for (const v1::PartitionStats& p : stats.partitions()) {
+    tokens.push_back(absl::StrCat(p.partition(), ":", p.appended_position()));
+  }
+  if (tokens.empty()) tokens.push_back("");
+  for (const std::string& token : tokens) {
+    v1::CountRequest req;
+    req.set_graph(v1::FOLLOWS);
+    req.set_user_id(1);
+    if (token.empty()) {
+      req.set_min_position(stats.appended_position());
+    } else {
+      req.set_token(token);
+    }
+    v1::CountResponse resp;
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(deadline));
+    if (grpc::Status status = s.graph->Count(&context, req, &resp); !status.ok()) {
+      return FromGrpc(status);
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace roost::loadgen

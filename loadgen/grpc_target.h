@@ -24,8 +24,10 @@ class Channel;
 namespace roost::loadgen {
 
 struct GrpcTargetOptions {
-  std::string address;  // host:port
-  int connections = 4;
+  // host:port, or several separated by commas (the nodes of a cluster): the
+  // connections are spread over them, and calls round-robin over the connections.
+  std::string address;
+  int connections = 4;  // raised to one per address
   std::string name = "roost";  // for reports
 };
 
@@ -40,7 +42,7 @@ class GrpcTarget final : public Target {
 
   std::string name() const override { return options_.name; }
   void Issue(const Op& op, absl::Time deadline, absl::AnyInvocable<void(Outcome)> done) override;
-  void AwaitVisible(UserId follower, TweetId tweet, LogOffset position, absl::Time deadline,
+  void AwaitVisible(UserId follower, const Outcome& post, absl::Time deadline,
                     absl::AnyInvocable<void(absl::Status)> done) override;
   absl::StatusOr<bool> FollowsAll(UserId user, absl::Span<const UserId> followees) override;
   absl::Status Sync(absl::Time deadline) override;

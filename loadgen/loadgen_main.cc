@@ -55,7 +55,9 @@ ABSL_FLAG(std::string, graph, "auto",
           "already holds it.");
 ABSL_FLAG(int32_t, load_concurrency, 256, "Follows in flight while loading the graph.");
 // Targets.
-ABSL_FLAG(std::string, target, "", "run: the roostd to load, host:port.");
+ABSL_FLAG(std::string, target, "",
+          "run: the roostd to load, host:port; or the nodes of a cluster, host:port,host:port,... "
+          "(the connections are spread over them).");
 ABSL_FLAG(std::string, data_dir, "",
           "embedded, load: the data directory (embedded: default a new temporary one, "
           "removed afterwards).");

@@ -234,8 +234,9 @@ void RedisTarget::Issue(const Op& op, absl::Time deadline, absl::AnyInvocable<vo
   });
 }
 
-void RedisTarget::AwaitVisible(UserId follower, TweetId tweet, LogOffset position,
-                               absl::Time deadline, absl::AnyInvocable<void(absl::Status)> done) {
+void RedisTarget::AwaitVisible(UserId follower, const Outcome& post, absl::Time deadline,
+                               absl::AnyInvocable<void(absl::Status)> done) {
+  const TweetId tweet = post.tweet_id;
   // Fanout finished before the post was answered; the check is one lookup.
   Schedule([follower, tweet, done = std::move(done)](Connection& c) mutable {
     absl::StatusOr<Reply> score = c.Command({"ZSCORE", Key('h', follower), std::to_string(tweet)});

@@ -65,7 +65,7 @@ class RedisTarget final : public Target {
 
   std::string name() const override { return "redis"; }
   void Issue(const Op& op, absl::Time deadline, absl::AnyInvocable<void(Outcome)> done) override;
-  void AwaitVisible(UserId follower, TweetId tweet, LogOffset position, absl::Time deadline,
+  void AwaitVisible(UserId follower, const Outcome& post, absl::Time deadline,
                     absl::AnyInvocable<void(absl::Status)> done) override;
   absl::StatusOr<bool> FollowsAll(UserId user, absl::Span<const UserId> followees) override;
   absl::Status Sync(absl::Time deadline) override;

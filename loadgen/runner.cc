@@ -135,7 +135,7 @@ class Recorder : public std::enable_shared_from_this<Recorder> {
       ++probes_;
     }
     target_->AwaitVisible(
-        observer, post.tweet_id, post.position, absl::Now() + options_.fanout_timeout,
+        observer, post, absl::Now() + options_.fanout_timeout,
         [this, self = shared_from_this(), acked](absl::Status status) {
           const int64_t lag = Mono() - acked;
           absl::MutexLock lock(&mu_);

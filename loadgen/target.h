@@ -18,11 +18,13 @@
 namespace roost::loadgen {
 
 // What an operation returned that the runner needs: a post's tweet and the log
-// position that makes it visible (0 where the target has no positions).
+// position and consistency token that make it visible (0 and empty where the target
+// has none).
 struct Outcome {
   absl::Status status;
   TweetId tweet_id = 0;
   LogOffset position = 0;
+  std::string token;
 };
 
 class Target {
@@ -38,11 +40,10 @@ class Target {
   // the operation; past it, done gets DEADLINE_EXCEEDED.
   virtual void Issue(const Op& op, absl::Time deadline, absl::AnyInvocable<void(Outcome)> done) = 0;
 
-  // Fanout lag: done(OK) once `tweet` (posted by `author`, durable at `position`) is
-  // in `follower`'s home timeline; NOT_FOUND when the timeline has been brought up to
-  // date and it is not there; DEADLINE_EXCEEDED at `deadline`. Same threading rules as
-  // Issue.
-  virtual void AwaitVisible(UserId follower, TweetId tweet, LogOffset position, absl::Time deadline,
+  // Fanout lag: done(OK) once the tweet `post` made is in `follower`'s home timeline;
+  // NOT_FOUND when the timeline has been brought up to date and it is not there;
+  // DEADLINE_EXCEEDED at `deadline`. Same threading rules as Issue.
+  virtual void AwaitVisible(UserId follower, const Outcome& post, absl::Time deadline,
                             absl::AnyInvocable<void(absl::Status)> done) = 0;
 
   // Whether `user` follows every one of `followees`, read synchronously: for checking,

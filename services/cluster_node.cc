@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/blocking_counter.h"
+#include "absl/synchronization/notification.h"
 #include "absl/types/span.h"
 #include "common/ids.h"
 #include "common/status_macros.h"
@@ -41,6 +42,9 @@ absl::StatusOr<std::unique_ptr<ClusterNode>> ClusterNode::Open(cluster::ClusterM
   std::unique_ptr<ClusterNode> self(new ClusterNode(std::move(map), node, options));
   self->owned_ = self->map_.PartitionsOf(node);
   self->parts_.resize(self->map_.partitions());
+  for (cluster::PartitionId p = 0; p < self->map_.partitions(); ++p) {
+    self->tokens_.push_back(std::make_unique<ClusterTokens>(self.get(), p));
+  }
   // A node that restarts is reached again within a second: calls to a node that is
   // down fail at once (UNAVAILABLE, naming it) rather than wait, so the channel must
   // not back off for long.
@@ -57,6 +61,7 @@ absl::StatusOr<std::unique_ptr<ClusterNode>> ClusterNode::Open(cluster::ClusterM
   }
   const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   self->readers_ = std::make_unique<ThreadPool>(2 * cores);
+  self->derived_waiters_ = std::make_unique<ThreadPool>(2 * cores);
   RETURN_IF_ERROR(self->Connect());
   const absl::Time start = absl::Now();
   RETURN_IF_ERROR(self->UntilAvailable(start, [&] { return self->CheckPartitionCount(); }));
@@ -165,12 +170,46 @@ bool ClusterNode::Drain(absl::Time deadline) {
 }
 
 void ClusterNode::Shutdown() {
+  // Reads and waits in the pools use the Roosts (a drained Roost ends their waits).
+  readers_.reset();
+  derived_waiters_.reset();
   // A Roost's pipeline publishes through its scope, and the scopes through the
   // publishers: stopped in that order, then the connection they all use.
   for (Partition& part : parts_) part.roost.reset();
   for (Partition& part : parts_) part.scope.reset();
   publishers_.clear();
   connection_.reset();
+}
+
+absl::StatusOr<std::vector<LogOffset>> ClusterNode::AwaitDerived(cluster::PartitionId p,
+                                                                 LogOffset position,
+                                                                 absl::Time deadline) {
+  if (Roost* roost = local(p)) {
+    absl::Notification applied;
+    absl::Status status;
+    roost->WhenApplied(position, deadline, [&](absl::Status s) {
+      status = std::move(s);
+      applied.Notify();
+    });
+    applied.WaitForNotification();
+    RETURN_IF_ERROR(status);
+    RETURN_IF_ERROR(parts_[p].scope->Flush(deadline));
+    return parts_[p].scope->HighWater();
+  }
+  v1::AwaitDerivedRequest request;
+  request.set_partition(p);
+  request.set_position(position);
+  v1::AwaitDerivedResponse response;
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(deadline));
+  RETURN_IF_ERROR(FromGrpc(peers_.at(map_.owner(p))->AwaitDerived(&context, request, &response),
+                           OwnerName(p)));
+  if (response.derived_size() != static_cast<int>(map_.partitions())) {
+    return absl::InternalError(absl::StrCat(OwnerName(p), " answered for ",
+                                            response.derived_size(), " partitions, not ",
+                                            map_.partitions()));
+  }
+  return std::vector<LogOffset>(response.derived().begin(), response.derived().end());
 }
 
 // ---------------------------------------------------------------------------

@@ -27,6 +27,8 @@
 #include "jetstream/jetstream_log.h"
 #include "roost/v1/partitions.grpc.pb.h"
 #include "services/cluster_scope.h"
+#include "services/cluster_tokens.h"
+#include "services/consistency.h"
 #include "services/partition_reads.h"
 #include "services/roost.h"
 
@@ -71,9 +73,23 @@ class ClusterNode : public PartitionReads {
   std::string OwnerName(cluster::PartitionId p) const;
   // Runs reads that gather from several nodes, off gRPC's callback threads.
   ThreadPool* readers() { return readers_.get(); }
+  // Runs other nodes' AwaitDerived calls: they wait on this node's partitions only, so
+  // they must not queue behind reads that wait on other nodes (which may be waiting
+  // for them).
+  ThreadPool* derived_waiters() { return derived_waiters_.get(); }
   // The tweets of `ids` on the partitions this node owns, in no particular order
   // (what the Partitions service answers for).
   absl::StatusOr<std::vector<tweetstore::Tweet>> LocalTweets(absl::Span<const TweetId> ids);
+
+  // The consistency tokens of partition p's services (owned here).
+  Consistency consistency(cluster::PartitionId p) const {
+    return Consistency(p, tokens_[p].get());
+  }
+  // Waits until partition p has applied `position` and what it derived so far is
+  // durable; then, by target partition, the highest sequence of the target's stream it
+  // derived an event at. Asks p's owner when it is another node.
+  absl::StatusOr<std::vector<LogOffset>> AwaitDerived(cluster::PartitionId p, LogOffset position,
+                                                      absl::Time deadline);
 
   // Drains every partition's Roost (Roost::Drain). True when no write is left.
   bool Drain(absl::Time deadline);
@@ -110,10 +126,12 @@ class ClusterNode : public PartitionReads {
   // Every partition's stream, for the scopes' derived events.
   std::vector<std::unique_ptr<jetstream::JetStreamLog>> publishers_;
   std::vector<Partition> parts_;  // by partition; empty where another node owns it
+  std::vector<std::unique_ptr<ClusterTokens>> tokens_;  // by partition
   // The other nodes'.
   absl::flat_hash_map<cluster::NodeId, std::shared_ptr<grpc::Channel>> channels_;
   absl::flat_hash_map<cluster::NodeId, std::unique_ptr<::roost::v1::Partitions::Stub>> peers_;
   std::unique_ptr<ThreadPool> readers_;
+  std::unique_ptr<ThreadPool> derived_waiters_;
 };
 
 }  // namespace roost::services

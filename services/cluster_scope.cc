@@ -1,5 +1,6 @@
 #include "services/cluster_scope.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -13,6 +14,7 @@ ClusterScope::ClusterScope(const cluster::ClusterMap* map, cluster::PartitionId 
       partition_(partition),
       streams_(std::move(streams)),
       retry_interval_(retry_interval),
+      high_water_(map->partitions(), 0),
       retrier_([this] { RetryLoop(); }) {}
 
 ClusterScope::~ClusterScope() {
@@ -28,11 +30,13 @@ ClusterScope::~ClusterScope() {
 }
 
 void ClusterScope::Publish(uint32_t target, std::string id, std::string event) {
+  uint64_t ticket;
   {
     absl::MutexLock lock(&mu_);
-    ++outstanding_;
+    ticket = next_ticket_++;
+    pending_.insert(ticket);
   }
-  Send(Derived{target, std::move(id), std::move(event)});
+  Send(Derived{target, ticket, std::move(id), std::move(event)});
 }
 
 void ClusterScope::Send(Derived derived) {
@@ -49,7 +53,8 @@ void ClusterScope::Send(Derived derived) {
         absl::MutexLock lock(&mu_);
         --in_flight_;
         if (offset.ok()) {
-          --outstanding_;
+          pending_.erase(derived.ticket);
+          high_water_[derived.target] = std::max(high_water_[derived.target], *offset);
           return;
         }
         last_error_ = offset.status();
@@ -79,15 +84,20 @@ void ClusterScope::RetryLoop() {
 
 absl::Status ClusterScope::Flush(absl::Time deadline) {
   absl::MutexLock lock(&mu_);
-  if (mu_.AwaitWithDeadline(
-          absl::Condition(
-              +[](int64_t* outstanding) { return *outstanding == 0; }, &outstanding_),
-          deadline)) {
-    return absl::OkStatus();
-  }
-  return absl::UnavailableError(
-      absl::StrCat(outstanding_,
-                   " derived events are not stored yet; the last error: ", last_error_.ToString()));
+  // Only the publishes so far: later ones must not keep a flush waiting under load.
+  const uint64_t last = next_ticket_ - 1;
+  auto stored = [this, last]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return pending_.empty() || *pending_.begin() > last;
+  };
+  if (mu_.AwaitWithDeadline(absl::Condition(&stored), deadline)) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrCat(pending_.size(),
+                                             " derived events are not stored yet; the last error: ",
+                                             last_error_.ToString()));
+}
+
+std::vector<LogOffset> ClusterScope::HighWater() const {
+  absl::MutexLock lock(&mu_);
+  return high_water_;
 }
 
 int64_t ClusterScope::retries() const {
@@ -97,7 +107,7 @@ int64_t ClusterScope::retries() const {
 
 int64_t ClusterScope::outstanding() const {
   absl::MutexLock lock(&mu_);
-  return outstanding_;
+  return static_cast<int64_t>(pending_.size());
 }
 
 }  // namespace roost::services

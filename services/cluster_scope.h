@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/btree_set.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -47,6 +48,9 @@ class ClusterScope : public ingest::PartitionScope {
       ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status Flush(absl::Time deadline) override ABSL_LOCKS_EXCLUDED(mu_);
 
+  // By target partition, the highest sequence of its stream that a publish of this
+  // scope was stored at. After Flush, it covers every publish before the Flush.
+  std::vector<LogOffset> HighWater() const ABSL_LOCKS_EXCLUDED(mu_);
   // Publishes not yet stored.
   int64_t outstanding() const ABSL_LOCKS_EXCLUDED(mu_);
   // Publishes sent again after a failure.
@@ -55,6 +59,7 @@ class ClusterScope : public ingest::PartitionScope {
  private:
   struct Derived {
     uint32_t target = 0;
+    uint64_t ticket = 0;  // its place among the publishes, for Flush
     std::string id;
     std::string event;
   };
@@ -67,7 +72,9 @@ class ClusterScope : public ingest::PartitionScope {
   const absl::Duration retry_interval_;
 
   mutable absl::Mutex mu_;
-  int64_t outstanding_ ABSL_GUARDED_BY(mu_) = 0;  // published, not yet stored
+  uint64_t next_ticket_ ABSL_GUARDED_BY(mu_) = 1;
+  absl::btree_set<uint64_t> pending_ ABSL_GUARDED_BY(mu_);  // tickets not yet stored
+  std::vector<LogOffset> high_water_ ABSL_GUARDED_BY(mu_);   // by target
   int64_t in_flight_ ABSL_GUARDED_BY(mu_) = 0;    // sent, not yet answered
   int64_t retries_ ABSL_GUARDED_BY(mu_) = 0;
   std::deque<Derived> retry_ ABSL_GUARDED_BY(mu_);

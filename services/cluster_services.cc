@@ -403,4 +403,23 @@ grpc::ServerUnaryReactor* PartitionsService::RecentTweets(grpc::CallbackServerCo
   return FinishNow(ctx, entries.status());
 }
 
+grpc::ServerUnaryReactor* PartitionsService::AwaitDerived(grpc::CallbackServerContext* ctx,
+                                                          const v1::AwaitDerivedRequest* req,
+                                                          v1::AwaitDerivedResponse* resp) {
+  if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
+  const cluster::PartitionId p = req->partition();
+  if (p >= node_->map().partitions() || node_->local(p) == nullptr) {
+    return FinishNow(ctx, absl::FailedPreconditionError(absl::StrCat(
+                              "node ", node_->self().id, " does not own partition ", p)));
+  }
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  node_->derived_waiters()->Schedule([this, p, req, resp, reactor, deadline = CallDeadline(*ctx)] {
+    absl::StatusOr<std::vector<LogOffset>> derived =
+        node_->AwaitDerived(p, req->position(), deadline);
+    if (derived.ok()) resp->mutable_derived()->Add(derived->begin(), derived->end());
+    reactor->Finish(ToGrpc(derived.status()));
+  });
+  return reactor;
+}
+
 }  // namespace roost::services

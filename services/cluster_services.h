@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -38,7 +39,11 @@ class Routes {
   Routes(ClusterNode* node, CallGate gate) : node_(node), gate_(gate) {
     local_.resize(node->map().partitions());
     for (cluster::PartitionId p : node->owned()) {
-      local_[p] = std::make_unique<Local>(node->local(p), gate);
+      if constexpr (std::is_constructible_v<Local, Roost*, CallGate, Consistency>) {
+        local_[p] = std::make_unique<Local>(node->local(p), gate, node->consistency(p));
+      } else {
+        local_[p] = std::make_unique<Local>(node->local(p), gate);
+      }
     }
     for (const cluster::NodeInfo& info : node->map().nodes()) {
       if (info.id != node->self().id) peers_[info.id] = Service::NewStub(node->channel(info.id));
@@ -166,6 +171,10 @@ class PartitionsService final : public v1::Partitions::CallbackService {
   grpc::ServerUnaryReactor* RecentTweets(grpc::CallbackServerContext* ctx,
                                          const v1::RecentTweetsRequest* req,
                                          v1::RecentTweetsResponse* resp) override;
+  // Waits, so on the node's derived_waiters threads.
+  grpc::ServerUnaryReactor* AwaitDerived(grpc::CallbackServerContext* ctx,
+                                         const v1::AwaitDerivedRequest* req,
+                                         v1::AwaitDerivedResponse* resp) override;
 
  private:
   ClusterNode* const node_;

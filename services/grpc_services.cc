@@ -81,38 +81,51 @@ void ToProto(const graph::Page& page, Response* resp) {
   resp->set_next_cursor(page.next_cursor);
 }
 
-// Runs `read` on Roost's read pool once `min_position` is applied (at once when it is
-// 0) and finishes the call with its status. Neither the wait nor the read holds
-// gRPC's callback thread.
+// Runs `read` on Roost's read pool once `min_position` and what `token` (empty: none)
+// resolves to are applied (at once when both are 0) and finishes the call with its
+// status. Neither the wait nor the read holds gRPC's callback thread.
 template <typename Read>
-grpc::ServerUnaryReactor* ReadAfter(Roost* roost, grpc::CallbackServerContext* ctx,
-                                    uint64_t min_position, Read read) {
+grpc::ServerUnaryReactor* ReadAfter(Roost* roost, const Consistency& consistency,
+                                    grpc::CallbackServerContext* ctx, uint64_t min_position,
+                                    absl::string_view token, Read read) {
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  roost->ReadWhenApplied(min_position, CallDeadline(*ctx),
-                         [reactor, read = std::move(read)](absl::Status ready) mutable {
-                           reactor->Finish(ToGrpc(ready.ok() ? read() : ready));
-                         });
+  const absl::Time deadline = CallDeadline(*ctx);
+  consistency.ReadPosition(
+      min_position, token, deadline,
+      [roost, reactor, deadline, read = std::move(read)](absl::StatusOr<LogOffset> position) mutable {
+        if (!position.ok()) return reactor->Finish(ToGrpc(position.status()));
+        roost->ReadWhenApplied(*position, deadline,
+                               [reactor, read = std::move(read)](absl::Status ready) mutable {
+                                 reactor->Finish(ToGrpc(ready.ok() ? read() : ready));
+                               });
+      });
   return reactor;
 }
 
 // UserTimeline and Home: the same request and page, a different timeline.
 template <typename Request>
 grpc::ServerUnaryReactor* ReadTimeline(
-    Roost* roost, grpc::CallbackServerContext* ctx, const Request& req, v1::TimelinePage* resp,
+    Roost* roost, const Consistency& consistency, grpc::CallbackServerContext* ctx,
+    const Request& req, v1::TimelinePage* resp,
     absl::StatusOr<TimelineResult> (Roost::*timeline)(const TimelineQuery&)) {
   TimelineQuery query{req.user_id(), req.max_id(), req.since_id(), req.limit(), req.hydrate()};
-  return ReadAfter(roost, ctx, req.min_position(), [roost, timeline, query, resp] {
+  return ReadAfter(roost, consistency, ctx, req.min_position(), req.token(),
+                   [roost, timeline, query, resp] {
     absl::StatusOr<TimelineResult> result = (roost->*timeline)(query);
     if (result.ok()) ToProto(*result, resp);
     return result.status();
   });
 }
 
-// Finishes a write with its position.
+// Finishes a write with its position and token.
 template <typename Response>
-Roost::Done<LogOffset> FinishWrite(grpc::ServerUnaryReactor* reactor, Response* resp) {
-  return [reactor, resp](absl::StatusOr<LogOffset> position) {
-    if (position.ok()) resp->set_position(*position);
+Roost::Done<LogOffset> FinishWrite(grpc::ServerUnaryReactor* reactor, Response* resp,
+                                   const Consistency& consistency) {
+  return [reactor, resp, consistency](absl::StatusOr<LogOffset> position) {
+    if (position.ok()) {
+      resp->set_position(*position);
+      resp->set_token(consistency.TokenFor(*position));
+    }
     reactor->Finish(ToGrpc(position.status()));
   };
 }
@@ -163,10 +176,11 @@ grpc::ServerUnaryReactor* TweetsService::Post(grpc::CallbackServerContext* ctx,
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   PostArgs args{req->author_id(), req->text(), req->reply_to_id(), req->retweet_of_id(),
                 req->request_id()};
-  roost_->Post(std::move(args), [reactor, resp](absl::StatusOr<PostResult> result) {
+  roost_->Post(std::move(args), [this, reactor, resp](absl::StatusOr<PostResult> result) {
     if (result.ok()) {
       resp->set_tweet_id(result->tweet_id);
       resp->set_position(result->position);
+      resp->set_token(consistency_.TokenFor(result->position));
     }
     reactor->Finish(ToGrpc(result.status()));
   });
@@ -178,14 +192,14 @@ grpc::ServerUnaryReactor* TweetsService::Delete(grpc::CallbackServerContext* ctx
                                                 v1::DeleteResponse* resp) {
   if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  roost_->Delete(req->author_id(), req->tweet_id(), CallDeadline(*ctx), FinishWrite(reactor, resp));
+  roost_->Delete(req->author_id(), req->tweet_id(), CallDeadline(*ctx), FinishWrite(reactor, resp, consistency_));
   return reactor;
 }
 
 grpc::ServerUnaryReactor* TweetsService::Get(grpc::CallbackServerContext* ctx,
                                              const v1::GetRequest* req, v1::GetResponse* resp) {
   if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
-  return ReadAfter(roost_, ctx, /*min_position=*/0, [this, req, resp] {
+  return ReadAfter(roost_, Consistency(), ctx, /*min_position=*/0, "", [this, req, resp] {
     std::vector<TweetId> ids(req->ids().begin(), req->ids().end());
     absl::StatusOr<std::vector<tweetstore::Tweet>> found = roost_->GetTweets(ids);
     if (found.ok()) {
@@ -199,7 +213,7 @@ grpc::ServerUnaryReactor* TweetsService::UserTimeline(grpc::CallbackServerContex
                                                       const v1::UserTimelineRequest* req,
                                                       v1::TimelinePage* resp) {
   if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
-  return ReadTimeline(roost_, ctx, *req, resp, &Roost::UserTimeline);
+  return ReadTimeline(roost_, consistency_, ctx, *req, resp, &Roost::UserTimeline);
 }
 
 // ---------------------------------------------------------------------------
@@ -209,7 +223,7 @@ grpc::ServerUnaryReactor* TimelinesService::Home(grpc::CallbackServerContext* ct
                                                  const v1::HomeRequest* req,
                                                  v1::TimelinePage* resp) {
   if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
-  return ReadTimeline(roost_, ctx, *req, resp, &Roost::HomeTimeline);
+  return ReadTimeline(roost_, consistency_, ctx, *req, resp, &Roost::HomeTimeline);
 }
 
 // ---------------------------------------------------------------------------
@@ -223,7 +237,7 @@ grpc::ServerUnaryReactor* GraphService::SetEdge(grpc::CallbackServerContext* ctx
   if (!g.ok()) return FinishNow(ctx, g.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   roost_->SetEdge(*g, req->source_id(), req->destination_id(), state, CallDeadline(*ctx),
-                  FinishWrite(reactor, resp));
+                  FinishWrite(reactor, resp, consistency_));
   return reactor;
 }
 
@@ -251,7 +265,7 @@ grpc::ServerUnaryReactor* GraphService::Mass(grpc::CallbackServerContext* ctx,
   absl::StatusOr<graph::GraphId> g = ToGraph(req->graph());
   if (!g.ok()) return FinishNow(ctx, g.status());
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  roost_->MassChange(*g, req->user_id(), from, to, FinishWrite(reactor, resp));
+  roost_->MassChange(*g, req->user_id(), from, to, FinishWrite(reactor, resp, consistency_));
   return reactor;
 }
 
@@ -283,7 +297,7 @@ grpc::ServerUnaryReactor* GraphService::Select(grpc::CallbackServerContext* ctx,
   if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
   absl::StatusOr<ListArgs> list = ToListArgs(*req);
   if (!list.ok()) return FinishNow(ctx, list.status());
-  return ReadAfter(roost_, ctx, req->min_position(), [this, list = *list, req, resp] {
+  return ReadAfter(roost_, consistency_, ctx, req->min_position(), req->token(), [this, list = *list, req, resp] {
     absl::StatusOr<graph::Page> page =
         roost_->Select(list.graph, req->user_id(), list.direction, list.states, req->cursor(),
                        req->limit(), req->created_after_ms(), req->created_before_ms());
@@ -298,7 +312,7 @@ grpc::ServerUnaryReactor* GraphService::Count(grpc::CallbackServerContext* ctx,
   if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
   absl::StatusOr<ListArgs> list = ToListArgs(*req);
   if (!list.ok()) return FinishNow(ctx, list.status());
-  return ReadAfter(roost_, ctx, req->min_position(), [this, list = *list, req, resp] {
+  return ReadAfter(roost_, consistency_, ctx, req->min_position(), req->token(), [this, list = *list, req, resp] {
     absl::StatusOr<uint64_t> count =
         roost_->Count(list.graph, req->user_id(), list.direction, list.states);
     if (count.ok()) resp->set_count(*count);
@@ -312,7 +326,7 @@ grpc::ServerUnaryReactor* GraphService::Contains(grpc::CallbackServerContext* ct
   if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
   absl::StatusOr<graph::GraphId> g = ToGraph(req->graph());
   if (!g.ok()) return FinishNow(ctx, g.status());
-  return ReadAfter(roost_, ctx, req->min_position(), [this, g = *g, req, resp] {
+  return ReadAfter(roost_, consistency_, ctx, req->min_position(), req->token(), [this, g = *g, req, resp] {
     std::vector<UserId> destinations(req->destination_ids().begin(), req->destination_ids().end());
     absl::StatusOr<std::vector<bool>> found = roost_->Contains(g, req->source_id(), destinations);
     if (found.ok()) {
@@ -351,7 +365,8 @@ grpc::ServerUnaryReactor* GraphService::Query(grpc::CallbackServerContext* ctx,
     terms.push_back({*g, term.user_id(), *direction});
   }
   return ReadAfter(
-      roost_, ctx, req->min_position(), [this, op, terms = std::move(terms), req, resp] {
+      roost_, consistency_, ctx, req->min_position(), req->token(),
+      [this, op, terms = std::move(terms), req, resp] {
         absl::StatusOr<graph::Page> page = roost_->Query(op, terms, req->cursor(), req->limit());
         if (!page.ok()) return page.status();
         ToProto(*page, resp);
@@ -373,7 +388,7 @@ grpc::ServerUnaryReactor* AdminService::Stats(grpc::CallbackServerContext* ctx,
   if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
   // The gauges read the stores (a timeline shard's lock, for one): off the callback
   // thread like every read.
-  return ReadAfter(roost_, ctx, /*min_position=*/0, [this, resp] {
+  return ReadAfter(roost_, Consistency(), ctx, /*min_position=*/0, "", [this, resp] {
     resp->set_appended_position(roost_->appended_position());
     resp->set_applied_position(roost_->applied_position());
     resp->set_processed_position(roost_->processed_position());

@@ -10,6 +10,7 @@
 #include "roost/v1/feed.grpc.pb.h"
 #include "roost/v1/roost.grpc.pb.h"
 #include "services/auth.h"
+#include "services/consistency.h"
 #include "services/roost.h"
 
 namespace roost::services {
@@ -48,7 +49,9 @@ class CallGate {
 
 class TweetsService final : public v1::Tweets::CallbackService {
  public:
-  TweetsService(Roost* roost, CallGate gate) : roost_(roost), gate_(gate) {}
+  // `consistency`: the tokens of the partition `roost` serves (default: a single node).
+  TweetsService(Roost* roost, CallGate gate, Consistency consistency = {})
+      : roost_(roost), gate_(gate), consistency_(consistency) {}
   grpc::ServerUnaryReactor* Post(grpc::CallbackServerContext* ctx, const v1::PostRequest* req,
                                  v1::PostResponse* resp) override;
   grpc::ServerUnaryReactor* Delete(grpc::CallbackServerContext* ctx, const v1::DeleteRequest* req,
@@ -62,22 +65,28 @@ class TweetsService final : public v1::Tweets::CallbackService {
  private:
   Roost* const roost_;
   const CallGate gate_;
+  const Consistency consistency_;
 };
 
 class TimelinesService final : public v1::Timelines::CallbackService {
  public:
-  TimelinesService(Roost* roost, CallGate gate) : roost_(roost), gate_(gate) {}
+  // `consistency`: the tokens of the partition `roost` serves (default: a single node).
+  TimelinesService(Roost* roost, CallGate gate, Consistency consistency = {})
+      : roost_(roost), gate_(gate), consistency_(consistency) {}
   grpc::ServerUnaryReactor* Home(grpc::CallbackServerContext* ctx, const v1::HomeRequest* req,
                                  v1::TimelinePage* resp) override;
 
  private:
   Roost* const roost_;
   const CallGate gate_;
+  const Consistency consistency_;
 };
 
 class GraphService final : public v1::Graph::CallbackService {
  public:
-  GraphService(Roost* roost, CallGate gate) : roost_(roost), gate_(gate) {}
+  // `consistency`: the tokens of the partition `roost` serves (default: a single node).
+  GraphService(Roost* roost, CallGate gate, Consistency consistency = {})
+      : roost_(roost), gate_(gate), consistency_(consistency) {}
   grpc::ServerUnaryReactor* Add(grpc::CallbackServerContext* ctx, const v1::EdgeRequest* req,
                                 v1::WriteResponse* resp) override;
   grpc::ServerUnaryReactor* Remove(grpc::CallbackServerContext* ctx, const v1::EdgeRequest* req,
@@ -108,6 +117,7 @@ class GraphService final : public v1::Graph::CallbackService {
                                  v1::WriteResponse* resp);
   Roost* const roost_;
   const CallGate gate_;
+  const Consistency consistency_;
 };
 
 class AdminService final : public v1::Admin::CallbackService {

@@ -36,6 +36,10 @@ ABSL_FLAG(uint64_t, reply_to, 0, "post: the id of the tweet this replies to.");
 ABSL_FLAG(uint64_t, min_position, 0,
           "home/user/select/count/intersect/union/difference: wait (within --timeout-ms) "
           "until the stores have applied this log position, e.g. one a write printed.");
+ABSL_FLAG(std::string, token, "",
+          "home/user/select/count/intersect/union/difference: wait (within --timeout-ms) "
+          "until what the write that printed this token caused is applied, on any node of a "
+          "cluster (read-your-writes across nodes).");
 ABSL_FLAG(int32_t, timeout_ms, 10000, "Deadline of each call.");
 ABSL_FLAG(std::string, tls_ca, "",
           "Connect with TLS, trusting the server certificates this PEM CA bundle signed; "
@@ -66,7 +70,8 @@ namespace ctl = ::roost::services::ctl;
 constexpr char kUsage[] = R"(talks to roostd.
 Usage: roostctl [--target=127.0.0.1:7070] COMMAND ARGS...
 Flags may be spelled with dashes or underscores (--request-id, --request_id).
-A write prints its log position; a read given --min-position=N sees every write up to it.
+A write prints its log position and token; a read given --min-position=N sees every
+write up to it, one given --token=T everything the write caused (on any cluster node).
 
 Commands:
   post AUTHOR TEXT...        post a tweet (--request-id, --reply-to)
@@ -160,6 +165,7 @@ int main(int argc, char** argv) {
   options.request_id = absl::GetFlag(FLAGS_request_id);
   options.reply_to = absl::GetFlag(FLAGS_reply_to);
   options.min_position = absl::GetFlag(FLAGS_min_position);
+  options.token = absl::GetFlag(FLAGS_token);
   options.from = absl::GetFlag(FLAGS_from);
   options.type = absl::GetFlag(FLAGS_type);
   options.partition = absl::GetFlag(FLAGS_partition);

@@ -139,8 +139,9 @@ int Post(const Call& call) {
   grpc::Status status =
       v1::Tweets::NewStub(call.c.channel)->Post(call.c.Context().get(), req, &resp);
   if (status.ok()) {
-    std::printf("tweet %llu, position %llu\n", static_cast<unsigned long long>(resp.tweet_id()),
-                static_cast<unsigned long long>(resp.position()));
+    std::printf("tweet %llu, position %llu, token %s\n",
+                static_cast<unsigned long long>(resp.tweet_id()),
+                static_cast<unsigned long long>(resp.position()), resp.token().c_str());
   }
   return Report(status);
 }
@@ -155,7 +156,8 @@ int Delete(const Call& call) {
   grpc::Status status =
       v1::Tweets::NewStub(call.c.channel)->Delete(call.c.Context().get(), req, &resp);
   if (status.ok()) {
-    std::printf("deleted, position %llu\n", static_cast<unsigned long long>(resp.position()));
+    std::printf("deleted, position %llu, token %s\n", static_cast<unsigned long long>(resp.position()),
+                resp.token().c_str());
   }
   return Report(status);
 }
@@ -185,6 +187,7 @@ int Timeline(const Call& call) {
     req.set_max_id(call.options.max_id);
     req.set_hydrate(true);
     req.set_min_position(call.options.min_position);
+    req.set_token(call.options.token);
     status = v1::Timelines::NewStub(call.c.channel)->Home(call.c.Context().get(), req, &page);
   } else {
     v1::UserTimelineRequest req;
@@ -193,6 +196,7 @@ int Timeline(const Call& call) {
     req.set_max_id(call.options.max_id);
     req.set_hydrate(true);
     req.set_min_position(call.options.min_position);
+    req.set_token(call.options.token);
     status = v1::Tweets::NewStub(call.c.channel)->UserTimeline(call.c.Context().get(), req, &page);
   }
   if (status.ok()) PrintPage(page);
@@ -227,7 +231,8 @@ int Edge(const Call& call) {
                         : write == Write::kRemove ? stub->Remove(ctx.get(), req, &resp)
                                                   : stub->Negate(ctx.get(), req, &resp);
   if (status.ok())
-    std::printf("ok, position %llu\n", static_cast<unsigned long long>(resp.position()));
+    std::printf("ok, position %llu, token %s\n", static_cast<unsigned long long>(resp.position()),
+                resp.token().c_str());
   return Report(status);
 }
 
@@ -246,7 +251,10 @@ int Mass(const Call& call) {
   grpc::Status status = call.command == "archive"     ? stub->Archive(ctx.get(), req, &resp)
                         : call.command == "unarchive" ? stub->Unarchive(ctx.get(), req, &resp)
                                                       : stub->RemoveAll(ctx.get(), req, &resp);
-  if (status.ok()) std::printf("position %llu\n", static_cast<unsigned long long>(resp.position()));
+  if (status.ok()) {
+    std::printf("position %llu, token %s\n", static_cast<unsigned long long>(resp.position()),
+                resp.token().c_str());
+  }
   return Report(status);
 }
 
@@ -270,6 +278,7 @@ int List(const Call& call) {
     req.set_direction(direction);
     for (v1::EdgeState state : states) req.add_states(state);
     req.set_min_position(call.options.min_position);
+    req.set_token(call.options.token);
     v1::CountResponse resp;
     grpc::Status status = stub->Count(call.c.Context().get(), req, &resp);
     if (status.ok()) std::printf("%llu\n", static_cast<unsigned long long>(resp.count()));
@@ -285,6 +294,7 @@ int List(const Call& call) {
   req.set_created_after_ms(call.options.after_ms);
   req.set_created_before_ms(call.options.before_ms);
   req.set_min_position(call.options.min_position);
+  req.set_token(call.options.token);
   v1::SelectResponse resp;
   grpc::Status status = stub->Select(call.c.Context().get(), req, &resp);
   PrintIds(resp.ids(), status.ok() ? resp.next_cursor() : 0);
@@ -313,6 +323,7 @@ int Query(const Call& call) {
   req.set_limit(call.options.limit);
   req.set_with_total(call.options.total);
   req.set_min_position(call.options.min_position);
+  req.set_token(call.options.token);
   v1::QueryResponse resp;
   grpc::Status status =
       v1::Graph::NewStub(call.c.channel)->Query(call.c.Context().get(), req, &resp);

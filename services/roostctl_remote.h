@@ -25,6 +25,7 @@ struct RemoteOptions {
   std::string request_id;
   uint64_t reply_to = 0;
   uint64_t min_position = 0;  // reads: wait until the stores have applied this position
+  std::string token;          // reads: wait for what the write with this token caused
   uint64_t from = 0;          // feed
   std::string type;           // feed
   uint32_t partition = 0;     // feed, in a cluster

@@ -141,7 +141,7 @@ class LogTarget : public Target {
                         done(Outcome{offset.status()});
                       });
   }
-  void AwaitVisible(UserId, TweetId, LogOffset, absl::Time,
+  void AwaitVisible(UserId, const Outcome&, absl::Time,
                     absl::AnyInvocable<void(absl::Status)> done) override {
     done(absl::OkStatus());
   }

@@ -40,26 +40,28 @@ class ClusterTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new std::string(FreshDir("cluster"));
+    started_ = new absl::Status();
     cluster_ = new loadgen::RoostCluster();
     loadgen::RoostClusterOptions options;
     options.roostd = ROOSTD_PATH;
     options.dir = *dir_;
     options.partitions = kPartitions;
     options.roostd_flags = {absl::StrCat("--timeline-max-entries=", kCapacity)};
-    const absl::Status started = cluster_->Start(options);
-    ASSERT_TRUE(started.ok()) << started;
+    *started_ = cluster_->Start(options);
   }
   static void TearDownTestSuite() {
     delete cluster_;
     cluster_ = nullptr;
     std::filesystem::remove_all(*dir_);
     delete dir_;
+    delete started_;
   }
 
   void SetUp() override {
     static int tests = 0;
     test_number_ = ++tests;
-    ASSERT_NE(cluster_, nullptr);
+    // Here rather than in SetUpTestSuite, where a failure would only skip the tests.
+    ASSERT_TRUE(started_->ok()) << *started_;
     for (int i = 0; i < cluster_->nodes(); ++i) {
       clients_.push_back(std::make_unique<Client>(
           grpc::CreateChannel(cluster_->address(i), grpc::InsecureChannelCredentials())));
@@ -189,12 +191,14 @@ class ClusterTest : public ::testing::Test {
   uint64_t time_ = 0;
   static loadgen::RoostCluster* cluster_;
   static std::string* dir_;
+  static absl::Status* started_;
   std::vector<std::unique_ptr<Client>> clients_;
   std::mt19937_64 random_{7};
 };
 
 loadgen::RoostCluster* ClusterTest::cluster_ = nullptr;
 std::string* ClusterTest::dir_ = nullptr;
+absl::Status* ClusterTest::started_ = nullptr;
 
 TEST_F(ClusterTest, AnyNodeServesEveryCall) {
   // A reader on one partition follows authors on every other.
@@ -223,6 +227,79 @@ TEST_F(ClusterTest, AnyNodeServesEveryCall) {
     EXPECT_EQ(stats.partitions(p).owner(), static_cast<uint32_t>(p % 3 + 1));
   }
   EXPECT_THAT(stats.unavailable_nodes(), IsEmpty());
+}
+
+// A page of `user`'s home through `client`, after what `token`'s write caused.
+std::vector<uint64_t> HomeAfter(Client& client, uint64_t user, const std::string& token) {
+  v1::HomeRequest req;
+  req.set_user_id(user);
+  req.set_limit(200);
+  req.set_token(token);
+  v1::TimelinePage page;
+  const grpc::Status status = client.timelines()->Home(Client::Ctx().get(), req, &page);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return {page.ids().begin(), page.ids().end()};
+}
+
+std::string EdgeToken(Client& client, uint64_t source, uint64_t destination) {
+  v1::EdgeRequest req;
+  req.set_graph(v1::FOLLOWS);
+  req.set_source_id(source);
+  req.set_destination_id(destination);
+  v1::WriteResponse resp;
+  const grpc::Status status = client.graph()->Add(Client::Ctx().get(), req, &resp);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return resp.token();
+}
+
+TEST_F(ClusterTest, TokensReadTheirWritesOnAnyNode) {
+  // Followers and authors on different partitions; nothing settles in between.
+  for (uint32_t p = 0; p < kPartitions; ++p) {
+    const uint64_t follower = UserOn(p) + 2'000'000, author = UserOn((p + 3) % kPartitions);
+    Client& writer = node(p % 3);
+    Client& reader = node((p + 1) % 3);
+    // A post reaches a follower's home on another partition.
+    EdgeToken(writer, follower, author);
+    v1::PostResponse post;
+    ASSERT_TRUE(writer.Post(author, "first", &post).ok());
+    EXPECT_THAT(HomeAfter(reader, follower, post.token()), ::testing::Contains(post.tweet_id()))
+        << "partition " << p;
+    // A new follower's home shows what the author posted before (two steps: the
+    // follow's copy on the author's partition, the author's tweets back).
+    const uint64_t late = follower + 1'000;
+    const std::string followed = EdgeToken(writer, late, author);
+    EXPECT_THAT(HomeAfter(node((p + 2) % 3), late, followed), ::testing::Contains(post.tweet_id()))
+        << "partition " << p;
+    // The author's followers list has the follower.
+    v1::CountRequest count;
+    count.set_graph(v1::FOLLOWS);
+    count.set_user_id(author);
+    count.set_direction(v1::BACKWARD);
+    count.set_token(followed);
+    v1::CountResponse counted;
+    ASSERT_TRUE(reader.graph()->Count(Client::Ctx().get(), count, &counted).ok());
+    EXPECT_GE(counted.count(), 2u);
+    // A delete leaves the homes.
+    v1::DeleteRequest del;
+    del.set_author_id(author);
+    del.set_tweet_id(post.tweet_id());
+    v1::DeleteResponse deleted;
+    ASSERT_TRUE(writer.tweets()->Delete(Client::Ctx().get(), del, &deleted).ok());
+    EXPECT_THAT(HomeAfter(reader, follower, deleted.token()),
+                ::testing::Not(::testing::Contains(post.tweet_id())));
+    EXPECT_THAT(HomeAfter(reader, late, deleted.token()),
+                ::testing::Not(::testing::Contains(post.tweet_id())));
+  }
+  // A token that is not one is refused.
+  v1::HomeRequest req;
+  req.set_user_id(1);
+  req.set_token("yesterday");
+  v1::TimelinePage page;
+  EXPECT_EQ(node(0).timelines()->Home(Client::Ctx().get(), req, &page).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  req.set_token("99:1");
+  EXPECT_EQ(node(0).timelines()->Home(Client::Ctx().get(), req, &page).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(ClusterTest, AgreesWithTheModel) {

@@ -29,14 +29,25 @@ class RoostctlRemoteTest : public testing::RoostdTest {
     return testing::Roostctl(std::move(args));
   }
 
-  // The position a write printed as its last word ("..., position N").
+  // The flag that waits for a write: what it printed after "position" or "token"
+  // ("..., position N, token T").
+  static std::string After(const ProcessOutcome& write, const std::string& word) {
+    const std::vector<std::string> words = absl::StrSplit(write.output, absl::ByAnyChar(" ,\n"),
+                                                          absl::SkipEmpty());
+    for (size_t i = 0; i + 1 < words.size(); ++i) {
+      if (words[i] == word) return words[i + 1];
+    }
+    ADD_FAILURE() << "no " << word << " in: " << write.output;
+    return "";
+  }
   static std::string PositionOf(const ProcessOutcome& write) {
-    std::vector<std::string> words = absl::StrSplit(write.output, ' ');
-    std::string last = words.back();
-    while (!last.empty() && last.back() == '\n') last.pop_back();
-    uint64_t position;
-    EXPECT_TRUE(absl::SimpleAtoi(last, &position)) << write.output;
-    return "--min-position=" + last;
+    const std::string position = After(write, "position");
+    uint64_t value;
+    EXPECT_TRUE(absl::SimpleAtoi(position, &value)) << write.output;
+    return "--min-position=" + position;
+  }
+  static std::string TokenOf(const ProcessOutcome& write) {
+    return "--token=" + After(write, "token");
   }
 };
 
@@ -61,6 +72,16 @@ TEST_F(RoostctlRemoteTest, PostFollowAndReadBack) {
   EXPECT_EQ(Roostctl({"count", "1", PositionOf(follow)}).output, "1\n");
   const ProcessOutcome both = Roostctl({"intersect", "1", "1", "--total", PositionOf(follow)});
   EXPECT_EQ(both.output, "7\ntotal 1\n");
+
+  // A token waits the same on a single node.
+  const ProcessOutcome follow2 = Roostctl({"follow", "2", "7"});
+  ASSERT_EQ(follow2.code, 0) << follow2.output;
+  const ProcessOutcome home2 = Roostctl({"home", "2", TokenOf(follow2)});
+  EXPECT_EQ(home2.code, 0) << home2.output;
+  EXPECT_THAT(home2.output, HasSubstr("\t@7\thello roost\n"));
+  const ProcessOutcome bad = Roostctl({"home", "2", "--token=soon"});
+  EXPECT_EQ(bad.code, 1) << bad.output;
+  EXPECT_THAT(bad.output, HasSubstr("INVALID_ARGUMENT"));
 }
 
 TEST_F(RoostctlRemoteTest, RefusalsNameTheirCodeAndExitOne) {

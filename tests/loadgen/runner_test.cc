@@ -28,9 +28,9 @@ class InlineTarget : public Target {
     }
     done(Outcome{absl::OkStatus(), op.kind == OpKind::kPost ? calls_ : 0, calls_});
   }
-  void AwaitVisible(UserId, TweetId tweet, LogOffset, absl::Time,
+  void AwaitVisible(UserId, const Outcome& post, absl::Time,
                     absl::AnyInvocable<void(absl::Status)> done) override {
-    done(tweet % 2 == 0 ? absl::OkStatus() : absl::NotFoundError("missing"));
+    done(post.tweet_id % 2 == 0 ? absl::OkStatus() : absl::NotFoundError("missing"));
   }
   absl::StatusOr<bool> FollowsAll(UserId, absl::Span<const UserId>) override { return true; }
   absl::Status Sync(absl::Time) override { return absl::OkStatus(); }
@@ -65,7 +65,7 @@ class QueueTarget : public Target {
     ++in_flight_;
     max_in_flight_ = std::max(max_in_flight_, in_flight_);
   }
-  void AwaitVisible(UserId, TweetId, LogOffset, absl::Time,
+  void AwaitVisible(UserId, const Outcome&, absl::Time,
                     absl::AnyInvocable<void(absl::Status)> done) override {
     done(absl::OkStatus());
   }

@@ -1,0 +1,191 @@
+// The DeathStarBench mix (60% home reads, 30% user reads, 10% posts) against a local
+// cluster (3 nats-server, 3 roostd, 8 partitions, R3 streams) and against one roostd
+// (its own log, fdatasync per write) on the same machine, alternating, several rounds:
+// ops/s, p50/p99, and the CPU each side's processes spent per operation, read from
+// /proc — roostd and nats-server apart. One machine runs every process, so the
+// cluster is not faster here; CPU per operation says how far N machines would go.
+//
+//   cluster_bench [--rounds=3] [--rate=500] [--seconds=20] [--users=5000]
+//
+// Prints one line per run and the medians, with the cluster's roostd CPU per
+// operation as a ratio of the single node's.
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "common/subprocess.h"
+#include "loadgen/bench/bench_clock.h"
+#include "loadgen/graph_loader.h"
+#include "loadgen/grpc_target.h"
+#include "loadgen/nats_cluster.h"
+#include "loadgen/report.h"
+#include "loadgen/roost_cluster.h"
+#include "loadgen/runner.h"
+#include "loadgen/social_graph.h"
+#include "loadgen/workload.h"
+
+ABSL_FLAG(int, rounds, 3, "Runs of each side, alternating.");
+ABSL_FLAG(double, rate, 500, "Operations per second offered (open loop).");
+ABSL_FLAG(int, seconds, 20, "Seconds of each run.");
+ABSL_FLAG(uint64_t, users, 5000, "Users of the synthetic graph (mean 20 followees).");
+ABSL_FLAG(std::string, roostd, ROOSTD_PATH, "The roostd binary.");
+
+namespace roost::loadgen {
+namespace {
+
+struct Side {
+  std::string name;
+  std::string target;           // addresses, comma-separated
+  std::vector<int> roostd;      // pids
+  std::vector<int> nats;        // pids
+};
+
+struct Sample {
+  double ops_per_s = 0;
+  double p50_ms = 0, p99_ms = 0;
+  double roostd_us_per_op = 0, nats_us_per_op = 0;
+};
+
+int64_t CpuNs(const std::vector<int>& pids) {
+  int64_t total = 0;
+  for (int pid : pids) total += ProcessCpuNsOf(pid);
+  return total;
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+// Loads the graph into the side's servers, then runs the mix and measures.
+absl::StatusOr<Sample> Measure(const Side& side, const SocialGraph& graph) {
+  absl::StatusOr<std::unique_ptr<GrpcTarget>> target =
+      GrpcTarget::Connect({side.target, 6, side.name}, absl::Seconds(10));
+  if (!target.ok()) return target.status();
+  absl::StatusOr<RunResult> load = LoadGraph(target->get(), graph, 256, nullptr);
+  if (!load.ok()) return load.status();
+  Workload workload(&graph, Mix(), /*seed=*/1, /*fanout_sample=*/0);
+  RunOptions options;
+  options.rate = absl::GetFlag(FLAGS_rate);
+  options.duration = absl::Seconds(absl::GetFlag(FLAGS_seconds));
+  // No warm-up: the CPU counters cover the whole run, every operation of it included.
+  options.warmup = absl::ZeroDuration();
+  options.concurrency = 256;
+  const int64_t roostd_start = CpuNs(side.roostd), nats_start = CpuNs(side.nats);
+  const int64_t busy_start = MachineBusyNs();
+  const absl::Time wall_start = absl::Now();
+  absl::StatusOr<RunResult> run = RunLoad(
+      target->get(),
+      [&workload](Op* op) {
+        *op = workload.Next();
+        return true;
+      },
+      options);
+  if (!run.ok()) return run.status();
+  const double wall = absl::ToDoubleSeconds(absl::Now() - wall_start);
+  const double busy_cores = static_cast<double>(MachineBusyNs() - busy_start) / 1e9 / wall;
+  const double ops = static_cast<double>(run->all.count());
+  Sample sample;
+  sample.ops_per_s = run->Throughput();
+  sample.p50_ms = static_cast<double>(run->all.latency.ValueAtPercentile(50)) / 1e6;
+  sample.p99_ms = static_cast<double>(run->all.latency.ValueAtPercentile(99)) / 1e6;
+  sample.roostd_us_per_op = static_cast<double>(CpuNs(side.roostd) - roostd_start) / 1e3 / ops;
+  sample.nats_us_per_op = static_cast<double>(CpuNs(side.nats) - nats_start) / 1e3 / ops;
+  const uint64_t errors = run->all.count() - run->all.ok;
+  std::printf("%-8s %8.0f ops/s  p50 %6.2f ms  p99 %7.2f ms  roostd %6.1f us/op  "
+              "nats-server %6.1f us/op  errors %llu  (machine busy %.2f cores)\n",
+              side.name.c_str(), sample.ops_per_s, sample.p50_ms, sample.p99_ms,
+              sample.roostd_us_per_op, sample.nats_us_per_op,
+              static_cast<unsigned long long>(errors), busy_cores);
+  std::fflush(stdout);
+  return sample;
+}
+
+absl::StatusOr<Sample> RunSingle(const std::string& dir, const SocialGraph& graph) {
+  const int port = FreeLoopbackPort();
+  Subprocess roostd;
+  const std::string address = absl::StrCat("127.0.0.1:", port);
+  absl::Status started = roostd.Start({absl::GetFlag(FLAGS_roostd), "--listen=" + address,
+                                       "--data-dir=" + dir + "/single"});
+  if (!started.ok()) return started;
+  std::string output;
+  if (!roostd.ReadUntil("serving on", absl::Now() + absl::Seconds(30), &output)) {
+    return absl::UnavailableError("roostd did not start: " + output);
+  }
+  absl::StatusOr<Sample> sample = Measure({"single", address, {roostd.pid()}, {}}, graph);
+  roostd.Signal(SIGTERM);
+  roostd.Wait(absl::Now() + absl::Seconds(30));
+  return sample;
+}
+
+absl::StatusOr<Sample> RunCluster(const std::string& dir, const SocialGraph& graph) {
+  RoostCluster cluster;
+  RoostClusterOptions options;
+  options.roostd = absl::GetFlag(FLAGS_roostd);
+  options.dir = dir + "/cluster";
+  absl::Status started = cluster.Start(options);
+  if (!started.ok()) return started;
+  Side side{"cluster", absl::StrJoin(cluster.addresses(), ","), {}, {}};
+  for (int i = 0; i < cluster.nodes(); ++i) side.roostd.push_back(cluster.pid(i));
+  for (int i = 0; i < cluster.nats().size(); ++i) side.nats.push_back(cluster.nats().server(i).pid());
+  return Measure(side, graph);
+}
+
+int Main() {
+  SocialGraphSpec spec;
+  spec.users = absl::GetFlag(FLAGS_users);
+  spec.mean_followees = 20;
+  absl::StatusOr<SocialGraph> graph = SocialGraph::Create(spec);
+  if (!graph.ok()) return 1;
+  std::vector<Sample> single, cluster;
+  for (int round = 0; round < absl::GetFlag(FLAGS_rounds); ++round) {
+    const std::string dir =
+        absl::StrCat(std::filesystem::temp_directory_path().string(), "/cluster_bench_", getpid());
+    std::filesystem::remove_all(dir);
+    for (bool is_cluster : {false, true}) {
+      absl::StatusOr<Sample> sample = is_cluster ? RunCluster(dir, *graph) : RunSingle(dir, *graph);
+      if (!sample.ok()) {
+        std::fprintf(stderr, "cluster_bench: %s\n", sample.status().ToString().c_str());
+        std::filesystem::remove_all(dir);
+        return 1;
+      }
+      (is_cluster ? cluster : single).push_back(*sample);
+    }
+    std::filesystem::remove_all(dir);
+  }
+  const auto median = [](const std::vector<Sample>& s, double Sample::*field) {
+    std::vector<double> v;
+    for (const Sample& x : s) v.push_back(x.*field);
+    return Median(v);
+  };
+  for (const auto& [name, samples] : {std::pair{"single", &single}, std::pair{"cluster", &cluster}}) {
+    std::printf("median %-8s %8.0f ops/s  p50 %6.2f ms  p99 %7.2f ms  roostd %6.1f us/op  "
+                "nats-server %6.1f us/op\n",
+                name, median(*samples, &Sample::ops_per_s), median(*samples, &Sample::p50_ms),
+                median(*samples, &Sample::p99_ms), median(*samples, &Sample::roostd_us_per_op),
+                median(*samples, &Sample::nats_us_per_op));
+  }
+  std::printf("roostd CPU per operation, cluster / single: %.2f\n",
+              median(cluster, &Sample::roostd_us_per_op) /
+                  median(single, &Sample::roostd_us_per_op));
+  return 0;
+}
+
+}  // namespace
+}  // namespace roost::loadgen
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  return roost::loadgen::Main();
+}
