@@ -339,6 +339,44 @@ TEST_F(ClusterTest, WipedNodeRebuildsFromItsStreams) {
   ExpectMatchesModel("after node 3's data dir was wiped");
 }
 
+TEST_F(ClusterTest, KilledNatsServerLosesNoAcknowledgedWrite) {
+  // Posts with request ids through random nodes, each retried with its id until it is
+  // acknowledged (bounded); a NATS server is SIGKILLed a third of the way in and
+  // started again at two thirds.
+  constexpr int kPosts = 150;
+  std::map<uint64_t, std::vector<uint64_t>> acknowledged;  // author -> tweet ids
+  for (int i = 0; i < kPosts; ++i) {
+    if (i == kPosts / 3) cluster_->nats().server(0).Kill();
+    if (i == 2 * kPosts / 3) {
+      loadgen::NatsServer& server = cluster_->nats().server(0);
+      const absl::Status restarted = server.Start(server.config());
+      ASSERT_TRUE(restarted.ok()) << restarted;
+    }
+    const uint64_t author = FirstUser() + i % kUsers;
+    const std::string request = absl::StrCat("post-", i);
+    v1::PostResponse resp;
+    grpc::Status status;
+    const absl::Time give_up = absl::Now() + absl::Seconds(60);
+    do {
+      status = AnyNode().Post(author, "t", &resp, request);
+    } while (!status.ok() && absl::Now() < give_up);
+    ASSERT_TRUE(status.ok()) << "post " << i << ": " << status.error_message();
+    acknowledged[author].push_back(resp.tweet_id());
+  }
+  AwaitAllNodes();
+  Settle();
+  for (const auto& [author, ids] : acknowledged) {
+    v1::TimelinePage page;
+    ASSERT_TRUE(AnyNode().User(author, 0, &page, 200).ok());
+    const std::vector<uint64_t> got(page.ids().begin(), page.ids().end());
+    for (uint64_t id : ids) {
+      EXPECT_THAT(got, ::testing::Contains(id)) << "author " << author << " lost tweet " << id;
+    }
+    // A retry whose first attempt was stored after all posted nothing more.
+    EXPECT_EQ(got.size(), ids.size()) << "author " << author;
+  }
+}
+
 // roostd with `flags`, expected to fail at once: its exit code and its one line.
 std::pair<int, std::string> FailingRoostd(const std::vector<std::string>& flags) {
   std::vector<std::string> args = {ROOSTD_PATH};
