@@ -30,8 +30,10 @@ class OrderedReader : public log::LogReader {
   absl::Status ReadBatch(size_t max_records, absl::Time deadline,
                          std::vector<log::LogRecord>* out) override {
     size_t read = 0;
+    // Records the stream held behind the last one taken when it was sent: they are on
+    // their way, and a batch takes every record stored before it was asked for.
+    uint64_t behind = 0;
     while (read < max_records) {
-      // The first record may be waited for; the rest are taken only when already here.
       int64_t wait_ms = 0;
       if (read == 0) {
         const std::optional<LogOffset> end = closed_end_();
@@ -42,7 +44,8 @@ class OrderedReader : public log::LogReader {
       } else {
         int pending = 0;
         natsSubscription_GetPending(subscription_, &pending, nullptr);
-        if (pending <= 0) break;
+        if (pending <= 0 && behind == 0) break;
+        if (pending <= 0) wait_ms = absl::ToInt64Milliseconds(deadline - absl::Now());
       }
       natsMsg* msg = nullptr;
       const natsStatus s =
@@ -54,7 +57,7 @@ class OrderedReader : public log::LogReader {
       if (s != NATS_OK) {
         return FromNats(s, absl::StrCat("cannot read stream ", stream_));
       }
-      Take(msg, out);
+      behind = Take(msg, out);
       ++read;
     }
     return absl::OkStatus();
@@ -63,11 +66,15 @@ class OrderedReader : public log::LogReader {
   LogOffset next_offset() const override { return next_; }
 
  private:
-  void Take(natsMsg* msg, std::vector<log::LogRecord>* out) {
+  // Appends the record of `msg` to *out; returns how many the stream held after it
+  // when it was sent.
+  uint64_t Take(natsMsg* msg, std::vector<log::LogRecord>* out) {
     jsMsgMetaData* meta = nullptr;
     LogOffset offset = next_;
+    uint64_t behind = 0;
     if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
       offset = meta->Sequence.Stream;
+      behind = meta->NumPending;
       jsMsgMetaData_Destroy(meta);
     }
     out->push_back(log::LogRecord{
@@ -75,6 +82,7 @@ class OrderedReader : public log::LogReader {
         std::string(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg)))});
     next_ = offset + 1;
     natsMsg_Destroy(msg);
+    return behind;
   }
 
   natsSubscription* const subscription_;

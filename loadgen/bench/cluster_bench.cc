@@ -9,6 +9,10 @@
 //
 // Prints one line per run and the medians, with the cluster's roostd CPU per
 // operation as a ratio of the single node's.
+//
+//   cluster_bench --fanout=100,10000,100000
+//
+// measures fanout across partitions instead (see Fanout below).
 #include <signal.h>
 #include <unistd.h>
 
@@ -22,7 +26,12 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/notification.h"
+#include "cluster/cluster_map.h"
+#include "loadgen/histogram.h"
 #include "absl/time/clock.h"
 #include "common/subprocess.h"
 #include "loadgen/bench/bench_clock.h"
@@ -40,6 +49,9 @@ ABSL_FLAG(double, rate, 500, "Operations per second offered (open loop).");
 ABSL_FLAG(int, seconds, 20, "Seconds of each run.");
 ABSL_FLAG(uint64_t, users, 5000, "Users of the synthetic graph (mean 20 followees).");
 ABSL_FLAG(std::string, roostd, ROOSTD_PATH, "The roostd binary.");
+ABSL_FLAG(std::string, fanout, "",
+          "Instead: fanout across partitions, for authors with these follower counts "
+          "(comma-separated, e.g. 100,10000,100000), on a fresh cluster each.");
 
 namespace roost::loadgen {
 namespace {
@@ -142,7 +154,106 @@ absl::StatusOr<Sample> RunCluster(const std::string& dir, const SocialGraph& gra
   return Measure(side, graph);
 }
 
+// One follower on each partition other than the author's, for the visibility reads.
+std::vector<UserId> Observers(UserId author, UserId followers, uint32_t partitions) {
+  std::vector<UserId> observers;
+  std::vector<bool> seen(partitions);
+  seen[cluster::UserPartition(author, partitions)] = true;
+  for (UserId f = author + 1; f <= author + followers; ++f) {
+    const uint32_t p = cluster::UserPartition(f, partitions);
+    if (!seen[p]) observers.push_back(f);
+    seen[p] = true;
+  }
+  return observers;
+}
+
+// An author with `followers` followers spread over the partitions posts 20 tweets
+// back to back: deliveries/s until every follower's partition shows the last (read
+// with its token, one follower per partition), and each post's time to visible on the
+// slowest partition, p50/p99.
+int Fanout(uint64_t followers) {
+  const std::string dir = absl::StrCat(std::filesystem::temp_directory_path().string(),
+                                       "/cluster_bench_fanout_", getpid());
+  std::filesystem::remove_all(dir);
+  RoostCluster cluster;
+  RoostClusterOptions options;
+  options.roostd = absl::GetFlag(FLAGS_roostd);
+  options.dir = dir;
+  if (absl::Status started = cluster.Start(options); !started.ok()) {
+    std::fprintf(stderr, "cluster_bench: %s\n", started.ToString().c_str());
+    return 1;
+  }
+  absl::StatusOr<std::unique_ptr<GrpcTarget>> target = GrpcTarget::Connect(
+      {absl::StrJoin(cluster.addresses(), ","), 6, "cluster"}, absl::Seconds(10));
+  if (!target.ok()) return 1;
+  constexpr UserId kAuthor = 1;
+  UserId next = kAuthor + 1;
+  RunOptions load;
+  load.concurrency = 256;
+  load.warmup = absl::ZeroDuration();
+  load.duration = absl::Hours(1);
+  absl::StatusOr<RunResult> followed = RunLoad(
+      target->get(),
+      [&](Op* op) {
+        if (next > kAuthor + followers) return false;
+        *op = Op{OpKind::kFollow, next++, kAuthor};
+        return true;
+      },
+      load);
+  if (!followed.ok() || !(*target)->Sync(absl::Now() + absl::Minutes(10)).ok()) return 1;
+  const std::vector<UserId> observers = Observers(kAuthor, followers, static_cast<uint32_t>(options.partitions));
+  Histogram visible;
+  constexpr int kPosts = 20;
+  const absl::Time start = absl::Now();
+  std::vector<Outcome> posts;
+  for (int i = 0; i < kPosts; ++i) {
+    absl::Notification done;
+    const absl::Time posted = absl::Now();
+    Op op{OpKind::kPost, kAuthor};
+    op.text = "fanout";
+    (*target)->Issue(op, posted + absl::Seconds(30), [&](Outcome outcome) {
+      posts.push_back(std::move(outcome));
+      done.Notify();
+    });
+    done.WaitForNotification();
+    if (!posts.back().status.ok()) return 1;
+    // The slowest partition's follower shows it.
+    for (UserId observer : observers) {
+      absl::Notification seen;
+      absl::Status status;
+      (*target)->AwaitVisible(observer, posts.back(), absl::Now() + absl::Seconds(60),
+                              [&](absl::Status s) {
+                                status = s;
+                                seen.Notify();
+                              });
+      seen.WaitForNotification();
+      if (!status.ok()) {
+        std::fprintf(stderr, "cluster_bench: %s\n", status.ToString().c_str());
+        return 1;
+      }
+    }
+    visible.Record(static_cast<uint64_t>(absl::ToInt64Nanoseconds(absl::Now() - posted)));
+  }
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  std::printf("followers %7llu  deliveries/s %9.0f  post-to-visible on every partition p50 %7.2f "
+              "ms  p99 %7.2f ms  (one post at a time)\n",
+              static_cast<unsigned long long>(followers),
+              static_cast<double>(followers) * kPosts / seconds,
+              static_cast<double>(visible.ValueAtPercentile(50)) / 1e6,
+              static_cast<double>(visible.ValueAtPercentile(99)) / 1e6);
+  std::fflush(stdout);
+  std::filesystem::remove_all(dir);
+  return 0;
+}
+
 int Main() {
+  if (const std::string fanout = absl::GetFlag(FLAGS_fanout); !fanout.empty()) {
+    for (absl::string_view count : absl::StrSplit(fanout, ',')) {
+      uint64_t followers = 0;
+      if (!absl::SimpleAtoi(count, &followers) || Fanout(followers) != 0) return 1;
+    }
+    return 0;
+  }
   SocialGraphSpec spec;
   spec.users = absl::GetFlag(FLAGS_users);
   spec.mean_followees = 20;
