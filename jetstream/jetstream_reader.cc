@@ -45,7 +45,9 @@ class OrderedReader : public log::LogReader {
         int pending = 0;
         natsSubscription_GetPending(subscription_, &pending, nullptr);
         if (pending <= 0 && behind == 0) break;
-        if (pending <= 0) wait_ms = absl::ToInt64Milliseconds(deadline - absl::Now());
+        if (pending <= 0) {
+          wait_ms = absl::ToInt64Milliseconds(std::min(deadline - absl::Now(), kClosedCheck));
+        }
       }
       natsMsg* msg = nullptr;
       const natsStatus s =

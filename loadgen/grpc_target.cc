@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -258,6 +259,10 @@ absl::Status GrpcTarget::Sync(absl::Time deadline) {
   if (grpc::Status status = s.admin->Stats(&stats_context, v1::StatsRequest(), &stats);
       !status.ok()) {
     return FromGrpc(status);
+  }
+  if (!stats.unavailable_nodes().empty()) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot sync: ", absl::StrJoin(stats.unavailable_nodes(), "; ")));
   }
   // Any read with min_position waits, on the server, until that position is applied;
   // on a cluster, one read on each partition (through its token: "partition:position").

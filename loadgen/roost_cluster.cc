@@ -1,6 +1,7 @@
 #include "loadgen/roost_cluster.h"
 
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <filesystem>
 #include <fstream>
@@ -85,7 +86,12 @@ absl::Status RoostCluster::StartNode(int i) {
   const absl::Time deadline = absl::Now() + absl::Seconds(60);
   while (absl::Now() < deadline) {
     if (std::filesystem::exists(port_file)) return absl::OkStatus();
-    if (kill(process.pid(), 0) != 0) break;
+    // Exited (left waitable for Wait below)?
+    siginfo_t info{};
+    if (waitid(P_PID, static_cast<id_t>(process.pid()), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        info.si_pid != 0) {
+      break;
+    }
     absl::SleepFor(absl::Milliseconds(10));  // polling the condition, with a deadline
   }
   process.Wait(absl::Now() + absl::Seconds(10));

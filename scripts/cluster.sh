@@ -26,12 +26,12 @@ for arg in "$@"; do
     --base-port=*) base_port="${arg#*=}" ;;
     --nats-port=*) nats_port="${arg#*=}" ;;
     --build-dir=*) build_dir="${arg#*=}" ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "cluster.sh: unknown argument $arg (see --help)" >&2; exit 2 ;;
   esac
 done
 for n in "$nodes" "$partitions" "$base_port" "$nats_port"; do
-  [[ "$n" =~ ^[0-9]+$ ]] || { echo "cluster.sh: $n is not a number" >&2; exit 2; }
+  [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "cluster.sh: $n is not a positive number" >&2; exit 2; }
 done
 roostd="$build_dir/services/roostd"
 [[ -x "$roostd" ]] || { echo "cluster.sh: $roostd is not built (make cluster builds it)" >&2; exit 1; }
@@ -73,7 +73,9 @@ for j in 1 2 3; do
   d="$dir/nats$j"
   mkdir -p "$d"
   rm -f "$d"/nats-server_*.ports
-  nats-server -a 127.0.0.1 -p $((nats_port + j - 1)) -n "roost-nats$j" -js -sd "$d" \
+  # Each in a session of its own: Ctrl-C reaches this script only, which stops the
+  # nodes before the servers they write to.
+  setsid nats-server -a 127.0.0.1 -p $((nats_port + j - 1)) -n "roost-nats$j" -js -sd "$d" \
     --cluster_name roost-local --cluster "nats://127.0.0.1:$((nats_port + 100 + j - 1))" \
     --routes "$routes" --ports_file_dir "$d" -l "$d/nats-server.log" &
   pids+=($!)
@@ -101,7 +103,7 @@ for i in $(seq "$nodes"); do
   d="$dir/node$i"
   mkdir -p "$d"
   rm -f "$d/port"
-  "$roostd" --cluster="$config" --node-id="$i" --data-dir="$d/data" --port-file="$d/port" \
+  setsid "$roostd" --cluster="$config" --node-id="$i" --data-dir="$d/data" --port-file="$d/port" \
     >"$d/roostd.log" 2>&1 &
   pids+=($!)
 done

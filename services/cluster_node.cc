@@ -61,7 +61,7 @@ absl::StatusOr<std::unique_ptr<ClusterNode>> ClusterNode::Open(cluster::ClusterM
   }
   const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   self->readers_ = std::make_unique<ThreadPool>(2 * cores);
-  self->derived_waiters_ = std::make_unique<ThreadPool>(2 * cores);
+  self->local_work_ = std::make_unique<ThreadPool>(2 * cores);
   RETURN_IF_ERROR(self->Connect());
   const absl::Time start = absl::Now();
   RETURN_IF_ERROR(self->UntilAvailable(start, [&] { return self->CheckPartitionCount(); }));
@@ -172,9 +172,14 @@ bool ClusterNode::Drain(absl::Time deadline) {
 void ClusterNode::Shutdown() {
   // Reads and waits in the pools use the Roosts (a drained Roost ends their waits).
   readers_.reset();
-  derived_waiters_.reset();
-  // A Roost's pipeline publishes through its scope, and the scopes through the
-  // publishers: stopped in that order, then the connection they all use.
+  local_work_.reset();
+  // Every Roost stops before any is destroyed: a pipeline or a read of one partition
+  // may read another's through PartitionReads. A Roost's pipeline publishes through its
+  // scope, and the scopes through the publishers: stopped in that order, then the
+  // connection they all use.
+  for (Partition& part : parts_) {
+    if (part.roost != nullptr) part.roost->Shutdown();
+  }
   for (Partition& part : parts_) part.roost.reset();
   for (Partition& part : parts_) part.scope.reset();
   publishers_.clear();
@@ -196,20 +201,60 @@ absl::StatusOr<std::vector<LogOffset>> ClusterNode::AwaitDerived(cluster::Partit
     RETURN_IF_ERROR(parts_[p].scope->Flush(deadline));
     return parts_[p].scope->HighWater();
   }
-  v1::AwaitDerivedRequest request;
-  request.set_partition(p);
-  request.set_position(position);
-  v1::AwaitDerivedResponse response;
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(deadline));
-  RETURN_IF_ERROR(FromGrpc(peers_.at(map_.owner(p))->AwaitDerived(&context, request, &response),
-                           OwnerName(p)));
-  if (response.derived_size() != static_cast<int>(map_.partitions())) {
-    return absl::InternalError(absl::StrCat(OwnerName(p), " answered for ",
-                                            response.derived_size(), " partitions, not ",
-                                            map_.partitions()));
+  const std::pair<cluster::PartitionId, LogOffset> wait{p, position};
+  ASSIGN_OR_RETURN(std::vector<std::vector<LogOffset>> derived,
+                   AwaitDerivedAll(absl::MakeConstSpan(&wait, 1), deadline));
+  return std::move(derived[0]);
+}
+
+absl::StatusOr<std::vector<std::vector<LogOffset>>> ClusterNode::AwaitDerivedAll(
+    absl::Span<const std::pair<cluster::PartitionId, LogOffset>> waits, absl::Time deadline) {
+  struct Call {
+    grpc::ClientContext context;
+    v1::AwaitDerivedRequest request;
+    v1::AwaitDerivedResponse response;
+    grpc::Status status;
+  };
+  std::vector<std::unique_ptr<Call>> calls(waits.size());
+  int remote = 0;
+  for (const auto& [p, position] : waits) remote += local(p) == nullptr;
+  absl::BlockingCounter pending(remote);
+  for (size_t i = 0; i < waits.size(); ++i) {
+    const auto [p, position] = waits[i];
+    if (local(p) != nullptr) continue;
+    calls[i] = std::make_unique<Call>();
+    Call* c = calls[i].get();
+    c->request.set_partition(p);
+    c->request.set_position(position);
+    c->context.set_deadline(absl::ToChronoTime(deadline));
+    peers_.at(map_.owner(p))
+        ->async()
+        ->AwaitDerived(&c->context, &c->request, &c->response, [c, &pending](grpc::Status s) {
+          c->status = std::move(s);
+          pending.DecrementCount();
+        });
   }
-  return std::vector<LogOffset>(response.derived().begin(), response.derived().end());
+  std::vector<absl::StatusOr<std::vector<LogOffset>>> answers(waits.size());
+  for (size_t i = 0; i < waits.size(); ++i) {
+    if (calls[i] == nullptr) answers[i] = AwaitDerived(waits[i].first, waits[i].second, deadline);
+  }
+  pending.Wait();
+  std::vector<std::vector<LogOffset>> out;
+  for (size_t i = 0; i < waits.size(); ++i) {
+    if (calls[i] != nullptr) {
+      RETURN_IF_ERROR(FromGrpc(calls[i]->status, OwnerName(waits[i].first)));
+      answers[i] = std::vector<LogOffset>(calls[i]->response.derived().begin(),
+                                          calls[i]->response.derived().end());
+    }
+    RETURN_IF_ERROR(answers[i].status());
+    if (answers[i]->size() != map_.partitions()) {
+      return absl::InternalError(absl::StrCat(OwnerName(waits[i].first), " answered for ",
+                                              answers[i]->size(), " partitions, not ",
+                                              map_.partitions()));
+    }
+    out.push_back(*std::move(answers[i]));
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -259,7 +304,7 @@ absl::StatusOr<std::vector<tweetstore::Tweet>> ClusterNode::GetTweets(
   absl::flat_hash_map<TweetId, tweetstore::Tweet> found;
   for (tweetstore::Tweet& tweet : *local) found.emplace(tweet.id, std::move(tweet));
   for (const std::unique_ptr<Call>& call : calls) {
-    RETURN_IF_ERROR(FromGrpc(call->status, OwnerName(call->partition) + " did not answer"));
+    RETURN_IF_ERROR(FromGrpc(call->status, OwnerName(call->partition)));
     for (const v1::Tweet& t : call->response.tweets()) {
       found.emplace(t.id(), tweetstore::Tweet{t.id(), t.author_id(), t.text(), t.created_at_ms(),
                                               t.reply_to_id(), t.retweet_of_id()});
@@ -306,7 +351,7 @@ absl::StatusOr<std::vector<timelines::Entry>> ClusterNode::RecentTweets(UserId a
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + options_.peer_timeout));
   const grpc::Status status = peers_.at(map_.owner(p))->RecentTweets(&context, request, &response);
-  RETURN_IF_ERROR(FromGrpc(status, OwnerName(p) + " did not answer"));
+  RETURN_IF_ERROR(FromGrpc(status, OwnerName(p)));
   std::vector<timelines::Entry> entries;
   entries.reserve(response.entries_size());
   for (const v1::TimelineEntry& entry : response.entries()) {

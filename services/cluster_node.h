@@ -15,12 +15,14 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "cluster/cluster_map.h"
 #include "common/thread_pool.h"
 #include "jetstream/connection.h"
@@ -73,23 +75,25 @@ class ClusterNode : public PartitionReads {
   std::string OwnerName(cluster::PartitionId p) const;
   // Runs reads that gather from several nodes, off gRPC's callback threads.
   ThreadPool* readers() { return readers_.get(); }
-  // Runs other nodes' AwaitDerived calls: they wait on this node's partitions only, so
-  // they must not queue behind reads that wait on other nodes (which may be waiting
-  // for them).
-  ThreadPool* derived_waiters() { return derived_waiters_.get(); }
+  // Runs other nodes' calls that wait on this node's partitions only (AwaitDerived, a
+  // forwarded Stats): they must not queue behind reads that wait on other nodes,
+  // which may be waiting for them.
+  ThreadPool* local_work() { return local_work_.get(); }
   // The tweets of `ids` on the partitions this node owns, in no particular order
   // (what the Partitions service answers for).
   absl::StatusOr<std::vector<tweetstore::Tweet>> LocalTweets(absl::Span<const TweetId> ids);
 
   // The consistency tokens of partition p's services (owned here).
-  Consistency consistency(cluster::PartitionId p) const {
-    return Consistency(p, tokens_[p].get());
-  }
+  Consistency consistency(cluster::PartitionId p) const { return Consistency(p, tokens_[p].get()); }
   // Waits until partition p has applied `position` and what it derived so far is
   // durable; then, by target partition, the highest sequence of the target's stream it
   // derived an event at. Asks p's owner when it is another node.
   absl::StatusOr<std::vector<LogOffset>> AwaitDerived(cluster::PartitionId p, LogOffset position,
                                                       absl::Time deadline);
+  // AwaitDerived of each (partition, position), the other nodes asked all at once;
+  // the answers in the same order, or the first error.
+  absl::StatusOr<std::vector<std::vector<LogOffset>>> AwaitDerivedAll(
+      absl::Span<const std::pair<cluster::PartitionId, LogOffset>> waits, absl::Time deadline);
 
   // Drains every partition's Roost (Roost::Drain). True when no write is left.
   bool Drain(absl::Time deadline);
@@ -131,7 +135,7 @@ class ClusterNode : public PartitionReads {
   absl::flat_hash_map<cluster::NodeId, std::shared_ptr<grpc::Channel>> channels_;
   absl::flat_hash_map<cluster::NodeId, std::unique_ptr<::roost::v1::Partitions::Stub>> peers_;
   std::unique_ptr<ThreadPool> readers_;
-  std::unique_ptr<ThreadPool> derived_waiters_;
+  std::unique_ptr<ThreadPool> local_work_;
 };
 
 }  // namespace roost::services

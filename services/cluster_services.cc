@@ -48,7 +48,7 @@ grpc::ServerUnaryReactor* Forward(const ClusterNode& node, const CallGate& gate,
                                   SendFn send) {
   if (grpc::ServerUnaryReactor* refused = gate.Refuse(ctx)) return refused;
   if (std::string from = Metadata(*ctx, kForwardedByKey); !from.empty()) {
-    return FinishNow(ctx, absl::UnavailableError(absl::StrCat(
+    return FinishNow(ctx, absl::FailedPreconditionError(absl::StrCat(
                               "node ", node.self().id, " was forwarded a call on partition ", p,
                               " by node ", from, " but gives it to node ", node.map().owner(p),
                               ": the nodes' cluster files disagree")));
@@ -239,7 +239,7 @@ grpc::ServerUnaryReactor* ClusterGraphService::Query(grpc::CallbackServerContext
       if (grpc::ServerUnaryReactor* refused = routes_.gate().Refuse(ctx)) return refused;
       return FinishNow(
           ctx, absl::UnimplementedError("Graph.Query over users on different partitions is not "
-                                        "supported yet; query each partition's users separately"));
+                                        "supported; query each partition's users separately"));
     }
   }
   return Route(routes_, ctx, p, &GraphService::Query, req, resp, ROOST_SEND(Query));
@@ -277,7 +277,10 @@ grpc::ServerUnaryReactor* ClusterAdminService::Stats(grpc::CallbackServerContext
                        absl::StrCat("node ", info.id, " at ", info.grpc_address)});
     }
   }
-  node->readers()->Schedule([this, node, asks, reactor, resp] {
+  // An ask from another node waits on nothing remote, so it must not queue behind
+  // gathers that wait on other nodes (theirs may be waiting for this one).
+  ThreadPool* pool = forwarded ? node->local_work() : node->readers();
+  pool->Schedule([this, node, asks, reactor, resp] {
     absl::BlockingCounter pending(static_cast<int>(asks->size()));
     size_t i = 0;
     for (const cluster::NodeInfo& info : node->map().nodes()) {
@@ -413,7 +416,7 @@ grpc::ServerUnaryReactor* PartitionsService::AwaitDerived(grpc::CallbackServerCo
                               "node ", node_->self().id, " does not own partition ", p)));
   }
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  node_->derived_waiters()->Schedule([this, p, req, resp, reactor, deadline = CallDeadline(*ctx)] {
+  node_->local_work()->Schedule([this, p, req, resp, reactor, deadline = CallDeadline(*ctx)] {
     absl::StatusOr<std::vector<LogOffset>> derived =
         node_->AwaitDerived(p, req->position(), deadline);
     if (derived.ok()) resp->mutable_derived()->Add(derived->begin(), derived->end());

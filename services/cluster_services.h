@@ -2,11 +2,12 @@
 // call of roost.v1: a call about one partition (the acting or read user's; a tweet's
 // author's) is served by that partition's Roost when this node owns it, through the
 // same handlers a single node uses, and otherwise forwarded to the owner with the
-// caller's metadata; the owner's answer is the caller's. An owner that does not answer
+// caller's credentials; the owner's answer is the caller's. An owner that does not answer
 // within the call's deadline yields UNAVAILABLE (or DEADLINE_EXCEEDED) naming it.
 //
 // Calls that span partitions scatter and gather: Tweets.Get asks every owner of the
-// ids at once, and Admin.Stats every node. The nodes read each other's partitions
+// ids at once, and Admin.Stats every node. Graph.Query over users of different
+// partitions is refused (UNIMPLEMENTED). The nodes read each other's partitions
 // through roost.v1.Partitions (partitions.proto), which serves the partitions this
 // node owns and nothing else.
 #ifndef ROOST_SERVICES_CLUSTER_SERVICES_H_
@@ -171,7 +172,7 @@ class PartitionsService final : public v1::Partitions::CallbackService {
   grpc::ServerUnaryReactor* RecentTweets(grpc::CallbackServerContext* ctx,
                                          const v1::RecentTweetsRequest* req,
                                          v1::RecentTweetsResponse* resp) override;
-  // Waits, so on the node's derived_waiters threads.
+  // Waits, so on the node's local_work threads.
   grpc::ServerUnaryReactor* AwaitDerived(grpc::CallbackServerContext* ctx,
                                          const v1::AwaitDerivedRequest* req,
                                          v1::AwaitDerivedResponse* resp) override;

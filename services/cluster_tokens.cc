@@ -13,9 +13,9 @@ namespace roost::services {
 void ClusterTokens::Resolve(ConsistencyToken token, absl::Time deadline,
                             absl::AnyInvocable<void(absl::StatusOr<LogOffset>)> done) {
   if (token.partition >= node_->map().partitions()) {
-    return done(absl::InvalidArgumentError(
-        absl::StrCat("the token's partition ", token.partition, " is not one of the cluster's ",
-                     node_->map().partitions())));
+    return done(absl::InvalidArgumentError(absl::StrCat("the token's partition ", token.partition,
+                                                        " is not one of the cluster's ",
+                                                        node_->map().partitions())));
   }
   node_->readers()->Schedule([this, token, deadline, done = std::move(done)]() mutable {
     done(ResolveNow(token, deadline));
@@ -23,19 +23,20 @@ void ClusterTokens::Resolve(ConsistencyToken token, absl::Time deadline,
 }
 
 absl::StatusOr<LogOffset> ClusterTokens::ResolveNow(ConsistencyToken token,
-                                                     absl::Time deadline) const {
+                                                    absl::Time deadline) const {
   LogOffset wait = token.partition == partition_ ? token.position : 0;
   ASSIGN_OR_RETURN(const std::vector<LogOffset> first,
                    node_->AwaitDerived(token.partition, token.position, deadline));
   wait = std::max(wait, first[partition_]);
   // The second step, from each partition the first derived for (beyond what the
-  // token's write derived: a high-water mark is all a partition keeps).
+  // token's write derived: a high-water mark is all a partition keeps), all at once.
+  std::vector<std::pair<cluster::PartitionId, LogOffset>> next;
   for (cluster::PartitionId t = 0; t < first.size(); ++t) {
-    if (first[t] == 0 || t == token.partition || t == partition_) continue;
-    ASSIGN_OR_RETURN(const std::vector<LogOffset> second,
-                     node_->AwaitDerived(t, first[t], deadline));
-    wait = std::max(wait, second[partition_]);
+    if (first[t] != 0 && t != token.partition && t != partition_) next.push_back({t, first[t]});
   }
+  ASSIGN_OR_RETURN(const std::vector<std::vector<LogOffset>> second,
+                   node_->AwaitDerivedAll(next, deadline));
+  for (const std::vector<LogOffset>& derived : second) wait = std::max(wait, derived[partition_]);
   return wait;
 }
 

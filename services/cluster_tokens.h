@@ -6,7 +6,9 @@
 // partition q waits for the highest of: S when q is p; where p's derivations for q
 // were stored, once p has applied S and what it derived is durable; and likewise
 // where each partition p derived for put its own derivations for q, once it has
-// applied those.
+// applied those (asked of all those partitions at once). A partition keeps only the
+// high-water mark of what it derived for each other, so the second step waits for
+// every partition p ever derived for, and needs their owners up.
 //
 // Thread-safe. The node must outlive it.
 #ifndef ROOST_SERVICES_CLUSTER_TOKENS_H_

@@ -33,9 +33,10 @@ class TokenResolver {
  public:
   virtual ~TokenResolver() = default;
   // Calls `done`, once, with the position of the read's partition's log that covers
-  // what the token's write caused there (0: nothing to wait for), or why not
-  // (INVALID_ARGUMENT for a partition the cluster does not have; UNAVAILABLE or
-  // DEADLINE_EXCEEDED when the partitions involved do not answer by `deadline`).
+  // what the token's write caused there (0: nothing to wait for), or why not:
+  // INVALID_ARGUMENT for a partition the cluster does not have; UNAVAILABLE or
+  // DEADLINE_EXCEEDED when the partitions involved do not answer by `deadline`; what
+  // a partition's owner answered otherwise.
   virtual void Resolve(ConsistencyToken token, absl::Time deadline,
                        absl::AnyInvocable<void(absl::StatusOr<LogOffset>)> done) = 0;
 };
@@ -50,9 +51,7 @@ class Consistency {
   Consistency(uint32_t partition, TokenResolver* resolver)
       : partition_(partition), resolver_(resolver) {}
 
-  std::string TokenFor(LogOffset position) const {
-    return FormatToken({partition_, position});
-  }
+  std::string TokenFor(LogOffset position) const { return FormatToken({partition_, position}); }
   // Calls `done` with the position a read must wait for: `min_position`, or what
   // `token` (empty: none) resolves to on this partition, whichever is later.
   void ReadPosition(LogOffset min_position, absl::string_view token, absl::Time deadline,

@@ -22,6 +22,7 @@ inline constexpr absl::Duration kMaxPositionWait = absl::Seconds(30);
 
 // The call's deadline, at most kMaxPositionWait from now.
 absl::Time CallDeadline(const grpc::CallbackServerContext& ctx);
+// The API's Tweet of a stored tweet.
 void TweetToProto(const tweetstore::Tweet& tweet, v1::Tweet* out);
 // A reactor already finished with `status`, for a handler to return.
 grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* ctx, const absl::Status& status);

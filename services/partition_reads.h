@@ -23,7 +23,8 @@ class PartitionReads {
   virtual ~PartitionReads() = default;
 
   // The tweets of `ids` (any partitions), in request order; missing and deleted ones
-  // omitted. UNAVAILABLE, naming the owner, when an owner does not answer.
+  // omitted. An owner's error, or UNAVAILABLE / DEADLINE_EXCEEDED when it does not
+  // answer, is returned prefixed with the owner's name and address.
   virtual absl::StatusOr<std::vector<tweetstore::Tweet>> GetTweets(
       absl::Span<const TweetId> ids) = 0;
   // `author`'s newest tweets below `before` (0: the newest), at most `limit`, newest

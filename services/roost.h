@@ -164,8 +164,8 @@ class Roost {
                   Done<LogOffset> done);
 
   // ---- Consistency. done(OK) once `position` is applied; DEADLINE_EXCEEDED at the
-  // deadline; OUT_OF_RANGE at once for a position beyond the log's end; UNAVAILABLE
-  // when shutting down. Runs inline when already applied, else on an internal pool.
+  // deadline; OUT_OF_RANGE for a position beyond the log's end; UNAVAILABLE when
+  // shutting down. Runs inline when already applied, else on an internal pool.
   void WhenApplied(LogOffset position, absl::Time deadline,
                    absl::AnyInvocable<void(absl::Status)> done);
   // As WhenApplied, but `read` always runs on Roost's read pool, never on the calling
@@ -226,6 +226,9 @@ class Roost {
   // or the wait ends.
   std::optional<absl::Status> ReadyOrWait(LogOffset position, absl::Time deadline, ThreadPool* pool,
                                           absl::AnyInvocable<void(absl::Status)>& done);
+  // Runs `done` on `pool` once `position` is applied or the wait ends.
+  void AwaitApplied(LogOffset position, absl::Time deadline, ThreadPool* pool,
+                    absl::AnyInvocable<void(absl::Status)> done);
   // Appends `event` (a serialized events::Event) and calls `done` when durable.
   void Append(std::string event, Done<LogOffset> done);
   // Gives an event its id and appends it in one critical section, so that the log's

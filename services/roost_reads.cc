@@ -22,14 +22,27 @@ std::optional<absl::Status> Roost::ReadyOrWait(LogOffset position, absl::Time de
                                                ThreadPool* pool,
                                                absl::AnyInvocable<void(absl::Status)>& done) {
   if (position == 0) return absl::OkStatus();
-  LogOffset end = log_->durable_offset();
-  // Others may have appended to a partition's stream since this process looked.
-  if (position > end) end = log_->WaitForDurable(position, absl::InfinitePast());
-  if (position > end) {
-    return absl::OutOfRangeError(
-        absl::StrCat("min_position ", position, " is beyond the log's end (", end, ")"));
+  if (position <= log_->durable_offset()) {
+    if (pipeline_->applied_offset() >= position) return absl::OkStatus();
+    AwaitApplied(position, deadline, pool, std::move(done));
+    return std::nullopt;
   }
-  if (pipeline_->applied_offset() >= position) return absl::OkStatus();
+  // Others may have appended to the log since this process looked (a partition's
+  // stream): looking again is a round trip to its servers, so not on this thread.
+  pool->Schedule([this, position, deadline, pool, done = std::move(done)]() mutable {
+    const LogOffset end = log_->WaitForDurable(position, absl::InfinitePast());
+    if (position > end) {
+      return done(absl::OutOfRangeError(
+          absl::StrCat("position ", position, " is beyond the log's end (", end, ")")));
+    }
+    if (pipeline_->applied_offset() >= position) return done(absl::OkStatus());
+    AwaitApplied(position, deadline, pool, std::move(done));
+  });
+  return std::nullopt;
+}
+
+void Roost::AwaitApplied(LogOffset position, absl::Time deadline, ThreadPool* pool,
+                         absl::AnyInvocable<void(absl::Status)> done) {
   pipeline_->WhenApplied(
       position, deadline, [this, position, pool, done = std::move(done)](bool reached) mutable {
         absl::Status status;
@@ -42,7 +55,6 @@ std::optional<absl::Status> Roost::ReadyOrWait(LogOffset position, absl::Time de
         }
         pool->Schedule([status, done = std::move(done)]() mutable { done(status); });
       });
-  return std::nullopt;
 }
 
 void Roost::WhenApplied(LogOffset position, absl::Time deadline,

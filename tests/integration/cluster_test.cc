@@ -5,10 +5,10 @@
 //
 // Writes go to random nodes. Between writes the test waits until every partition has
 // applied everything appended to it, including what the others derived for it
-// (Settle): writes racing across partitions do not yet converge in every order (see
-// tests/pipeline/cluster_pipeline_test.cc), nor do mass changes, which the workload
-// leaves out. Event ids are times of different processes: writes a millisecond apart
-// (a settle takes longer) order the same by id as by call, as the model assumes.
+// (Settle): writes racing across partitions can end in another state than the model's
+// in some orders (tests/pipeline/cluster_pipeline_test.cc names them), and so can mass
+// changes, which the workload leaves out. Event ids are times of different processes: writes a
+// millisecond apart (a settle takes longer) order the same by id as by call, as the model assumes.
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
