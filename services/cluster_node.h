@@ -8,7 +8,8 @@
 // created with is kept in a JetStream KV bucket, and a cluster file that says another
 // is refused (users would be looked for on the wrong partitions).
 //
-// Thread-safe.
+// Thread-safe once open, except Shutdown (and the destructor), which must come after
+// the last call from outside (the server stopped) and not race with one.
 #ifndef ROOST_SERVICES_CLUSTER_NODE_H_
 #define ROOST_SERVICES_CLUSTER_NODE_H_
 
