@@ -51,7 +51,7 @@ void EmitHomeChanges(const graph::EdgeChange& change, topology::Emitter& out,
 
 absl::Status GraphBolt::Execute(const topology::Tuple& input, topology::Emitter& out) {
   const GraphTask& task = kGraphEvents.Get(input);
-  if (task.is_derived_home()) return EmitDerivedHome(task, out);
+  if (task.is_derived_home()) return EmitDerivedHome(task, input.offset, out);
   if (task.writes.empty()) return RecordJob(input);
   const topology::Tuple* const inputs[] = {&input};
   topology::Emitter* const outs[] = {&out};
@@ -86,14 +86,41 @@ absl::Status GraphBolt::ExecuteBatch(absl::Span<const topology::Tuple* const> in
     const GraphTask& task = kGraphEvents.Get(*inputs[i]);
     if (!task.writes.empty()) continue;
     RETURN_IF_ERROR(ApplyRun(inputs, outs, run_begin, i));
-    RETURN_IF_ERROR(task.is_derived_home() ? EmitDerivedHome(task, *outs[i])
+    RETURN_IF_ERROR(task.is_derived_home() ? EmitDerivedHome(task, inputs[i]->offset, *outs[i])
                                            : RecordJob(*inputs[i]));
     run_begin = i + 1;
   }
   return ApplyRun(inputs, outs, run_begin, inputs.size());
 }
 
-absl::Status GraphBolt::EmitDerivedHome(const GraphTask& task, topology::Emitter& out) {
+absl::Status GraphBolt::CatchUpPairs(const GraphTask& task, LogOffset offset,
+                                     topology::Emitter& out) {
+  // The pairs whose state decides what the event does here: whether each user
+  // follows the author, and for a shown author whether either hides the other.
+  pair_writes_.clear();
+  const auto pair = [this](graph::GraphId graph, UserId source, UserId destination) {
+    pair_writes_.push_back({graph, source, destination});
+  };
+  if (task.event->has_author_shown()) {
+    const events::AuthorShown& shown = task.event->author_shown();
+    const UserId user = shown.user_id(), author = shown.author_id();
+    pair(graph::kFollows, user, author);
+    pair(graph::kMutes, user, author);
+    pair(graph::kBlocks, user, author);
+    pair(graph::kBlocks, author, user);
+  } else {
+    for (UserId user : task.users) pair(graph::kFollows, user, task.event->home_delivery().author_id());
+  }
+  pair_offsets_.assign(pair_writes_.size(), offset);
+  return jobs_.ApplyToWrites(pair_writes_, pair_offsets_,
+                             [&](const graph::EdgeChange& change, size_t) {
+                               EmitHomeChanges(change, out);
+                             });
+}
+
+absl::Status GraphBolt::EmitDerivedHome(const GraphTask& task, LogOffset offset,
+                                        topology::Emitter& out) {
+  RETURN_IF_ERROR(CatchUpPairs(task, offset, out));
   if (task.event->has_author_shown()) {
     const events::AuthorShown& shown = task.event->author_shown();
     ASSIGN_OR_RETURN(const std::vector<bool> retracted, Retracted(shown.tweet_ids()));

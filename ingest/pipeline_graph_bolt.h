@@ -24,7 +24,8 @@ namespace roost::ingest {
 //
 // In a cluster, events other partitions derived for this one's users (GraphTask) come
 // here too, in their place among the writes: a delivery goes on to fanout for those of
-// its users who follow its author now, an author shown as it is (the timelines check it).
+// its users who follow its author now, an author shown as it is (the timelines check it),
+// both once the pending mass jobs have reached the pairs they depend on.
 // A retraction leaves a tombstone of the tweet in this partition's tweet store, and
 // deliveries and authors shown leave out tweets with one: what another partition
 // derives may arrive after the retraction of the same tweet (derived again when that
@@ -57,7 +58,14 @@ class GraphBolt : public topology::Bolt {
   absl::Status ApplyRun(absl::Span<const topology::Tuple* const> inputs,
                         absl::Span<topology::Emitter* const> outs, size_t begin, size_t end);
   absl::Status RecordJob(const topology::Tuple& input);
-  absl::Status EmitDerivedHome(const GraphTask& task, topology::Emitter& out);
+  // `task`, a derived event at `offset`, after CatchUpPairs.
+  absl::Status EmitDerivedHome(const GraphTask& task, LogOffset offset, topology::Emitter& out);
+  // Applies the pending mass jobs older than `offset` to the pairs whose state `task`
+  // depends on, as they are applied to an edge write's pair: the partition where the
+  // event was derived may have finished the same mass change already (its tweets or
+  // its follower list reflect it), and the event must be judged against the state the
+  // log's order gives, not against how far this partition's job has got.
+  absl::Status CatchUpPairs(const GraphTask& task, LogOffset offset, topology::Emitter& out);
   // Whether this partition holds a tombstone of each tweet of `ids`.
   absl::StatusOr<std::vector<bool>> Retracted(absl::Span<const TweetId> ids);
 
@@ -68,6 +76,8 @@ class GraphBolt : public topology::Bolt {
   std::vector<graph::EdgeWrite> run_writes_;  // ApplyRun's scratch: the run's writes,
   std::vector<size_t> run_owner_;             // the input each came from
   std::vector<LogOffset> run_offsets_;        // and that input's offset
+  std::vector<graph::EdgeWrite> pair_writes_;  // CatchUpPairs' scratch
+  std::vector<LogOffset> pair_offsets_;
 };
 
 }  // namespace roost::ingest

@@ -7,7 +7,7 @@
 // applied everything appended to it, including what the others derived for it
 // (Settle): writes racing across partitions can end in another state than the model's
 // in some orders (tests/pipeline/cluster_pipeline_test.cc names them), and so can mass
-// changes, which the workload leaves out. Event ids are times of different processes: writes a
+// changes racing other writes. Event ids are times of different processes: writes a
 // millisecond apart (a settle takes longer) order the same by id as by call, as the model assumes.
 #include <algorithm>
 #include <filesystem>
@@ -109,9 +109,10 @@ class ClusterTest : public ::testing::Test {
 
   // One random write through a random node, recorded in the model when acknowledged.
   void Step() {
-    const ModelWrite write = RandomModelWrite(random_);
+    const ModelWrite write = RandomModelWrite(random_, /*mass_percent=*/3);
     if (write.kind == ModelWrite::kPost) return Post();
     if (write.kind == ModelWrite::kDelete) return Delete();
+    if (write.kind == ModelWrite::kMass) return Mass(write.graph, write.mass);
     return Edge(write.graph, write.normal);
   }
   uint64_t Uniform(uint64_t n) {
@@ -149,6 +150,21 @@ class ClusterTest : public ::testing::Test {
       EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
           << source << " follows " << destination << " who blocks them";
     }
+  }
+
+  void Mass(ModelGraph graph, ModelMass mass) {
+    const uint64_t user = RandomUser();
+    model_.MassChange(graph, user, MassFrom(mass), MassTo(mass), ++time_);
+    v1::MassRequest req;
+    req.set_graph(static_cast<v1::GraphKind>(graph));
+    req.set_user_id(user);
+    v1::WriteResponse resp;
+    v1::Graph::Stub* stub = AnyNode().graph();
+    const grpc::Status status =
+        mass == ModelMass::kArchive     ? stub->Archive(Client::Ctx().get(), req, &resp)
+        : mass == ModelMass::kUnarchive ? stub->Unarchive(Client::Ctx().get(), req, &resp)
+                                        : stub->RemoveAll(Client::Ctx().get(), req, &resp);
+    EXPECT_TRUE(status.ok()) << status.error_message();
   }
 
   // Every user's home, follow lists and counts, each through a random node, against

@@ -59,7 +59,10 @@ namespace {
 
 namespace v1 = ::roost::v1;
 using ::roost::testing::HomeVerdict;
+using ::roost::testing::MassFrom;
+using ::roost::testing::MassTo;
 using ::roost::testing::ModelGraph;
+using ::roost::testing::ModelMass;
 using ::roost::testing::ModelState;
 using ::roost::testing::TimelineModel;
 
@@ -75,7 +78,7 @@ constexpr uint64_t kFirstCrowdUser = 1001;
 // Crowd users whose home timelines and graph lists are checked like the users'.
 constexpr int kCrowdChecked = 8;
 // The celebrity's mass changes, each issued a few batches before one of the kills.
-enum class Mass { kArchive, kUnarchive, kRemoveAll };
+using Mass = ModelMass;
 constexpr Mass kCelebrityMasses[] = {Mass::kArchive,   Mass::kUnarchive, Mass::kArchive,
                                      Mass::kRemoveAll, Mass::kArchive,   Mass::kUnarchive};
 // A small cap (passed to roostd) so that this workload drives many timelines past it.
@@ -91,30 +94,6 @@ std::unique_ptr<grpc::ClientContext> Ctx(int seconds = 20) {
 }
 
 v1::GraphKind Kind(ModelGraph g) { return static_cast<v1::GraphKind>(g); }
-
-// The states a mass change moves edges from, as the Graph service asks for them.
-std::vector<ModelState> MassFrom(Mass mass) {
-  switch (mass) {
-    case Mass::kArchive:
-      return {ModelState::kNormal};
-    case Mass::kUnarchive:
-      return {ModelState::kArchived};
-    case Mass::kRemoveAll:
-      return {ModelState::kNormal, ModelState::kArchived, ModelState::kNegative};
-  }
-  return {};
-}
-ModelState MassTo(Mass mass) {
-  switch (mass) {
-    case Mass::kArchive:
-      return ModelState::kArchived;
-    case Mass::kUnarchive:
-      return ModelState::kNormal;
-    case Mass::kRemoveAll:
-      return ModelState::kRemoved;
-  }
-  return ModelState::kNormal;
-}
 
 // One write the client wants made.
 struct Op {

@@ -5,7 +5,7 @@
 // lives on partition user mod P.
 //
 // A random stream of posts, deletes, follows, unfollows, blocks, mutes (and their
-// undoing) among a few dozen users, each appended to the partition of the user who
+// undoing) and mass changes among a few dozen users, each appended to the partition of the user who
 // acts, as the server routes it, and carried to every partition it concerns before the
 // next is appended; then every user's home timeline (read on the user's partition),
 // follow lists and counts must agree exactly with TimelineModel built from the same
@@ -17,10 +17,10 @@
 // new followee's tweets before the followee's partition has the follow misses the
 // retraction of a tweet deleted meanwhile.
 //
-// Mass changes are not in this stream: a mass change (conditional on an edge's state)
-// and a copy of an older write to one of its pairs can reach a partition in either
-// order, and the graph store's last-write-wins keeps one state per edge, not the
-// direct write a late copy must be judged against, so two partitions can end apart.
+// Nor would mass changes racing other writes: a mass change (conditional on an edge's
+// state) and a copy of an older write to one of its pairs can reach a partition in
+// either order, and the graph store's last-write-wins keeps one state per edge, not
+// the direct write a late copy must be judged against, so two partitions can end apart.
 #include <atomic>
 #include <filesystem>
 #include <memory>
@@ -47,7 +47,10 @@ namespace {
 
 namespace v1 = ::roost::v1;
 namespace events = ::roost::v1::events;
+using roost::testing::MassFrom;
+using roost::testing::MassTo;
 using roost::testing::ModelGraph;
+using roost::testing::ModelMass;
 using roost::testing::ModelState;
 using roost::testing::ModelWrite;
 using roost::testing::RandomModelWrite;
@@ -140,7 +143,8 @@ class LocalCluster {
   void AppendDerived(uint32_t target, const std::string& id, std::string event) {
     {
       absl::MutexLock lock(&mu_);
-      if (!derived_ids_.insert(id).second) return;
+      // Per target, as JetStream deduplicates by id within a stream.
+      if (!derived_ids_.insert({target, id}).second) return;
     }
     ASSERT_TRUE(parts_[target]->log->Append(std::move(event)).ok());
   }
@@ -168,7 +172,7 @@ class LocalCluster {
  private:
   std::vector<std::unique_ptr<Partition>> parts_;
   absl::Mutex mu_;
-  absl::flat_hash_set<std::string> derived_ids_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<std::pair<uint32_t, std::string>> derived_ids_ ABSL_GUARDED_BY(mu_);
 };
 
 void InProcessScope::Publish(uint32_t target, std::string id, std::string event) {
@@ -181,9 +185,10 @@ class Workload {
   Workload(LocalCluster* cluster, uint32_t seed) : cluster_(cluster), random_(seed) {}
 
   void Step() {
-    const ModelWrite write = RandomModelWrite(random_);
+    const ModelWrite write = RandomModelWrite(random_, /*mass_percent=*/3);
     if (write.kind == ModelWrite::kPost) return Post();
     if (write.kind == ModelWrite::kDelete) return Delete();
+    if (write.kind == ModelWrite::kMass) return Mass(write.graph, write.mass);
     return Edge(write.graph, write.normal);
   }
   const TimelineModel& model() const { return model_; }
@@ -230,6 +235,17 @@ class Workload {
     edge->set_destination_id(destination);
     edge->set_state(normal ? v1::NORMAL : v1::REMOVED);
     Append(source, std::move(event));
+  }
+  void Mass(ModelGraph graph, ModelMass mass) {
+    const UserId user = User();
+    events::Event event;
+    events::EdgesMassChanged* m = event.mutable_edges_mass_changed();
+    m->set_graph(static_cast<v1::GraphKind>(graph));
+    m->set_user_id(user);
+    for (ModelState from : MassFrom(mass)) m->add_from_states(static_cast<v1::EdgeState>(from));
+    m->set_to_state(static_cast<v1::EdgeState>(MassTo(mass)));
+    model_.MassChange(graph, user, MassFrom(mass), MassTo(mass), time_ + 1);
+    Append(user, std::move(event));
   }
   LocalCluster* const cluster_;
   std::mt19937_64 random_;

@@ -56,19 +56,59 @@ enum class ModelState : int { kNormal = 0, kRemoved = 1, kArchived = 2, kNegativ
 inline constexpr ModelState kModelStates[] = {ModelState::kNormal, ModelState::kRemoved,
                                               ModelState::kArchived, ModelState::kNegative};
 
+// The mass changes the Graph service offers: archive is {NORMAL} -> ARCHIVED,
+// unarchive {ARCHIVED} -> NORMAL, remove-all {NORMAL, ARCHIVED, NEGATIVE} -> REMOVED.
+enum class ModelMass { kArchive, kUnarchive, kRemoveAll };
+inline std::vector<ModelState> MassFrom(ModelMass mass) {
+  switch (mass) {
+    case ModelMass::kArchive:
+      return {ModelState::kNormal};
+    case ModelMass::kUnarchive:
+      return {ModelState::kArchived};
+    case ModelMass::kRemoveAll:
+      return {ModelState::kNormal, ModelState::kArchived, ModelState::kNegative};
+  }
+  return {};
+}
+inline ModelState MassTo(ModelMass mass) {
+  switch (mass) {
+    case ModelMass::kArchive:
+      return ModelState::kArchived;
+    case ModelMass::kUnarchive:
+      return ModelState::kNormal;
+    case ModelMass::kRemoveAll:
+      return ModelState::kRemoved;
+  }
+  return ModelState::kNormal;
+}
+
 // One random write of the convergence workloads' mix: 35% posts, 10% deletes, and
 // edge writes (25% follows, 3 in 4 adding; 12% blocks, 1 in 3 adding; 18% mutes, half
-// adding). For an edge, `graph` and whether it is set NORMAL (else REMOVED).
+// adding). For an edge, `graph` and whether it is set NORMAL (else REMOVED). With
+// `mass_percent`, that share of the writes are mass changes instead (of follows 7 in
+// 10, mutes 2, blocks 1; archives 9 in 20, unarchives 7, remove-alls 4).
 struct ModelWrite {
-  enum Kind { kPost, kDelete, kEdge } kind = kPost;
+  enum Kind { kPost, kDelete, kEdge, kMass } kind = kPost;
   ModelGraph graph = ModelGraph::kFollows;
   bool normal = true;
+  ModelMass mass = ModelMass::kArchive;
 };
 template <typename Random>
-ModelWrite RandomModelWrite(Random& random) {
+ModelWrite RandomModelWrite(Random& random, int mass_percent = 0) {
   const auto uniform = [&random](int n) {
     return std::uniform_int_distribution<int>(0, n - 1)(random);
   };
+  if (uniform(100) < mass_percent) {
+    const int graph = uniform(10), mass = uniform(20);
+    return {ModelWrite::kMass,
+            graph < 7   ? ModelGraph::kFollows
+            : graph < 9 ? ModelGraph::kMutes
+                        : ModelGraph::kBlocks,
+            false,
+            mass < 9    ? ModelMass::kArchive
+            : mass < 16 ? ModelMass::kUnarchive
+                        : ModelMass::kRemoveAll};
+  }
   const int kind = uniform(100);
   if (kind < 35) return {ModelWrite::kPost};
   if (kind < 45) return {ModelWrite::kDelete};
@@ -116,8 +156,8 @@ class TimelineModel {
     }
     return true;
   }
-  // One EdgesMassChanged event at `time`: archive is {NORMAL} -> ARCHIVED, unarchive
-  // {ARCHIVED} -> NORMAL, remove-all {NORMAL, ARCHIVED, NEGATIVE} -> REMOVED.
+  // One EdgesMassChanged event at `time` (MassFrom and MassTo give the states of the
+  // service's kinds).
   void MassChange(ModelGraph graph, uint64_t user, absl::Span<const ModelState> from, ModelState to,
                   uint64_t time) {
     for (bool forward : {true, false}) {
