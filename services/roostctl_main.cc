@@ -110,7 +110,8 @@ Commands:
   log dump --data-dir=D      one JSON object per event (--from, --to, --type)
   log verify --data-dir=D    checks every checksum and event; names the first bad one
   graph verify --data-dir=D  recomputes every edge count and checks the indexes;
-                             exit 1 on any drift (roostd stopped)
+                             exit 1 on any drift (roostd stopped; a cluster
+                             node's dir: each of its partitions)
   log truncate --data-dir=D --before=N
                              deletes old segments (roostd stopped; never past what
                              the stores have committed))";

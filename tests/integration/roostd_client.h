@@ -223,6 +223,7 @@ class Client {
   v1::Tweets::Stub* tweets() { return tweets_.get(); }
   v1::Timelines::Stub* timelines() { return timelines_.get(); }
   v1::Graph::Stub* graph() { return graph_.get(); }
+  v1::Admin::Stub* admin() { return admin_.get(); }
   grpc::Channel* channel() { return channel_.get(); }
 
  private:
