@@ -7,9 +7,9 @@
 // A random stream of posts, deletes, follows, unfollows, blocks, mutes (and their
 // undoing) and mass changes among a few dozen users, each appended to the partition of
 // the user who acts, as the server routes it, and carried to every partition it
-// concerns before the next is appended; then every user's home timeline (read on the user's partition),
-// follow lists and counts must agree exactly with TimelineModel built from the same
-// events: the answers a single node gives. And so they must when every derived event
+// concerns before the next is appended; then every user's home timeline (read on the
+// user's partition), follow lists and counts must agree exactly with TimelineModel
+// built from the same events: the answers a single node gives. And so they must when every derived event
 // comes twice, the second time after later events (a partition that consumes its
 // stream again, beyond the duplicate window, derives it again).
 //
