@@ -9,9 +9,9 @@
 // the user who acts, as the server routes it, and carried to every partition it
 // concerns before the next is appended; then every user's home timeline (read on the
 // user's partition), follow lists and counts must agree exactly with TimelineModel
-// built from the same events: the answers a single node gives. And so they must when every derived event
-// comes twice, the second time after later events (a partition that consumes its
-// stream again, beyond the duplicate window, derives it again).
+// built from the same events: the answers a single node gives. And so they must when
+// every derived event comes twice, the second time after later events (a partition
+// that consumes its stream again, beyond the duplicate window, derives it again).
 //
 // One at a time, because writes racing across partitions do not yet converge to the
 // model in every case: a follow revived on the follower's partition before the copy
