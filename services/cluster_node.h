@@ -54,7 +54,7 @@ struct ClusterNodeOptions {
       recovery_progress;
 };
 
-class ClusterNode : public PartitionReads {
+class ClusterNode : public PartitionReads, public Derivations {
  public:
   // INVALID_ARGUMENT when `node` is not in the map; UNAVAILABLE when no NATS server
   // answers; FAILED_PRECONDITION when the cluster exists with another partition count
@@ -86,15 +86,18 @@ class ClusterNode : public PartitionReads {
 
   // The consistency tokens of partition p's services (owned here).
   Consistency consistency(cluster::PartitionId p) const { return Consistency(p, tokens_[p].get()); }
-  // Waits until partition p has applied `position` and what it derived so far is
-  // durable; then, by target partition, the highest sequence of the target's stream it
-  // derived an event at. Asks p's owner when it is another node.
+  // Derivations (cluster_tokens.h): AwaitDerived asks p's owner when it is another
+  // node; AwaitDerivedAll asks the other nodes all at once; reads are scheduled on
+  // readers().
+  uint32_t partitions() const override { return map_.partitions(); }
   absl::StatusOr<std::vector<LogOffset>> AwaitDerived(cluster::PartitionId p, LogOffset position,
-                                                      absl::Time deadline);
-  // AwaitDerived of each (partition, position), the other nodes asked all at once;
-  // the answers in the same order, or the first error.
+                                                      absl::Time deadline) override;
   absl::StatusOr<std::vector<std::vector<LogOffset>>> AwaitDerivedAll(
-      absl::Span<const std::pair<cluster::PartitionId, LogOffset>> waits, absl::Time deadline);
+      absl::Span<const std::pair<cluster::PartitionId, LogOffset>> waits,
+      absl::Time deadline) override;
+  void ScheduleRead(absl::AnyInvocable<void()> work) override {
+    readers_->Schedule(std::move(work));
+  }
 
   // Drains every partition's Roost (Roost::Drain). True when no write is left.
   bool Drain(absl::Time deadline);

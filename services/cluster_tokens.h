@@ -10,31 +10,56 @@
 // high-water mark of what it derived for each other, so the second step waits for
 // every partition p ever derived for, and needs their owners up.
 //
-// Thread-safe. The node must outlive it.
+// Thread-safe. The derivations (a ClusterNode) must outlive it.
 #ifndef ROOST_SERVICES_CLUSTER_TOKENS_H_
 #define ROOST_SERVICES_CLUSTER_TOKENS_H_
 
+#include <utility>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "cluster/cluster_map.h"
 #include "services/consistency.h"
 
 namespace roost::services {
 
-class ClusterNode;
+// What ClusterTokens asks of the cluster: how far each partition's derivations reach.
+// Thread-safe.
+class Derivations {
+ public:
+  virtual ~Derivations() = default;
+  virtual uint32_t partitions() const = 0;
+  // Waits until partition p has applied `position` and what it derived so far is
+  // durable; then, by target partition, the highest sequence of the target's stream
+  // it derived an event at (0: none).
+  virtual absl::StatusOr<std::vector<LogOffset>> AwaitDerived(cluster::PartitionId p,
+                                                              LogOffset position,
+                                                              absl::Time deadline) = 0;
+  // AwaitDerived of each (partition, position), all at once; the answers in the same
+  // order, or the first error.
+  virtual absl::StatusOr<std::vector<std::vector<LogOffset>>> AwaitDerivedAll(
+      absl::Span<const std::pair<cluster::PartitionId, LogOffset>> waits, absl::Time deadline) = 0;
+  // Runs `work` where it may wait on other partitions (never on gRPC's threads).
+  virtual void ScheduleRead(absl::AnyInvocable<void()> work) = 0;
+};
 
 class ClusterTokens : public TokenResolver {
  public:
-  // Resolves tokens for reads on partition `partition` of `node`.
-  ClusterTokens(ClusterNode* node, cluster::PartitionId partition)
-      : node_(node), partition_(partition) {}
+  // Resolves tokens for reads on partition `partition`.
+  ClusterTokens(Derivations* derivations, cluster::PartitionId partition)
+      : derivations_(derivations), partition_(partition) {}
 
-  // Runs on the node's read threads: it waits on other partitions, maybe other nodes.
+  // Waits on the derivations' read threads.
   void Resolve(ConsistencyToken token, absl::Time deadline,
                absl::AnyInvocable<void(absl::StatusOr<LogOffset>)> done) override;
 
  private:
   absl::StatusOr<LogOffset> ResolveNow(ConsistencyToken token, absl::Time deadline) const;
 
-  ClusterNode* const node_;
+  Derivations* const derivations_;
   const cluster::PartitionId partition_;
 };
 
