@@ -72,6 +72,7 @@ std::optional<Page> FollowerCache::Select(UserId user, uint64_t before, size_t l
       break;
     }
     page.ids.push_back(it->second);
+    page.positions.push_back(position);
     last_position = position;
   }
   return page;

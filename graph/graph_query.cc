@@ -287,4 +287,15 @@ absl::StatusOr<Page> GraphStoreImpl::Union(const rocksdb::Snapshot* snapshot,
   return std::move(page).Finish();
 }
 
+absl::StatusOr<std::vector<uint64_t>> GraphStoreImpl::TermPositions(
+    const QueryTerm& term, absl::Span<const UserId> candidates) {
+  RETURN_IF_ERROR(ValidateTerms(absl::MakeConstSpan(&term, 1)));
+  ASSIGN_OR_RETURN(const Elements found, ProbeTerm(nullptr, term, candidates));
+  std::vector<uint64_t> positions(candidates.size(), 0);
+  for (size_t i = 0; i < found.size(); ++i) {
+    if (IsNormal(found[i])) positions[i] = found[i]->position;
+  }
+  return positions;
+}
+
 }  // namespace roost::graph

@@ -103,7 +103,8 @@ struct MassJob {
 
 struct Page {
   std::vector<UserId> ids;
-  int64_t next_cursor = 0;  // 0 at the end
+  std::vector<uint64_t> positions;  // aligned with ids: each one's position
+  int64_t next_cursor = 0;          // 0 at the end
 };
 
 enum class SetOp { kIntersect, kUnion, kDifference };
@@ -220,6 +221,10 @@ class GraphStore {
   // walks the first; UNION walks every term and counts an id in the first term that
   // holds it. (FlockDB's counts of compound queries were estimates.)
   virtual absl::StatusOr<uint64_t> QueryCount(SetOp op, absl::Span<const QueryTerm> terms) = 0;
+  // Each candidate's position in the term's NORMAL list, 0 where it is not there (one
+  // MultiGet): how a query over users of several partitions probes this one's terms.
+  virtual absl::StatusOr<std::vector<uint64_t>> TermPositions(
+      const QueryTerm& term, absl::Span<const UserId> candidates) = 0;
 
   // The log offset through which the pipeline has applied events to this store,
   // persisted; 0 for a new store.

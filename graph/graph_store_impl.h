@@ -58,6 +58,8 @@ class GraphStoreImpl : public GraphStore {
   absl::StatusOr<Page> Query(SetOp op, absl::Span<const QueryTerm> terms, int64_t cursor,
                              size_t limit) override;
   absl::StatusOr<uint64_t> QueryCount(SetOp op, absl::Span<const QueryTerm> terms) override;
+  absl::StatusOr<std::vector<uint64_t>> TermPositions(const QueryTerm& term,
+                                                      absl::Span<const UserId> candidates) override;
   absl::StatusOr<LogOffset> CommittedOffset() override;
   absl::Status SetCommittedOffset(LogOffset offset) override;
   absl::Status Compact() override;

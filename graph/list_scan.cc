@@ -66,18 +66,4 @@ absl::Status ListMerger::status() const {
   return absl::OkStatus();
 }
 
-void PageBuilder::Add(UserId id, uint64_t position) {
-  if (page_.ids.size() < limit_) {
-    page_.ids.push_back(id);
-    last_position_ = position;
-  } else {
-    more_ = true;
-  }
-}
-
-Page PageBuilder::Finish() && {
-  page_.next_cursor = more_ ? static_cast<int64_t>(last_position_) : 0;
-  return std::move(page_);
-}
-
 }  // namespace roost::graph

@@ -1,5 +1,5 @@
-// Reading edge lists newest first: one list (ListScanner), several lists merged by
-// position (ListMerger), and the page a reader fills from them (PageBuilder).
+// Reading edge lists newest first: one list (ListScanner) and several lists merged by
+// position (ListMerger); a reader fills a page from them (page_builder.h).
 #ifndef ROOST_GRAPH_LIST_SCAN_H_
 #define ROOST_GRAPH_LIST_SCAN_H_
 
@@ -13,6 +13,7 @@
 #include "graph/edge.h"
 #include "graph/graph_keys.h"
 #include "graph/graph_store.h"
+#include "graph/page_builder.h"
 #include "rocksdb/db.h"
 
 namespace roost::graph {
@@ -68,24 +69,6 @@ class ListMerger {
 
   std::vector<std::unique_ptr<ListScanner>> scanners_;
   int current_ = -1;
-};
-
-// Fills a page of at most `limit` ids, newest first. One id past the limit is offered
-// as a look-ahead so that next_cursor is 0 exactly when nothing follows.
-class PageBuilder {
- public:
-  explicit PageBuilder(size_t limit) : limit_(limit) {}
-
-  // True once the look-ahead has been offered: stop adding.
-  bool full() const { return more_; }
-  void Add(UserId id, uint64_t position);
-  Page Finish() &&;
-
- private:
-  size_t limit_;
-  Page page_;
-  uint64_t last_position_ = 0;
-  bool more_ = false;
 };
 
 }  // namespace roost::graph

@@ -95,21 +95,23 @@ absl::Status GraphBolt::ExecuteBatch(absl::Span<const topology::Tuple* const> in
 
 absl::Status GraphBolt::CatchUpPairs(const GraphTask& task, LogOffset offset,
                                      topology::Emitter& out) {
-  // The pairs whose state decides what the event does here: whether each user
-  // follows the author, and for a shown author whether either hides the other.
+  // The pairs whose state decides what the event does here and whose source this
+  // writer owns (every pair keeps one writer, which orders its changes): whether each
+  // user follows the author, and for a shown author whether the user hides them. (The
+  // author's block of the user is the author's writer's: a mass change of the author's
+  // blocks still pending here can hide an author shown meanwhile until the next show.)
   pair_writes_.clear();
   const auto pair = [this](graph::GraphId graph, UserId source, UserId destination) {
     pair_writes_.push_back({graph, source, destination});
   };
   if (task.event->has_author_shown()) {
     const events::AuthorShown& shown = task.event->author_shown();
-    const UserId user = shown.user_id(), author = shown.author_id();
-    pair(graph::kFollows, user, author);
-    pair(graph::kMutes, user, author);
-    pair(graph::kBlocks, user, author);
-    pair(graph::kBlocks, author, user);
+    for (graph::GraphId graph : {graph::kFollows, graph::kMutes, graph::kBlocks}) {
+      pair(graph, shown.user_id(), shown.author_id());
+    }
   } else {
-    for (UserId user : task.users) pair(graph::kFollows, user, task.event->home_delivery().author_id());
+    const UserId author = task.event->home_delivery().author_id();
+    for (UserId user : task.users) pair(graph::kFollows, user, author);
   }
   pair_offsets_.assign(pair_writes_.size(), offset);
   return jobs_.ApplyToWrites(pair_writes_, pair_offsets_,
@@ -126,7 +128,9 @@ absl::Status GraphBolt::EmitDerivedHome(const GraphTask& task, LogOffset offset,
     ASSIGN_OR_RETURN(const std::vector<bool> retracted, Retracted(shown.tweet_ids()));
     FanoutWork work{FanoutWork::Kind::kShowWith, shown.author_id(), shown.user_id()};
     for (int i = 0; i < shown.tweet_ids_size(); ++i) {
-      if (!retracted[i]) work.shown.push_back({shown.tweet_ids(i), shown.author_id(), shown.flags(i)});
+      if (!retracted[i]) {
+        work.shown.push_back({shown.tweet_ids(i), shown.author_id(), shown.flags(i)});
+      }
     }
     kFanoutWork.Emit(out, std::move(work));
     return absl::OkStatus();

@@ -360,4 +360,11 @@ absl::StatusOr<std::vector<timelines::Entry>> ClusterNode::RecentTweets(UserId a
   return entries;
 }
 
+absl::StatusOr<std::vector<LogOffset>> ClusterNode::TokenPositions(absl::string_view token,
+                                                                   absl::Time deadline) const {
+  if (token.empty()) return std::vector<LogOffset>(map_.partitions(), 0);
+  ASSIGN_OR_RETURN(const ConsistencyToken parsed, ParseToken(token));
+  return tokens_.front()->ResolveAll(parsed, deadline);
+}
+
 }  // namespace roost::services

@@ -86,6 +86,13 @@ class ClusterNode : public PartitionReads, public Derivations {
 
   // The consistency tokens of partition p's services (owned here).
   Consistency consistency(cluster::PartitionId p) const { return Consistency(p, tokens_[p].get()); }
+  // By partition, the position of its log a read there must wait for after the write
+  // of `token` (empty: all 0), waited for on the calling thread. INVALID_ARGUMENT for
+  // text that is not a token.
+  absl::StatusOr<std::vector<LogOffset>> TokenPositions(absl::string_view token,
+                                                        absl::Time deadline) const;
+  // The Partitions service of another node.
+  ::roost::v1::Partitions::Stub* peer(cluster::NodeId node) const { return peers_.at(node).get(); }
   // Derivations (cluster_tokens.h): AwaitDerived asks p's owner when it is another
   // node; AwaitDerivedAll asks the other nodes all at once; reads are scheduled on
   // readers().

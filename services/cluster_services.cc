@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
 #include "services/change_feed.h"
+#include "services/cluster_query_rpc.h"
 #include "services/grpc_status.h"
 #include "services/validation.h"
 
@@ -237,9 +238,7 @@ grpc::ServerUnaryReactor* ClusterGraphService::Query(grpc::CallbackServerContext
   for (const v1::QueryTerm& term : req->terms()) {
     if (OfUser(routes_, term.user_id()) != p) {
       if (grpc::ServerUnaryReactor* refused = routes_.gate().Refuse(ctx)) return refused;
-      return FinishNow(
-          ctx, absl::UnimplementedError("Graph.Query over users on different partitions is not "
-                                        "supported; query each partition's users separately"));
+      return QueryAcrossPartitions(routes_.node(), ctx, req, resp);
     }
   }
   return Route(routes_, ctx, p, &GraphService::Query, req, resp, ROOST_SEND(Query));

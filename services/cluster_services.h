@@ -6,10 +6,10 @@
 // within the call's deadline yields UNAVAILABLE (or DEADLINE_EXCEEDED) naming it.
 //
 // Calls that span partitions scatter and gather: Tweets.Get asks every owner of the
-// ids at once, and Admin.Stats every node. Graph.Query over users of different
-// partitions is refused (UNIMPLEMENTED). The nodes read each other's partitions
-// through roost.v1.Partitions (partitions.proto), which serves the partitions this
-// node owns and nothing else.
+// ids at once, Admin.Stats every node, and Graph.Query over users of different
+// partitions reads each term where it is kept (cluster_query_rpc.h). The nodes read
+// each other's partitions through roost.v1.Partitions (partitions.proto), which serves
+// the partitions this node owns and nothing else.
 #ifndef ROOST_SERVICES_CLUSTER_SERVICES_H_
 #define ROOST_SERVICES_CLUSTER_SERVICES_H_
 
@@ -176,6 +176,13 @@ class PartitionsService final : public v1::Partitions::CallbackService {
   grpc::ServerUnaryReactor* AwaitDerived(grpc::CallbackServerContext* ctx,
                                          const v1::AwaitDerivedRequest* req,
                                          v1::AwaitDerivedResponse* resp) override;
+  // A query's reads (cluster_query_rpc.cc), on Roost's read pool.
+  grpc::ServerUnaryReactor* TermPage(grpc::CallbackServerContext* ctx,
+                                     const v1::TermPageRequest* req,
+                                     v1::TermPageResponse* resp) override;
+  grpc::ServerUnaryReactor* ProbeTerms(grpc::CallbackServerContext* ctx,
+                                       const v1::ProbeTermsRequest* req,
+                                       v1::ProbeTermsResponse* resp) override;
 
  private:
   ClusterNode* const node_;

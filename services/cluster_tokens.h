@@ -55,9 +55,18 @@ class ClusterTokens : public TokenResolver {
   // Waits on the derivations' read threads.
   void Resolve(ConsistencyToken token, absl::Time deadline,
                absl::AnyInvocable<void(absl::StatusOr<LogOffset>)> done) override;
+  // Resolve's answer, waited for on the calling thread (which may wait on other nodes).
+  absl::StatusOr<LogOffset> ResolveNow(ConsistencyToken token, absl::Time deadline) const;
+  // Where every partition's reads must wait for the token, by partition: for a read
+  // that spans partitions. Waited for on the calling thread.
+  absl::StatusOr<std::vector<LogOffset>> ResolveAll(ConsistencyToken token,
+                                                    absl::Time deadline) const;
 
  private:
-  absl::StatusOr<LogOffset> ResolveNow(ConsistencyToken token, absl::Time deadline) const;
+  // The waits of both steps, by partition; the second step leaves out partition
+  // `read` (whose own derivations its reads need not wait for).
+  absl::StatusOr<std::vector<LogOffset>> Waits(ConsistencyToken token, absl::Time deadline,
+                                               cluster::PartitionId read) const;
 
   Derivations* const derivations_;
   const cluster::PartitionId partition_;

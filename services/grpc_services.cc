@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "services/change_feed.h"
 #include "services/grpc_status.h"
 
@@ -79,27 +80,6 @@ template <typename Response>
 void ToProto(const graph::Page& page, Response* resp) {
   resp->mutable_ids()->Add(page.ids.begin(), page.ids.end());
   resp->set_next_cursor(page.next_cursor);
-}
-
-// Runs `read` on Roost's read pool once `min_position` and what `token` (empty: none)
-// resolves to are applied (at once when both are 0) and finishes the call with its
-// status. Neither the wait nor the read holds gRPC's callback thread.
-template <typename Read>
-grpc::ServerUnaryReactor* ReadAfter(Roost* roost, const Consistency& consistency,
-                                    grpc::CallbackServerContext* ctx, uint64_t min_position,
-                                    absl::string_view token, Read read) {
-  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
-  const absl::Time deadline = CallDeadline(*ctx);
-  consistency.ReadPosition(
-      min_position, token, deadline,
-      [roost, reactor, deadline, read = std::move(read)](absl::StatusOr<LogOffset> position) mutable {
-        if (!position.ok()) return reactor->Finish(ToGrpc(position.status()));
-        roost->ReadWhenApplied(*position, deadline,
-                               [reactor, read = std::move(read)](absl::Status ready) mutable {
-                                 reactor->Finish(ToGrpc(ready.ok() ? read() : ready));
-                               });
-      });
-  return reactor;
 }
 
 // UserTimeline and Home: the same request and page, a different timeline.
@@ -336,33 +316,44 @@ grpc::ServerUnaryReactor* GraphService::Contains(grpc::CallbackServerContext* ct
   });
 }
 
+absl::StatusOr<graph::QueryTerm> TermFromProto(const v1::QueryTerm& term) {
+  ASSIGN_OR_RETURN(const graph::GraphId g, ToGraph(term.graph()));
+  ASSIGN_OR_RETURN(const graph::Direction direction, ToDirection(term.direction()));
+  return graph::QueryTerm{g, term.user_id(), direction};
+}
+
+absl::Status ParseQuery(const v1::QueryRequest& req, graph::SetOp* op,
+                        std::vector<graph::QueryTerm>* terms) {
+  switch (req.op()) {
+    case v1::INTERSECT:
+      *op = graph::SetOp::kIntersect;
+      break;
+    case v1::UNION:
+      *op = graph::SetOp::kUnion;
+      break;
+    case v1::DIFFERENCE:
+      *op = graph::SetOp::kDifference;
+      break;
+    default:
+      return absl::InvalidArgumentError(
+          absl::StrCat("op must be INTERSECT, UNION or DIFFERENCE (got ", req.op(), ")"));
+  }
+  terms->clear();
+  for (const v1::QueryTerm& term : req.terms()) {
+    ASSIGN_OR_RETURN(const graph::QueryTerm parsed, TermFromProto(term));
+    terms->push_back(parsed);
+  }
+  return absl::OkStatus();
+}
+
 grpc::ServerUnaryReactor* GraphService::Query(grpc::CallbackServerContext* ctx,
                                               const v1::QueryRequest* req,
                                               v1::QueryResponse* resp) {
   if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
   graph::SetOp op;
-  switch (req->op()) {
-    case v1::INTERSECT:
-      op = graph::SetOp::kIntersect;
-      break;
-    case v1::UNION:
-      op = graph::SetOp::kUnion;
-      break;
-    case v1::DIFFERENCE:
-      op = graph::SetOp::kDifference;
-      break;
-    default:
-      return FinishNow(ctx,
-                       absl::InvalidArgumentError(absl::StrCat(
-                           "op must be INTERSECT, UNION or DIFFERENCE (got ", req->op(), ")")));
-  }
   std::vector<graph::QueryTerm> terms;
-  for (const v1::QueryTerm& term : req->terms()) {
-    absl::StatusOr<graph::GraphId> g = ToGraph(term.graph());
-    if (!g.ok()) return FinishNow(ctx, g.status());
-    absl::StatusOr<graph::Direction> direction = ToDirection(term.direction());
-    if (!direction.ok()) return FinishNow(ctx, direction.status());
-    terms.push_back({*g, term.user_id(), *direction});
+  if (absl::Status parsed = ParseQuery(*req, &op, &terms); !parsed.ok()) {
+    return FinishNow(ctx, parsed);
   }
   return ReadAfter(
       roost_, consistency_, ctx, req->min_position(), req->token(),

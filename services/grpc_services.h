@@ -5,12 +5,15 @@
 #define ROOST_SERVICES_GRPC_SERVICES_H_
 
 #include <atomic>
+#include <utility>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "roost/v1/feed.grpc.pb.h"
 #include "roost/v1/roost.grpc.pb.h"
 #include "services/auth.h"
 #include "services/consistency.h"
+#include "services/grpc_status.h"
 #include "services/roost.h"
 
 namespace roost::services {
@@ -24,8 +27,34 @@ inline constexpr absl::Duration kMaxPositionWait = absl::Seconds(30);
 absl::Time CallDeadline(const grpc::CallbackServerContext& ctx);
 // The API's Tweet of a stored tweet.
 void TweetToProto(const tweetstore::Tweet& tweet, v1::Tweet* out);
+// A query term, or INVALID_ARGUMENT for an unknown graph or direction.
+absl::StatusOr<graph::QueryTerm> TermFromProto(const v1::QueryTerm& term);
+// Graph.Query's set operation and terms, or INVALID_ARGUMENT.
+absl::Status ParseQuery(const v1::QueryRequest& req, graph::SetOp* op,
+                        std::vector<graph::QueryTerm>* terms);
 // A reactor already finished with `status`, for a handler to return.
 grpc::ServerUnaryReactor* FinishNow(grpc::CallbackServerContext* ctx, const absl::Status& status);
+
+// Runs `read` on Roost's read pool once `min_position` and what `token` (empty: none)
+// resolves to are applied (at once when both are 0) and finishes the call with its
+// status. Neither the wait nor the read holds gRPC's callback thread.
+template <typename Read>
+grpc::ServerUnaryReactor* ReadAfter(Roost* roost, const Consistency& consistency,
+                                    grpc::CallbackServerContext* ctx, uint64_t min_position,
+                                    absl::string_view token, Read read) {
+  grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+  const absl::Time deadline = CallDeadline(*ctx);
+  auto then = [roost, reactor, deadline,
+               read = std::move(read)](absl::StatusOr<LogOffset> position) mutable {
+    if (!position.ok()) return reactor->Finish(ToGrpc(position.status()));
+    roost->ReadWhenApplied(*position, deadline,
+                           [reactor, read = std::move(read)](absl::Status ready) mutable {
+                             reactor->Finish(ToGrpc(ready.ok() ? read() : ready));
+                           });
+  };
+  consistency.ReadPosition(min_position, token, deadline, std::move(then));
+  return reactor;
+}
 
 // Who may call a service: every call of it is admitted here, and only here, before its
 // handler does anything. The role each service needs is chosen where the services are

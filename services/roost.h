@@ -200,6 +200,10 @@ class Roost {
                                     int64_t cursor, uint32_t limit);
   // The exact number of ids of the whole result of Query.
   absl::StatusOr<uint64_t> QueryCount(graph::SetOp op, absl::Span<const graph::QueryTerm> terms);
+  // Each candidate's position in the NORMAL list of `term`, 0 where it is not there:
+  // how a query over users of several partitions probes the terms of this one.
+  absl::StatusOr<std::vector<uint64_t>> TermPositions(const graph::QueryTerm& term,
+                                                      absl::Span<const UserId> candidates);
 
   // ---- The change feed.
   // A reader of the log's durable events from `from` (0: from the end, i.e. only what

@@ -215,4 +215,11 @@ absl::StatusOr<uint64_t> Roost::QueryCount(graph::SetOp op,
   return graph_->QueryCount(op, terms);
 }
 
+absl::StatusOr<std::vector<uint64_t>> Roost::TermPositions(const graph::QueryTerm& term,
+                                                           absl::Span<const UserId> candidates) {
+  RETURN_IF_ERROR(ValidateTerms(absl::MakeConstSpan(&term, 1)));
+  RETURN_IF_ERROR(ValidateCount(candidates.size(), kMaxContainsIds, "candidates"));
+  return graph_->TermPositions(term, candidates);
+}
+
 }  // namespace roost::services

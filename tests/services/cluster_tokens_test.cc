@@ -130,6 +130,22 @@ TEST(ClusterTokensTest, TheSecondStepCoversWhatTheFirstsTargetsDerivedForTheRead
   EXPECT_EQ(*ReadPosition(Consistency(3, &quiet), 0, "0:30"), 0u);
 }
 
+TEST(ClusterTokensTest, ResolvedForEveryPartitionAtOnce) {
+  FakeDerivations derivations;
+  derivations.Set(0, 30, {0, 0, 12, 4});
+  derivations.Set(2, 12, {0, 7, 0, 21});
+  derivations.Set(3, 4, {0, 3, 9, 0});
+  ClusterTokens tokens(&derivations, 1);
+  absl::StatusOr<std::vector<LogOffset>> waits = tokens.ResolveAll({0, 30}, absl::Now());
+  ASSERT_TRUE(waits.ok()) << waits.status();
+  EXPECT_THAT(*waits, ElementsAre(30, 7, 12, 21));
+  // Each partition's own read waits for the same.
+  for (cluster::PartitionId p = 0; p < kPartitions; ++p) {
+    ClusterTokens one(&derivations, p);
+    EXPECT_EQ(*ReadPosition(Consistency(p, &one), 0, "0:30"), (*waits)[p]) << "partition " << p;
+  }
+}
+
 TEST(ClusterTokensTest, FailuresAndBadPartitionsAreTheReadsErrors) {
   FakeDerivations derivations;
   derivations.Set(0, 30, {0, 0, 12, 4});
