@@ -22,11 +22,17 @@ constexpr size_t kReadBatch = 256;
 // How long a read waits for new records before looking for a cancellation again.
 constexpr absl::Duration kPollInterval = absl::Milliseconds(200);
 
+// A partition's log as a subscription reads it.
+struct Source {
+  uint32_t partition = 0;
+  std::unique_ptr<log::LogReader> reader;
+};
+
 class Subscription final : public grpc::ServerWriteReactor<v1::ChangeEvent> {
  public:
-  Subscription(std::unique_ptr<log::LogReader> reader, absl::flat_hash_set<std::string> types,
+  Subscription(std::vector<Source> sources, absl::flat_hash_set<std::string> types,
                std::atomic<int>* subscribers)
-      : reader_(std::move(reader)), types_(std::move(types)), subscribers_(subscribers) {
+      : sources_(std::move(sources)), types_(std::move(types)), subscribers_(subscribers) {
     // The reader is positioned: tell the client now (not with the first event, which
     // may be long in coming), so it knows that what it writes next will be streamed.
     StartSendInitialMetadata();
@@ -49,38 +55,44 @@ class Subscription final : public grpc::ServerWriteReactor<v1::ChangeEvent> {
   }
 
  private:
-  // Reads and sends until the client cancels or the log fails or closes; then
-  // finishes the call, exactly once, with no write outstanding.
+  // Reads and sends until the client cancels or a log fails or closes; then finishes
+  // the call, exactly once, with no write outstanding. Several logs are read in turn,
+  // each waited on for a share of the poll interval.
   void Run() {
-    std::vector<log::LogRecord> batch;
     grpc::Status end = grpc::Status::OK;
-    while (!Stopped()) {
-      batch.clear();
-      const absl::Status read = reader_->ReadBatch(kReadBatch, absl::Now() + kPollInterval, &batch);
-      for (const log::LogRecord& record : batch) {
-        v1::ChangeEvent& message = message_;
-        message.Clear();
-        message.set_position(record.offset);
-        if (absl::Status decoded = ingest::DecodeEvent(record.payload, message.mutable_event());
-            !decoded.ok()) {
-          end = grpc::Status(
-              grpc::StatusCode::DATA_LOSS,
-              absl::StrCat("the record at position ", record.offset, ": ", decoded.message()));
-          break;
-        }
-        if (!types_.empty() && !types_.contains(EventKindName(message.event()))) continue;
-        if (!Write()) break;
-      }
-      if (!end.ok()) break;
-      if (!read.ok()) {
-        // UNAVAILABLE: the log closed (the server is stopping); DATA_LOSS: corruption.
-        end = ToGrpc(read);
-        break;
+    const absl::Duration wait = kPollInterval / static_cast<int64_t>(sources_.size());
+    while (end.ok() && !Stopped()) {
+      for (Source& source : sources_) {
+        end = Pass(source, wait);
+        if (!end.ok() || Stopped()) break;
       }
     }
     absl::MutexLock lock(&mu_);
     if (cancelled_) end = grpc::Status::CANCELLED;
     Finish(end);
+  }
+
+  // One batch of `source`, waiting up to `wait` for it, sent: OK to go on.
+  grpc::Status Pass(Source& source, absl::Duration wait) {
+    batch_.clear();
+    const absl::Status read = source.reader->ReadBatch(kReadBatch, absl::Now() + wait, &batch_);
+    for (const log::LogRecord& record : batch_) {
+      message_.Clear();
+      message_.set_position(record.offset);
+      message_.set_partition(source.partition);
+      if (absl::Status decoded = ingest::DecodeEvent(record.payload, message_.mutable_event());
+          !decoded.ok()) {
+        const std::string of =
+            sources_.size() > 1 ? absl::StrCat(" of partition ", source.partition) : "";
+        return grpc::Status(grpc::StatusCode::DATA_LOSS,
+                            absl::StrCat("the record at position ", record.offset, of, ": ",
+                                         decoded.message()));
+      }
+      if (!types_.empty() && !types_.contains(EventKindName(message_.event()))) continue;
+      if (!Write()) return grpc::Status::OK;  // the stream ended; Run sees it
+    }
+    // UNAVAILABLE: the log closed (the server is stopping); DATA_LOSS: corruption.
+    return ToGrpc(read);
   }
 
   // Sends message_ and waits until gRPC is done with it; false when the stream ended.
@@ -102,10 +114,11 @@ class Subscription final : public grpc::ServerWriteReactor<v1::ChangeEvent> {
     return cancelled_ || broken_;
   }
 
-  const std::unique_ptr<log::LogReader> reader_;
+  std::vector<Source> sources_;  // Run's alone
   const absl::flat_hash_set<std::string> types_;
   std::atomic<int>* const subscribers_;
-  v1::ChangeEvent message_;  // the one being written
+  std::vector<log::LogRecord> batch_;  // Run's scratch
+  v1::ChangeEvent message_;            // the one being written
   std::thread thread_;
 
   absl::Mutex mu_;
@@ -127,9 +140,9 @@ grpc::ServerWriteReactor<v1::ChangeEvent>* RefusedSubscription(const grpc::Statu
   return new Refusal(status);
 }
 
-grpc::ServerWriteReactor<v1::ChangeEvent>* StartSubscription(Roost* roost,
-                                                             const v1::SubscribeRequest& request,
-                                                             std::atomic<int>* subscribers) {
+grpc::ServerWriteReactor<v1::ChangeEvent>* StartSubscription(
+    absl::Span<const FeedPartition> partitions, const v1::SubscribeRequest& request,
+    std::atomic<int>* subscribers) {
   absl::flat_hash_set<std::string> types;
   for (const std::string& type : request.types()) {
     if (!IsEventKindName(type)) {
@@ -140,19 +153,33 @@ grpc::ServerWriteReactor<v1::ChangeEvent>* StartSubscription(Roost* roost,
     }
     types.insert(type);
   }
+  if (partitions.empty()) {
+    return new Refusal(grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                                    "this node owns no partition to stream"));
+  }
   if (subscribers->fetch_add(1) >= kMaxSubscribers) {
     subscribers->fetch_sub(1);
     return new Refusal(
         grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                      absl::StrCat("already ", kMaxSubscribers, " subscriptions; try again later")));
   }
-  absl::StatusOr<std::unique_ptr<log::LogReader>> reader =
-      roost->NewChangeReader(request.from_position());
-  if (!reader.ok()) {
-    subscribers->fetch_sub(1);
-    return new Refusal(ToGrpc(reader.status()));
+  std::vector<Source> sources;
+  for (const FeedPartition& p : partitions) {
+    auto from = request.from_positions().find(p.partition);
+    absl::StatusOr<std::unique_ptr<log::LogReader>> reader = p.roost->NewChangeReader(
+        from != request.from_positions().end() ? from->second : request.from_position());
+    if (!reader.ok()) {
+      subscribers->fetch_sub(1);
+      absl::Status status = reader.status();
+      if (partitions.size() > 1) {
+        status = absl::Status(status.code(),
+                              absl::StrCat("partition ", p.partition, ": ", status.message()));
+      }
+      return new Refusal(ToGrpc(status));
+    }
+    sources.push_back({p.partition, *std::move(reader)});
   }
-  return new Subscription(std::move(*reader), std::move(types), subscribers);
+  return new Subscription(std::move(sources), std::move(types), subscribers);
 }
 
 }  // namespace roost::services

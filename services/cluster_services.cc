@@ -343,6 +343,11 @@ grpc::ServerWriteReactor<v1::ChangeEvent>* ClusterChangeFeedService::Subscribe(
   if (absl::Status denied = gate_.Check(*ctx); !denied.ok()) {
     return RefusedSubscription(ToGrpc(denied));
   }
+  if (req->all_partitions()) {
+    std::vector<FeedPartition> mine;
+    for (cluster::PartitionId p : node_->owned()) mine.push_back({p, node_->local(p)});
+    return StartSubscription(mine, *req, &subscribers_);
+  }
   const cluster::PartitionId p = req->partition();
   if (p >= node_->map().partitions()) {
     return RefusedSubscription(
@@ -356,7 +361,8 @@ grpc::ServerWriteReactor<v1::ChangeEvent>* ClusterChangeFeedService::Subscribe(
         grpc::StatusCode::FAILED_PRECONDITION,
         absl::StrCat(node_->OwnerName(p), " serves its change feed; subscribe there")));
   }
-  return StartSubscription(roost, *req, &subscribers_);
+  const FeedPartition only{p, roost};
+  return StartSubscription(absl::MakeConstSpan(&only, 1), *req, &subscribers_);
 }
 
 // ---------------------------------------------------------------------------

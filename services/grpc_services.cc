@@ -399,7 +399,8 @@ grpc::ServerWriteReactor<v1::ChangeEvent>* ChangeFeedService::Subscribe(
   if (absl::Status denied = gate_.Check(*ctx); !denied.ok()) {
     return RefusedSubscription(ToGrpc(denied));
   }
-  return StartSubscription(roost_, *req, &subscribers_);
+  const FeedPartition only{0, roost_};
+  return StartSubscription(absl::MakeConstSpan(&only, 1), *req, &subscribers_);
 }
 
 }  // namespace roost::services

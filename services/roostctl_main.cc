@@ -56,6 +56,9 @@ ABSL_FLAG(uint64_t, from, 0,
 ABSL_FLAG(uint64_t, to, 0, "log dump: the last offset (0: the end).");
 ABSL_FLAG(uint32_t, partition, 0,
           "feed, against a cluster: the partition whose stream to follow (on its owner).");
+ABSL_FLAG(bool, all_partitions, false,
+          "feed, against a cluster: every partition the node owns (each event names its "
+          "partition; --from applies to each).");
 ABSL_FLAG(uint64_t, before, 0,
           "log truncate: delete the log segments wholly below this offset (never past what "
           "the stores have committed).");
@@ -104,7 +107,8 @@ Commands:
   ping                       round trip of an empty call (Admin.Ping)
   feed                       follow the change feed: one JSON object per event
                              (--from: first position, 0 for new events only;
-                             --type; --partition in a cluster; Ctrl-C ends it)
+                             --type; --partition or --all-partitions in a
+                             cluster; Ctrl-C ends it)
   log info --data-dir=D      the log's segments, records and offsets (reads files;
                              no server needed, safe while roostd runs)
   log dump --data-dir=D      one JSON object per event (--from, --to, --type)
@@ -170,5 +174,6 @@ int main(int argc, char** argv) {
   options.from = absl::GetFlag(FLAGS_from);
   options.type = absl::GetFlag(FLAGS_type);
   options.partition = absl::GetFlag(FLAGS_partition);
+  options.all_partitions = absl::GetFlag(FLAGS_all_partitions);
   return ctl::RunRemoteCommand(*client, command, args, options);
 }

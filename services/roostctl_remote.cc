@@ -383,6 +383,7 @@ int Feed(const Call& call) {
   v1::SubscribeRequest req;
   req.set_from_position(call.options.from);
   req.set_partition(call.options.partition);
+  req.set_all_partitions(call.options.all_partitions);
   if (!call.options.type.empty()) req.add_types(call.options.type);
   grpc::ClientContext context;  // no deadline: it runs until interrupted
   call.c.Authorize(&context);

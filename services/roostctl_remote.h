@@ -24,11 +24,12 @@ struct RemoteOptions {
   int64_t before_ms = 0;
   std::string request_id;
   uint64_t reply_to = 0;
-  uint64_t min_position = 0;  // reads: wait until the stores have applied this position
-  std::string token;          // reads: wait for what the write with this token caused
-  uint64_t from = 0;          // feed
-  std::string type;           // feed
-  uint32_t partition = 0;     // feed, in a cluster
+  uint64_t min_position = 0;    // reads: wait until the stores have applied this position
+  std::string token;            // reads: wait for what the write with this token caused
+  uint64_t from = 0;            // feed
+  std::string type;             // feed
+  uint32_t partition = 0;       // feed, in a cluster
+  bool all_partitions = false;  // feed, in a cluster: all of the node's
 };
 
 // Whether `command` is one of the remote commands.

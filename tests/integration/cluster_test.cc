@@ -1,9 +1,11 @@
 // A Roost cluster of real processes (cluster_fixture.h), through gRPC only: any node
 // serves any call; tokens read a write's effects on any node; the cluster agrees with
-// the model a single node is held to, queries over users of several partitions too;
-// bad cluster files and unreachable servers get one-line errors.
+// the model a single node is held to, queries over users of several partitions too; a
+// node's change feed streams all its partitions; bad cluster files and unreachable
+// servers get one-line errors.
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -13,6 +15,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "common/subprocess.h"
+#include "roost/v1/feed.grpc.pb.h"
 #include "tests/integration/cluster_fixture.h"
 
 namespace roost::testing {
@@ -191,6 +194,37 @@ TEST_F(ClusterTest, QueriesOverUsersOfSeveralPartitionsAgreeWithTheModel) {
   const grpc::Status refused = node(0).graph()->Query(Client::Ctx().get(), req, &resp);
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(refused.error_message(), HasSubstr("token"));
+}
+
+TEST_F(ClusterTest, AFeedOfAllANodesPartitionsNamesEachEventsPartition) {
+  // Node 1 owns partitions 0, 3 and 6; from their tails, posts only.
+  v1::SubscribeRequest req;
+  req.set_all_partitions(true);
+  req.add_types("tweet_posted");
+  auto context = Client::Ctx(30000);
+  auto feed = v1::ChangeFeed::NewStub(
+      grpc::CreateChannel(cluster_->address(0), grpc::InsecureChannelCredentials()));
+  auto stream = feed->Subscribe(context.get(), req);
+  stream->WaitForInitialMetadata();  // positioned: what is written next is streamed
+  std::map<uint64_t, uint32_t> posted;  // tweet -> partition
+  for (uint32_t p : {1u, 0u, 3u, 6u, 2u}) {
+    const uint64_t author = UserOn(p);
+    posted[node(p % 3).MustPost(author, "fed").first] = p;
+  }
+  std::set<uint32_t> seen;
+  v1::ChangeEvent event;
+  while (seen.size() < 3 && stream->Read(&event)) {
+    ASSERT_TRUE(posted.count(event.event().tweet_posted().tweet_id())) << event.DebugString();
+    const uint32_t p = posted[event.event().tweet_posted().tweet_id()];
+    EXPECT_EQ(event.partition(), p);
+    EXPECT_TRUE(p == 0 || p == 3 || p == 6) << "partition " << p << " is node 2's or 3's";
+    seen.insert(p);
+  }
+  EXPECT_EQ(seen, (std::set<uint32_t>{0, 3, 6}));
+  context->TryCancel();
+  while (stream->Read(&event)) {
+  }
+  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::CANCELLED);
 }
 
 // roostd with `flags`, expected to fail at once: its exit code and its one line.
