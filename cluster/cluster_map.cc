@@ -115,6 +115,11 @@ absl::StatusOr<ClusterMap> ClusterMap::Parse(absl::string_view text, absl::strin
   if (!parser.ParseFromString(std::string(text), &config)) {
     return absl::InvalidArgumentError(absl::StrCat(source, ":", errors.error()));
   }
+  return FromConfig(config, source);
+}
+
+absl::StatusOr<ClusterMap> ClusterMap::FromConfig(const roost::v1::ClusterConfig& config,
+                                                  absl::string_view source) {
   if (absl::Status top = CheckTop(config, source); !top.ok()) return top;
   if (absl::Status nodes = CheckNodes(config, source); !nodes.ok()) return nodes;
 
@@ -144,6 +149,25 @@ absl::StatusOr<ClusterMap> ClusterMap::Parse(absl::string_view text, absl::strin
     map.owners_[owner.partition()] = owner.node();
   }
   return map;
+}
+
+roost::v1::ClusterConfig ClusterMap::ToConfig() const {
+  roost::v1::ClusterConfig config;
+  config.set_name(name_);
+  for (const std::string& server : nats_servers_) config.add_nats_servers(server);
+  config.set_partitions(partitions());
+  config.set_replicas(static_cast<uint32_t>(replicas_));
+  for (const NodeInfo& info : nodes_) {
+    roost::v1::ClusterConfig::Node* node = config.add_nodes();
+    node->set_id(info.id);
+    node->set_grpc_address(info.grpc_address);
+  }
+  for (PartitionId p = 0; p < partitions(); ++p) {
+    roost::v1::ClusterConfig::Owner* owner = config.add_owners();
+    owner->set_partition(p);
+    owner->set_node(owners_[p]);
+  }
+  return config;
 }
 
 absl::StatusOr<ClusterMap> ClusterMap::Load(const std::string& path) {

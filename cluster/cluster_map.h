@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/types.h"
+#include "roost/v1/cluster.pb.h"
 
 namespace roost::cluster {
 
@@ -36,6 +37,12 @@ class ClusterMap {
   static absl::StatusOr<ClusterMap> Parse(absl::string_view text, absl::string_view source);
   // Reads and parses the file at `path` (NOT_FOUND when it cannot be read).
   static absl::StatusOr<ClusterMap> Load(const std::string& path);
+  // Checks a parsed cluster file, as Parse does (errors "<source>: ...").
+  static absl::StatusOr<ClusterMap> FromConfig(const roost::v1::ClusterConfig& config,
+                                               absl::string_view source);
+  // The map as a cluster file, every partition's owner listed: FromConfig(ToConfig())
+  // is this map.
+  roost::v1::ClusterConfig ToConfig() const;
 
   const std::string& name() const { return name_; }
   const std::vector<std::string>& nats_servers() const { return nats_servers_; }

@@ -82,7 +82,8 @@ void SetOrigin(Origin origin, events::Event* event) {
 }  // namespace
 
 std::string EncodeHomeDelivery(uint64_t event_id, Origin origin, TweetId tweet, UserId author,
-                               uint32_t flags, absl::Span<const UserId> users, bool retract) {
+                               uint32_t flags, absl::Span<const UserId> users, bool retract,
+                               const events::TweetPosted* posted) {
   events::Event event;
   event.set_event_id(event_id);
   SetOrigin(origin, &event);
@@ -92,6 +93,10 @@ std::string EncodeHomeDelivery(uint64_t event_id, Origin origin, TweetId tweet, 
   delivery->set_flags(flags);
   delivery->mutable_user_ids()->Add(users.begin(), users.end());
   delivery->set_retract(retract);
+  if (posted != nullptr) {
+    *delivery->mutable_tweet() = *posted;
+    delivery->mutable_tweet()->clear_request_id();
+  }
   return event.SerializeAsString();
 }
 

@@ -39,8 +39,10 @@ struct Origin {
   uint32_t partition = 0;
   LogOffset offset = 0;
 };
+// `posted` (may be null) is the delivered tweet, of which the delivery carries a copy.
 std::string EncodeHomeDelivery(uint64_t event_id, Origin origin, TweetId tweet, UserId author,
-                               uint32_t flags, absl::Span<const UserId> users, bool retract);
+                               uint32_t flags, absl::Span<const UserId> users, bool retract,
+                               const roost::v1::events::TweetPosted* posted = nullptr);
 std::string EncodeAuthorShown(uint64_t event_id, Origin origin, UserId user, UserId author,
                               absl::Span<const TweetId> tweets, absl::Span<const uint32_t> flags);
 // `event` (an edge or mass change) as the copy another partition applies.

@@ -81,7 +81,7 @@ absl::Status Pipeline::Build(LogOffset start) {
       .AddBolt(
           "graph",
           [parts, listener = static_cast<MassJobListener*>(this)] {
-            return std::make_unique<GraphBolt>(parts.graph, parts.tweets, listener);
+            return std::make_unique<GraphBolt>(parts.graph, parts.tweets, parts.copies, listener);
           },
           options_.graph_writers)
       .Fields("log", kGraphEvents, GraphKey)

@@ -101,6 +101,8 @@ struct PipelineParts {
   // reads a local author's newest tweets for another partition; null on a single node.
   PartitionScope* scope = nullptr;
   timelines::TimelineSource* source = nullptr;
+  // In a cluster, where deliveries' copies of other partitions' tweets are kept.
+  tweetstore::TweetCopies* copies = nullptr;
 };
 
 class Pipeline : private MassJobListener {

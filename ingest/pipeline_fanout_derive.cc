@@ -27,6 +27,9 @@ void FanoutBolt::PublishDeliveries(const FanoutWork& work, LogOffset offset,
   audience.resize(kept);
   const bool retract = work.kind == FanoutWork::Kind::kRetract;
   const Origin origin{scope_->partition(), offset};
+  const events::TweetPosted* posted = work.posted != nullptr && work.posted->has_tweet_posted()
+                                          ? &work.posted->tweet_posted()
+                                          : nullptr;
   for (const auto& [partition, users] : remote) {
     // One event per partition and tweet, unless its followers there are very many.
     for (size_t begin = 0, chunk = 0; begin < users.size(); begin += kDerivedChunkUsers, ++chunk) {
@@ -36,7 +39,7 @@ void FanoutBolt::PublishDeliveries(const FanoutWork& work, LogOffset offset,
           partition,
           DerivationId(origin.partition, offset, absl::StrCat("h", partition, ".", chunk)),
           EncodeHomeDelivery(work.entry.id, origin, work.entry.id, work.author, work.entry.flags,
-                             part, retract));
+                             part, retract, posted));
     }
   }
 }

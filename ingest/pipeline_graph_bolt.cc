@@ -143,10 +143,14 @@ absl::Status GraphBolt::EmitDerivedHome(const GraphTask& task, LogOffset offset,
     tombstone.author = delivery.author_id();
     tombstone.deleted = true;
     RETURN_IF_ERROR(tweets_->Put(tombstone, /*request_id=*/"", /*position=*/0));
+    if (copies_ != nullptr) copies_->Retract(tombstone.id);
   } else {
     const TweetId id = delivery.tweet_id();
     ASSIGN_OR_RETURN(const std::vector<bool> retracted, Retracted(absl::MakeConstSpan(&id, 1)));
     if (retracted[0]) return absl::OkStatus();
+    if (copies_ != nullptr && delivery.has_tweet() && delivery.tweet().tweet_id() == id) {
+      copies_->Put(TweetOf(delivery.tweet()));
+    }
   }
   FanoutWork work;
   work.kind = delivery.retract() ? FanoutWork::Kind::kRetractTo : FanoutWork::Kind::kDeliverTo;

@@ -5,10 +5,11 @@
 #include <vector>
 
 #include "graph/graph_store.h"
-#include "tweetstore/tweet_store.h"
 #include "ingest/pipeline_mass_jobs.h"
 #include "ingest/pipeline_tuples.h"
 #include "topology/component.h"
+#include "tweetstore/tweet_copies.h"
+#include "tweetstore/tweet_store.h"
 
 namespace roost::ingest {
 
@@ -30,11 +31,19 @@ namespace roost::ingest {
 // deliveries and authors shown leave out tweets with one: what another partition
 // derives may arrive after the retraction of the same tweet (derived again when that
 // partition replays its stream, and decided against its stores as they are then).
+// A delivery's copy of its tweet is kept in `copies`, and a retraction drops it, so
+// the partition hydrates its users' homes from its own memory.
 class GraphBolt : public topology::Bolt {
  public:
-  // `listener` may be null; so may `tweets` on a single node (no derived events).
-  GraphBolt(graph::GraphStore* store, tweetstore::TweetStore* tweets, MassJobListener* listener)
-      : store_(store), tweets_(tweets), listener_(listener), jobs_(store, listener) {}
+  // `listener` may be null; so may `tweets` and `copies` on a single node (no derived
+  // events).
+  GraphBolt(graph::GraphStore* store, tweetstore::TweetStore* tweets,
+            tweetstore::TweetCopies* copies, MassJobListener* listener)
+      : store_(store),
+        tweets_(tweets),
+        copies_(copies),
+        listener_(listener),
+        jobs_(store, listener) {}
   absl::Status Prepare(const topology::TaskContext& context) override;
   absl::Status Execute(const topology::Tuple& input, topology::Emitter& out) override;
   // Applies each run of edge writes in one store write (one WriteBatch, one pass of
@@ -71,6 +80,7 @@ class GraphBolt : public topology::Bolt {
 
   graph::GraphStore* const store_;
   tweetstore::TweetStore* const tweets_;
+  tweetstore::TweetCopies* const copies_;
   MassJobListener* const listener_;
   MassJobQueue jobs_;
   std::vector<graph::EdgeWrite> run_writes_;  // ApplyRun's scratch: the run's writes,

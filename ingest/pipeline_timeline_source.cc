@@ -74,4 +74,28 @@ absl::StatusOr<std::vector<timelines::Entry>> StoreTimelineSource::RecentTweets(
   return entries;
 }
 
+absl::StatusOr<std::vector<std::vector<timelines::Entry>>>
+PartitionTimelineSource::RecentTweetsOfEach(absl::Span<const UserId> authors, TweetId before,
+                                            size_t limit) {
+  std::vector<std::vector<timelines::Entry>> lists(authors.size());
+  std::vector<UserId> remote;
+  std::vector<size_t> remote_at;
+  for (size_t i = 0; i < authors.size(); ++i) {
+    if (scope_->IsLocal(authors[i])) {
+      ASSIGN_OR_RETURN(lists[i], local_->RecentTweets(authors[i], before, limit));
+    } else {
+      remote.push_back(authors[i]);
+      remote_at.push_back(i);
+    }
+  }
+  if (remote.empty()) return lists;
+  ASSIGN_OR_RETURN(std::vector<std::vector<timelines::Entry>> read,
+                   remote_each_(remote, before, limit));
+  if (read.size() != remote.size()) {
+    return absl::InternalError("the remote source answered for another number of authors");
+  }
+  for (size_t j = 0; j < remote.size(); ++j) lists[remote_at[j]] = std::move(read[j]);
+  return lists;
+}
+
 }  // namespace roost::ingest

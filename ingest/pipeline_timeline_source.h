@@ -45,10 +45,16 @@ class PartitionTimelineSource : public timelines::TimelineSource {
  public:
   using RecentTweetsFn = std::function<absl::StatusOr<std::vector<timelines::Entry>>(
       UserId author, TweetId before, size_t limit)>;
+  using RecentTweetsOfEachFn =
+      std::function<absl::StatusOr<std::vector<std::vector<timelines::Entry>>>(
+          absl::Span<const UserId> authors, TweetId before, size_t limit)>;
 
   PartitionTimelineSource(timelines::TimelineSource* local, const PartitionScope* scope,
-                          RecentTweetsFn remote)
-      : local_(local), scope_(scope), remote_(std::move(remote)) {}
+                          RecentTweetsFn remote, RecentTweetsOfEachFn remote_each)
+      : local_(local),
+        scope_(scope),
+        remote_(std::move(remote)),
+        remote_each_(std::move(remote_each)) {}
 
   absl::StatusOr<std::vector<UserId>> Followees(UserId user) override {
     return local_->Followees(user);
@@ -67,11 +73,15 @@ class PartitionTimelineSource : public timelines::TimelineSource {
     if (scope_->IsLocal(author)) return local_->RecentTweets(author, before, limit);
     return remote_(author, before, limit);
   }
+  // The local authors' from `local`, all the others' in one call of `remote_each`.
+  absl::StatusOr<std::vector<std::vector<timelines::Entry>>> RecentTweetsOfEach(
+      absl::Span<const UserId> authors, TweetId before, size_t limit) override;
 
  private:
   timelines::TimelineSource* const local_;
   const PartitionScope* const scope_;
   const RecentTweetsFn remote_;
+  const RecentTweetsOfEachFn remote_each_;
 };
 
 }  // namespace roost::ingest

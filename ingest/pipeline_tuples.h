@@ -10,6 +10,7 @@
 #include "roost/v1/events.pb.h"
 #include "timelines/timeline.h"
 #include "topology/typed_stream.h"
+#include "tweetstore/tweet.h"
 
 namespace roost::ingest {
 
@@ -26,6 +27,18 @@ inline graph::EdgeState ToState(roost::v1::EdgeState state) {
 // Timeline entry flags for a tweet that replies to / retweets the given ids (0: none).
 inline uint32_t EntryFlags(TweetId reply_to, TweetId retweet_of) {
   return (retweet_of != 0 ? timelines::kRetweet : 0u) | (reply_to != 0 ? timelines::kReply : 0u);
+}
+
+// The tweet a post (or a delivery's copy of it) makes.
+inline tweetstore::Tweet TweetOf(const events::TweetPosted& post) {
+  tweetstore::Tweet tweet;
+  tweet.id = post.tweet_id();
+  tweet.author = post.author_id();
+  tweet.text = post.text();
+  tweet.created_at_ms = post.created_at_ms();
+  tweet.reply_to = post.reply_to_id();
+  tweet.retweet_of = post.retweet_of_id();
+  return tweet;
 }
 
 // Edge writes for the graph writer instance that owns `key`. Every FOLLOWS pair
@@ -72,6 +85,7 @@ struct FanoutWork {
   LogOffset mass_job = 0;
   std::vector<UserId> audience;         // kDeliverTo, kRetractTo
   std::vector<timelines::Entry> shown;  // kShowWith
+  EventPtr posted;  // kDeliver: the TweetPosted event (deliveries elsewhere carry a copy)
 };
 
 // A graph change's effect on one user's home timeline (FanoutWork's kShow, kUnfollow,

@@ -17,17 +17,11 @@ absl::Status TweetBolt::Execute(const topology::Tuple& input, topology::Emitter&
   const events::Event& event = *kTweetEvents.Get(input);
   if (event.has_tweet_posted()) {
     const events::TweetPosted& post = event.tweet_posted();
-    tweetstore::Tweet tweet;
-    tweet.id = post.tweet_id();
-    tweet.author = post.author_id();
-    tweet.text = post.text();
-    tweet.created_at_ms = post.created_at_ms();
-    tweet.reply_to = post.reply_to_id();
-    tweet.retweet_of = post.retweet_of_id();
-    RETURN_IF_ERROR(store_->Put(tweet, post.request_id(), input.offset));
+    RETURN_IF_ERROR(store_->Put(TweetOf(post), post.request_id(), input.offset));
     // Delivered even when Put was a replayed no-op: timeline inserts are idempotent.
-    kFanoutWork.Emit(out,
-                     FanoutWork{FanoutWork::Kind::kDeliver, post.author_id(), 0, EntryFor(post)});
+    FanoutWork work{FanoutWork::Kind::kDeliver, post.author_id(), 0, EntryFor(post)};
+    work.posted = kTweetEvents.Get(input);
+    kFanoutWork.Emit(out, std::move(work));
   } else if (event.has_tweet_deleted()) {
     const events::TweetDeleted& del = event.tweet_deleted();
     const absl::Status status = store_->Delete(del.tweet_id());

@@ -13,6 +13,14 @@ namespace {
 // A closed log's reader notices the closure within this long while it waits.
 constexpr absl::Duration kClosedCheck = absl::Milliseconds(100);
 
+// Milliseconds to wait for a message until `deadline` (at most kClosedCheck), rounded
+// up: one wait that ends a little early would be followed by a 1 ms one, and each
+// wait that times out costs the client an error report.
+int64_t WaitMs(absl::Time deadline) {
+  return absl::ToInt64Milliseconds(
+      absl::Ceil(std::min(deadline - absl::Now(), kClosedCheck), absl::Milliseconds(1)));
+}
+
 class OrderedReader : public log::LogReader {
  public:
   OrderedReader(natsSubscription* subscription, std::string stream, LogOffset start,
@@ -40,13 +48,13 @@ class OrderedReader : public log::LogReader {
         if (end.has_value() && next_ > *end) {
           return absl::UnavailableError(absl::StrCat("the log of stream ", stream_, " is closed"));
         }
-        wait_ms = absl::ToInt64Milliseconds(std::min(deadline - absl::Now(), kClosedCheck));
+        wait_ms = WaitMs(deadline);
       } else {
         int pending = 0;
         natsSubscription_GetPending(subscription_, &pending, nullptr);
         if (pending <= 0 && behind == 0) break;
         if (pending <= 0) {
-          wait_ms = absl::ToInt64Milliseconds(std::min(deadline - absl::Now(), kClosedCheck));
+          wait_ms = WaitMs(deadline);
         }
       }
       natsMsg* msg = nullptr;

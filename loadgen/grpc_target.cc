@@ -8,11 +8,14 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "cluster/call_user.h"
+#include "cluster/cluster_map.h"
 #include "roost/v1/roost.grpc.pb.h"
 
 namespace roost::loadgen {
@@ -78,9 +81,30 @@ void Start(GrpcTarget::Calls* calls, const Method& method, Request request, absl
   });
 }
 
+absl::StatusOr<std::shared_ptr<grpc::Channel>> Dial(const std::string& address, int index,
+                                                    absl::Time deadline) {
+  grpc::ChannelArguments args;
+  // Without a local pool, channels with equal arguments share one connection.
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  args.SetInt("roost.loadgen.connection", index);
+  std::shared_ptr<grpc::Channel> channel =
+      grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  if (!channel->WaitForConnected(absl::ToChronoTime(deadline))) {
+    return absl::UnavailableError(absl::StrCat("cannot connect to ", address));
+  }
+  return channel;
+}
+
 }  // namespace
 
 struct GrpcTarget::Stubs {
+  explicit Stubs(std::shared_ptr<grpc::Channel> c)
+      : channel(std::move(c)),
+        tweets(v1::Tweets::NewStub(channel)),
+        timelines(v1::Timelines::NewStub(channel)),
+        graph(v1::Graph::NewStub(channel)),
+        admin(v1::Admin::NewStub(channel)) {}
+
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<v1::Tweets::Stub> tweets;
   std::unique_ptr<v1::Timelines::Stub> timelines;
@@ -98,24 +122,59 @@ absl::StatusOr<std::unique_ptr<GrpcTarget>> GrpcTarget::Connect(const GrpcTarget
   const std::vector<std::string> addresses = absl::StrSplit(options.address, ',');
   const int connections = std::max<int>(options.connections, static_cast<int>(addresses.size()));
   for (int i = 0; i < connections; ++i) {
-    const std::string& address = addresses[i % addresses.size()];
-    grpc::ChannelArguments args;
-    // Without a local pool, channels with equal arguments share one connection.
-    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    args.SetInt("roost.loadgen.connection", i);
-    auto stubs = std::make_unique<Stubs>();
-    stubs->channel = grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
-    if (!stubs->channel->WaitForConnected(absl::ToChronoTime(deadline))) {
-      return absl::UnavailableError(absl::StrCat("cannot connect to ", address, " within ",
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+        Dial(addresses[i % addresses.size()], i, deadline);
+    if (!channel.ok()) {
+      return absl::UnavailableError(absl::StrCat(channel.status().message(), " within ",
                                                  absl::FormatDuration(connect_timeout)));
     }
-    stubs->tweets = v1::Tweets::NewStub(stubs->channel);
-    stubs->timelines = v1::Timelines::NewStub(stubs->channel);
-    stubs->graph = v1::Graph::NewStub(stubs->channel);
-    stubs->admin = v1::Admin::NewStub(stubs->channel);
-    target->stubs_.push_back(std::move(stubs));
+    target->stubs_.push_back(std::make_unique<Stubs>(*std::move(channel)));
+  }
+  if (options.route_to_owners) {
+    if (absl::Status routed = target->ConnectOwners(connections, deadline); !routed.ok()) {
+      return routed;
+    }
   }
   return target;
+}
+
+absl::Status GrpcTarget::ConnectOwners(int connections, absl::Time deadline) {
+  v1::ClusterConfig config;
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(deadline));
+  if (grpc::Status status = stubs_.front()->admin->Cluster(&context, v1::ClusterRequest(), &config);
+      status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+    return absl::OkStatus();  // a server older than the map: every call goes where sent
+  } else if (!status.ok()) {
+    return absl::Status(FromGrpc(status).code(),
+                        absl::StrCat("asking for the cluster's map: ", status.error_message()));
+  }
+  if (config.partitions() == 0) return absl::OkStatus();  // a single roostd
+  absl::StatusOr<cluster::ClusterMap> map =
+      cluster::ClusterMap::FromConfig(config, "Admin.Cluster");
+  if (!map.ok()) return map.status();
+  // The given connections are replaced by as many spread over the map's nodes.
+  const int nodes = static_cast<int>(map->nodes().size());
+  const int per_node = std::max(1, (connections + nodes - 1) / nodes);
+  stubs_.clear();
+  absl::flat_hash_map<cluster::NodeId, std::vector<Stubs*>> by_node;
+  for (const cluster::NodeInfo& node : map->nodes()) {
+    for (int i = 0; i < per_node; ++i) {
+      absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+          Dial(node.grpc_address, static_cast<int>(stubs_.size()), deadline);
+      if (!channel.ok()) {
+        return absl::UnavailableError(
+            absl::StrCat("node ", node.id, ": ", channel.status().message()));
+      }
+      stubs_.push_back(std::make_unique<Stubs>(*std::move(channel)));
+      by_node[node.id].push_back(stubs_.back().get());
+    }
+  }
+  owner_stubs_.resize(map->partitions());
+  for (cluster::PartitionId p = 0; p < map->partitions(); ++p) {
+    owner_stubs_[p] = by_node[map->owner(p)];
+  }
+  return absl::OkStatus();
 }
 
 GrpcTarget::GrpcTarget(const GrpcTargetOptions& options)
@@ -127,8 +186,14 @@ GrpcTarget::Stubs& GrpcTarget::Next() {
   return *stubs_[next_.fetch_add(1, std::memory_order_relaxed) % stubs_.size()];
 }
 
+GrpcTarget::Stubs& GrpcTarget::For(UserId user) {
+  if (owner_stubs_.empty()) return Next();
+  const std::vector<Stubs*>& owner =
+      owner_stubs_[cluster::UserPartition(user, static_cast<uint32_t>(owner_stubs_.size()))];
+  return *owner[next_.fetch_add(1, std::memory_order_relaxed) % owner.size()];
+}
+
 void GrpcTarget::Issue(const Op& op, absl::Time deadline, absl::AnyInvocable<void(Outcome)> done) {
-  Stubs& s = Next();
   // For calls whose response the runner does not need (called once, in one case).
   auto finish = [&done] {
     return [done = std::move(done)](const absl::Status& status, const auto&) mutable {
@@ -142,7 +207,7 @@ void GrpcTarget::Issue(const Op& op, absl::Time deadline, absl::AnyInvocable<voi
       req.set_user_id(op.user);
       req.set_limit(kReadLimit);
       req.set_hydrate(true);
-      auto* async = s.timelines->async();
+      auto* async = For(cluster::CallUser(req)).timelines->async();
       Start<v1::TimelinePage>(
           calls_.get(),
           [async](auto* c, auto* q, auto* r, Callback f) { async->Home(c, q, r, std::move(f)); },
@@ -154,7 +219,7 @@ void GrpcTarget::Issue(const Op& op, absl::Time deadline, absl::AnyInvocable<voi
       req.set_user_id(op.target);
       req.set_limit(kReadLimit);
       req.set_hydrate(true);
-      auto* async = s.tweets->async();
+      auto* async = For(cluster::CallUser(req)).tweets->async();
       Start<v1::TimelinePage>(
           calls_.get(),
           [async](auto* c, auto* q, auto* r, Callback f) {
@@ -167,7 +232,7 @@ void GrpcTarget::Issue(const Op& op, absl::Time deadline, absl::AnyInvocable<voi
       v1::PostRequest req;
       req.set_author_id(op.user);
       req.set_text(op.text);
-      auto* async = s.tweets->async();
+      auto* async = For(cluster::CallUser(req)).tweets->async();
       Start<v1::PostResponse>(
           calls_.get(),
           [async](auto* c, auto* q, auto* r, Callback f) { async->Post(c, q, r, std::move(f)); },
@@ -184,7 +249,7 @@ void GrpcTarget::Issue(const Op& op, absl::Time deadline, absl::AnyInvocable<voi
       req.set_graph(v1::FOLLOWS);
       req.set_source_id(op.user);
       req.set_destination_id(op.target);
-      auto* async = s.graph->async();
+      auto* async = For(cluster::CallUser(req)).graph->async();
       const bool add = op.kind == OpKind::kFollow;
       Start<v1::WriteResponse>(
           calls_.get(),
@@ -195,7 +260,7 @@ void GrpcTarget::Issue(const Op& op, absl::Time deadline, absl::AnyInvocable<voi
       return;
     }
     case OpKind::kPing: {
-      auto* async = s.admin->async();
+      auto* async = Next().admin->async();
       Start<v1::PingResponse>(
           calls_.get(),
           [async](auto* c, auto* q, auto* r, Callback f) { async->Ping(c, q, r, std::move(f)); },
@@ -216,7 +281,7 @@ void GrpcTarget::AwaitVisible(UserId follower, const Outcome& post, absl::Time d
   req.set_max_id(tweet + 1);
   req.set_limit(1);
   req.set_token(post.token);
-  auto* async = Next().timelines->async();
+  auto* async = For(cluster::CallUser(req)).timelines->async();
   Start<v1::TimelinePage>(
       calls_.get(),
       [async](auto* c, auto* q, auto* r, std::function<void(grpc::Status)> f) {
@@ -241,7 +306,8 @@ absl::StatusOr<bool> GrpcTarget::FollowsAll(UserId user, absl::Span<const UserId
     v1::ContainsResponse resp;
     grpc::ClientContext context;
     context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-    if (grpc::Status status = Next().graph->Contains(&context, req, &resp); !status.ok()) {
+    if (grpc::Status status = For(cluster::CallUser(req)).graph->Contains(&context, req, &resp);
+        !status.ok()) {
       return FromGrpc(status);
     }
     for (bool contained : resp.contains()) {

@@ -56,8 +56,12 @@ ABSL_FLAG(std::string, graph, "auto",
 ABSL_FLAG(int32_t, load_concurrency, 256, "Follows in flight while loading the graph.");
 // Targets.
 ABSL_FLAG(std::string, target, "",
-          "run: the roostd to load, host:port; or the nodes of a cluster, host:port,host:port,... "
-          "(the connections are spread over them).");
+          "run: the roostd to load, host:port; or a node of a cluster, or several, "
+          "host:port,host:port,... (see --route).");
+ABSL_FLAG(std::string, route, "owner",
+          "run, on a cluster: 'owner' sends each call to the owner of its user's partition "
+          "(the --connections spread over every node of the map Admin.Cluster gives); 'spread' "
+          "round-robins over the --target addresses, which forward to the owners.");
 ABSL_FLAG(std::string, data_dir, "",
           "embedded, load: the data directory (embedded: default a new temporary one, "
           "removed afterwards).");
@@ -248,7 +252,8 @@ absl::Status RunBaselines(const Settings& settings, const SocialGraph& graph,
         return absl::InvalidArgumentError("the grpc-empty baseline needs a server (run --target)");
       }
       absl::StatusOr<std::unique_ptr<GrpcTarget>> empty = GrpcTarget::Connect(
-          {address, absl::GetFlag(FLAGS_connections), "grpc-empty"}, absl::Seconds(10));
+          {address, absl::GetFlag(FLAGS_connections), "grpc-empty", /*route_to_owners=*/false},
+          absl::Seconds(10));
       if (!empty.ok()) return empty.status();
       Mix ping;
       ping.weight.fill(0);
@@ -327,8 +332,13 @@ absl::StatusOr<services::RoostOptions> EngineOptions(const std::string& data_dir
 absl::Status CommandRun(const Settings& settings, const SocialGraph& graph) {
   const std::string address = absl::GetFlag(FLAGS_target);
   if (address.empty()) return absl::InvalidArgumentError("run needs --target=HOST:PORT");
-  absl::StatusOr<std::unique_ptr<GrpcTarget>> target =
-      GrpcTarget::Connect({address, absl::GetFlag(FLAGS_connections), "roost"}, absl::Seconds(10));
+  const std::string route = absl::GetFlag(FLAGS_route);
+  if (route != "owner" && route != "spread") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--route is \"", route, "\"; it must be owner or spread"));
+  }
+  absl::StatusOr<std::unique_ptr<GrpcTarget>> target = GrpcTarget::Connect(
+      {address, absl::GetFlag(FLAGS_connections), "roost", route == "owner"}, absl::Seconds(10));
   if (!target.ok()) return target.status();
   return MeasureAndReport(std::move(*target), settings, graph);
 }

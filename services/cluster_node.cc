@@ -25,6 +25,17 @@ namespace v1 = ::roost::v1;
 
 // The most ids one Partitions.GetTweets carries (kMaxGetIds on the serving side).
 constexpr size_t kTweetsPerCall = 100;
+// The most authors one Partitions.AuthorsRecentTweets carries.
+constexpr size_t kAuthorsPerCall = 1000;
+
+std::vector<timelines::Entry> EntriesOf(const v1::RecentTweetsResponse& response) {
+  std::vector<timelines::Entry> entries;
+  entries.reserve(response.entries_size());
+  for (const v1::TimelineEntry& entry : response.entries()) {
+    entries.push_back({entry.id(), entry.author_id(), entry.flags()});
+  }
+  return entries;
+}
 
 }  // namespace
 
@@ -352,12 +363,80 @@ absl::StatusOr<std::vector<timelines::Entry>> ClusterNode::RecentTweets(UserId a
   context.set_deadline(absl::ToChronoTime(absl::Now() + options_.peer_timeout));
   const grpc::Status status = peers_.at(map_.owner(p))->RecentTweets(&context, request, &response);
   RETURN_IF_ERROR(FromGrpc(status, OwnerName(p)));
-  std::vector<timelines::Entry> entries;
-  entries.reserve(response.entries_size());
-  for (const v1::TimelineEntry& entry : response.entries()) {
-    entries.push_back({entry.id(), entry.author_id(), entry.flags()});
+  return EntriesOf(response);
+}
+
+absl::StatusOr<std::vector<std::vector<timelines::Entry>>> ClusterNode::RecentTweetsOfEach(
+    absl::Span<const UserId> authors, TweetId before, size_t limit) {
+  // Every other owner is asked at once (at most kAuthorsPerCall authors a call) while
+  // the local partitions are read.
+  struct Call {
+    grpc::ClientContext context;
+    v1::AuthorsRecentTweetsRequest request;
+    v1::AuthorsRecentTweetsResponse response;
+    grpc::Status status;
+    cluster::PartitionId partition = 0;  // of its first author, to name the owner
+    std::vector<size_t> at;              // each author's index in `authors`
+  };
+  std::vector<std::vector<timelines::Entry>> lists(authors.size());
+  absl::flat_hash_map<cluster::NodeId, std::vector<std::unique_ptr<Call>>> by_owner;
+  std::vector<size_t> local_at;
+  for (size_t i = 0; i < authors.size(); ++i) {
+    const cluster::PartitionId p = map_.PartitionOf(authors[i]);
+    if (local(p) != nullptr) {
+      local_at.push_back(i);
+      continue;
+    }
+    std::vector<std::unique_ptr<Call>>& calls = by_owner[map_.owner(p)];
+    if (calls.empty() || calls.back()->at.size() == kAuthorsPerCall) {
+      calls.push_back(std::make_unique<Call>());
+      calls.back()->partition = p;
+      calls.back()->request.set_before_id(before);
+      calls.back()->request.set_limit(static_cast<uint32_t>(limit));
+      calls.back()->context.set_deadline(absl::ToChronoTime(absl::Now() + options_.peer_timeout));
+    }
+    calls.back()->request.add_author_ids(authors[i]);
+    calls.back()->at.push_back(i);
   }
-  return entries;
+  int count = 0;
+  for (const auto& [owner, calls] : by_owner) count += static_cast<int>(calls.size());
+  absl::BlockingCounter pending(count);
+  for (const auto& [owner, calls] : by_owner) {
+    for (const std::unique_ptr<Call>& call : calls) {
+      Call* c = call.get();
+      peers_.at(owner)->async()->AuthorsRecentTweets(&c->context, &c->request, &c->response,
+                                                     [c, &pending](grpc::Status status) {
+                                                       c->status = std::move(status);
+                                                       pending.DecrementCount();
+                                                     });
+    }
+  }
+  absl::Status local_status;
+  for (size_t i : local_at) {
+    absl::StatusOr<std::vector<timelines::Entry>> recent =
+        local(map_.PartitionOf(authors[i]))->RecentTweets(authors[i], before, limit);
+    if (!recent.ok()) {
+      local_status = recent.status();
+      break;
+    }
+    lists[i] = *std::move(recent);
+  }
+  pending.Wait();
+  RETURN_IF_ERROR(local_status);
+  for (const auto& [owner, calls] : by_owner) {
+    for (const std::unique_ptr<Call>& call : calls) {
+      RETURN_IF_ERROR(FromGrpc(call->status, OwnerName(call->partition)));
+      if (call->response.authors_size() != static_cast<int>(call->at.size())) {
+        return absl::InternalError(absl::StrCat(OwnerName(call->partition), " answered for ",
+                                                call->response.authors_size(), " authors, not ",
+                                                call->at.size()));
+      }
+      for (size_t j = 0; j < call->at.size(); ++j) {
+        lists[call->at[j]] = EntriesOf(call->response.authors(static_cast<int>(j)));
+      }
+    }
+  }
+  return lists;
 }
 
 absl::StatusOr<std::vector<LogOffset>> ClusterNode::TokenPositions(absl::string_view token,

@@ -13,6 +13,7 @@
 #ifndef ROOST_SERVICES_CLUSTER_NODE_H_
 #define ROOST_SERVICES_CLUSTER_NODE_H_
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -106,6 +107,11 @@ class ClusterNode : public PartitionReads, public Derivations {
     readers_->Schedule(std::move(work));
   }
 
+  // Counts a call this node forwarded to another's partition (a client that routes
+  // by the partition map, Admin.Cluster, sends it none).
+  void CountForward() const { forwarded_.fetch_add(1, std::memory_order_relaxed); }
+  uint64_t forwarded() const { return forwarded_.load(std::memory_order_relaxed); }
+
   // Drains every partition's Roost (Roost::Drain). True when no write is left.
   bool Drain(absl::Time deadline);
   // Stops the partitions, then the publishers, then the NATS connection. Idempotent.
@@ -115,6 +121,8 @@ class ClusterNode : public PartitionReads, public Derivations {
   absl::StatusOr<std::vector<tweetstore::Tweet>> GetTweets(absl::Span<const TweetId> ids) override;
   absl::StatusOr<std::vector<timelines::Entry>> RecentTweets(UserId author, TweetId before,
                                                              size_t limit) override;
+  absl::StatusOr<std::vector<std::vector<timelines::Entry>>> RecentTweetsOfEach(
+      absl::Span<const UserId> authors, TweetId before, size_t limit) override;
 
  private:
   struct Partition {
@@ -147,6 +155,7 @@ class ClusterNode : public PartitionReads, public Derivations {
   absl::flat_hash_map<cluster::NodeId, std::unique_ptr<::roost::v1::Partitions::Stub>> peers_;
   std::unique_ptr<ThreadPool> readers_;
   std::unique_ptr<ThreadPool> local_work_;
+  mutable std::atomic<uint64_t> forwarded_{0};
 };
 
 }  // namespace roost::services

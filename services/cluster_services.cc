@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,6 +11,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
+#include "cluster/call_user.h"
+#include "common/status_macros.h"
 #include "services/change_feed.h"
 #include "services/cluster_query_rpc.h"
 #include "services/grpc_status.h"
@@ -23,6 +26,8 @@ using SendFn = absl::FunctionRef<void(cluster::NodeId owner, grpc::ClientContext
 
 // The most terms of one Partitions.RecentTweets (a rebuild asks for a timeline's cap).
 constexpr uint32_t kMaxRecentTweets = 10'000;
+// The most authors of one Partitions.AuthorsRecentTweets.
+constexpr size_t kMaxRecentAuthors = 1000;
 
 std::string Metadata(const grpc::CallbackServerContext& ctx, const char* key) {
   const auto& metadata = ctx.client_metadata();
@@ -54,6 +59,7 @@ grpc::ServerUnaryReactor* Forward(const ClusterNode& node, const CallGate& gate,
                               " by node ", from, " but gives it to node ", node.map().owner(p),
                               ": the nodes' cluster files disagree")));
   }
+  node.CountForward();
   grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
   grpc::ClientContext* client = OnBehalfOf(node, *ctx).release();
   send(node.map().owner(p), client,
@@ -113,15 +119,15 @@ cluster::PartitionId OfUser(const Routes<Local, Service>& routes, UserId user) {
 grpc::ServerUnaryReactor* ClusterTweetsService::Post(grpc::CallbackServerContext* ctx,
                                                      const v1::PostRequest* req,
                                                      v1::PostResponse* resp) {
-  return Route(routes_, ctx, OfUser(routes_, req->author_id()), &TweetsService::Post, req, resp,
-               ROOST_SEND(Post));
+  return Route(routes_, ctx, OfUser(routes_, cluster::CallUser(*req)), &TweetsService::Post, req,
+               resp, ROOST_SEND(Post));
 }
 
 grpc::ServerUnaryReactor* ClusterTweetsService::Delete(grpc::CallbackServerContext* ctx,
                                                        const v1::DeleteRequest* req,
                                                        v1::DeleteResponse* resp) {
-  return Route(routes_, ctx, OfUser(routes_, req->author_id()), &TweetsService::Delete, req, resp,
-               ROOST_SEND(Delete));
+  return Route(routes_, ctx, OfUser(routes_, cluster::CallUser(*req)), &TweetsService::Delete, req,
+               resp, ROOST_SEND(Delete));
 }
 
 grpc::ServerUnaryReactor* ClusterTweetsService::Get(grpc::CallbackServerContext* ctx,
@@ -148,8 +154,8 @@ grpc::ServerUnaryReactor* ClusterTweetsService::Get(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* ClusterTweetsService::UserTimeline(grpc::CallbackServerContext* ctx,
                                                              const v1::UserTimelineRequest* req,
                                                              v1::TimelinePage* resp) {
-  return Route(routes_, ctx, OfUser(routes_, req->user_id()), &TweetsService::UserTimeline, req,
-               resp, ROOST_SEND(UserTimeline));
+  return Route(routes_, ctx, OfUser(routes_, cluster::CallUser(*req)), &TweetsService::UserTimeline,
+               req, resp, ROOST_SEND(UserTimeline));
 }
 
 // ---------------------------------------------------------------------------
@@ -158,8 +164,8 @@ grpc::ServerUnaryReactor* ClusterTweetsService::UserTimeline(grpc::CallbackServe
 grpc::ServerUnaryReactor* ClusterTimelinesService::Home(grpc::CallbackServerContext* ctx,
                                                         const v1::HomeRequest* req,
                                                         v1::TimelinePage* resp) {
-  return Route(routes_, ctx, OfUser(routes_, req->user_id()), &TimelinesService::Home, req, resp,
-               ROOST_SEND(Home));
+  return Route(routes_, ctx, OfUser(routes_, cluster::CallUser(*req)), &TimelinesService::Home, req,
+               resp, ROOST_SEND(Home));
 }
 
 // ---------------------------------------------------------------------------
@@ -168,64 +174,64 @@ grpc::ServerUnaryReactor* ClusterTimelinesService::Home(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* ClusterGraphService::Add(grpc::CallbackServerContext* ctx,
                                                    const v1::EdgeRequest* req,
                                                    v1::WriteResponse* resp) {
-  return Route(routes_, ctx, OfUser(routes_, req->source_id()), &GraphService::Add, req, resp,
-               ROOST_SEND(Add));
+  return Route(routes_, ctx, OfUser(routes_, cluster::CallUser(*req)), &GraphService::Add, req,
+               resp, ROOST_SEND(Add));
 }
 
 grpc::ServerUnaryReactor* ClusterGraphService::Remove(grpc::CallbackServerContext* ctx,
                                                       const v1::EdgeRequest* req,
                                                       v1::WriteResponse* resp) {
-  return Route(routes_, ctx, OfUser(routes_, req->source_id()), &GraphService::Remove, req, resp,
-               ROOST_SEND(Remove));
+  return Route(routes_, ctx, OfUser(routes_, cluster::CallUser(*req)), &GraphService::Remove, req,
+               resp, ROOST_SEND(Remove));
 }
 
 grpc::ServerUnaryReactor* ClusterGraphService::Negate(grpc::CallbackServerContext* ctx,
                                                       const v1::EdgeRequest* req,
                                                       v1::WriteResponse* resp) {
-  return Route(routes_, ctx, OfUser(routes_, req->source_id()), &GraphService::Negate, req, resp,
-               ROOST_SEND(Negate));
+  return Route(routes_, ctx, OfUser(routes_, cluster::CallUser(*req)), &GraphService::Negate, req,
+               resp, ROOST_SEND(Negate));
 }
 
 grpc::ServerUnaryReactor* ClusterGraphService::Archive(grpc::CallbackServerContext* ctx,
                                                        const v1::MassRequest* req,
                                                        v1::WriteResponse* resp) {
-  return Route(routes_, ctx, OfUser(routes_, req->user_id()), &GraphService::Archive, req, resp,
-               ROOST_SEND(Archive));
+  return Route(routes_, ctx, OfUser(routes_, cluster::CallUser(*req)), &GraphService::Archive, req,
+               resp, ROOST_SEND(Archive));
 }
 
 grpc::ServerUnaryReactor* ClusterGraphService::Unarchive(grpc::CallbackServerContext* ctx,
                                                          const v1::MassRequest* req,
                                                          v1::WriteResponse* resp) {
-  return Route(routes_, ctx, OfUser(routes_, req->user_id()), &GraphService::Unarchive, req, resp,
-               ROOST_SEND(Unarchive));
+  return Route(routes_, ctx, OfUser(routes_, cluster::CallUser(*req)), &GraphService::Unarchive,
+               req, resp, ROOST_SEND(Unarchive));
 }
 
 grpc::ServerUnaryReactor* ClusterGraphService::RemoveAll(grpc::CallbackServerContext* ctx,
                                                          const v1::MassRequest* req,
                                                          v1::WriteResponse* resp) {
-  return Route(routes_, ctx, OfUser(routes_, req->user_id()), &GraphService::RemoveAll, req, resp,
-               ROOST_SEND(RemoveAll));
+  return Route(routes_, ctx, OfUser(routes_, cluster::CallUser(*req)), &GraphService::RemoveAll,
+               req, resp, ROOST_SEND(RemoveAll));
 }
 
 grpc::ServerUnaryReactor* ClusterGraphService::Select(grpc::CallbackServerContext* ctx,
                                                       const v1::SelectRequest* req,
                                                       v1::SelectResponse* resp) {
-  return Route(routes_, ctx, OfUser(routes_, req->user_id()), &GraphService::Select, req, resp,
-               ROOST_SEND(Select));
+  return Route(routes_, ctx, OfUser(routes_, cluster::CallUser(*req)), &GraphService::Select, req,
+               resp, ROOST_SEND(Select));
 }
 
 grpc::ServerUnaryReactor* ClusterGraphService::Count(grpc::CallbackServerContext* ctx,
                                                      const v1::CountRequest* req,
                                                      v1::CountResponse* resp) {
-  return Route(routes_, ctx, OfUser(routes_, req->user_id()), &GraphService::Count, req, resp,
-               ROOST_SEND(Count));
+  return Route(routes_, ctx, OfUser(routes_, cluster::CallUser(*req)), &GraphService::Count, req,
+               resp, ROOST_SEND(Count));
 }
 
 grpc::ServerUnaryReactor* ClusterGraphService::Contains(grpc::CallbackServerContext* ctx,
                                                         const v1::ContainsRequest* req,
                                                         v1::ContainsResponse* resp) {
-  return Route(routes_, ctx, OfUser(routes_, req->source_id()), &GraphService::Contains, req, resp,
-               ROOST_SEND(Contains));
+  return Route(routes_, ctx, OfUser(routes_, cluster::CallUser(*req)), &GraphService::Contains, req,
+               resp, ROOST_SEND(Contains));
 }
 
 grpc::ServerUnaryReactor* ClusterGraphService::Query(grpc::CallbackServerContext* ctx,
@@ -233,15 +239,13 @@ grpc::ServerUnaryReactor* ClusterGraphService::Query(grpc::CallbackServerContext
                                                      v1::QueryResponse* resp) {
   // Every edge touching a user is on the user's partition, so terms of users of one
   // partition are answered there whole.
-  const cluster::PartitionId p =
-      req->terms().empty() ? 0 : OfUser(routes_, req->terms(0).user_id());
-  for (const v1::QueryTerm& term : req->terms()) {
-    if (OfUser(routes_, term.user_id()) != p) {
-      if (grpc::ServerUnaryReactor* refused = routes_.gate().Refuse(ctx)) return refused;
-      return QueryAcrossPartitions(routes_.node(), ctx, req, resp);
-    }
+  const std::optional<UserId> user = cluster::QueryUser(*req, routes_.node()->map().partitions());
+  if (!user.has_value()) {
+    if (grpc::ServerUnaryReactor* refused = routes_.gate().Refuse(ctx)) return refused;
+    return QueryAcrossPartitions(routes_.node(), ctx, req, resp);
   }
-  return Route(routes_, ctx, p, &GraphService::Query, req, resp, ROOST_SEND(Query));
+  return Route(routes_, ctx, OfUser(routes_, *user), &GraphService::Query, req, resp,
+               ROOST_SEND(Query));
 }
 
 #undef ROOST_SEND
@@ -321,6 +325,7 @@ void ClusterAdminService::LocalStats(v1::StatsResponse* resp) {
     stats->set_processed_position(roost->processed_position());
     for (const auto& [name, value] : roost->Counters()) AddCounter(name, value, resp);
   }
+  AddCounter("cluster.forwarded_calls", static_cast<int64_t>(node->forwarded()), resp);
 }
 
 void ClusterAdminService::Merge(const v1::StatsResponse& peer, v1::StatsResponse* resp) {
@@ -332,6 +337,14 @@ grpc::ServerUnaryReactor* ClusterAdminService::Ping(grpc::CallbackServerContext*
                                                     const v1::PingRequest* req,
                                                     v1::PingResponse* resp) {
   if (grpc::ServerUnaryReactor* refused = routes_.gate().Refuse(ctx)) return refused;
+  return FinishNow(ctx, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* ClusterAdminService::Cluster(grpc::CallbackServerContext* ctx,
+                                                       const v1::ClusterRequest* req,
+                                                       v1::ClusterConfig* resp) {
+  if (grpc::ServerUnaryReactor* refused = routes_.gate().Refuse(ctx)) return refused;
+  *resp = routes_.node()->map().ToConfig();
   return FinishNow(ctx, absl::OkStatus());
 }
 
@@ -383,32 +396,48 @@ grpc::ServerUnaryReactor* PartitionsService::GetTweets(grpc::CallbackServerConte
   return FinishNow(ctx, found.status());
 }
 
+absl::Status PartitionsService::AddRecent(UserId author, TweetId before, uint32_t limit,
+                                          v1::RecentTweetsResponse* resp) const {
+  if (limit > kMaxRecentTweets) {
+    return absl::InvalidArgumentError(absl::StrCat("limit is at most ", kMaxRecentTweets));
+  }
+  const cluster::PartitionId p = node_->map().PartitionOf(author);
+  Roost* roost = node_->local(p);
+  if (roost == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "node ", node_->self().id, " does not own partition ", p, " (", node_->OwnerName(p), ")"));
+  }
+  ASSIGN_OR_RETURN(const std::vector<timelines::Entry> entries,
+                   roost->RecentTweets(author, before, limit));
+  for (const timelines::Entry& entry : entries) {
+    v1::TimelineEntry* out = resp->add_entries();
+    out->set_id(entry.id);
+    out->set_author_id(entry.author);
+    out->set_flags(entry.flags);
+  }
+  return absl::OkStatus();
+}
+
 grpc::ServerUnaryReactor* PartitionsService::RecentTweets(grpc::CallbackServerContext* ctx,
                                                           const v1::RecentTweetsRequest* req,
                                                           v1::RecentTweetsResponse* resp) {
   if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
-  if (req->limit() > kMaxRecentTweets) {
-    return FinishNow(
-        ctx, absl::InvalidArgumentError(absl::StrCat("limit is at most ", kMaxRecentTweets)));
+  return FinishNow(ctx, AddRecent(req->author_id(), req->before_id(), req->limit(), resp));
+}
+
+grpc::ServerUnaryReactor* PartitionsService::AuthorsRecentTweets(
+    grpc::CallbackServerContext* ctx, const v1::AuthorsRecentTweetsRequest* req,
+    v1::AuthorsRecentTweetsResponse* resp) {
+  if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
+  if (absl::Status count = ValidateCount(req->author_ids_size(), kMaxRecentAuthors, "author_ids");
+      !count.ok()) {
+    return FinishNow(ctx, count);
   }
-  const cluster::PartitionId p = node_->map().PartitionOf(req->author_id());
-  Roost* roost = node_->local(p);
-  if (roost == nullptr) {
-    return FinishNow(ctx, absl::FailedPreconditionError(
-                              absl::StrCat("node ", node_->self().id, " does not own partition ", p,
-                                           " (", node_->OwnerName(p), ")")));
+  for (UserId author : req->author_ids()) {
+    absl::Status added = AddRecent(author, req->before_id(), req->limit(), resp->add_authors());
+    if (!added.ok()) return FinishNow(ctx, added);
   }
-  absl::StatusOr<std::vector<timelines::Entry>> entries =
-      roost->RecentTweets(req->author_id(), req->before_id(), req->limit());
-  if (entries.ok()) {
-    for (const timelines::Entry& entry : *entries) {
-      v1::TimelineEntry* out = resp->add_entries();
-      out->set_id(entry.id);
-      out->set_author_id(entry.author);
-      out->set_flags(entry.flags);
-    }
-  }
-  return FinishNow(ctx, entries.status());
+  return FinishNow(ctx, absl::OkStatus());
 }
 
 grpc::ServerUnaryReactor* PartitionsService::AwaitDerived(grpc::CallbackServerContext* ctx,

@@ -137,6 +137,9 @@ class ClusterAdminService final : public v1::Admin::CallbackService {
                                   v1::StatsResponse* resp) override;
   grpc::ServerUnaryReactor* Ping(grpc::CallbackServerContext* ctx, const v1::PingRequest* req,
                                  v1::PingResponse* resp) override;
+  // The node's cluster file, owners listed (single node: empty).
+  grpc::ServerUnaryReactor* Cluster(grpc::CallbackServerContext* ctx, const v1::ClusterRequest* req,
+                                    v1::ClusterConfig* resp) override;
 
  private:
   // This node's part of Stats (on a read thread).
@@ -172,6 +175,9 @@ class PartitionsService final : public v1::Partitions::CallbackService {
   grpc::ServerUnaryReactor* RecentTweets(grpc::CallbackServerContext* ctx,
                                          const v1::RecentTweetsRequest* req,
                                          v1::RecentTweetsResponse* resp) override;
+  grpc::ServerUnaryReactor* AuthorsRecentTweets(grpc::CallbackServerContext* ctx,
+                                                const v1::AuthorsRecentTweetsRequest* req,
+                                                v1::AuthorsRecentTweetsResponse* resp) override;
   // Waits, so on the node's local_work threads.
   grpc::ServerUnaryReactor* AwaitDerived(grpc::CallbackServerContext* ctx,
                                          const v1::AwaitDerivedRequest* req,
@@ -185,6 +191,11 @@ class PartitionsService final : public v1::Partitions::CallbackService {
                                        v1::ProbeTermsResponse* resp) override;
 
  private:
+  // Adds `author`'s recent tweets to *resp; FAILED_PRECONDITION when this node does
+  // not own the author's partition.
+  absl::Status AddRecent(UserId author, TweetId before, uint32_t limit,
+                         v1::RecentTweetsResponse* resp) const;
+
   ClusterNode* const node_;
   const CallGate gate_;
 };

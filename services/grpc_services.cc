@@ -394,6 +394,14 @@ grpc::ServerUnaryReactor* AdminService::Ping(grpc::CallbackServerContext* ctx,
   return FinishNow(ctx, absl::OkStatus());
 }
 
+grpc::ServerUnaryReactor* AdminService::Cluster(grpc::CallbackServerContext* ctx,
+                                                const v1::ClusterRequest* req,
+                                                v1::ClusterConfig* resp) {
+  // A single roostd: the empty config, which tells a client to send it everything.
+  if (grpc::ServerUnaryReactor* refused = gate_.Refuse(ctx)) return refused;
+  return FinishNow(ctx, absl::OkStatus());
+}
+
 grpc::ServerWriteReactor<v1::ChangeEvent>* ChangeFeedService::Subscribe(
     grpc::CallbackServerContext* ctx, const v1::SubscribeRequest* req) {
   if (absl::Status denied = gate_.Check(*ctx); !denied.ok()) {

@@ -157,6 +157,9 @@ class AdminService final : public v1::Admin::CallbackService {
                                   v1::StatsResponse* resp) override;
   grpc::ServerUnaryReactor* Ping(grpc::CallbackServerContext* ctx, const v1::PingRequest* req,
                                  v1::PingResponse* resp) override;
+  // The node's cluster file, owners listed (single node: empty).
+  grpc::ServerUnaryReactor* Cluster(grpc::CallbackServerContext* ctx, const v1::ClusterRequest* req,
+                                    v1::ClusterConfig* resp) override;
 
  private:
   Roost* const roost_;

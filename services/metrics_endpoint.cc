@@ -67,50 +67,63 @@ prometheus::ClientMetric Sample(const MetricSample& sample, Named& named) {
 }  // namespace
 
 std::vector<prometheus::MetricFamily> ToPrometheus(
-    const std::map<std::string, MetricSample>& metrics) {
+    const std::vector<std::pair<std::string, std::map<std::string, MetricSample>>>& by_partition) {
   std::vector<prometheus::MetricFamily> families;
   absl::flat_hash_map<std::string, size_t> index;  // family name -> position
-  for (const auto& [name, sample] : metrics) {
-    Named named = NameOf(name);
-    prometheus::MetricType type = prometheus::MetricType::Gauge;
-    if (sample.kind == MetricSample::Kind::kCounter) {
-      named.family += "_total";
-      type = prometheus::MetricType::Counter;
-    } else if (sample.kind == MetricSample::Kind::kHistogram) {
-      named.family += "_seconds";
-      type = prometheus::MetricType::Histogram;
+  for (const auto& [partition, metrics] : by_partition) {
+    for (const auto& [name, sample] : metrics) {
+      Named named = NameOf(name);
+      if (!partition.empty()) named.labels.push_back({"partition", partition});
+      prometheus::MetricType type = prometheus::MetricType::Gauge;
+      if (sample.kind == MetricSample::Kind::kCounter) {
+        named.family += "_total";
+        type = prometheus::MetricType::Counter;
+      } else if (sample.kind == MetricSample::Kind::kHistogram) {
+        named.family += "_seconds";
+        type = prometheus::MetricType::Histogram;
+      }
+      auto [it, added] = index.try_emplace(named.family, families.size());
+      if (added) {
+        families.push_back(
+            prometheus::MetricFamily{named.family, "Roost metric " + name, type, {}});
+      }
+      prometheus::MetricFamily& family = families[it->second];
+      if (family.type != type) continue;  // a name clash across kinds: keep the first
+      family.metric.push_back(Sample(sample, named));
     }
-    auto [it, added] = index.try_emplace(named.family, families.size());
-    if (added) {
-      families.push_back(prometheus::MetricFamily{named.family, "Roost metric " + name, type, {}});
-    }
-    prometheus::MetricFamily& family = families[it->second];
-    if (family.type != type) continue;  // a name clash across kinds: keep the first
-    family.metric.push_back(Sample(sample, named));
   }
   return families;
 }
 
+std::vector<prometheus::MetricFamily> ToPrometheus(
+    const std::map<std::string, MetricSample>& metrics) {
+  return ToPrometheus({{"", metrics}});
+}
+
 class MetricsEndpoint::Collector : public prometheus::Collectable {
  public:
-  explicit Collector(const MetricsRegistry* registry) : registry_(registry) {}
+  explicit Collector(std::vector<MetricsSource> sources) : sources_(std::move(sources)) {}
   // Runs on the exposer's thread, where an exception would end the process.
   std::vector<prometheus::MetricFamily> Collect() const override {
     try {
-      return ToPrometheus(registry_->Collect());
+      std::vector<std::pair<std::string, std::map<std::string, MetricSample>>> by_partition;
+      for (const MetricsSource& source : sources_) {
+        by_partition.emplace_back(source.partition, source.registry->Collect());
+      }
+      return ToPrometheus(by_partition);
     } catch (const std::exception&) {
       return {};  // out of memory: this scrape is empty, the next may not be
     }
   }
 
  private:
-  const MetricsRegistry* const registry_;
+  const std::vector<MetricsSource> sources_;
 };
 
 absl::StatusOr<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(
-    const MetricsRegistry* registry, const std::string& listen) {
+    std::vector<MetricsSource> sources, const std::string& listen) {
   std::unique_ptr<MetricsEndpoint> endpoint(new MetricsEndpoint());
-  endpoint->collector_ = std::make_shared<Collector>(registry);
+  endpoint->collector_ = std::make_shared<Collector>(std::move(sources));
   // prometheus-cpp reports a failure to listen by throwing; it stops here.
   try {
     endpoint->exposer_ = std::make_unique<prometheus::Exposer>(listen, /*num_threads=*/1);

@@ -7,7 +7,9 @@
 //   topology.<component>.<m>              -> roost_topology_<m>{component}
 //   anything else a.b.c                   -> roost_a_b_c
 // Counters gain the suffix _total; latency histograms (nanoseconds in the registry)
-// are exported in seconds with the suffix _seconds, as Prometheus expects.
+// are exported in seconds with the suffix _seconds, as Prometheus expects. A cluster
+// node serves the registries of all its partitions, each sample labelled with its
+// partition ({partition="3"}).
 //
 // Thread-safe; scrapes run on the exposer's own threads.
 #ifndef ROOST_SERVICES_METRICS_ENDPOINT_H_
@@ -16,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -28,11 +31,17 @@ struct MetricFamily;
 
 namespace roost::services {
 
+// A registry to serve, and the partition its samples are labelled with (empty: none).
+struct MetricsSource {
+  const MetricsRegistry* registry = nullptr;  // not owned
+  std::string partition;
+};
+
 class MetricsEndpoint {
  public:
-  // Serves `registry` (not owned; must outlive the endpoint) on `listen`
+  // Serves `sources` (whose registries must outlive the endpoint) on `listen`
   // ("host:port"; port 0 picks a free one). UNAVAILABLE if it cannot listen there.
-  static absl::StatusOr<std::unique_ptr<MetricsEndpoint>> Start(const MetricsRegistry* registry,
+  static absl::StatusOr<std::unique_ptr<MetricsEndpoint>> Start(std::vector<MetricsSource> sources,
                                                                 const std::string& listen);
   // Stops serving; takes up to 2 s (civetweb polls its listening socket in 2 s steps).
   ~MetricsEndpoint();
@@ -48,8 +57,11 @@ class MetricsEndpoint {
   int port_ = 0;
 };
 
-// The Prometheus families for a registry's metrics, by the naming above; exposed for
-// tests.
+// The Prometheus families for registries' metrics, by the naming above, each source's
+// samples labelled with its partition (when it has one): one family per name across
+// them. Exposed for tests.
+std::vector<prometheus::MetricFamily> ToPrometheus(
+    const std::vector<std::pair<std::string, std::map<std::string, MetricSample>>>& by_partition);
 std::vector<prometheus::MetricFamily> ToPrometheus(
     const std::map<std::string, MetricSample>& metrics);
 

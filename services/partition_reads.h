@@ -31,6 +31,10 @@ class PartitionReads {
   // first: TimelineSource::RecentTweets on the author's partition.
   virtual absl::StatusOr<std::vector<timelines::Entry>> RecentTweets(UserId author, TweetId before,
                                                                      size_t limit) = 0;
+  // RecentTweets of each of `authors` (any partitions), in their order, asking each
+  // owner once.
+  virtual absl::StatusOr<std::vector<std::vector<timelines::Entry>>> RecentTweetsOfEach(
+      absl::Span<const UserId> authors, TweetId before, size_t limit) = 0;
 };
 
 }  // namespace roost::services

@@ -56,17 +56,23 @@ absl::Status Roost::Init(std::vector<tweetstore::MemcachedAddress> cache_servers
         source, options_.scope,
         [remote = options_.remote](UserId author, TweetId before, size_t limit) {
           return remote->RecentTweets(author, before, limit);
+        },
+        [remote = options_.remote](absl::Span<const UserId> authors, TweetId before, size_t limit) {
+          return remote->RecentTweetsOfEach(authors, before, limit);
         });
     source = timeline_source_.get();
   }
   timelines_ = std::make_unique<timelines::HomeTimelines>(options_.timelines, source);
+  if (options_.scope != nullptr && options_.tweet_copy_bytes > 0) {
+    copies_ = std::make_unique<tweetstore::TweetCopies>(options_.tweet_copy_bytes);
+  }
   RegisterGauges();
   continuations_ = std::make_unique<ThreadPool>(2);
   const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   readers_ =
       std::make_unique<ThreadPool>(options_.read_threads > 0 ? options_.read_threads : 2 * cores);
-  ingest::PipelineParts parts{log_.get(), tweets_.get(),  graph_.get(), timelines_.get(),
-                              &metrics_,  options_.scope, source_.get()};
+  ingest::PipelineParts parts{log_.get(), tweets_.get(),  graph_.get(),  timelines_.get(),
+                              &metrics_,  options_.scope, source_.get(), copies_.get()};
   ASSIGN_OR_RETURN(pipeline_, ingest::Pipeline::Start(parts, options_.pipeline));
   requests_ = std::make_unique<RequestDeduper>(tweets_.get(), clock_, options_.request_id_window,
                                                [this] { return pipeline_->applied_offset(); });
@@ -163,6 +169,13 @@ void Roost::RegisterGauges() {
   graph::GraphStore* g = graph_.get();
   gauge("graph.follower_cache.lists", [g] { return g->FollowerCacheStats().lists; });
   gauge("graph.follower_cache.bytes", [g] { return g->FollowerCacheStats().bytes; });
+  if (tweetstore::TweetCopies* c = copies_.get()) {
+    gauge("tweets.copies.tweets", [c] { return c->stats().tweets; });
+    gauge("tweets.copies.bytes", [c] { return c->stats().bytes; });
+    gauge("tweets.copies.evicted", [c] { return c->stats().evicted; });
+    gauge("tweets.copies.found", [c] { return c->stats().found; });
+    gauge("tweets.copies.missed", [c] { return c->stats().missed; });
+  }
 }
 
 absl::Status Roost::Recover() {

@@ -44,6 +44,7 @@
 #include "services/request_deduper.h"
 #include "timelines/home_timelines.h"
 #include "tweetstore/memcached_client.h"
+#include "tweetstore/tweet_copies.h"
 #include "tweetstore/tweet_store.h"
 
 namespace roost::ingest {
@@ -78,6 +79,10 @@ struct RoostOptions {
   // owned; they must outlive the Roost.
   ingest::PartitionScope* scope = nullptr;
   PartitionReads* remote = nullptr;
+  // In a cluster: memory for copies of other partitions' tweets, which deliveries
+  // carry and home reads hydrate from (tweetstore/tweet_copies.h); 0: none, every
+  // hydration asks the tweets' owners.
+  size_t tweet_copy_bytes = size_t{64} << 20;
   timelines::HomeTimelinesOptions timelines;
   // The graph store's (its follower cache; the path is data_dir/graph).
   graph::GraphStoreOptions graph;
@@ -278,6 +283,7 @@ class Roost {
   // What the timelines read: source_, or in a cluster source_ with remote authors' tweets.
   std::unique_ptr<timelines::TimelineSource> timeline_source_;
   std::unique_ptr<timelines::HomeTimelines> timelines_;
+  std::unique_ptr<tweetstore::TweetCopies> copies_;  // in a cluster
   std::unique_ptr<ingest::Pipeline> pipeline_;
   std::atomic<bool> releasing_{false};
 

@@ -1,7 +1,9 @@
 // Roost's reads and position waits (roost.h).
+#include <algorithm>
 #include <optional>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "common/ids.h"
 #include "common/status_macros.h"
@@ -100,7 +102,42 @@ absl::StatusOr<std::vector<timelines::Entry>> Roost::RecentTweets(UserId author,
 
 absl::StatusOr<std::vector<tweetstore::Tweet>> Roost::Hydrate(absl::Span<const TweetId> ids) {
   if (options_.remote == nullptr) return LocalTweets(ids);
-  return options_.remote->GetTweets(ids);
+  const auto foreign = [this](TweetId id) { return SnowflakeNode(id) != options_.node_id; };
+  if (copies_ == nullptr || std::none_of(ids.begin(), ids.end(), foreign)) {
+    return options_.remote->GetTweets(ids);
+  }
+  // Other partitions' tweets from their copies here; the rest (this partition's, and
+  // those merged into timelines by a follow or a rebuild) from where they are kept,
+  // and those read from another partition are kept as copies from then on.
+  std::vector<TweetId> others;
+  for (TweetId id : ids) {
+    if (foreign(id)) others.push_back(id);
+  }
+  std::vector<std::optional<tweetstore::Tweet>> copied = copies_->Find(others);
+  std::vector<std::optional<tweetstore::Tweet>> found(ids.size());
+  std::vector<TweetId> missing;
+  for (size_t i = 0, j = 0; i < ids.size(); ++i) {
+    if (foreign(ids[i])) found[i] = std::move(copied[j++]);
+    if (!found[i].has_value()) missing.push_back(ids[i]);
+  }
+  if (!missing.empty()) {
+    ASSIGN_OR_RETURN(std::vector<tweetstore::Tweet> read, options_.remote->GetTweets(missing));
+    absl::flat_hash_map<TweetId, tweetstore::Tweet*> by_id;
+    for (tweetstore::Tweet& tweet : read) {
+      if (foreign(tweet.id)) copies_->Put(tweet);
+      by_id[tweet.id] = &tweet;
+    }
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (found[i].has_value()) continue;
+      if (auto it = by_id.find(ids[i]); it != by_id.end()) found[i] = std::move(*it->second);
+    }
+  }
+  std::vector<tweetstore::Tweet> tweets;
+  tweets.reserve(ids.size());
+  for (std::optional<tweetstore::Tweet>& tweet : found) {
+    if (tweet.has_value()) tweets.push_back(std::move(*tweet));
+  }
+  return tweets;
 }
 
 absl::StatusOr<std::vector<tweetstore::Tweet>> Roost::LocalTweets(absl::Span<const TweetId> ids) {

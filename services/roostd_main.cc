@@ -96,12 +96,17 @@ ABSL_FLAG(std::string, tweet_cache, "",
           "memcached:HOST:PORT[,HOST:PORT...], keys spread by consistent hashing (ketama). "
           "A cache failure never fails a read; a deleted tweet is never served from it. "
           "Empty: no cache.");
+ABSL_FLAG(uint64_t, tweet_copy_bytes, uint64_t{64} << 20,
+          "With --cluster: memory of each partition for copies of other partitions' tweets "
+          "delivered to its users, so home reads hydrate them without asking their owners "
+          "(0: always ask).");
 ABSL_FLAG(int32_t, worker_threads, 0,
           "Pipeline worker threads; 0 uses the machine's hardware concurrency.");
 ABSL_FLAG(std::string, metrics_listen, "",
           "Serve Prometheus metrics (GET /metrics) on this host:port, e.g. 127.0.0.1:9464 "
           "(port 0 picks a free one); empty: no metrics endpoint. Admin.Stats (roostctl "
-          "stats) serves the same numbers over gRPC either way.");
+          "stats) serves the same numbers over gRPC either way. With --cluster: every "
+          "partition of the node, each sample labelled partition=\"P\".");
 ABSL_FLAG(std::string, tls_cert, "",
           "PEM certificate chain to serve gRPC over TLS (with --tls-key); empty: plaintext.");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls-cert.");
@@ -225,6 +230,7 @@ absl::StatusOr<services::RoostOptions> RoostOptionsFromFlags() {
   options.timelines.shards = absl::GetFlag(FLAGS_timeline_shards);
   options.timelines.memory_limit_bytes = absl::GetFlag(FLAGS_timeline_memory_limit);
   options.pipeline.worker_threads = absl::GetFlag(FLAGS_worker_threads);
+  options.tweet_copy_bytes = absl::GetFlag(FLAGS_tweet_copy_bytes);
   options.pipeline.fanout_read_threshold = absl::GetFlag(FLAGS_fanout_read_threshold);
   if (options.timelines.max_entries == 0 || options.timelines.shards <= 0) {
     return absl::InvalidArgumentError(
@@ -333,11 +339,6 @@ int RunClusterNode(services::RoostOptions roost, ServerSetup& setup, const sigse
         "--cluster does not take TLS or --auth-tokens-file yet: the nodes' calls to each "
         "other are plaintext and carry no token");
   }
-  if (!absl::GetFlag(FLAGS_metrics_listen).empty()) {
-    return Fail(
-        "--metrics-listen does not take --cluster yet; Admin.Stats (roostctl stats) "
-        "has the cluster's counters");
-  }
   absl::StatusOr<cluster::ClusterMap> map = cluster::ClusterMap::Load(absl::GetFlag(FLAGS_cluster));
   if (!map.ok()) return Fail(std::string(map.status().message()));
   services::ClusterNodeOptions options;
@@ -362,6 +363,21 @@ int RunClusterNode(services::RoostOptions roost, ServerSetup& setup, const sigse
       absl::GetFlag(FLAGS_data_dir).c_str(),
       static_cast<long long>(absl::ToInt64Milliseconds(absl::Now() - opening)));
   std::fflush(stdout);
+  std::unique_ptr<services::MetricsEndpoint> metrics_endpoint;
+  if (const std::string listen = absl::GetFlag(FLAGS_metrics_listen); !listen.empty()) {
+    std::vector<services::MetricsSource> sources;
+    for (cluster::PartitionId p : (*node)->owned()) {
+      sources.push_back({(*node)->local(p)->metrics(), absl::StrCat(p)});
+    }
+    absl::StatusOr<std::unique_ptr<services::MetricsEndpoint>> started =
+        services::MetricsEndpoint::Start(std::move(sources), listen);
+    if (!started.ok()) return Fail(std::string(started.status().message()));
+    metrics_endpoint = *std::move(started);
+    std::printf("roostd: metrics of partitions %s on http://%s:%d/metrics\n",
+                absl::StrJoin((*node)->owned(), ",").c_str(),
+                listen.substr(0, listen.rfind(':')).c_str(), metrics_endpoint->port());
+    std::fflush(stdout);
+  }
   if (const std::string path = absl::GetFlag(FLAGS_port_file); !path.empty()) {
     if (absl::Status written = WritePortFile(path, (*server)->port()); !written.ok()) {
       return Fail(std::string(written.message()));
@@ -378,7 +394,10 @@ int RunClusterNode(services::RoostOptions roost, ServerSetup& setup, const sigse
   const int signal_number = AwaitStop(stop_signals, status, **server);
   std::printf("roostd: %s received, shutting down\n", strsignal(signal_number));
   std::fflush(stdout);
+  // The endpoint reads the partitions' registries: stopped before the node.
+  std::thread metrics_stop([&metrics_endpoint] { metrics_endpoint.reset(); });
   (*server)->Shutdown(absl::Now() + absl::Milliseconds(absl::GetFlag(FLAGS_shutdown_grace_ms)));
+  metrics_stop.join();
   (*node)->Shutdown();
   std::printf("roostd: stopped\n");
   return 0;
@@ -434,7 +453,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<services::MetricsEndpoint> metrics_endpoint;
   if (const std::string listen = absl::GetFlag(FLAGS_metrics_listen); !listen.empty()) {
     absl::StatusOr<std::unique_ptr<services::MetricsEndpoint>> started =
-        services::MetricsEndpoint::Start((*roost)->metrics(), listen);
+        services::MetricsEndpoint::Start({{(*roost)->metrics(), ""}}, listen);
     if (!started.ok()) return Fail(std::string(started.status().message()));
     metrics_endpoint = *std::move(started);
     std::printf("roostd: metrics on http://%s:%d/metrics\n",

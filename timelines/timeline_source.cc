@@ -32,6 +32,17 @@ std::vector<Entry> MergeNewestFirst(const std::vector<std::vector<Entry>>& lists
   return merged;
 }
 
+absl::StatusOr<std::vector<std::vector<Entry>>> TimelineSource::RecentTweetsOfEach(
+    absl::Span<const UserId> authors, TweetId before, size_t limit) {
+  std::vector<std::vector<Entry>> lists;
+  lists.reserve(authors.size());
+  for (UserId author : authors) {
+    ASSIGN_OR_RETURN(std::vector<Entry> recent, RecentTweets(author, before, limit));
+    lists.push_back(std::move(recent));
+  }
+  return lists;
+}
+
 absl::StatusOr<SourceRead> ReadNewest(TimelineSource& source, UserId user, TweetId before,
                                       size_t count) {
   SourceRead read;
@@ -54,12 +65,8 @@ absl::StatusOr<SourceRead> ReadNewest(TimelineSource& source, UserId user, Tweet
   // One more than asked of each author and of the merge: the first left out is the cut.
   // (An author with more than `count` tweets below `before` is cut at or above its
   // (count+1)-th, which the merge's (count+1)-th is never below.)
-  std::vector<std::vector<Entry>> lists;
-  lists.reserve(authors.size());
-  for (UserId author : authors) {
-    ASSIGN_OR_RETURN(std::vector<Entry> recent, source.RecentTweets(author, before, count + 1));
-    lists.push_back(std::move(recent));
-  }
+  ASSIGN_OR_RETURN(const std::vector<std::vector<Entry>> lists,
+                   source.RecentTweetsOfEach(authors, before, count + 1));
   read.entries = MergeNewestFirst(lists, count + 1);
   if (read.entries.size() > count) {
     read.cut = read.entries[count].id;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "common/types.h"
 #include "timelines/timeline.h"
 
@@ -40,6 +41,10 @@ class TimelineSource {
   // first, at most `limit`.
   virtual absl::StatusOr<std::vector<Entry>> RecentTweets(UserId author, TweetId before,
                                                           size_t limit) = 0;
+  // RecentTweets of each of `authors`, in their order. One call for all, so a source
+  // that reads authors kept elsewhere can ask each place once; by default, one by one.
+  virtual absl::StatusOr<std::vector<std::vector<Entry>>> RecentTweetsOfEach(
+      absl::Span<const UserId> authors, TweetId before, size_t limit);
 };
 
 // What ReadNewest found.

@@ -1,14 +1,16 @@
 // The DeathStarBench mix (60% home reads, 30% user reads, 10% posts) against a local
-// cluster (3 nats-server, 3 roostd, 8 partitions, R3 streams) and against one roostd
+// cluster (3 nats-server, 3 roostd, 8 partitions by default, R3 streams) and against one roostd
 // (its own log, fdatasync per write) on the same machine, alternating, several rounds:
 // ops/s, p50/p99, and the CPU each side's processes spent per operation, read from
 // /proc — roostd and nats-server apart. One machine runs every process, so the
 // cluster is not faster here; CPU per operation says how far N machines would go.
 //
-//   cluster_bench [--rounds=3] [--rate=500] [--seconds=20] [--users=5000]
+//   cluster_bench [--rounds=3] [--rate=500] [--seconds=20] [--warmup-seconds=10]
+//                 [--users=5000] [--partitions=8] [--route=owner|spread]
 //
 // Prints one line per run and the medians, with the cluster's roostd CPU per
-// operation as a ratio of the single node's.
+// operation as a ratio of the single node's; and the floor: roostd's CPU per empty
+// call (Admin.Ping) on each side, at the same rate, as a ratio too.
 //
 //   cluster_bench --fanout=100,10000,100000
 //
@@ -47,8 +49,16 @@
 ABSL_FLAG(int, rounds, 3, "Runs of each side, alternating.");
 ABSL_FLAG(double, rate, 500, "Operations per second offered (open loop).");
 ABSL_FLAG(int, seconds, 20, "Seconds of each run.");
+ABSL_FLAG(int, warmup_seconds, 10,
+          "Seconds the mix runs, unmeasured, before each run: home timelines materialized "
+          "and caches filled, as in a server that has been up a while (0: measure from cold).");
 ABSL_FLAG(uint64_t, users, 5000, "Users of the synthetic graph (mean 20 followees).");
 ABSL_FLAG(std::string, roostd, ROOSTD_PATH, "The roostd binary.");
+ABSL_FLAG(int, partitions, 8,
+          "The cluster's partitions: a post reaches at most this many less one others.");
+ABSL_FLAG(std::string, route, "owner",
+          "How the cluster's client sends calls: 'owner' straight to the owner of the "
+          "user's partition, 'spread' round robin over the nodes (which forward).");
 ABSL_FLAG(std::string, fanout, "",
           "Instead: fanout across partitions, for authors with these follower counts "
           "(comma-separated, e.g. 100,10000,100000), on a fresh cluster each.");
@@ -67,6 +77,11 @@ struct Sample {
   double ops_per_s = 0;
   double p50_ms = 0, p99_ms = 0;
   double roostd_us_per_op = 0, nats_us_per_op = 0;
+  uint64_t errors = 0;
+  double busy_cores = 0;
+  // The floor: roostd's CPU per empty call (Admin.Ping) at the same rate, over the
+  // same processes and connections.
+  double ping_us_per_op = 0;
 };
 
 int64_t CpuNs(const std::vector<int>& pids) {
@@ -80,25 +95,21 @@ double Median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
-// Loads the graph into the side's servers, then runs the mix and measures.
-absl::StatusOr<Sample> Measure(const Side& side, const SocialGraph& graph) {
-  absl::StatusOr<std::unique_ptr<GrpcTarget>> target =
-      GrpcTarget::Connect({side.target, 6, side.name}, absl::Seconds(10));
-  if (!target.ok()) return target.status();
-  absl::StatusOr<RunResult> load = LoadGraph(target->get(), graph, 256, nullptr);
-  if (!load.ok()) return load.status();
-  Workload workload(&graph, Mix(), /*seed=*/1, /*fanout_sample=*/0);
+// Runs `mix` at --rate for `duration` and measures it, the CPU of the side's processes
+// over the whole run (no warm-up: every operation of it included).
+absl::StatusOr<Sample> RunMix(GrpcTarget* target, const Side& side, const SocialGraph& graph,
+                              const Mix& mix, absl::Duration duration) {
+  Workload workload(&graph, mix, /*seed=*/1, /*fanout_sample=*/0);
   RunOptions options;
   options.rate = absl::GetFlag(FLAGS_rate);
-  options.duration = absl::Seconds(absl::GetFlag(FLAGS_seconds));
-  // No warm-up: the CPU counters cover the whole run, every operation of it included.
+  options.duration = duration;
   options.warmup = absl::ZeroDuration();
   options.concurrency = 256;
   const int64_t roostd_start = CpuNs(side.roostd), nats_start = CpuNs(side.nats);
   const int64_t busy_start = MachineBusyNs();
   const absl::Time wall_start = absl::Now();
   absl::StatusOr<RunResult> run = RunLoad(
-      target->get(),
+      target,
       [&workload](Op* op) {
         *op = workload.Next();
         return true;
@@ -106,20 +117,46 @@ absl::StatusOr<Sample> Measure(const Side& side, const SocialGraph& graph) {
       options);
   if (!run.ok()) return run.status();
   const double wall = absl::ToDoubleSeconds(absl::Now() - wall_start);
-  const double busy_cores = static_cast<double>(MachineBusyNs() - busy_start) / 1e9 / wall;
   const double ops = static_cast<double>(run->all.count());
   Sample sample;
+  sample.busy_cores = static_cast<double>(MachineBusyNs() - busy_start) / 1e9 / wall;
   sample.ops_per_s = run->Throughput();
   sample.p50_ms = static_cast<double>(run->all.latency.ValueAtPercentile(50)) / 1e6;
   sample.p99_ms = static_cast<double>(run->all.latency.ValueAtPercentile(99)) / 1e6;
   sample.roostd_us_per_op = static_cast<double>(CpuNs(side.roostd) - roostd_start) / 1e3 / ops;
   sample.nats_us_per_op = static_cast<double>(CpuNs(side.nats) - nats_start) / 1e3 / ops;
-  const uint64_t errors = run->all.count() - run->all.ok;
-  std::printf("%-8s %8.0f ops/s  p50 %6.2f ms  p99 %7.2f ms  roostd %6.1f us/op  "
-              "nats-server %6.1f us/op  errors %llu  (machine busy %.2f cores)\n",
-              side.name.c_str(), sample.ops_per_s, sample.p50_ms, sample.p99_ms,
-              sample.roostd_us_per_op, sample.nats_us_per_op,
-              static_cast<unsigned long long>(errors), busy_cores);
+  sample.errors = run->all.count() - run->all.ok;
+  return sample;
+}
+
+// Loads the graph into the side's servers, then runs the mix (after a warm-up), then
+// the empty call.
+absl::StatusOr<Sample> Measure(const Side& side, const SocialGraph& graph) {
+  absl::StatusOr<std::unique_ptr<GrpcTarget>> target = GrpcTarget::Connect(
+      {side.target, 6, side.name, absl::GetFlag(FLAGS_route) == "owner"}, absl::Seconds(10));
+  if (!target.ok()) return target.status();
+  absl::StatusOr<RunResult> load = LoadGraph(target->get(), graph, 256, nullptr);
+  if (!load.ok()) return load.status();
+  const absl::Duration duration = absl::Seconds(absl::GetFlag(FLAGS_seconds));
+  if (const int warmup = absl::GetFlag(FLAGS_warmup_seconds); warmup > 0) {
+    absl::StatusOr<Sample> warm = RunMix(target->get(), side, graph, Mix(), absl::Seconds(warmup));
+    if (!warm.ok()) return warm.status();
+  }
+  absl::StatusOr<Sample> sample = RunMix(target->get(), side, graph, Mix(), duration);
+  if (!sample.ok()) return sample.status();
+  Mix ping;
+  ping.weight.fill(0);
+  ping.weight[static_cast<int>(OpKind::kPing)] = 1;
+  absl::StatusOr<Sample> floor = RunMix(target->get(), side, graph, ping, duration / 2);
+  if (!floor.ok()) return floor.status();
+  sample->ping_us_per_op = floor->roostd_us_per_op;
+  std::printf(
+      "%-8s %8.0f ops/s  p50 %6.2f ms  p99 %7.2f ms  roostd %6.1f us/op  "
+      "nats-server %6.1f us/op  errors %llu  (machine busy %.2f cores)  "
+      "empty call: roostd %6.1f us/op\n",
+      side.name.c_str(), sample->ops_per_s, sample->p50_ms, sample->p99_ms,
+      sample->roostd_us_per_op, sample->nats_us_per_op,
+      static_cast<unsigned long long>(sample->errors), sample->busy_cores, sample->ping_us_per_op);
   std::fflush(stdout);
   return sample;
 }
@@ -146,6 +183,7 @@ absl::StatusOr<Sample> RunCluster(const std::string& dir, const SocialGraph& gra
   RoostClusterOptions options;
   options.roostd = absl::GetFlag(FLAGS_roostd);
   options.dir = dir + "/cluster";
+  options.partitions = absl::GetFlag(FLAGS_partitions);
   absl::Status started = cluster.Start(options);
   if (!started.ok()) return started;
   Side side{"cluster", absl::StrJoin(cluster.addresses(), ","), {}, {}};
@@ -179,6 +217,7 @@ int Fanout(uint64_t followers) {
   RoostClusterOptions options;
   options.roostd = absl::GetFlag(FLAGS_roostd);
   options.dir = dir;
+  options.partitions = absl::GetFlag(FLAGS_partitions);
   if (absl::Status started = cluster.Start(options); !started.ok()) {
     std::fprintf(stderr, "cluster_bench: %s\n", started.ToString().c_str());
     return 1;
@@ -290,6 +329,9 @@ int Main() {
   std::printf("roostd CPU per operation, cluster / single: %.2f\n",
               median(cluster, &Sample::roostd_us_per_op) /
                   median(single, &Sample::roostd_us_per_op));
+  std::printf("roostd CPU per empty call (the floor), cluster / single: %.2f (%.1f / %.1f us)\n",
+              median(cluster, &Sample::ping_us_per_op) / median(single, &Sample::ping_us_per_op),
+              median(cluster, &Sample::ping_us_per_op), median(single, &Sample::ping_us_per_op));
   return 0;
 }
 
@@ -298,5 +340,10 @@ int Main() {
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  if (const std::string route = absl::GetFlag(FLAGS_route); route != "owner" && route != "spread") {
+    std::fprintf(stderr, "cluster_bench: --route is \"%s\"; it must be owner or spread\n",
+                 route.c_str());
+    return 2;
+  }
   return roost::loadgen::Main();
 }

@@ -48,6 +48,22 @@ TEST(ClusterMapTest, ListedOwnersOverrideTheDefault) {
   EXPECT_THAT(map->PartitionsOf(1), ElementsAre(3u, 6u));
 }
 
+TEST(ClusterMapTest, AsAConfigItIsTheSameMap) {
+  absl::StatusOr<ClusterMap> map =
+      ClusterMap::Parse(std::string(kGood) + "replicas: 1 owners { partition: 4 node: 3 }", "c");
+  ASSERT_TRUE(map.ok()) << map.status();
+  absl::StatusOr<ClusterMap> back = ClusterMap::FromConfig(map->ToConfig(), "served");
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->name(), "social");
+  EXPECT_EQ(back->replicas(), 1);
+  EXPECT_EQ(back->nats_servers(), map->nats_servers());
+  ASSERT_EQ(back->partitions(), 8u);
+  for (PartitionId p = 0; p < 8; ++p) EXPECT_EQ(back->owner(p), map->owner(p)) << p;
+  EXPECT_EQ(back->node(3)->grpc_address, "127.0.0.1:7003");
+  roost::v1::ClusterConfig empty;
+  EXPECT_THAT(ClusterMap::FromConfig(empty, "served").status().message(), HasSubstr("served: "));
+}
+
 TEST(ClusterMapTest, UsersSpreadOverEveryPartitionAndStayThere) {
   absl::StatusOr<ClusterMap> map = ClusterMap::Parse(kGood, "c");
   ASSERT_TRUE(map.ok());

@@ -45,7 +45,8 @@ class ClusterTest : public ::testing::Test {
     options.roostd = ROOSTD_PATH;
     options.dir = *dir_;
     options.partitions = kPartitions;
-    options.roostd_flags = {absl::StrCat("--timeline-max-entries=", kCapacity)};
+    options.roostd_flags = {absl::StrCat("--timeline-max-entries=", kCapacity),
+                            "--metrics-listen=127.0.0.1:0"};
     *started_ = cluster_->Start(options);
   }
   static void TearDownTestSuite() {
@@ -72,9 +73,10 @@ class ClusterTest : public ::testing::Test {
     return *clients_[std::uniform_int_distribution<size_t>(0, clients_.size() - 1)(random_)];
   }
 
-  // A user of partition `p` (its reads wait for that partition's positions).
-  static uint64_t UserOn(uint32_t p) {
-    for (uint64_t user = 1'000'000;; ++user) {
+  // A user of partition `p` (its reads wait for that partition's positions), the
+  // first from `from` on.
+  static uint64_t UserOn(uint32_t p, uint64_t from = 1'000'000) {
+    for (uint64_t user = from;; ++user) {
       if (cluster::UserPartition(user, kPartitions) == p) return user;
     }
   }
@@ -218,14 +220,20 @@ class ClusterTest : public ::testing::Test {
 };
 
 // A page of `user`'s home through `client`, after what `token`'s write caused.
-inline std::vector<uint64_t> HomeAfter(Client& client, uint64_t user, const std::string& token) {
+inline v1::TimelinePage HomePageAfter(Client& client, uint64_t user, const std::string& token,
+                                      bool hydrate) {
   v1::HomeRequest req;
   req.set_user_id(user);
   req.set_limit(200);
   req.set_token(token);
+  req.set_hydrate(hydrate);
   v1::TimelinePage page;
   const grpc::Status status = client.timelines()->Home(Client::Ctx().get(), req, &page);
   EXPECT_TRUE(status.ok()) << status.error_message();
+  return page;
+}
+inline std::vector<uint64_t> HomeAfter(Client& client, uint64_t user, const std::string& token) {
+  const v1::TimelinePage page = HomePageAfter(client, user, token, /*hydrate=*/false);
   return {page.ids().begin(), page.ids().end()};
 }
 

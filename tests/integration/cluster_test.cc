@@ -13,10 +13,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/synchronization/blocking_counter.h"
 #include "absl/time/clock.h"
 #include "common/subprocess.h"
+#include "loadgen/grpc_target.h"
 #include "roost/v1/feed.grpc.pb.h"
+#include "roost/v1/partitions.grpc.pb.h"
 #include "tests/integration/cluster_fixture.h"
+#include "tests/integration/http_get.h"
 
 namespace roost::testing {
 namespace {
@@ -98,6 +102,167 @@ TEST_F(ClusterTest, TokensReadTheirWritesOnAnyNode) {
   req.set_token("99:1");
   EXPECT_EQ(node(0).timelines()->Home(Client::Ctx().get(), req, &page).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// A counter of the cluster's Admin.Stats (summed over the nodes).
+int64_t Counter(Client& client, const std::string& name) {
+  const v1::StatsResponse stats = client.Stats();
+  const auto it = stats.counters().find(name);
+  return it == stats.counters().end() ? 0 : it->second;
+}
+
+TEST_F(ClusterTest, HydratedHomesReadOtherPartitionsTweetsFromTheirCopies) {
+  // A reader on one partition follows an author on each other one, who posts.
+  const uint64_t reader = UserOn(0, 3'000'000);
+  std::vector<std::string> follows;
+  for (uint32_t p = 1; p < kPartitions; ++p)
+    follows.push_back(EdgeToken(node(p % 3), reader, UserOn(p)));
+  for (const std::string& token : follows) HomeAfter(node(0), reader, token);
+  std::map<uint64_t, std::string> texts;  // by tweet id
+  std::map<uint64_t, std::string> tokens;
+  std::map<uint64_t, uint64_t> authors;
+  for (uint32_t p = 1; p < kPartitions; ++p) {
+    v1::PostResponse post;
+    const std::string text = absl::StrCat("from partition ", p);
+    ASSERT_TRUE(node(p % 3).Post(UserOn(p), text, &post).ok());
+    texts[post.tweet_id()] = text;
+    tokens[post.tweet_id()] = post.token();
+    authors[post.tweet_id()] = UserOn(p);
+  }
+  for (const auto& [id, token] : tokens) HomeAfter(node(1), reader, token);
+  const int64_t found = Counter(node(0), "tweets.copies.found");
+  const int64_t missed = Counter(node(0), "tweets.copies.missed");
+  for (int i = 0; i < 3; ++i) {
+    const v1::TimelinePage page = HomePageAfter(node(i), reader, "", /*hydrate=*/true);
+    std::map<uint64_t, std::string> shown;
+    for (const v1::Tweet& tweet : page.tweets()) {
+      shown[tweet.id()] = tweet.text();
+      EXPECT_EQ(tweet.author_id(), authors[tweet.id()]);
+    }
+    EXPECT_EQ(shown, texts) << "through node " << i + 1;
+  }
+  // Every one was found where the reader's home is kept, none asked of its owner.
+  EXPECT_EQ(Counter(node(0), "tweets.copies.found"), found + 3 * (kPartitions - 1));
+  EXPECT_EQ(Counter(node(0), "tweets.copies.missed"), missed);
+
+  // A deleted tweet is not hydrated once its retraction is applied, on any node.
+  const uint64_t gone = texts.begin()->first;
+  v1::DeleteRequest del;
+  del.set_author_id(authors[gone]);
+  del.set_tweet_id(gone);
+  v1::DeleteResponse deleted;
+  ASSERT_TRUE(node(2).tweets()->Delete(Client::Ctx().get(), del, &deleted).ok());
+  texts.erase(gone);
+  for (int i = 0; i < 3; ++i) {
+    const v1::TimelinePage page = HomePageAfter(node(i), reader, deleted.token(), true);
+    std::map<uint64_t, std::string> shown;
+    for (const v1::Tweet& tweet : page.tweets()) shown[tweet.id()] = tweet.text();
+    EXPECT_EQ(shown, texts) << "through node " << i + 1;
+    EXPECT_THAT(page.ids(), ::testing::Not(::testing::Contains(gone)));
+  }
+}
+
+// Home reads of `users` through `target`, each waited for.
+void ReadHomes(loadgen::GrpcTarget* target, const std::vector<uint64_t>& users) {
+  absl::BlockingCounter pending(static_cast<int>(users.size()));
+  std::vector<absl::Status> statuses(users.size());
+  for (size_t i = 0; i < users.size(); ++i) {
+    loadgen::Op op;
+    op.kind = loadgen::OpKind::kHome;
+    op.user = users[i];
+    target->Issue(op, absl::Now() + absl::Seconds(20), [&, i](loadgen::Outcome outcome) {
+      statuses[i] = outcome.status;
+      pending.DecrementCount();
+    });
+  }
+  pending.Wait();
+  for (const absl::Status& status : statuses) EXPECT_TRUE(status.ok()) << status;
+}
+
+TEST_F(ClusterTest, ClientsThatKnowThePartitionMapSendEachCallToItsOwner) {
+  // The map any node gives is the cluster file, every owner listed.
+  v1::ClusterConfig config;
+  ASSERT_TRUE(node(1).admin()->Cluster(Client::Ctx().get(), v1::ClusterRequest(), &config).ok());
+  absl::StatusOr<cluster::ClusterMap> map =
+      cluster::ClusterMap::FromConfig(config, "Admin.Cluster");
+  ASSERT_TRUE(map.ok()) << map.status();
+  ASSERT_EQ(map->partitions(), static_cast<uint32_t>(kPartitions));
+  ASSERT_EQ(map->nodes().size(), 3u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(map->node(i + 1)->grpc_address, cluster_->address(i));
+  for (uint32_t p = 0; p < kPartitions; ++p) EXPECT_EQ(map->owner(p), p % 3 + 1);
+
+  // Given one node, a routing client reaches every owner itself; one that does not
+  // has the node forward the calls on the others' partitions.
+  absl::StatusOr<std::unique_ptr<loadgen::GrpcTarget>> routed =
+      loadgen::GrpcTarget::Connect({cluster_->address(0), 3, "routed", true}, absl::Seconds(10));
+  ASSERT_TRUE(routed.ok()) << routed.status();
+  absl::StatusOr<std::unique_ptr<loadgen::GrpcTarget>> spread =
+      loadgen::GrpcTarget::Connect({cluster_->address(0), 3, "spread", false}, absl::Seconds(10));
+  ASSERT_TRUE(spread.ok()) << spread.status();
+  std::vector<uint64_t> users;  // one of each partition
+  for (uint32_t p = 0; p < kPartitions; ++p) users.push_back(UserOn(p));
+  const int64_t before = Counter(node(0), "cluster.forwarded_calls");
+  ReadHomes(routed->get(), users);
+  EXPECT_EQ(Counter(node(0), "cluster.forwarded_calls"), before);
+  ReadHomes(spread->get(), users);
+  int others = 0;
+  for (uint32_t p = 0; p < kPartitions; ++p) others += map->owner(p) != 1;
+  EXPECT_EQ(Counter(node(0), "cluster.forwarded_calls"), before + others);
+}
+
+TEST_F(ClusterTest, AnOwnerGivesTheRecentTweetsOfManyAuthorsInOneCall) {
+  // Authors on node 1's partitions (0 and 3), newest first each.
+  const uint64_t a = UserOn(0, 4'000'000), b = UserOn(3, 4'000'000);
+  const uint64_t a1 = node(1).MustPost(a, "a1").first, b1 = node(2).MustPost(b, "b1").first;
+  const uint64_t a2 = node(0).MustPost(a, "a2").first;
+  Settle();
+  std::unique_ptr<v1::Partitions::Stub> partitions =
+      v1::Partitions::NewStub(grpc::CreateChannel(cluster_->address(0),
+                                                  grpc::InsecureChannelCredentials()));
+  v1::AuthorsRecentTweetsRequest req;
+  req.add_author_ids(b);
+  req.add_author_ids(a);
+  req.set_limit(10);
+  v1::AuthorsRecentTweetsResponse resp;
+  ASSERT_TRUE(partitions->AuthorsRecentTweets(Client::Ctx().get(), req, &resp).ok());
+  ASSERT_EQ(resp.authors_size(), 2);
+  ASSERT_EQ(resp.authors(0).entries_size(), 1);
+  EXPECT_EQ(resp.authors(0).entries(0).id(), b1);
+  ASSERT_EQ(resp.authors(1).entries_size(), 2);
+  EXPECT_EQ(resp.authors(1).entries(0).id(), a2);
+  EXPECT_EQ(resp.authors(1).entries(1).id(), a1);
+  EXPECT_EQ(resp.authors(1).entries(1).author_id(), a);
+  // An author it does not own, too many authors, too many tweets: refused.
+  req.add_author_ids(UserOn(1, 4'000'000));
+  grpc::Status status = partitions->AuthorsRecentTweets(Client::Ctx().get(), req, &resp);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("node 2 at " + cluster_->address(1)));
+  v1::AuthorsRecentTweetsRequest many;
+  for (int i = 0; i < 1001; ++i) many.add_author_ids(a);
+  EXPECT_EQ(partitions->AuthorsRecentTweets(Client::Ctx().get(), many, &resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  v1::AuthorsRecentTweetsRequest deep;
+  deep.add_author_ids(a);
+  deep.set_limit(10'001);
+  EXPECT_EQ(partitions->AuthorsRecentTweets(Client::Ctx().get(), deep, &resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(ClusterTest, ANodesMetricsEndpointServesEachOfItsPartitionsLabelled) {
+  // The port it picked is in its output: "... on http://127.0.0.1:PORT/metrics".
+  std::ifstream output(cluster_->output_file(0));
+  const std::string text((std::istreambuf_iterator<char>(output)),
+                         std::istreambuf_iterator<char>());
+  const size_t at = text.rfind("metrics of partitions 0,3,6 on http://127.0.0.1:");
+  ASSERT_NE(at, std::string::npos) << text;
+  const size_t port_at = text.find("127.0.0.1:", at) + std::string("127.0.0.1:").size();
+  const int port = std::stoi(text.substr(port_at, text.find('/', port_at) - port_at));
+  const std::string body = HttpGet(port, "/metrics");
+  EXPECT_THAT(body, HasSubstr("200 OK"));
+  for (const char* p : {"0", "3", "6"}) {
+    EXPECT_THAT(body, HasSubstr(absl::StrCat("roost_timelines_entries{partition=\"", p, "\"}")));
+  }
+  EXPECT_THAT(body, ::testing::Not(HasSubstr("partition=\"1\"")));
 }
 
 TEST_F(ClusterTest, AgreesWithTheModel) {

@@ -138,7 +138,7 @@ TEST_F(SecurityTest, EveryCallNeedsATokenAndAdminCallsAnAdminToken) {
       }
     }
   }
-  EXPECT_EQ(methods, 4 + 1 + 10 + 2 + 1);
+  EXPECT_EQ(methods, 4 + 1 + 10 + 3 + 1);
 
   // Nothing refused changed anything; a user token writes, an admin token reads Stats.
   v1::PostRequest post;

@@ -463,6 +463,11 @@ TEST_F(RoostdTest, ServesHealthAndKeepsDataOwnerOnly) {
       testing::RawCall(stub, "/grpc.health.v1.Health/Check", "", {}, &bytes);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+  // A single roostd is no cluster: its map is empty, so clients send it everything.
+  v1::ClusterConfig config;
+  ASSERT_TRUE(client_->admin()->Cluster(Client::Ctx().get(), v1::ClusterRequest(), &config).ok());
+  EXPECT_EQ(config.partitions(), 0u);
+  EXPECT_TRUE(config.nodes().empty());
 
   // Some data in every store, then every directory and file (log, RocksDB's) checked.
   client_->MustEdge(true, v1::FOLLOWS, 1, 2);

@@ -115,6 +115,17 @@ class LocalCluster {
           part->local_source.get(), part->scope.get(),
           [this](UserId author, TweetId before, size_t limit) {
             return of(author).local_source->RecentTweets(author, before, limit);
+          },
+          [this](absl::Span<const UserId> authors, TweetId before,
+                 size_t limit) -> absl::StatusOr<std::vector<std::vector<timelines::Entry>>> {
+            std::vector<std::vector<timelines::Entry>> lists;
+            for (UserId author : authors) {
+              absl::StatusOr<std::vector<timelines::Entry>> recent =
+                  of(author).local_source->RecentTweets(author, before, limit);
+              if (!recent.ok()) return recent.status();
+              lists.push_back(*std::move(recent));
+            }
+            return lists;
           });
       timelines::HomeTimelinesOptions options;
       options.max_entries = kCapacity;

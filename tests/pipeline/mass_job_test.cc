@@ -58,7 +58,8 @@ class GraphBoltTest : public testing::FollowersTest {
     FollowersTest::TearDown();
   }
   void NewBolt(int index = 0, int parallelism = 1) {
-    bolt_ = std::make_unique<GraphBolt>(graph_.get(), /*tweets=*/nullptr, &listener_);
+    bolt_ = std::make_unique<GraphBolt>(graph_.get(), /*tweets=*/nullptr, /*copies=*/nullptr,
+                                        &listener_);
     ASSERT_TRUE(bolt_->Prepare({"graph", index, parallelism}).ok());
   }
   void Execute(LogOffset offset, GraphTask task) {

@@ -1,41 +1,18 @@
 // The Prometheus endpoint: the name mapping, and a real scrape over loopback HTTP.
 #include "services/metrics_endpoint.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "prometheus/metric_family.h"
+#include "tests/integration/http_get.h"
 
 namespace roost::services {
 namespace {
 
+using ::roost::testing::HttpGet;
 using ::testing::HasSubstr;
-
-// GET `path` from 127.0.0.1:port with HTTP/1.0; the whole response, or "" on error.
-std::string HttpGet(int port, const std::string& path) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return "";
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string response;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
-    const std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
-      char buffer[4096];
-      for (ssize_t n; (n = read(fd, buffer, sizeof(buffer))) > 0;) response.append(buffer, n);
-    }
-  }
-  close(fd);
-  return response;
-}
 
 TEST(MetricsEndpointTest, NamesMapToFamiliesWithLabels) {
   std::map<std::string, MetricSample> metrics;
@@ -64,13 +41,31 @@ TEST(MetricsEndpointTest, NamesMapToFamiliesWithLabels) {
   EXPECT_TRUE(by_name["roost_topology_committed_offset"]->metric[0].label.empty());
 }
 
+TEST(MetricsEndpointTest, PartitionsShareFamiliesToldApartByLabel) {
+  std::map<std::string, MetricSample> p0, p3;
+  p0["pipeline.applied"] = {MetricSample::Kind::kCounter, 5, {}};
+  p3["pipeline.applied"] = {MetricSample::Kind::kCounter, 9, {}};
+  p3["topology.graph.queue_depth"] = {MetricSample::Kind::kGauge, 2, {}};
+  const std::vector<prometheus::MetricFamily> families = ToPrometheus({{"0", p0}, {"3", p3}});
+  ASSERT_EQ(families.size(), 2u);
+  EXPECT_EQ(families[0].name, "roost_pipeline_applied_total");
+  ASSERT_EQ(families[0].metric.size(), 2u);
+  ASSERT_EQ(families[0].metric[1].label.size(), 1u);
+  EXPECT_EQ(families[0].metric[1].label[0].name, "partition");
+  EXPECT_EQ(families[0].metric[1].label[0].value, "3");
+  EXPECT_EQ(families[0].metric[1].counter.value, 9);
+  ASSERT_EQ(families[1].metric[0].label.size(), 2u);
+  EXPECT_EQ(families[1].metric[0].label[0].value, "graph");
+  EXPECT_EQ(families[1].metric[0].label[1].value, "3");
+}
+
 TEST(MetricsEndpointTest, ServesEveryKindOverHttp) {
   MetricsRegistry registry;
   registry.GetCounter("pipeline.fanout.deliveries")->Add(12);
   registry.SetGauge("topology.graph.queue_depth", [] { return int64_t{4}; });
   registry.GetHistogram("topology.graph.execute_latency")->Record(1500, 3);
   absl::StatusOr<std::unique_ptr<MetricsEndpoint>> endpoint =
-      MetricsEndpoint::Start(&registry, "127.0.0.1:0");
+      MetricsEndpoint::Start({{&registry, ""}}, "127.0.0.1:0");
   ASSERT_TRUE(endpoint.ok()) << endpoint.status();
   ASSERT_GT((*endpoint)->port(), 0);
 
@@ -99,10 +94,10 @@ TEST(MetricsEndpointTest, ServesEveryKindOverHttp) {
 TEST(MetricsEndpointTest, AnAddressInUseIsAnError) {
   MetricsRegistry registry;
   absl::StatusOr<std::unique_ptr<MetricsEndpoint>> first =
-      MetricsEndpoint::Start(&registry, "127.0.0.1:0");
+      MetricsEndpoint::Start({{&registry, ""}}, "127.0.0.1:0");
   ASSERT_TRUE(first.ok()) << first.status();
   absl::StatusOr<std::unique_ptr<MetricsEndpoint>> second =
-      MetricsEndpoint::Start(&registry, "127.0.0.1:" + std::to_string((*first)->port()));
+      MetricsEndpoint::Start({{&registry, ""}}, "127.0.0.1:" + std::to_string((*first)->port()));
   EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable) << second.status();
 }
 
