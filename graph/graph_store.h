@@ -200,6 +200,11 @@ class GraphStore {
   // For each destination, whether source -> destination exists in state NORMAL.
   virtual absl::StatusOr<std::vector<bool>> Contains(GraphId graph, UserId source,
                                                      absl::Span<const UserId> destinations) = 0;
+  // For each source, whether source -> destination exists in state NORMAL: the pairs
+  // are read from the sources' lists, in one read.
+  virtual absl::StatusOr<std::vector<bool>> SourcesContain(GraphId graph,
+                                                           absl::Span<const UserId> sources,
+                                                           UserId destination) = 0;
 
   // Set algebra over NORMAL edges of the terms (1 to 8): results newest first by the
   // first term's position (for UNION: by the highest position among the terms),

@@ -47,6 +47,15 @@ Edge ToEdge(GraphId graph, UserId source, UserId destination, const keys::Elemen
   return edge;
 }
 
+// For each element read, whether it is there in state NORMAL.
+std::vector<bool> NormalOf(absl::Span<const std::optional<keys::ElementValue>> found) {
+  std::vector<bool> normal(found.size());
+  for (size_t i = 0; i < found.size(); ++i) {
+    normal[i] = found[i].has_value() && found[i]->state == EdgeState::kNormal;
+  }
+  return normal;
+}
+
 using CountDeltas = absl::flat_hash_map<std::string, int64_t>;
 
 // The writes of one Apply, handed to RocksDB in key order. A memtable insert that
@@ -323,11 +332,19 @@ absl::StatusOr<std::vector<bool>> GraphStoreImpl::Contains(GraphId graph, UserId
                                                            absl::Span<const UserId> destinations) {
   ASSIGN_OR_RETURN(Elements found,
                    ProbeTerm(nullptr, QueryTerm{graph, source, Direction::kForward}, destinations));
-  std::vector<bool> result(found.size());
-  for (size_t i = 0; i < found.size(); ++i) {
-    result[i] = found[i].has_value() && found[i]->state == EdgeState::kNormal;
+  return NormalOf(found);
+}
+
+absl::StatusOr<std::vector<bool>> GraphStoreImpl::SourcesContain(GraphId graph,
+                                                                 absl::Span<const UserId> sources,
+                                                                 UserId destination) {
+  std::vector<std::string> element_keys;
+  element_keys.reserve(sources.size());
+  for (UserId source : sources) {
+    element_keys.push_back(keys::ForwardElementKey(graph, source, destination));
   }
-  return result;
+  ASSIGN_OR_RETURN(Elements found, ReadElements(nullptr, element_keys));
+  return NormalOf(found);
 }
 
 absl::Status GraphStoreImpl::Compact() {

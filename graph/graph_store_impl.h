@@ -55,6 +55,8 @@ class GraphStoreImpl : public GraphStore {
                                  StateMask states) override;
   absl::StatusOr<std::vector<bool>> Contains(GraphId graph, UserId source,
                                              absl::Span<const UserId> destinations) override;
+  absl::StatusOr<std::vector<bool>> SourcesContain(GraphId graph, absl::Span<const UserId> sources,
+                                                   UserId destination) override;
   absl::StatusOr<Page> Query(SetOp op, absl::Span<const QueryTerm> terms, int64_t cursor,
                              size_t limit) override;
   absl::StatusOr<uint64_t> QueryCount(SetOp op, absl::Span<const QueryTerm> terms) override;

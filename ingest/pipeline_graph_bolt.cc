@@ -156,15 +156,16 @@ absl::Status GraphBolt::EmitDerivedHome(const GraphTask& task, LogOffset offset,
   work.kind = delivery.retract() ? FanoutWork::Kind::kRetractTo : FanoutWork::Kind::kDeliverTo;
   work.author = delivery.author_id();
   work.entry = {delivery.tweet_id(), delivery.author_id(), delivery.flags()};
-  for (UserId user : task.users) {
-    if (!delivery.retract()) {
-      // Fanned out from the author's follower list as the author's partition had it,
-      // which may still hold a user whose unfollow this partition applied before.
-      ASSIGN_OR_RETURN(const std::optional<graph::Edge> edge,
-                       store_->GetEdge(graph::kFollows, user, delivery.author_id()));
-      if (!edge.has_value() || edge->state != graph::EdgeState::kNormal) continue;
+  if (delivery.retract()) {
+    work.audience = task.users;
+  } else {
+    // Fanned out from the author's follower list as the author's partition had it,
+    // which may still hold a user whose unfollow this partition applied before.
+    ASSIGN_OR_RETURN(const std::vector<bool> following,
+                     store_->SourcesContain(graph::kFollows, task.users, delivery.author_id()));
+    for (size_t i = 0; i < task.users.size(); ++i) {
+      if (following[i]) work.audience.push_back(task.users[i]);
     }
-    work.audience.push_back(user);
   }
   if (!work.audience.empty()) kFanoutWork.Emit(out, std::move(work));
   return absl::OkStatus();

@@ -17,6 +17,7 @@
 #include "absl/synchronization/notification.h"
 #include "common/status_macros.h"
 #include "jetstream/jetstream_reader.h"
+#include "jetstream/message_bin.h"
 #include "jetstream/nats_status.h"
 #include "jetstream/stream_admin.h"
 #include "log/log_format.h"
@@ -44,6 +45,7 @@ struct AckState {
       ABSL_GUARDED_BY(mu);
   LogOffset durable ABSL_GUARDED_BY(mu) = 0;
   bool detached ABSL_GUARDED_BY(mu) = false;  // the log is gone: drop late acks
+  MessageBin spent ABSL_GUARDED_BY(mu);       // acks handled; emptied on detach
 
   // Removes and returns the oldest (or the newest) callback waiting under `id`; empty
   // if there is none.
@@ -75,8 +77,12 @@ void OnAck(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* error, void* closur
     absl::MutexLock lock(&state->mu);
     if (ack != nullptr) state->durable = std::max(state->durable, LogOffset{ack->Sequence});
     if (!state->detached && id != nullptr) done = state->Take(id);
+    if (state->detached) {
+      natsMsg_Destroy(msg);
+    } else {
+      state->spent.Add(msg);
+    }
   }
-  natsMsg_Destroy(msg);
   if (done) done(std::move(result));
 }
 
@@ -95,6 +101,7 @@ class JetStreamLogImpl : public JetStreamLog {
     {
       absl::MutexLock lock(&acks_->mu);
       acks_->detached = true;
+      acks_->spent.Empty();
     }
     jsCtx_Destroy(js_);
   }

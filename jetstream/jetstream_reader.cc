@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "jetstream/message_bin.h"
 #include "jetstream/nats_status.h"
 
 namespace roost::jetstream {
@@ -31,6 +32,7 @@ class OrderedReader : public log::LogReader {
         closed_end_(std::move(closed_end)) {}
 
   ~OrderedReader() override {
+    spent_.Empty();
     natsSubscription_Unsubscribe(subscription_);  // deletes the server's consumer
     natsSubscription_Destroy(subscription_);
   }
@@ -91,7 +93,7 @@ class OrderedReader : public log::LogReader {
         offset,
         std::string(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg)))});
     next_ = offset + 1;
-    natsMsg_Destroy(msg);
+    spent_.Add(msg);
     return behind;
   }
 
@@ -99,6 +101,7 @@ class OrderedReader : public log::LogReader {
   const std::string stream_;
   LogOffset next_;
   const ClosedEnd closed_end_;
+  MessageBin spent_;  // messages already copied out
 };
 
 }  // namespace

@@ -95,6 +95,16 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> Dial(const std::string& address, 
   return channel;
 }
 
+absl::StatusOr<v1::StatsResponse> Stats(v1::Admin::Stub& admin, absl::Time deadline) {
+  v1::StatsResponse stats;
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(deadline));
+  if (grpc::Status status = admin.Stats(&context, v1::StatsRequest(), &stats); !status.ok()) {
+    return FromGrpc(status);
+  }
+  return stats;
+}
+
 }  // namespace
 
 struct GrpcTarget::Stubs {
@@ -317,15 +327,20 @@ absl::StatusOr<bool> GrpcTarget::FollowsAll(UserId user, absl::Span<const UserId
   return true;
 }
 
+absl::StatusOr<uint64_t> GrpcTarget::AppendedRecords(absl::Time deadline) {
+  absl::StatusOr<v1::StatsResponse> stats = Stats(*Next().admin, deadline);
+  if (!stats.ok()) return stats.status();
+  if (stats->partitions().empty()) return stats->appended_position();
+  uint64_t appended = 0;
+  for (const v1::PartitionStats& p : stats->partitions()) appended += p.appended_position();
+  return appended;
+}
+
 absl::Status GrpcTarget::Sync(absl::Time deadline) {
   Stubs& s = Next();
-  v1::StatsResponse stats;
-  grpc::ClientContext stats_context;
-  stats_context.set_deadline(absl::ToChronoTime(deadline));
-  if (grpc::Status status = s.admin->Stats(&stats_context, v1::StatsRequest(), &stats);
-      !status.ok()) {
-    return FromGrpc(status);
-  }
+  absl::StatusOr<v1::StatsResponse> read = Stats(*s.admin, deadline);
+  if (!read.ok()) return read.status();
+  const v1::StatsResponse& stats = *read;
   if (!stats.unavailable_nodes().empty()) {
     return absl::UnavailableError(
         absl::StrCat("cannot sync: ", absl::StrJoin(stats.unavailable_nodes(), "; ")));

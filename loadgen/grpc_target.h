@@ -55,6 +55,9 @@ class GrpcTarget final : public Target {
                     absl::AnyInvocable<void(absl::Status)> done) override;
   absl::StatusOr<bool> FollowsAll(UserId user, absl::Span<const UserId> followees) override;
   absl::Status Sync(absl::Time deadline) override;
+  // The records appended to the server's log so far; on a cluster, to every partition's
+  // stream (clients' writes and the events partitions derived for one another).
+  absl::StatusOr<uint64_t> AppendedRecords(absl::Time deadline);
 
   class Calls;  // the calls gRPC has not finished tearing down (grpc_target.cc)
 

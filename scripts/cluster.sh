@@ -6,7 +6,9 @@
 #
 #   scripts/cluster.sh [--dir=roost-cluster] [--nodes=3] [--partitions=8]
 #                      [--base-port=7101] [--nats-port=14222] [--build-dir=build]
+#                      [-- ROOSTD_FLAGS...]
 #
+# Flags after `--` are given to every roostd (e.g. -- --worker-threads=1).
 # roostd node i serves gRPC on base-port+i-1; nats-server j listens for clients on
 # nats-port+j-1 and for its cluster routes on nats-port+100+j-1. A directory of an
 # earlier run is reused: the cluster restarts with its data.
@@ -18,15 +20,19 @@ partitions=8
 base_port=7101
 nats_port=14222
 build_dir=build
-for arg in "$@"; do
+roostd_flags=()
+while (($#)); do
+  arg="$1"
+  shift
   case "$arg" in
+    --) roostd_flags=("$@"); break ;;
     --dir=*) dir="${arg#*=}" ;;
     --nodes=*) nodes="${arg#*=}" ;;
     --partitions=*) partitions="${arg#*=}" ;;
     --base-port=*) base_port="${arg#*=}" ;;
     --nats-port=*) nats_port="${arg#*=}" ;;
     --build-dir=*) build_dir="${arg#*=}" ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "cluster.sh: unknown argument $arg (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -104,7 +110,7 @@ for i in $(seq "$nodes"); do
   mkdir -p "$d"
   rm -f "$d/port"
   setsid "$roostd" --cluster="$config" --node-id="$i" --data-dir="$d/data" --port-file="$d/port" \
-    >"$d/roostd.log" 2>&1 &
+    "${roostd_flags[@]}" >"$d/roostd.log" 2>&1 &
   pids+=($!)
 done
 targets=""

@@ -147,6 +147,13 @@ absl::Status ClusterNode::OpenPartition(cluster::PartitionId p) {
   roost.node_id = p;
   roost.scope = parts_[p].scope.get();
   roost.remote = this;
+  if (roost.pipeline.worker_threads == 0) {
+    // The node's partitions share its cores: with a pipeline thread each (while they
+    // are at least as many as the cores), a delivery runs through its bolts on one
+    // thread instead of waking one thread after another.
+    const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    roost.pipeline.worker_threads = std::max(1, cores / static_cast<int>(owned_.size()));
+  }
   if (options_.recovery_progress) roost.on_recovery_progress = options_.recovery_progress(p);
   roost.open_log = [this, p]() -> absl::StatusOr<std::unique_ptr<log::Log>> {
     ASSIGN_OR_RETURN(std::unique_ptr<jetstream::JetStreamLog> log,

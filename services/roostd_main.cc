@@ -101,7 +101,9 @@ ABSL_FLAG(uint64_t, tweet_copy_bytes, uint64_t{64} << 20,
           "delivered to its users, so home reads hydrate them without asking their owners "
           "(0: always ask).");
 ABSL_FLAG(int32_t, worker_threads, 0,
-          "Pipeline worker threads; 0 uses the machine's hardware concurrency.");
+          "Pipeline worker threads; 0 uses the machine's hardware concurrency. With "
+          "--cluster, each partition's pipeline; 0 shares the cores among the node's "
+          "partitions (at least one thread each).");
 ABSL_FLAG(std::string, metrics_listen, "",
           "Serve Prometheus metrics (GET /metrics) on this host:port, e.g. 127.0.0.1:9464 "
           "(port 0 picks a free one); empty: no metrics endpoint. Admin.Stats (roostctl "

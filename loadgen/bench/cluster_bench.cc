@@ -9,8 +9,10 @@
 //                 [--users=5000] [--partitions=8] [--route=owner|spread]
 //
 // Prints one line per run and the medians, with the cluster's roostd CPU per
-// operation as a ratio of the single node's; and the floor: roostd's CPU per empty
-// call (Admin.Ping) on each side, at the same rate, as a ratio too.
+// operation as a ratio of the single node's; and two floors: roostd's CPU per empty
+// call (Admin.Ping) on each side, at the same rate, as a ratio too (what running three
+// servers on one machine costs every call), and the JetStream client's CPU per record
+// at the cluster's record rate (engine_floor.h), with the ratio less that share.
 //
 //   cluster_bench --fanout=100,10000,100000
 //
@@ -27,18 +29,19 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
-#include "cluster/cluster_map.h"
-#include "loadgen/histogram.h"
 #include "absl/time/clock.h"
+#include "cluster/cluster_map.h"
 #include "common/subprocess.h"
 #include "loadgen/bench/bench_clock.h"
+#include "loadgen/bench/engine_floor.h"
 #include "loadgen/graph_loader.h"
 #include "loadgen/grpc_target.h"
+#include "loadgen/histogram.h"
 #include "loadgen/nats_cluster.h"
 #include "loadgen/report.h"
 #include "loadgen/roost_cluster.h"
@@ -66,6 +69,17 @@ ABSL_FLAG(std::string, fanout, "",
 namespace roost::loadgen {
 namespace {
 
+// The default mix's share of posts, its only writes.
+double PostShare() {
+  const Mix mix;
+  double total = 0;
+  for (double weight : mix.weight) total += weight;
+  return mix.weight[static_cast<int>(OpKind::kPost)] / total;
+}
+
+// How long an Admin.Stats call may take.
+constexpr absl::Duration kStatsWait = absl::Seconds(10);
+
 struct Side {
   std::string name;
   std::string target;           // addresses, comma-separated
@@ -82,6 +96,12 @@ struct Sample {
   // The floor: roostd's CPU per empty call (Admin.Ping) at the same rate, over the
   // same processes and connections.
   double ping_us_per_op = 0;
+  // Records appended to the log(s) per operation: the cluster's include the events
+  // partitions derived for one another.
+  double records_per_op = 0;
+  // The cluster: the JetStream client's CPU per record at the cluster's record rate
+  // (engine_floor.h), measured on its servers after the mix.
+  double engine_us_per_record = 0;
 };
 
 int64_t CpuNs(const std::vector<int>& pids) {
@@ -105,6 +125,8 @@ absl::StatusOr<Sample> RunMix(GrpcTarget* target, const Side& side, const Social
   options.duration = duration;
   options.warmup = absl::ZeroDuration();
   options.concurrency = 256;
+  const absl::StatusOr<uint64_t> records_start = target->AppendedRecords(absl::Now() + kStatsWait);
+  if (!records_start.ok()) return records_start.status();
   const int64_t roostd_start = CpuNs(side.roostd), nats_start = CpuNs(side.nats);
   const int64_t busy_start = MachineBusyNs();
   const absl::Time wall_start = absl::Now();
@@ -119,12 +141,16 @@ absl::StatusOr<Sample> RunMix(GrpcTarget* target, const Side& side, const Social
   const double wall = absl::ToDoubleSeconds(absl::Now() - wall_start);
   const double ops = static_cast<double>(run->all.count());
   Sample sample;
+  sample.roostd_us_per_op = static_cast<double>(CpuNs(side.roostd) - roostd_start) / 1e3 / ops;
+  sample.nats_us_per_op = static_cast<double>(CpuNs(side.nats) - nats_start) / 1e3 / ops;
+  // After the CPU: what the mix derived is appended by the time its calls return.
+  const absl::StatusOr<uint64_t> records_end = target->AppendedRecords(absl::Now() + kStatsWait);
+  if (!records_end.ok()) return records_end.status();
+  sample.records_per_op = static_cast<double>(*records_end - *records_start) / ops;
   sample.busy_cores = static_cast<double>(MachineBusyNs() - busy_start) / 1e9 / wall;
   sample.ops_per_s = run->Throughput();
   sample.p50_ms = static_cast<double>(run->all.latency.ValueAtPercentile(50)) / 1e6;
   sample.p99_ms = static_cast<double>(run->all.latency.ValueAtPercentile(99)) / 1e6;
-  sample.roostd_us_per_op = static_cast<double>(CpuNs(side.roostd) - roostd_start) / 1e3 / ops;
-  sample.nats_us_per_op = static_cast<double>(CpuNs(side.nats) - nats_start) / 1e3 / ops;
   sample.errors = run->all.count() - run->all.ok;
   return sample;
 }
@@ -189,7 +215,26 @@ absl::StatusOr<Sample> RunCluster(const std::string& dir, const SocialGraph& gra
   Side side{"cluster", absl::StrJoin(cluster.addresses(), ","), {}, {}};
   for (int i = 0; i < cluster.nodes(); ++i) side.roostd.push_back(cluster.pid(i));
   for (int i = 0; i < cluster.nats().size(); ++i) side.nats.push_back(cluster.nats().server(i).pid());
-  return Measure(side, graph);
+  absl::StatusOr<Sample> sample = Measure(side, graph);
+  if (!sample.ok()) return sample;
+  EngineFloorOptions floor;
+  floor.servers = cluster.nats().urls();
+  floor.server_pids = side.nats;
+  floor.streams = static_cast<int>(options.partitions);
+  floor.rate = sample->records_per_op * absl::GetFlag(FLAGS_rate);
+  // The mix's writes are its posts: each leaves with what it derives.
+  floor.burst = std::max(1, static_cast<int>(std::lround(sample->records_per_op / PostShare())));
+  floor.duration = absl::Seconds(absl::GetFlag(FLAGS_seconds)) / 2;
+  absl::StatusOr<EngineFloor> engine = MeasureEngineFloor(floor);
+  if (!engine.ok()) return engine.status();
+  sample->engine_us_per_record = engine->client_us_per_record;
+  std::printf(
+      "         records %.2f per op (%.0f/s): the JetStream client alone, at that rate in "
+      "bursts of %d: %.1f us per record (append, ack, one delivery); nats-server %.1f us\n",
+      sample->records_per_op, floor.rate, floor.burst, engine->client_us_per_record,
+      engine->servers_us_per_record);
+  std::fflush(stdout);
+  return sample;
 }
 
 // One follower on each partition other than the author's, for the visibility reads.
@@ -332,6 +377,17 @@ int Main() {
   std::printf("roostd CPU per empty call (the floor), cluster / single: %.2f (%.1f / %.1f us)\n",
               median(cluster, &Sample::ping_us_per_op) / median(single, &Sample::ping_us_per_op),
               median(cluster, &Sample::ping_us_per_op), median(single, &Sample::ping_us_per_op));
+  // What the engine's client costs the cluster's roostd for its records, every record
+  // the single node's log takes being a cost of its own figure already.
+  const double engine_share =
+      median(cluster, &Sample::records_per_op) * median(cluster, &Sample::engine_us_per_record);
+  std::printf(
+      "roostd CPU per operation less the JetStream client's share (%.2f records x %.1f "
+      "us = %.1f us), cluster / single: %.2f\n",
+      median(cluster, &Sample::records_per_op), median(cluster, &Sample::engine_us_per_record),
+      engine_share,
+      (median(cluster, &Sample::roostd_us_per_op) - engine_share) /
+          median(single, &Sample::roostd_us_per_op));
   return 0;
 }
 

@@ -71,6 +71,16 @@ TEST_F(GraphStoreTest, ContainsAnswersABatchAndOnlyForNormalEdges) {
   EXPECT_THAT(Must(store_->Contains(kBlocks, 1, query)), ::testing::Each(false));
 }
 
+TEST_F(GraphStoreTest, SourcesContainAnswersForEachSourceOnlyNormalEdges) {
+  Apply({Follow(1, 9, 10), Follow(2, 9, 11), Follow(3, 9, 12), Follow(4, 8, 13),
+         Write(3, 9, EdgeState::kRemoved, 20, 20), Write(5, 9, EdgeState::kArchived, 21, 21)});
+  const std::vector<UserId> sources = {1, 2, 3, 4, 5, 6, 1};
+  EXPECT_THAT(Must(store_->SourcesContain(kFollows, sources, 9)),
+              ElementsAre(true, true, false, false, false, false, true));
+  EXPECT_THAT(Must(store_->SourcesContain(kFollows, {}, 9)), IsEmpty());
+  EXPECT_THAT(Must(store_->SourcesContain(kMutes, sources, 9)), ::testing::Each(false));
+}
+
 TEST_F(GraphStoreTest, CountsPerStateAndMask) {
   Apply({Follow(1, 2, 10), Follow(1, 3, 11), Follow(1, 4, 12), Follow(5, 2, 13),
          Write(1, 5, EdgeState::kArchived, 14, 14), Write(1, 6, EdgeState::kRemoved, 15, 15),
