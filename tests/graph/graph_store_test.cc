@@ -1,6 +1,8 @@
 // Single-threaded behavior of GraphStore: writes, last-write-wins, positions, paging,
 // counts, mass updates, persistence and verification.
 #include <filesystem>
+#include <optional>
+#include <random>
 #include <set>
 
 #include "graph/count_merge_operator.h"
@@ -79,6 +81,43 @@ TEST_F(GraphStoreTest, SourcesContainAnswersForEachSourceOnlyNormalEdges) {
               ElementsAre(true, true, false, false, false, false, true));
   EXPECT_THAT(Must(store_->SourcesContain(kFollows, {}, 9)), IsEmpty());
   EXPECT_THAT(Must(store_->SourcesContain(kMutes, sources, 9)), ::testing::Each(false));
+}
+
+// Many sources are answered from the destination's list, few (or a list much longer
+// than the sources) by a lookup each: both plans give the answers of the edges.
+TEST_F(GraphStoreTest, SourcesContainAgreesWithTheEdgesForAnyNumberOfSources) {
+  std::mt19937_64 random(7);
+  std::vector<EdgeWrite> writes;
+  uint64_t time = 10;
+  // Users 1..300 follow 1000 (a long list) and 1001 (a short one) at random, some of
+  // the follows then removed or archived.
+  for (UserId source = 1; source <= 300; ++source) {
+    for (UserId destination : {UserId{1000}, UserId{1001}}) {
+      if (random() % (destination == 1000 ? 2 : 9) != 0) continue;
+      writes.push_back(Follow(source, destination, ++time));
+      const uint64_t change = random() % 6;
+      const uint64_t followed = time;
+      if (change == 0) {
+        writes.push_back(Write(source, destination, EdgeState::kRemoved, ++time, followed));
+      } else if (change == 1) {
+        writes.push_back(Write(source, destination, EdgeState::kArchived, ++time, followed));
+      }
+    }
+  }
+  Apply(writes);
+  for (size_t n : {size_t{1}, size_t{7}, size_t{8}, size_t{40}, size_t{300}}) {
+    for (UserId destination : {UserId{1000}, UserId{1001}, UserId{1002}}) {
+      std::vector<UserId> sources;
+      for (size_t i = 0; i < n; ++i) sources.push_back(1 + random() % 310);
+      std::vector<bool> expected;
+      for (UserId source : sources) {
+        const std::optional<Edge> edge = Must(store_->GetEdge(kFollows, source, destination));
+        expected.push_back(edge.has_value() && edge->state == EdgeState::kNormal);
+      }
+      EXPECT_EQ(Must(store_->SourcesContain(kFollows, sources, destination)), expected)
+          << n << " sources, destination " << destination;
+    }
+  }
 }
 
 TEST_F(GraphStoreTest, CountsPerStateAndMask) {
