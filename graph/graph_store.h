@@ -200,8 +200,8 @@ class GraphStore {
   // For each destination, whether source -> destination exists in state NORMAL.
   virtual absl::StatusOr<std::vector<bool>> Contains(GraphId graph, UserId source,
                                                      absl::Span<const UserId> destinations) = 0;
-  // For each source, whether source -> destination exists in state NORMAL: the pairs
-  // are read from the sources' lists, in one read.
+  // For each source, whether source -> destination exists in state NORMAL, in one
+  // read: of each source's entry, or, for many sources, of the destination's list.
   virtual absl::StatusOr<std::vector<bool>> SourcesContain(GraphId graph,
                                                            absl::Span<const UserId> sources,
                                                            UserId destination) = 0;
