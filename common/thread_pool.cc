@@ -2,10 +2,14 @@
 
 #include <utility>
 
+#include "common/thread_name.h"
+
 namespace roost {
 
-ThreadPool::ThreadPool(int threads) {
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
+ThreadPool::ThreadPool(int threads, absl::string_view name) {
+  for (int i = 0; i < threads; ++i) {
+    threads_.emplace_back([this, name = std::string(name)] { Loop(name); });
+  }
 }
 
 ThreadPool::~ThreadPool() {
@@ -21,7 +25,8 @@ void ThreadPool::Schedule(absl::AnyInvocable<void()> work) {
   queue_.push_back(std::move(work));
 }
 
-void ThreadPool::Loop() {
+void ThreadPool::Loop(const std::string& name) {
+  NameThisThread(name);
   while (true) {
     absl::AnyInvocable<void()> work;
     {

@@ -7,18 +7,21 @@
 #define ROOST_COMMON_THREAD_POOL_H_
 
 #include <deque>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 
 namespace roost {
 
 class ThreadPool {
  public:
-  explicit ThreadPool(int threads);
+  // `name` names the pool's threads (thread_name.h).
+  ThreadPool(int threads, absl::string_view name);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -26,7 +29,7 @@ class ThreadPool {
   void Schedule(absl::AnyInvocable<void()> work) ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
-  void Loop();
+  void Loop(const std::string& name);
 
   absl::Mutex mu_;
   std::deque<absl::AnyInvocable<void()>> queue_ ABSL_GUARDED_BY(mu_);

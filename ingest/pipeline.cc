@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/thread_name.h"
 #include "ingest/pipeline_fanout_bolt.h"
 #include "ingest/pipeline_graph_bolt.h"
 #include "ingest/pipeline_log_spout.h"
@@ -291,6 +292,7 @@ void Pipeline::PersistCommitted(LogOffset offset) {
 // Runs waiter callbacks off the engine's threads (OnCommit must stay cheap) and
 // persists the committed offset every commit_interval.
 void Pipeline::NotifierLoop() {
+  NameThisThread("roost-notify");
   absl::Time next_persist = absl::Now() + options_.commit_interval;
   std::vector<std::pair<absl::AnyInvocable<void(bool)>, bool>> ready;
   while (true) {

@@ -18,7 +18,8 @@ absl::StatusOr<std::unique_ptr<EmbeddedTarget>> EmbeddedTarget::Open(
 }
 
 EmbeddedTarget::EmbeddedTarget(std::unique_ptr<services::Roost> roost, int read_threads)
-    : roost_(std::move(roost)), readers_(std::make_unique<ThreadPool>(read_threads)) {}
+    : roost_(std::move(roost)),
+      readers_(std::make_unique<ThreadPool>(read_threads, "roost-read")) {}
 
 EmbeddedTarget::~EmbeddedTarget() {
   readers_.reset();

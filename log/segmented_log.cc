@@ -18,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "common/status_macros.h"
+#include "common/thread_name.h"
 #include "log/log_format.h"
 #include "log/log_reader_impl.h"
 #include "log/segment_files.h"
@@ -213,6 +214,7 @@ void SegmentedLog::Close() {
 }
 
 void SegmentedLog::WriterLoop() {
+  NameThisThread("roost-log");
   std::vector<PendingAppend> batch;
   for (;;) {
     {

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/thread_name.h"
 #include "ingest/event_codec.h"
 #include "services/event_kinds.h"
 #include "services/grpc_status.h"
@@ -59,6 +60,7 @@ class Subscription final : public grpc::ServerWriteReactor<v1::ChangeEvent> {
   // the call, exactly once, with no write outstanding. Several logs are read in turn,
   // each waited on for a share of the poll interval.
   void Run() {
+    NameThisThread("roost-feed");
     grpc::Status end = grpc::Status::OK;
     const absl::Duration wait = kPollInterval / static_cast<int64_t>(sources_.size());
     while (end.ok() && !Stopped()) {

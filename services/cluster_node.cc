@@ -71,8 +71,8 @@ absl::StatusOr<std::unique_ptr<ClusterNode>> ClusterNode::Open(cluster::ClusterM
     self->channels_[info.id] = std::move(channel);
   }
   const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  self->readers_ = std::make_unique<ThreadPool>(2 * cores);
-  self->local_work_ = std::make_unique<ThreadPool>(2 * cores);
+  self->readers_ = std::make_unique<ThreadPool>(2 * cores, "roost-read");
+  self->local_work_ = std::make_unique<ThreadPool>(2 * cores, "roost-local");
   RETURN_IF_ERROR(self->Connect());
   const absl::Time start = absl::Now();
   RETURN_IF_ERROR(self->UntilAvailable(start, [&] { return self->CheckPartitionCount(); }));

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/thread_name.h"
 
 namespace roost::services {
 
@@ -63,6 +64,7 @@ void ClusterScope::Send(Derived derived) {
 }
 
 void ClusterScope::RetryLoop() {
+  NameThisThread("roost-derive");
   while (true) {
     std::deque<Derived> again;
     {

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/thread_name.h"
 #include "ingest/pipeline_timeline_source.h"
 #include "log/log_reader.h"
 #include "roost/v1/events.pb.h"
@@ -67,10 +68,10 @@ absl::Status Roost::Init(std::vector<tweetstore::MemcachedAddress> cache_servers
     copies_ = std::make_unique<tweetstore::TweetCopies>(options_.tweet_copy_bytes);
   }
   RegisterGauges();
-  continuations_ = std::make_unique<ThreadPool>(2);
+  continuations_ = std::make_unique<ThreadPool>(2, "roost-continue");
   const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  readers_ =
-      std::make_unique<ThreadPool>(options_.read_threads > 0 ? options_.read_threads : 2 * cores);
+  readers_ = std::make_unique<ThreadPool>(
+      options_.read_threads > 0 ? options_.read_threads : 2 * cores, "roost-read");
   ingest::PipelineParts parts{log_.get(), tweets_.get(),  graph_.get(),  timelines_.get(),
                               &metrics_,  options_.scope, source_.get(), copies_.get()};
   ASSIGN_OR_RETURN(pipeline_, ingest::Pipeline::Start(parts, options_.pipeline));
@@ -197,6 +198,7 @@ absl::Status Roost::Recover() {
 }
 
 void Roost::RetentionLoop() {
+  NameThisThread("roost-retain");
   while (!stop_retention_.WaitForNotificationWithTimeout(options_.retention_interval)) {
     // Only what every store has persisted as applied may go: a restart resumes from
     // the smallest committed offset and must find the records after it.

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/thread_name.h"
 #include "topology/ack_tracker.h"
 
 namespace roost::topology {
@@ -85,6 +86,7 @@ void SpoutRunner::DeliverCommit() {
 }
 
 void SpoutRunner::Run() {
+  NameThisThread("roost-spout");
   BackPressureGate& gate = runtime_->gate();
   while (!runtime_->spouts_stopping()) {
     DeliverCommit();

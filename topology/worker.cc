@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/time/clock.h"
+#include "common/thread_name.h"
 #include "topology/ack_tracker.h"
 
 namespace roost::topology {
@@ -67,6 +68,7 @@ void Worker::Join() {
 }
 
 void Worker::Run() {
+  NameThisThread("roost-worker");
   const absl::Duration period = runtime_->options().tick_period;
   const bool ticking = period > absl::ZeroDuration();
   absl::Time next_tick = ticking ? absl::Now() + period : absl::InfiniteFuture();

@@ -238,6 +238,7 @@ TEST(FlagNamesTest, DashesInNamesBecomeUnderscoresButValuesStay) {
 }  // namespace
 }  // namespace roost
 
+#include "common/thread_name.h"
 #include "common/thread_pool.h"
 
 namespace roost {
@@ -246,16 +247,34 @@ namespace {
 TEST(ThreadPoolTest, RunsEverythingScheduledBeforeItIsDestroyed) {
   std::atomic<int> ran{0};
   {
-    ThreadPool pool(2);
+    ThreadPool pool(2, "test-pool");
     for (int i = 0; i < 1000; ++i) pool.Schedule([&ran] { ran.fetch_add(1); });
   }
   EXPECT_EQ(ran.load(), 1000);
 }
 
+TEST(ThreadPoolTest, ItsThreadsCarryThePoolsName) {
+  std::string name;
+  {
+    ThreadPool pool(1, "roost-test");
+    pool.Schedule([&name] { name = ThisThreadName(); });
+  }
+  EXPECT_EQ(name, "roost-test");
+}
+
+TEST(ThreadNameTest, ALongNameIsCutToWhatLinuxKeeps) {
+  std::string name;
+  std::thread([&name] {
+    NameThisThread("roost-0123456789-abc");
+    name = ThisThreadName();
+  }).join();
+  EXPECT_EQ(name, "roost-012345678");
+}
+
 TEST(ThreadPoolTest, OneThreadRunsInScheduleOrder) {
   std::vector<int> order;
   {
-    ThreadPool pool(1);
+    ThreadPool pool(1, "test-pool");
     for (int i = 0; i < 100; ++i) pool.Schedule([&order, i] { order.push_back(i); });
   }
   ASSERT_EQ(order.size(), 100u);

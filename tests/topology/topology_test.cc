@@ -6,10 +6,12 @@
 #include <cstdint>
 #include <memory>
 #include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "common/thread_name.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/topology/test_components.h"
@@ -202,6 +204,55 @@ TEST(TopologyTest, StopExecutesEverythingEmitted) {
   EXPECT_EQ(doubler->cleanups() + sink->cleanups(), 4);
   topology->Stop();  // idempotent
   EXPECT_EQ(feed->closes(), 1);
+}
+
+// The names of the threads that ran a spout and a bolt; read once the topology stopped.
+struct ThreadNames {
+  std::string spout;
+  std::string bolt;
+};
+
+class NamingSpout : public Spout {
+ public:
+  explicit NamingSpout(ThreadNames* names) : names_(names) {}
+  absl::Status NextBatch(absl::Time deadline, SpoutCollector& out) override {
+    if (!emitted_) {
+      names_->spout = ThisThreadName();
+      out.Emit(1, 0, int64_t{1});
+      emitted_ = true;
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  ThreadNames* const names_;
+  bool emitted_ = false;
+};
+
+class NamingBolt : public Bolt {
+ public:
+  explicit NamingBolt(ThreadNames* names) : names_(names) {}
+  absl::Status Execute(const Tuple& input, Emitter& out) override {
+    names_->bolt = ThisThreadName();
+    return absl::OkStatus();
+  }
+
+ private:
+  ThreadNames* const names_;
+};
+
+TEST(TopologyTest, SpoutsAndWorkersRunOnNamedThreads) {
+  ThreadNames names;
+  TopologyBuilder builder;
+  builder.AddSpout("named", [&names] { return std::make_unique<NamingSpout>(&names); });
+  builder.AddBolt("sink", [&names] { return std::make_unique<NamingBolt>(&names); })
+      .Shuffle("named");
+  std::unique_ptr<Topology> topology = StartTopology(std::move(builder));
+  ASSERT_NE(topology, nullptr);
+  ASSERT_TRUE(topology->WaitForCommitted(1, Soon()));
+  topology->Stop();  // joins the threads: their writes are seen here
+  EXPECT_EQ(names.spout, "roost-spout");
+  EXPECT_EQ(names.bolt, "roost-worker");
 }
 
 // Emits offset 1 and fails in the same call: what it emitted is still processed.
