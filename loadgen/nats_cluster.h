@@ -66,9 +66,6 @@ class NatsCluster {
   std::vector<std::unique_ptr<NatsServer>> servers_;
 };
 
-// A loopback TCP port nothing listens on now (the kernel's pick, released at once).
-int FreeLoopbackPort();
-
 }  // namespace roost::loadgen
 
 #endif  // ROOST_LOADGEN_NATS_CLUSTER_H_

@@ -1,10 +1,7 @@
 #include "loadgen/redis_target.h"
 
-#include <arpa/inet.h>
 #include <hiredis/hiredis.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "loadgen/free_port.h"
 
 namespace roost::loadgen {
 namespace {
@@ -22,20 +20,10 @@ namespace {
 constexpr char kRedisServer[] = "/usr/bin/redis-server";
 constexpr int kTimelineMax = 800;  // Mastodon's and Roost's cap
 
-// A port that was free a moment ago (the kernel's pick for port 0). Another process
-// could take it before redis-server binds it; Start retries then.
-absl::StatusOr<int> FreeLoopbackPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return absl::InternalError("socket failed");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-                  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-  close(fd);
-  if (!ok) return absl::InternalError("cannot bind a loopback port");
-  return ntohs(addr.sin_port);
+absl::StatusOr<int> LoopbackPort() {
+  const int port = FreeLoopbackPort();
+  if (port == 0) return absl::InternalError("cannot find a free loopback port");
+  return port;
 }
 
 using Reply = RedisReply;
@@ -53,7 +41,9 @@ absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(const std::strin
   }
   std::string output;
   for (int attempt = 0; attempt < 5; ++attempt) {
-    absl::StatusOr<int> port = FreeLoopbackPort();
+    // Another process could take the port before redis-server binds it: then the loop
+    // tries another.
+    const absl::StatusOr<int> port = LoopbackPort();
     if (!port.ok()) return port.status();
     std::vector<std::string> args = {
         kRedisServer, "--bind", "127.0.0.1",   "--port", std::to_string(*port), "--save", "",

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "loadgen/free_port.h"
 
 namespace roost::loadgen {
 namespace {

@@ -39,6 +39,7 @@
 #include "common/subprocess.h"
 #include "loadgen/bench/bench_clock.h"
 #include "loadgen/bench/engine_floor.h"
+#include "loadgen/free_port.h"
 #include "loadgen/graph_loader.h"
 #include "loadgen/grpc_target.h"
 #include "loadgen/histogram.h"

@@ -16,6 +16,7 @@
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/time/clock.h"
 #include "common/subprocess.h"
+#include "loadgen/free_port.h"
 #include "loadgen/grpc_target.h"
 #include "roost/v1/feed.grpc.pb.h"
 #include "roost/v1/partitions.grpc.pb.h"
