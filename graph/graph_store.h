@@ -200,8 +200,9 @@ class GraphStore {
   // For each destination, whether source -> destination exists in state NORMAL.
   virtual absl::StatusOr<std::vector<bool>> Contains(GraphId graph, UserId source,
                                                      absl::Span<const UserId> destinations) = 0;
-  // For each source, whether source -> destination exists in state NORMAL, in one
-  // read: of each source's entry, or, for many sources, of the destination's list.
+  // For each source, whether source -> destination exists in state NORMAL: read from
+  // the sources' entries (one MultiGet) or, for many sources, from the destination's
+  // list (its count, then the list).
   virtual absl::StatusOr<std::vector<bool>> SourcesContain(GraphId graph,
                                                            absl::Span<const UserId> sources,
                                                            UserId destination) = 0;

@@ -6,7 +6,6 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/coding.h"
 #include "common/rocks_logger.h"
@@ -347,18 +346,24 @@ absl::StatusOr<std::vector<bool>> GraphStoreImpl::SourcesContain(GraphId graph,
                                                                  absl::Span<const UserId> sources,
                                                                  UserId destination) {
   // Many sources (a delivery's recipients, checked against its author): the
-  // destination's backward list holds the same edges (both elements are written in one
-  // batch), and reading it in order, or from the follower cache, costs far less per
-  // entry than a point lookup does.
+  // destination's backward list holds the same edges (an edge's element entry and its
+  // list keys are written in one batch), and reading it in order, or from the follower
+  // cache, costs far less per entry than a point lookup does. The count only picks the
+  // plan: if it cannot be read, the lookups answer.
   if (sources.size() >= kScanMinSources) {
-    ASSIGN_OR_RETURN(const uint64_t listed,
-                     Count(graph, destination, Direction::kBackward, kNormalOnly));
-    if (listed <= sources.size() * kScanEntriesPerLookup) {
-      ASSIGN_OR_RETURN(const std::vector<UserId> listed_ids,
+    const absl::StatusOr<uint64_t> listed =
+        Count(graph, destination, Direction::kBackward, kNormalOnly);
+    if (listed.ok() && *listed <= sources.size() * kScanEntriesPerLookup) {
+      absl::flat_hash_map<UserId, bool> listed_sources;
+      listed_sources.reserve(sources.size());
+      for (UserId source : sources) listed_sources.emplace(source, false);
+      ASSIGN_OR_RETURN(const std::vector<UserId> list,
                        SelectAll(graph, destination, Direction::kBackward, kNormalOnly));
-      const absl::flat_hash_set<UserId> followers(listed_ids.begin(), listed_ids.end());
+      for (UserId id : list) {
+        if (auto it = listed_sources.find(id); it != listed_sources.end()) it->second = true;
+      }
       std::vector<bool> normal(sources.size());
-      for (size_t i = 0; i < sources.size(); ++i) normal[i] = followers.contains(sources[i]);
+      for (size_t i = 0; i < sources.size(); ++i) normal[i] = listed_sources[sources[i]];
       return normal;
     }
   }

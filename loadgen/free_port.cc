@@ -5,10 +5,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <random>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 
 namespace roost::loadgen {
@@ -51,17 +53,23 @@ int BindAndRelease(int port) {
 int FreeLoopbackPort() {
   static absl::Mutex mu;
   static std::mt19937 random ABSL_GUARDED_BY(mu){std::random_device{}()};
+  // A starter picks all its servers' ports before it starts any: none twice.
+  static absl::flat_hash_set<int> given ABSL_GUARDED_BY(mu);
   const int high = EphemeralLow() - 1;
-  if (high - kLowestPort + 1 < kMinPorts) return BindAndRelease(0);
-  std::uniform_int_distribution<int> pick(kLowestPort, high);
-  for (int attempt = 0; attempt < 64; ++attempt) {
-    int port;
-    {
-      absl::MutexLock lock(&mu);
-      port = pick(random);
+  if (high - kLowestPort + 1 >= kMinPorts) {
+    std::uniform_int_distribution<int> pick(kLowestPort, high);
+    absl::MutexLock lock(&mu);
+    for (int attempt = 0; attempt < 64; ++attempt) {
+      const int port = pick(random);
+      if (!given.contains(port) && BindAndRelease(port) == port) {
+        given.insert(port);
+        return port;
+      }
     }
-    if (BindAndRelease(port) == port) return port;
   }
+  std::fprintf(stderr,
+               "free_port: no free port below the ephemeral range; using one the kernel "
+               "picks, which an outgoing connection could take first\n");
   return BindAndRelease(0);
 }
 

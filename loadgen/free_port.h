@@ -11,7 +11,8 @@
 
 namespace roost::loadgen {
 
-// A loopback TCP port nothing was bound to a moment ago; 0 when none could be found.
+// A loopback TCP port nothing was bound to a moment ago, and not returned before by
+// this process; 0 when none could be found.
 int FreeLoopbackPort();
 
 }  // namespace roost::loadgen

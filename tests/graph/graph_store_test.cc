@@ -83,17 +83,15 @@ TEST_F(GraphStoreTest, SourcesContainAnswersForEachSourceOnlyNormalEdges) {
   EXPECT_THAT(Must(store_->SourcesContain(kMutes, sources, 9)), ::testing::Each(false));
 }
 
-// Many sources are answered from the destination's list, few (or a list much longer
-// than the sources) by a lookup each: both plans give the answers of the edges.
-TEST_F(GraphStoreTest, SourcesContainAgreesWithTheEdgesForAnyNumberOfSources) {
-  std::mt19937_64 random(7);
+// Users 1..300 follow 1000 (a long list), 1001 (a short one) and 1002 (nearly all of
+// them) at random, some of the follows then removed or archived.
+std::vector<EdgeWrite> RandomFollows(std::mt19937_64& random) {
   std::vector<EdgeWrite> writes;
   uint64_t time = 10;
-  // Users 1..300 follow 1000 (a long list) and 1001 (a short one) at random, some of
-  // the follows then removed or archived.
   for (UserId source = 1; source <= 300; ++source) {
-    for (UserId destination : {UserId{1000}, UserId{1001}}) {
-      if (random() % (destination == 1000 ? 2 : 9) != 0) continue;
+    for (UserId destination : {UserId{1000}, UserId{1001}, UserId{1002}}) {
+      const uint64_t one_in = destination == 1000 ? 2 : destination == 1001 ? 9 : 1;
+      if (random() % one_in != 0) continue;
       writes.push_back(Follow(source, destination, ++time));
       const uint64_t change = random() % 6;
       const uint64_t followed = time;
@@ -104,20 +102,48 @@ TEST_F(GraphStoreTest, SourcesContainAgreesWithTheEdgesForAnyNumberOfSources) {
       }
     }
   }
-  Apply(writes);
+  return writes;
+}
+
+// SourcesContain against GetEdge for each pair, for source sets of several sizes.
+void ExpectSourcesContainAgreesWithTheEdges(GraphStore& store, std::mt19937_64& random) {
   for (size_t n : {size_t{1}, size_t{7}, size_t{8}, size_t{40}, size_t{300}}) {
-    for (UserId destination : {UserId{1000}, UserId{1001}, UserId{1002}}) {
+    for (UserId destination : {UserId{1000}, UserId{1001}, UserId{1002}, UserId{1003}}) {
       std::vector<UserId> sources;
       for (size_t i = 0; i < n; ++i) sources.push_back(1 + random() % 310);
       std::vector<bool> expected;
       for (UserId source : sources) {
-        const std::optional<Edge> edge = Must(store_->GetEdge(kFollows, source, destination));
+        const std::optional<Edge> edge = Must(store.GetEdge(kFollows, source, destination));
         expected.push_back(edge.has_value() && edge->state == EdgeState::kNormal);
       }
-      EXPECT_EQ(Must(store_->SourcesContain(kFollows, sources, destination)), expected)
+      EXPECT_EQ(Must(store.SourcesContain(kFollows, sources, destination)), expected)
           << n << " sources, destination " << destination;
     }
   }
+}
+
+// Many sources are answered from the destination's list (from RocksDB or from the
+// follower cache), few, or a list much longer than the sources, by a lookup each: every
+// plan gives the answers of the edges.
+TEST_F(GraphStoreTest, SourcesContainAgreesWithTheEdgesForAnyNumberOfSources) {
+  std::mt19937_64 random(7);
+  const std::vector<EdgeWrite> writes = RandomFollows(random);
+  Apply(writes);
+  ExpectSourcesContainAgreesWithTheEdges(*store_, random);
+
+  GraphStoreOptions cached;
+  cached.block_cache_bytes = size_t{1} << 20;
+  cached.follower_cache_min_followers = 1;
+  const std::string path = FreshDir("cached");
+  {
+    absl::StatusOr<std::unique_ptr<GraphStore>> store = GraphStore::Open(path, cached);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->Apply(writes).ok());
+    ExpectSourcesContainAgreesWithTheEdges(**store, random);  // loads the lists
+    EXPECT_GT((*store)->FollowerCacheStats().lists, 0u);
+    ExpectSourcesContainAgreesWithTheEdges(**store, random);  // answered from them
+  }
+  std::filesystem::remove_all(path);
 }
 
 TEST_F(GraphStoreTest, CountsPerStateAndMask) {
