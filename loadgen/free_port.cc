@@ -55,7 +55,7 @@ int FreeLoopbackPort() {
   static std::mt19937 random ABSL_GUARDED_BY(mu){std::random_device{}()};
   // A starter picks all its servers' ports before it starts any: none twice.
   static absl::flat_hash_set<int> given ABSL_GUARDED_BY(mu);
-  const int high = EphemeralLow() - 1;
+  static const int high = EphemeralLow() - 1;
   if (high - kLowestPort + 1 >= kMinPorts) {
     std::uniform_int_distribution<int> pick(kLowestPort, high);
     absl::MutexLock lock(&mu);

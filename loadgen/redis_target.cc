@@ -20,12 +20,6 @@ namespace {
 constexpr char kRedisServer[] = "/usr/bin/redis-server";
 constexpr int kTimelineMax = 800;  // Mastodon's and Roost's cap
 
-absl::StatusOr<int> LoopbackPort() {
-  const int port = FreeLoopbackPort();
-  if (port == 0) return absl::InternalError("cannot find a free loopback port");
-  return port;
-}
-
 using Reply = RedisReply;
 
 }  // namespace
@@ -43,11 +37,11 @@ absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(const std::strin
   for (int attempt = 0; attempt < 5; ++attempt) {
     // Another process could take the port before redis-server binds it: then the loop
     // tries another.
-    const absl::StatusOr<int> port = LoopbackPort();
-    if (!port.ok()) return port.status();
+    const int port = FreeLoopbackPort();
+    if (port == 0) return absl::InternalError("cannot find a free loopback port");
     std::vector<std::string> args = {
-        kRedisServer, "--bind", "127.0.0.1",   "--port", std::to_string(*port), "--save", "",
-        "--dir",      dir,      "--daemonize", "no",     "--loglevel",          "notice"};
+        kRedisServer, "--bind", "127.0.0.1",   "--port", std::to_string(port), "--save", "",
+        "--dir",      dir,      "--daemonize", "no",     "--loglevel",         "notice"};
     if (appendfsync.empty()) {
       args.insert(args.end(), {"--appendonly", "no"});
     } else {
@@ -58,7 +52,7 @@ absl::StatusOr<std::unique_ptr<RedisServer>> RedisServer::Start(const std::strin
     output.clear();
     if (server->process_.ReadUntil("Ready to accept connections", absl::Now() + absl::Seconds(30),
                                    &output)) {
-      server->port_ = *port;
+      server->port_ = port;
       return server;
     }
     server->process_.Wait(absl::Now() + absl::Seconds(5), &output);
